@@ -1,0 +1,168 @@
+"""The pytest plugin that serves fixtures to challenge suites and records results.
+
+Modelled on pytest's own junitxml plugin: a small object gathers outcomes
+through ``pytest_runtest_logreport`` and the runner writes them once, as JSON,
+when the session ends (or when the run is cut short). Nothing is pickled; the
+host validates the JSON before believing any of it.
+
+Suites use two fixtures and two markers:
+
+* ``client``: a :class:`~grader.testkit.client.Client` bound to the app;
+* ``app_facts``: the app's structure (routes, blueprints, factory), see
+  :mod:`grader.appkit.introspect`;
+* ``@pytest.mark.points(n)``: what the test is worth (default 1);
+* the test's docstring: its description, shown to people.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+import pytest
+
+from .client import Client
+
+REPORT_SCHEMA = "flask-grader/report-1"
+
+
+class TestTimeout(Exception):
+    """Raised inside a test that ran past its deadline."""
+
+    __test__ = False
+
+
+@dataclass
+class Target:
+    """What the suite runs against: a client factory and the app's facts."""
+
+    make_client: Callable[[], Client]
+    facts: dict[str, Any]
+
+
+class FixturePlugin:
+    """Provides the ``client`` and ``app_facts`` fixtures for one target."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+
+    @pytest.fixture
+    def client(self) -> Client:
+        return self.target.make_client()
+
+    @pytest.fixture
+    def app_facts(self) -> dict[str, Any]:
+        return self.target.facts
+
+
+class DeadlinePlugin:
+    """Ends any single test that runs longer than ``seconds`` (SIGALRM).
+
+    HTTP timeouts alone are not enough: a test may loop over many requests,
+    or (in local mode) the candidate's view may spin in-process.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def _expire(self, signum: int, frame: FrameType | None) -> None:
+        raise TestTimeout(f"test timed out after {self.seconds:g} s")
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
+        previous = signal.signal(signal.SIGALRM, self._expire)
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+
+def _points(item: pytest.Item) -> float:
+    marker = item.get_closest_marker("points")
+    if marker is None or not marker.args:
+        return 1.0
+    return float(marker.args[0])
+
+
+def _description(item: pytest.Item) -> str:
+    doc = getattr(getattr(item, "function", None), "__doc__", None) or ""
+    lines = [line.strip() for line in doc.strip().splitlines() if line.strip()]
+    return " ".join(lines) if lines else item.name.replace("_", " ")
+
+
+def _message(report: pytest.TestReport, limit: int = 2000) -> str:
+    excinfo = getattr(report, "grader_exconly", None)
+    text = excinfo if isinstance(excinfo, str) else report.longreprtext
+    if report.skipped and isinstance(report.longrepr, tuple):
+        text = str(report.longrepr[2])
+    text = text.strip()
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+class ResultRecorder:
+    """Collects one outcome per collected test; serialises them as a report."""
+
+    def __init__(self) -> None:
+        self.tests: dict[str, dict[str, Any]] = {}
+        self.collect_errors: list[str] = []
+        self.started = time.monotonic()
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.addinivalue_line("markers", "points(n): what the test is worth (default 1)")
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            self.tests[item.nodeid] = {
+                "nodeid": item.nodeid,
+                "name": item.name,
+                "description": _description(item),
+                "points": _points(item),
+                "outcome": None,
+                "message": "",
+                "duration": 0.0,
+            }
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collect_errors.append(f"{report.nodeid}: {report.longreprtext[-1500:]}")
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+        outcome = yield
+        report = outcome.get_result()
+        if call.excinfo is not None and not report.skipped:
+            report.grader_exconly = call.excinfo.exconly()  # type: ignore[attr-defined]
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        entry = self.tests.get(report.nodeid)
+        if entry is None:
+            return
+        entry["duration"] = round(entry["duration"] + report.duration, 4)
+        if report.when == "call":
+            entry["outcome"] = report.outcome
+            if not report.passed:
+                entry["message"] = _message(report)
+        elif report.failed:
+            # setup or teardown failed: the test itself did not get a fair run
+            entry["outcome"] = "error"
+            entry["message"] = f"{report.when} failed: {_message(report)}"
+        elif report.skipped and entry["outcome"] is None:
+            entry["outcome"] = "skipped"
+            entry["message"] = _message(report)
+
+    def report(self, interrupted: str | None = None, app_error: dict[str, str] | None = None) -> dict[str, Any]:
+        """The JSON-ready report; tests that never ran keep ``outcome: null``."""
+        return {
+            "schema": REPORT_SCHEMA,
+            "tests": list(self.tests.values()),
+            "collect_errors": self.collect_errors,
+            "interrupted": interrupted,
+            "app_error": app_error,
+            "duration": round(time.monotonic() - self.started, 4),
+        }
