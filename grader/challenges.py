@@ -1,0 +1,165 @@
+"""Challenges on disk: find them, read and validate their manifests.
+
+A challenge is a folder ``challenges/<id>/`` (see ``docs/authoring.md``).
+The folder of challenges is, in order: ``$GRADER_CHALLENGES``, the copy
+packaged inside an installed wheel, or ``challenges/`` beside this package in
+a source checkout.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ChallengeError, UnknownChallenge
+
+DIFFICULTIES = ("easy", "medium", "hard")
+_PACKAGE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Time and resource limits for one grading run (seconds, MiB)."""
+
+    start_timeout: float = 10.0
+    test_timeout: float = 5.0
+    run_timeout: float = 60.0
+    memory_mb: int = 256
+    cpus: float = 1.0
+    pids: int = 64
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """One challenge folder with its validated manifest."""
+
+    id: str
+    title: str
+    difficulty: str
+    version: str
+    points: float
+    root: Path
+    limits: Limits = field(default_factory=Limits)
+
+    @property
+    def statement(self) -> Path:
+        return self.root / "README.md"
+
+    @property
+    def stub_dir(self) -> Path:
+        return self.root / "stub"
+
+    @property
+    def solution_dir(self) -> Path:
+        return self.root / "solution"
+
+    @property
+    def public_tests(self) -> Path:
+        return self.root / "tests" / "public"
+
+    @property
+    def hidden_tests(self) -> Path:
+        return self.root / "tests" / "hidden"
+
+    def fingerprint(self) -> str:
+        """A content hash of the whole challenge folder (manifest, suites, stub)."""
+        digest = hashlib.sha256()
+        for path in sorted(self.root.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(self.root).as_posix().encode() + b"\0")
+                digest.update(path.read_bytes() + b"\0")
+        return digest.hexdigest()
+
+
+def challenges_root() -> Path:
+    """The folder holding every challenge."""
+    configured = os.environ.get("GRADER_CHALLENGES")
+    if configured:
+        return Path(configured).resolve()
+    packaged = _PACKAGE / "_data" / "challenges"
+    if packaged.is_dir():
+        return packaged
+    return _PACKAGE.parent / "challenges"
+
+
+def _require(data: dict[str, object], key: str, kind: type, where: Path) -> object:
+    value = data.get(key)
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise ChallengeError(f"{where}: `{key}` must be a {kind.__name__}")
+    return value
+
+
+def _limits(raw: object, where: Path) -> Limits:
+    if raw is None:
+        return Limits()
+    if not isinstance(raw, dict):
+        raise ChallengeError(f"{where}: [limits] must be a table")
+    known = set(Limits.__dataclass_fields__)
+    unknown = set(raw) - known
+    if unknown:
+        raise ChallengeError(f"{where}: unknown limit(s) {', '.join(sorted(unknown))}")
+    values: dict[str, float | int] = {}
+    for key, value in raw.items():
+        if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+            raise ChallengeError(f"{where}: limit `{key}` must be a positive number")
+        values[key] = value
+    return Limits(**values)  # type: ignore[arg-type]
+
+
+def load_challenge(root: Path) -> Challenge:
+    """Read and validate ``root/challenge.toml``."""
+    manifest = root / "challenge.toml"
+    try:
+        data = tomllib.loads(manifest.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ChallengeError(f"{root}: no challenge.toml") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ChallengeError(f"{manifest}: not valid TOML ({exc})") from None
+    challenge_id = str(_require(data, "id", str, manifest))
+    if challenge_id != root.name:
+        raise ChallengeError(f"{manifest}: id {challenge_id!r} differs from its folder {root.name!r}")
+    difficulty = str(_require(data, "difficulty", str, manifest))
+    if difficulty not in DIFFICULTIES:
+        raise ChallengeError(f"{manifest}: difficulty must be one of {', '.join(DIFFICULTIES)}")
+    points = data.get("points")
+    if not isinstance(points, int | float) or isinstance(points, bool) or points <= 0:
+        raise ChallengeError(f"{manifest}: `points` must be a positive number")
+    challenge = Challenge(
+        id=challenge_id,
+        title=str(_require(data, "title", str, manifest)),
+        difficulty=difficulty,
+        version=str(_require(data, "version", str, manifest)),
+        points=float(points),
+        root=root.resolve(),
+        limits=_limits(data.get("limits"), manifest),
+    )
+    for needed in (challenge.statement, challenge.stub_dir, challenge.hidden_tests,
+                   challenge.public_tests, challenge.solution_dir):
+        if not needed.exists():
+            raise ChallengeError(f"{root}: missing {needed.relative_to(root)}")
+    return challenge
+
+
+def list_challenges(root: Path | None = None) -> list[Challenge]:
+    """Every challenge, sorted by difficulty then id."""
+    base = root or challenges_root()
+    if not base.is_dir():
+        raise ChallengeError(f"no challenges folder at {base}", hint="set GRADER_CHALLENGES")
+    found = [load_challenge(p) for p in sorted(base.iterdir()) if (p / "challenge.toml").is_file()]
+    return sorted(found, key=lambda c: (DIFFICULTIES.index(c.difficulty), c.id))
+
+
+def get_challenge(challenge_id: str, root: Path | None = None) -> Challenge:
+    """The challenge with that id, or :class:`UnknownChallenge` with suggestions."""
+    base = root or challenges_root()
+    folder = base / challenge_id
+    if "/" not in challenge_id and (folder / "challenge.toml").is_file():
+        return load_challenge(folder)
+    known = [p.name for p in base.iterdir() if (p / "challenge.toml").is_file()] if base.is_dir() else []
+    close = difflib.get_close_matches(challenge_id, known, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else "run `grader list` to see them"
+    raise UnknownChallenge(f"unknown challenge {challenge_id!r}", hint=hint)

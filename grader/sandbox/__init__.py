@@ -1,0 +1,1 @@
+"""Sandboxes: where a suite runs against an app (see base.Sandbox)."""

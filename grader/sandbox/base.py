@@ -1,0 +1,62 @@
+"""The one seam in front of Docker: what a sandbox is asked, and what it answers.
+
+Grading logic (:mod:`grader.grading`) talks only to :class:`Sandbox`; it does
+not know whether the suite ran in containers or in a local subprocess, just as
+httpx's client does not know which transport carries its requests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..challenges import Limits
+
+#: Where the app may write uploads; the grader sets ``UPLOAD_FOLDER`` to it.
+UPLOAD_ENV = "UPLOAD_FOLDER"
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """Run the suite in ``tests_dir`` against the app in ``app_dir``."""
+
+    app_dir: Path
+    tests_dir: Path
+    limits: Limits
+
+
+@dataclass
+class AppExit:
+    """How the candidate's process ended, when it ended on its own."""
+
+    exit_code: int | None
+    oom_killed: bool = False
+    log_tail: str = ""
+
+
+@dataclass
+class RunOutcome:
+    """What the sandbox observed: the runner's raw report and the app's fate.
+
+    ``report`` is the runner's JSON, parsed but not yet validated; ``None``
+    when the runner produced none (killed, crashed).
+    """
+
+    sandbox: str
+    report: dict[str, Any] | None
+    app_exit: AppExit | None = None
+    timed_out: bool = False
+    image: str | None = None
+    limits_hit: list[str] = field(default_factory=list)
+    runner_log: str = ""
+
+
+class Sandbox(Protocol):
+    """Runs one suite against one app and reports what happened."""
+
+    name: str
+
+    def run(self, request: RunRequest) -> RunOutcome:
+        """Run the suite; raise :class:`~grader.errors.InfrastructureError` if unable."""
+        ...

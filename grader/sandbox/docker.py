@@ -1,0 +1,277 @@
+"""The ``docker`` sandbox: the official way to grade.
+
+Two containers per run, both from the sandbox image, both labelled and both
+removed in a ``finally`` whatever happens:
+
+* **app**: the candidate's code, served by gunicorn on 127.0.0.1:8000.
+  ``network_mode=none`` (loopback only), non-root, read-only root, all
+  capabilities dropped, no-new-privileges, memory/CPU/pids limits, small
+  tmpfs for ``/tmp`` and the upload folder, the submission copy mounted
+  read-only. Only :mod:`grader.appkit` is mounted beside it.
+* **tests**: the trusted runner and the hidden suite, joined to the app
+  container's network namespace only (``network_mode=container:<app>``), so
+  the two share a loopback and nothing else: no files, no processes. Its
+  single stdout line is the report; the candidate cannot write to it.
+
+The host enforces the whole-run deadline itself and watches the app: if it
+dies, the runner is stopped at once and the result says why.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from ..errors import DockerUnavailable, ImageMissing
+from .base import UPLOAD_ENV, AppExit, RunOutcome, RunRequest
+
+IMAGE = "flask-grader-sandbox:latest"
+LABEL = "org.flask-grader"
+LABEL_RUN = "org.flask-grader.run"
+SANDBOX_UID = "10001:10001"
+APP_PORT = 8000
+REPORT_PREFIX = "GRADER-REPORT "
+POLL_SECONDS = 0.05
+_PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def connect() -> Any:
+    """A Docker client, or :class:`DockerUnavailable` saying how to get one."""
+    try:
+        import docker
+        from docker.errors import DockerException
+    except ImportError:  # pragma: no cover - docker is a dependency
+        raise DockerUnavailable("the Docker SDK for Python is not installed",
+                                hint="pip install docker") from None
+    try:
+        client = docker.from_env(timeout=30)
+        client.ping()
+    except DockerException as exc:
+        raise DockerUnavailable(
+            f"cannot reach a Docker engine ({str(exc).splitlines()[0][:160]})",
+            hint="start it (`sudo dockerd &` or `sudo systemctl start docker`) or use --sandbox local",
+        ) from None
+    return client
+
+
+def _hardening(limits_memory_mb: int, cpus: float, pids: int) -> dict[str, Any]:
+    from docker.types import LogConfig
+
+    return {
+        "user": SANDBOX_UID,
+        "read_only": True,
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges"],
+        "mem_limit": f"{limits_memory_mb}m",
+        "memswap_limit": f"{limits_memory_mb}m",
+        "nano_cpus": int(cpus * 1e9),
+        "pids_limit": pids,
+        "ulimits": _ulimits(),
+        "log_config": LogConfig(type="json-file", config={"max-size": "1m", "max-file": "1"}),
+        "environment": {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", "HOME": "/tmp"},
+        "detach": True,
+    }
+
+
+def _ulimits() -> list[Any]:
+    from docker.types import Ulimit
+
+    return [Ulimit(name="nofile", soft=256, hard=256), Ulimit(name="fsize", soft=32 * 2**20, hard=32 * 2**20)]
+
+
+def _tail(container: Any, stream: str, limit: int = 4000) -> str:
+    from docker.errors import APIError
+
+    try:
+        raw = container.logs(stdout=stream == "stdout", stderr=stream == "stderr", tail=200)
+    except APIError:
+        return ""
+    text: str = raw.decode("utf-8", errors="replace")
+    return text[-limit:]
+
+
+class DockerSandbox:
+    """Grades in two hardened containers; see the module docstring."""
+
+    name = "docker"
+
+    def __init__(self, image: str = IMAGE, client: Any = None) -> None:
+        self.image_name = image
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = connect()
+        return self._client
+
+    def image_id(self) -> str:
+        from docker.errors import ImageNotFound
+
+        try:
+            image = self.client.images.get(self.image_name)
+        except ImageNotFound:
+            raise ImageMissing(
+                f"the sandbox image {self.image_name} is not built",
+                hint="run `grader sandbox build`",
+            ) from None
+        return str(image.id)
+
+    def run(self, request: RunRequest) -> RunOutcome:
+        image = self.image_id()
+        limits = request.limits
+        run_id = uuid.uuid4().hex[:12]
+        labels = {LABEL: "1", LABEL_RUN: run_id}
+        containers: list[Any] = []
+        try:
+            app = self.client.containers.create(
+                image,
+                command=["python", "-m", "grader_appkit.serve", "/submission"],
+                name=f"grader-app-{run_id}",
+                network_mode="none",
+                working_dir="/submission",
+                labels=labels,
+                volumes={
+                    str(request.app_dir): {"bind": "/submission", "mode": "ro"},
+                    str(_PACKAGE / "appkit"): {"bind": "/opt/grader/grader_appkit", "mode": "ro"},
+                },
+                tmpfs={"/tmp": "rw,nosuid,nodev,size=64m", "/uploads": "rw,nosuid,nodev,noexec,size=32m,mode=1777"},
+                **self._options(limits.memory_mb, limits.cpus, limits.pids, {UPLOAD_ENV: "/uploads"}),
+            )
+            containers.append(app)
+            app.start()
+            tests = self.client.containers.create(
+                image,
+                command=[
+                    "python", "-m", "grader.testkit.runner",
+                    "--tests", "/grader/tests",
+                    "--app-url", f"127.0.0.1:{APP_PORT}",
+                    "--start-timeout", str(limits.start_timeout),
+                    "--test-timeout", str(limits.test_timeout),
+                ],
+                name=f"grader-tests-{run_id}",
+                network_mode=f"container:{app.id}",
+                labels=labels,
+                volumes={
+                    str(_PACKAGE): {"bind": "/opt/grader/grader", "mode": "ro"},
+                    str(request.tests_dir): {"bind": "/grader/tests", "mode": "ro"},
+                },
+                tmpfs={"/tmp": "rw,nosuid,nodev,size=64m"},
+                **self._options(512, 1.0, 64, {}),
+            )
+            containers.append(tests)
+            tests.start()
+            return self._watch(app, tests, limits.run_timeout, image)
+        finally:
+            self._remove(containers)
+
+    def _options(self, memory_mb: int, cpus: float, pids: int, env: dict[str, str]) -> dict[str, Any]:
+        options = _hardening(memory_mb, cpus, pids)
+        options["environment"] = {**options["environment"], "PYTHONPATH": "/opt/grader", **env}
+        return options
+
+    def _watch(self, app: Any, tests: Any, run_timeout: float, image: str) -> RunOutcome:
+        deadline = time.monotonic() + run_timeout
+        timed_out = False
+        app_exit: AppExit | None = None
+        limits_hit: list[str] = []
+        while True:
+            tests.reload()
+            if tests.status in ("exited", "dead"):
+                break
+            app.reload()
+            if app.status in ("exited", "dead"):
+                app_exit = self._app_exit(app)
+                self._stop(tests)
+                break
+            if time.monotonic() > deadline:
+                timed_out = True
+                limits_hit.append("run_timeout")
+                self._stop(tests)
+                break
+            time.sleep(POLL_SECONDS)
+        app.reload()
+        if app_exit is None and app.status in ("exited", "dead"):
+            app_exit = self._app_exit(app)
+        if app.attrs["State"].get("OOMKilled") and "memory" not in limits_hit:
+            limits_hit.append("memory")
+        report = self._report(tests)
+        return RunOutcome(
+            sandbox=self.name,
+            report=report,
+            app_exit=app_exit,
+            timed_out=timed_out,
+            image=image,
+            limits_hit=limits_hit,
+            runner_log=_tail(tests, "stderr"),
+        )
+
+    def _app_exit(self, app: Any) -> AppExit:
+        state = app.attrs["State"]
+        return AppExit(
+            exit_code=state.get("ExitCode"),
+            oom_killed=bool(state.get("OOMKilled")),
+            log_tail=_tail(app, "stdout") + _tail(app, "stderr"),
+        )
+
+    def _stop(self, tests: Any) -> None:
+        """SIGTERM first: the runner then reports the tests that did finish."""
+        from docker.errors import APIError
+
+        try:
+            tests.stop(timeout=3)
+        except APIError:
+            return
+
+    def _report(self, tests: Any) -> dict[str, Any] | None:
+        from docker.errors import APIError
+
+        try:
+            raw = tests.logs(stdout=True, stderr=False)
+        except APIError:
+            return None
+        for line in reversed(raw.decode("utf-8", errors="replace").splitlines()):
+            if line.startswith(REPORT_PREFIX):
+                try:
+                    parsed = json.loads(line[len(REPORT_PREFIX):])
+                except ValueError:
+                    return None
+                return parsed if isinstance(parsed, dict) else None
+        return None
+
+    def _remove(self, containers: list[Any]) -> None:
+        from docker.errors import APIError, NotFound
+
+        for container in reversed(containers):
+            try:
+                container.remove(force=True, v=True)
+            except NotFound:
+                continue
+            except APIError:
+                continue
+
+
+def prune(client: Any = None) -> int:
+    """Remove every container, network and volume the grader labelled; return how many."""
+    from docker.errors import APIError, NotFound
+
+    client = client or connect()
+    removed = 0
+    filters = {"label": LABEL}
+    for container in client.containers.list(all=True, filters=filters):
+        try:
+            container.remove(force=True, v=True)
+            removed += 1
+        except (NotFound, APIError):
+            continue
+    for collection in (client.networks, client.volumes):
+        for item in collection.list(filters=filters):
+            try:
+                item.remove()
+                removed += 1
+            except (NotFound, APIError):
+                continue
+    return removed

@@ -1,0 +1,116 @@
+"""The ``local`` sandbox: the suite and the app in one subprocess, no isolation.
+
+For candidates iterating on their own code: it starts in well under a second
+and needs no Docker. The candidate's code runs with the user's rights and in
+the same process as the tests, so it is *not* for grading strangers' code
+(see SECURITY.md). The subprocess still gets the run's deadline, its own
+process group (so everything it spawned is killed with it), a scratch
+working folder and a fresh ``UPLOAD_FOLDER``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from collections import deque
+from pathlib import Path
+
+from .base import UPLOAD_ENV, AppExit, RunOutcome, RunRequest
+
+#: How much of the subprocess's output is kept (the tail), in bytes.
+OUTPUT_TAIL_BYTES = 16 * 1024
+_GRADER_PARENT = str(Path(__file__).resolve().parents[2])
+
+
+def _drain(stream: object, keep: deque[bytes]) -> None:
+    """Read a pipe to its end, keeping only the tail (output floods stay bounded)."""
+    read = getattr(stream, "read1")
+    size = 0
+    while chunk := read(65536):
+        keep.append(chunk)
+        size += len(chunk)
+        while size > OUTPUT_TAIL_BYTES and len(keep) > 1:
+            size -= len(keep.popleft())
+
+
+def _kill_group(proc: subprocess.Popen[bytes], grace: float) -> None:
+    """SIGTERM the whole group (the runner then writes a partial report), then SIGKILL."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+            if sig == signal.SIGTERM:
+                os.killpg(proc.pid, signal.SIGKILL)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+        except ProcessLookupError:
+            return
+
+
+class LocalSandbox:
+    """Runs :mod:`grader.testkit.runner` in a subprocess against the app in-process."""
+
+    name = "local"
+
+    def run(self, request: RunRequest) -> RunOutcome:
+        limits = request.limits
+        with tempfile.TemporaryDirectory(prefix="grader-local-") as scratch:
+            uploads = Path(scratch, "uploads")
+            uploads.mkdir()
+            report_path = Path(scratch, "report.json")
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "FLASK_"))}
+            env.update({
+                UPLOAD_ENV: str(uploads),
+                "PYTHONPATH": _GRADER_PARENT,
+                "PYTHONDONTWRITEBYTECODE": "1",
+            })
+            command = [
+                sys.executable, "-m", "grader.testkit.runner",
+                "--tests", str(request.tests_dir),
+                "--app-dir", str(request.app_dir),
+                "--report", str(report_path),
+                "--start-timeout", str(limits.start_timeout),
+                "--test-timeout", str(limits.test_timeout),
+            ]
+            tail: deque[bytes] = deque()
+            proc = subprocess.Popen(
+                command, cwd=scratch, env=env, stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+            reader = threading.Thread(target=_drain, args=(proc.stdout, tail), daemon=True)
+            reader.start()
+            timed_out = False
+            try:
+                proc.wait(timeout=limits.run_timeout)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+            finally:
+                _kill_group(proc, grace=2.0)
+                reader.join(timeout=2.0)
+            log = b"".join(tail).decode("utf-8", errors="replace")
+            report = None
+            if report_path.is_file():
+                try:
+                    report = json.loads(report_path.read_text(encoding="utf-8"))
+                except (ValueError, UnicodeDecodeError):
+                    report = None
+            app_exit = None
+            if report is None and not timed_out:
+                app_exit = AppExit(exit_code=proc.returncode, log_tail=log[-4000:])
+            return RunOutcome(
+                sandbox=self.name,
+                report=report,
+                app_exit=app_exit,
+                timed_out=timed_out,
+                limits_hit=["run_timeout"] if timed_out else [],
+                runner_log=log,
+            )
