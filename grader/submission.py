@@ -12,6 +12,7 @@ Every submission is staged into a fresh scratch folder before anything runs:
 
 from __future__ import annotations
 
+import os
 import shutil
 import stat
 import tarfile
@@ -70,22 +71,17 @@ def _safe_member(origin: Path, name: str) -> PurePosixPath | None:
 
 def _copy_folder(source: Path, target: Path) -> None:
     budget = _Budget(source)
-    for path in sorted(source.rglob("*")):
-        relative = path.relative_to(source)
-        if any(part in SKIPPED_DIRS for part in relative.parts):
-            continue
-        mode = path.lstat().st_mode
-        if stat.S_ISLNK(mode) or not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-            continue  # links and special files are never followed or copied
-        if any(stat.S_ISLNK(p.lstat().st_mode) for p in relative.parents if str(p) != "."):
-            continue
-        destination = target / relative
-        if stat.S_ISDIR(mode):
-            destination.mkdir(parents=True, exist_ok=True)
-            continue
-        budget.add(str(relative), path.lstat().st_size)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, destination, follow_symlinks=False)
+    for current, dirs, files in os.walk(source, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not Path(current, d).is_symlink())
+        relative_dir = Path(current).relative_to(source)
+        (target / relative_dir).mkdir(parents=True, exist_ok=True)
+        for name in sorted(files):
+            path = Path(current, name)
+            info = path.lstat()
+            if not stat.S_ISREG(info.st_mode):
+                continue  # links, sockets and devices are never followed or copied
+            budget.add(str(relative_dir / name), info.st_size)
+            shutil.copyfile(path, target / relative_dir / name, follow_symlinks=False)
 
 
 def _extract_zip(source: Path, target: Path) -> None:

@@ -101,7 +101,9 @@ def _message(report: pytest.TestReport, limit: int = 2000) -> str:
     text = excinfo if isinstance(excinfo, str) else report.longreprtext
     if report.skipped and isinstance(report.longrepr, tuple):
         text = str(report.longrepr[2])
-    text = text.strip()
+    # pytest's "+  where ..." lines repeat what the assertion message already shows
+    lines = [line for line in text.strip().splitlines() if not line.lstrip().startswith("+")]
+    text = "\n".join(lines).strip()
     return text if len(text) <= limit else text[:limit] + "..."
 
 

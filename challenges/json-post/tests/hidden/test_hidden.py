@@ -1,0 +1,260 @@
+"""Hidden tests for json-post. Each checks one promise of the statement."""
+
+from typing import Any
+
+import pytest
+
+# An id that no run ever reaches (ids are positive integers assigned by the app).
+UNKNOWN_ID = 987654321
+JSON_TYPE = {"Content-Type": "application/json"}
+
+
+def same_json(left: Any, right: Any) -> bool:
+    """Equal as JSON values: booleans are not numbers, 2 and 2.0 are the same number."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return type(left) is type(right) and left == right
+    if isinstance(left, (int, float)) and isinstance(right, (int, float)):
+        return left == right
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(same_json(left[k], right[k]) for k in left)
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(
+            same_json(a, b) for a, b in zip(left, right, strict=True)
+        )
+    return type(left) is type(right) and left == right
+
+
+def body_of(response: Any) -> Any:
+    """The response body parsed as JSON, or fail with what the app answered."""
+    try:
+        return response.json()
+    except ValueError:
+        pytest.fail(f"the body is not JSON: {response.describe()}")
+
+
+def assert_echoes(client: Any, value: Any) -> None:
+    response = client.post("/api/data", json=value)
+    sent = f"posting {value!r}"
+    assert response.status == 200, f"{sent}: {response.describe()}"
+    body = body_of(response)
+    assert isinstance(body, dict) and "received" in body, f"{sent}: {response.describe()}"
+    assert same_json(body["received"], value), f"{sent}: {response.describe()}"
+
+
+def assert_error(response: Any, statuses: set[int], context: str) -> None:
+    wanted = " or ".join(map(str, sorted(statuses)))
+    assert response.status in statuses, (
+        f"{context}: expected status {wanted}, got {response.describe()}"
+    )
+    body = body_of(response)
+    assert isinstance(body, dict), (
+        f"{context}: the error body must be a JSON object: {response.describe()}"
+    )
+    message = body.get("error")
+    assert isinstance(message, str) and message, (
+        f"{context}: the error body needs a non-empty string 'error': {response.describe()}"
+    )
+
+
+def create_user(client: Any, name: str, email: str) -> dict[str, Any]:
+    response = client.post("/api/users", json={"name": name, "email": email})
+    assert response.status == 201, f"creating {name!r}: {response.describe()}"
+    user = body_of(response)
+    assert isinstance(user, dict), f"creating {name!r}: {response.describe()}"
+    return user
+
+
+def is_positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+# --- /api/data ---------------------------------------------------------------
+
+
+@pytest.mark.points(2)
+def test_data_echoes_object(client):
+    """POST /api/data echoes a nested JSON object as {"received": ...}."""
+    assert_echoes(
+        client, {"name": "Zoë", "tags": ["a", "b"], "nested": {"n": 1, "x": None, "ok": True}}
+    )
+
+
+@pytest.mark.points(1)
+def test_data_echoes_array(client):
+    """POST /api/data echoes a JSON array (not only objects are accepted)."""
+    assert_echoes(client, [1, "two", None, True, {"three": 3.5}])
+
+
+@pytest.mark.points(1)
+def test_data_echoes_scalars(client):
+    """POST /api/data echoes bare strings, numbers and true."""
+    for value in ["hello", 42, -2.5, True]:
+        assert_echoes(client, value)
+
+
+@pytest.mark.points(1)
+def test_data_echoes_falsy_values(client):
+    """POST /api/data echoes falsy values: false, 0, "", [] and {}."""
+    for value in [False, 0, "", [], {}]:
+        assert_echoes(client, value)
+
+
+@pytest.mark.points(2)
+def test_data_echoes_null(client):
+    """POST /api/data with the body null answers 200 {"received": null}."""
+    response = client.post("/api/data", json=None)
+    assert response.status == 200, response.describe()
+    body = body_of(response)
+    assert isinstance(body, dict) and "received" in body, response.describe()
+    assert body["received"] is None, response.describe()
+
+
+@pytest.mark.points(1)
+def test_data_rejects_malformed_json(client):
+    """Malformed JSON (truncated, single quotes, empty body) answers 400 or 415, JSON error."""
+    for raw in ['{"a": 1', "{'a': 1}", ""]:
+        response = client.post("/api/data", data=raw, headers=JSON_TYPE)
+        assert_error(response, {400, 415}, f"posting {raw!r} as application/json")
+
+
+@pytest.mark.points(1)
+def test_data_rejects_non_json_content_type(client):
+    """A missing or non-JSON content type answers 400 or 415 with a JSON error."""
+    cases = [
+        ("text/plain", {"data": '{"a": 1}', "headers": {"Content-Type": "text/plain"}}),
+        ("a form", {"data": {"a": "1"}}),
+        ("no content type", {"data": '{"a": 1}'}),
+    ]
+    for label, kwargs in cases:
+        response = client.post("/api/data", **kwargs)
+        assert_error(response, {400, 415}, f"posting {label}")
+
+
+@pytest.mark.points(1)
+def test_data_get_not_allowed(client):
+    """GET /api/data answers 405."""
+    response = client.get("/api/data")
+    assert response.status == 405, response.describe()
+
+
+# --- /api/users --------------------------------------------------------------
+
+
+@pytest.mark.points(2)
+def test_create_user(client):
+    """POST /api/users with a valid name and email answers 201 with id, name and email."""
+    response = client.post("/api/users", json={"name": "Ada Lovelace", "email": "ada@example.com"})
+    assert response.status == 201, response.describe()
+    user = body_of(response)
+    assert isinstance(user, dict), response.describe()
+    assert is_positive_int(user.get("id")), f"id must be a positive integer: {response.describe()}"
+    assert user.get("name") == "Ada Lovelace", response.describe()
+    assert user.get("email") == "ada@example.com", response.describe()
+
+
+@pytest.mark.points(1)
+def test_user_ids_are_unique(client):
+    """Every user created gets a different positive integer id."""
+    users = [create_user(client, f"User {i}", f"user{i}@example.com") for i in range(3)]
+    ids = [user.get("id") for user in users]
+    assert all(is_positive_int(i) for i in ids), f"ids must be positive integers: {ids!r}"
+    assert len(set(ids)) == len(ids), f"ids must differ: {ids!r}"
+
+
+@pytest.mark.points(2)
+def test_get_user(client):
+    """GET /api/users/<id> answers 200 with the user created under that id."""
+    created = [
+        create_user(client, "Grace Hopper", "grace@example.com"),
+        create_user(client, "Zoë", "zoe@example.org"),
+    ]
+    for user in created:
+        assert is_positive_int(user.get("id")), f"id must be a positive integer: {user!r}"
+        response = client.get(f"/api/users/{user['id']}")
+        assert response.status == 200, response.describe()
+        body = body_of(response)
+        assert isinstance(body, dict), response.describe()
+        assert same_json(body.get("id"), user["id"]), response.describe()
+        assert body.get("name") == user.get("name"), response.describe()
+        assert body.get("email") == user.get("email"), response.describe()
+
+
+@pytest.mark.points(1)
+def test_get_unknown_user(client):
+    """GET /api/users/<id> for an id no user has answers 404 with a JSON error."""
+    create_user(client, "Someone", "someone@example.com")
+    for user_id in [0, UNKNOWN_ID]:
+        response = client.get(f"/api/users/{user_id}")
+        assert_error(response, {404}, f"GET /api/users/{user_id}")
+
+
+@pytest.mark.points(1)
+def test_create_user_missing_or_empty_fields(client):
+    """A missing name or email, or an empty name, answers 400 with a JSON error."""
+    for payload in [
+        {},
+        {"email": "ada@example.com"},
+        {"name": "Ada"},
+        {"name": "", "email": "ada@example.com"},
+    ]:
+        response = client.post("/api/users", json=payload)
+        assert_error(response, {400}, f"posting {payload!r}")
+
+
+@pytest.mark.points(1)
+def test_create_user_wrong_types(client):
+    """A name or email that is not a string answers 400 with a JSON error."""
+    for payload in [
+        {"name": 123, "email": "ada@example.com"},
+        {"name": None, "email": "ada@example.com"},
+        {"name": ["Ada"], "email": "ada@example.com"},
+        {"name": "Ada", "email": 123},
+        {"name": "Ada", "email": None},
+        {"name": "Ada", "email": ["@"]},
+    ]:
+        response = client.post("/api/users", json=payload)
+        assert_error(response, {400}, f"posting {payload!r}")
+
+
+@pytest.mark.points(1)
+def test_create_user_email_without_at(client):
+    """An email without "@" answers 400 with a JSON error."""
+    for email in ["ada.example.com", ""]:
+        payload = {"name": "Ada", "email": email}
+        response = client.post("/api/users", json=payload)
+        assert_error(response, {400}, f"posting {payload!r}")
+
+
+@pytest.mark.points(1)
+def test_create_user_non_object_body(client):
+    """A JSON body that is not an object, or invalid JSON, answers 400 with a JSON error."""
+    for value in [["Ada", "ada@example.com"], "Ada", 42, None]:
+        response = client.post("/api/users", json=value)
+        assert_error(response, {400}, f"posting {value!r}")
+    response = client.post("/api/users", data='{"name": "Ada",', headers=JSON_TYPE)
+    assert_error(response, {400}, "posting malformed JSON")
+
+
+# --- every answer is JSON ----------------------------------------------------
+
+
+@pytest.mark.points(1)
+def test_responses_are_json(client):
+    """Answers (echo, errors, created and fetched users) have Content-Type application/json."""
+    user = create_user(client, "Json Type", "type@example.com")
+    requests = [
+        ("POST", "/api/data", {"json": {"a": 1}}),
+        ("POST", "/api/data", {"json": None}),
+        ("POST", "/api/data", {"data": "{", "headers": JSON_TYPE}),
+        ("POST", "/api/data", {"data": "1", "headers": {"Content-Type": "text/plain"}}),
+        ("POST", "/api/users", {"json": {"name": "J", "email": "j@example.com"}}),
+        ("POST", "/api/users", {"json": {"name": ""}}),
+        ("GET", f"/api/users/{user.get('id')}", {}),
+        ("GET", f"/api/users/{UNKNOWN_ID}", {}),
+    ]
+    for method, path, kwargs in requests:
+        response = client.request(method, path, **kwargs)
+        sent = f"{method} {path} {kwargs or ''}".strip()
+        assert response.is_json, (
+            f"{sent}: Content-Type must be application/json, got {response.describe()}"
+        )

@@ -1,0 +1,75 @@
+"""Text output for people: a verdict line, a table of tests, what failed and why."""
+
+from __future__ import annotations
+
+import click
+
+from .challenges import Challenge
+from .results import GradeResult, TestResult
+
+_MARKS = {
+    "passed": ("PASS", "green"),
+    "failed": ("FAIL", "red"),
+    "error": ("ERR ", "magenta"),
+    "skipped": ("SKIP", "yellow"),
+}
+_STATUS_COLOURS = {"passed": "green", "failed": "red", "error": "magenta"}
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"
+
+
+def _indent(text: str, prefix: str = "      ") -> str:
+    lines = text.strip().splitlines() or [""]
+    if len(lines) > 15:
+        lines = lines[:15] + [f"... ({len(lines) - 15} more lines)"]
+    return "\n".join(prefix + line for line in lines)
+
+
+def test_line(test: TestResult, width: int) -> str:
+    mark, colour = _MARKS.get(test.status, ("????", "white"))
+    score = f"{_points(test.score)}/{_points(test.max_score)}"
+    return f"  {click.style(mark, fg=colour, bold=True)}  {test.name:<{width}}  {score:>7}  {test.description}"
+
+
+def grade_text(result: GradeResult) -> str:
+    """The full human report of one grading run."""
+    lines: list[str] = []
+    colour = _STATUS_COLOURS.get(result.status, "white")
+    headline = click.style(result.status.upper(), fg=colour, bold=True)
+    lines.append(
+        f"{headline}  {result.challenge}: {_points(result.score)}/{_points(result.max_score)} "
+        f"({result.percent:g}%) in {result.duration:.2f} s, {result.sandbox} sandbox"
+    )
+    if result.status == "error":
+        lines.append(click.style("The submission could not be graded:", bold=True))
+        lines.append(_indent(result.message, "  "))
+    if result.tests:
+        width = min(48, max(len(t.name) for t in result.tests))
+        lines.append("")
+        lines.extend(test_line(t, width) for t in result.tests)
+    failures = [t for t in result.tests if t.status in ("failed", "error") and t.message]
+    if failures and result.status != "error":
+        lines.append("")
+        lines.append(click.style("What went wrong:", bold=True))
+        for test in failures:
+            lines.append(f"  {click.style(test.name, bold=True)}: {test.description}")
+            lines.append(_indent(test.message))
+    if result.limits_hit:
+        lines.append("")
+        lines.append(f"Limits hit: {', '.join(result.limits_hit)}")
+    if result.image:
+        lines.append(click.style(f"image {result.image[:19]}", dim=True))
+    return "\n".join(lines)
+
+
+def challenge_table(challenges: list[Challenge]) -> str:
+    """``grader list``: one line per challenge."""
+    if not challenges:
+        return "no challenges found"
+    width = max(len(c.id) for c in challenges)
+    rows = [f"{'ID':<{width}}  {'DIFFICULTY':<10}  {'POINTS':>6}  TITLE"]
+    for c in challenges:
+        rows.append(f"{c.id:<{width}}  {c.difficulty:<10}  {_points(c.points):>6}  {c.title}")
+    return "\n".join(rows)

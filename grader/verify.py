@@ -1,0 +1,87 @@
+"""``grader verify``: prove every challenge is sound before candidates see it.
+
+A challenge is sound when its manifest is valid, its hidden suite's points add
+up to the manifest's, the reference solution scores full marks in every
+sandbox, the stub does not, the public tests pass on the solution, and a
+second run gives the same per-test verdicts (no flaky test).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .challenges import Challenge
+from .grading import grade
+from .results import GradeResult
+from .sandbox.base import Sandbox
+
+
+@dataclass
+class Check:
+    """One verified property of one challenge."""
+
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class ChallengeReport:
+    """Every check run on one challenge."""
+
+    challenge: str
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+
+def _verdicts(result: GradeResult) -> list[tuple[str, str]]:
+    return [(t.name, t.status) for t in result.tests]
+
+
+def _failing(result: GradeResult) -> str:
+    names = [t.name for t in result.failed_tests][:5]
+    return f"{result.status}: {result.message.splitlines()[0] if result.message else ''} {names}"
+
+
+def verify_challenge(
+    challenge: Challenge,
+    sandboxes: list[Sandbox],
+    progress: Callable[[str], None] = lambda _: None,
+) -> ChallengeReport:
+    """Run every check on one challenge in every given sandbox."""
+    report = ChallengeReport(challenge.id)
+    report.checks.append(Check("manifest is valid", True))
+    for sandbox in sandboxes:
+        progress(f"{challenge.id}: reference solution ({sandbox.name})")
+        first = grade(challenge, challenge.solution_dir, sandbox)
+        full = first.status == "passed" and first.score == challenge.points
+        report.checks.append(Check(
+            f"solution scores full marks ({sandbox.name})", full,
+            "" if full else _failing(first),
+        ))
+        points_ok = first.max_score == challenge.points
+        report.checks.append(Check(
+            f"hidden points add up to {challenge.points:g} ({sandbox.name})", points_ok,
+            "" if points_ok else f"the suite is worth {first.max_score:g}",
+        ))
+        progress(f"{challenge.id}: second run ({sandbox.name})")
+        second = grade(challenge, challenge.solution_dir, sandbox)
+        same = _verdicts(first) == _verdicts(second)
+        report.checks.append(Check(f"same verdicts on a second run ({sandbox.name})", same))
+        progress(f"{challenge.id}: stub ({sandbox.name})")
+        stub = grade(challenge, challenge.stub_dir, sandbox)
+        below = stub.status != "passed" and stub.score < challenge.points
+        report.checks.append(Check(
+            f"stub scores below full marks ({sandbox.name})", below,
+            f"stub: {stub.status} {stub.score:g}/{stub.max_score:g}",
+        ))
+        public = grade(challenge, challenge.solution_dir, sandbox, suite="public")
+        report.checks.append(Check(
+            f"public tests pass on the solution ({sandbox.name})", public.status == "passed",
+            "" if public.status == "passed" else _failing(public),
+        ))
+    return report

@@ -1,0 +1,64 @@
+# Shared set-up steps for scripts/demo.sh and scripts/test.sh (sourced, not run).
+# Each step is idempotent: it does nothing when its job is already done.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${GRADER_VENV:-$ROOT/.venv}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+ensure_packages() {
+  # docker.io for the engine, debootstrap for the offline image base, python3-venv for the venv.
+  local missing=()
+  command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+  command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+  python3 -m venv --help >/dev/null 2>&1 || missing+=(python3-venv)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    say "installing ${missing[*]} (Debian packages)"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+ensure_docker() {
+  if docker info >/dev/null 2>&1; then return; fi
+  ensure_packages
+  say "starting the Docker engine (dockerd in the background, log in /tmp/grader-dockerd.log)"
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-system-running >/dev/null 2>&1; then
+    $SUDO systemctl start docker || true
+  fi
+  if ! docker info >/dev/null 2>&1; then
+    $SUDO sh -c 'nohup dockerd >/tmp/grader-dockerd.log 2>&1 &'
+  fi
+  for _ in $(seq 1 60); do
+    docker info >/dev/null 2>&1 && return
+    sleep 1
+  done
+  echo "error: the Docker engine did not start; see /tmp/grader-dockerd.log" >&2
+  exit 3
+}
+
+ensure_venv() {
+  if [ ! -x "$VENV/bin/grader" ] || [ "$ROOT/pyproject.toml" -nt "$VENV/.installed" ]; then
+    ensure_packages
+    say "installing flask-grader into $VENV"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check --upgrade pip
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check -e "$ROOT[dev]"
+    touch "$VENV/.installed"
+  fi
+}
+
+ensure_image() {
+  say "building the sandbox image (cached after the first time)"
+  "$VENV/bin/grader" sandbox build --base "${GRADER_IMAGE_BASE:-auto}"
+}
+
+setup_all() {
+  ensure_packages
+  ensure_docker
+  ensure_venv
+  ensure_image
+}

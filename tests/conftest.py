@@ -1,0 +1,48 @@
+"""Shared fixtures: the real CLI entry point, and the real Docker engine.
+
+Docker tests never skip silently: if the engine or the image is missing they
+fail with the reason, because a grader whose sandbox is untested is untested.
+Run ``pytest -m "not docker"`` for the fast local subset.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = ROOT / "tests" / "golden"
+
+
+class Cli:
+    """Runs ``grader`` in-process through click, as the console script would."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str) -> Any:
+        return self.runner.invoke(main, list(args), catch_exceptions=False)
+
+    def grade_json(self, challenge: str, path: Path | str, sandbox: str) -> tuple[int, dict[str, Any]]:
+        result = self("grade", challenge, str(path), "--sandbox", sandbox, "--format", "json")
+        return result.exit_code, json.loads(result.stdout)
+
+
+@pytest.fixture(scope="session")
+def cli() -> Cli:
+    return Cli()
+
+
+@pytest.fixture(scope="session")
+def docker_client() -> Any:
+    from grader.sandbox.docker import DockerSandbox
+
+    sandbox = DockerSandbox()
+    sandbox.image_id()  # fails the test with "run grader sandbox build" if missing
+    return sandbox.client

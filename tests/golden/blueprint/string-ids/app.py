@@ -1,0 +1,47 @@
+from typing import Any
+
+from flask import Blueprint, Flask, abort
+
+BOOKS: list[dict[str, Any]] = [
+    {"id": "1", "title": "Dune"},
+    {"id": "2", "title": "Hyperion"},
+    {"id": "3", "title": "Foundation"},
+]
+
+api = Blueprint("api", __name__)
+admin = Blueprint("admin", __name__)
+
+
+@api.get("/ping")
+def ping() -> dict[str, Any]:
+    return {"pong": True}
+
+
+@api.get("/books")
+def list_books() -> list[dict[str, Any]]:
+    return BOOKS
+
+
+@api.get("/books/<int:book_id>")
+def get_book(book_id: int) -> dict[str, Any]:
+    for book in BOOKS:
+        if book["id"] == str(book_id):
+            return book
+    abort(404)
+
+
+@admin.get("/")
+def index() -> str:
+    return "<h1>Admin</h1>"
+
+
+@admin.get("/stats")
+def stats() -> dict[str, int]:
+    return {"books": len(BOOKS)}
+
+
+def create_app() -> Flask:
+    app = Flask(__name__)
+    app.register_blueprint(api, url_prefix="/api/v1")
+    app.register_blueprint(admin, url_prefix="/admin")
+    return app

@@ -1,0 +1,80 @@
+"""Golden submissions: known implementations with known verdicts.
+
+Every folder ``tests/golden/<challenge>/<case>/`` is a submission with an
+``expected.toml`` (``status``, ``must_fail``, ``note``). Each is graded
+through the real ``grader grade`` entry point in local mode and in the Docker
+sandbox, and both modes must agree test by test.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import GOLDEN, Cli
+
+CASES = sorted(p.parent for p in GOLDEN.glob("*/*/expected.toml"))
+_local_cache: dict[Path, dict[str, Any]] = {}
+
+
+def _case_id(case: Path) -> str:
+    return f"{case.parent.name}/{case.name}"
+
+
+def _expected(case: Path) -> dict[str, Any]:
+    return tomllib.loads((case / "expected.toml").read_text(encoding="utf-8"))
+
+
+def _check(case: Path, exit_code: int, result: dict[str, Any]) -> None:
+    expected = _expected(case)
+    assert result["status"] == expected["status"], (
+        f"{_case_id(case)} ({expected.get('note', '')}): got {result['status']} "
+        f"{result['score']}/{result['max_score']}: {result['message'][:300]} "
+        f"{[(t['name'], t['message'][:120]) for t in result['tests'] if t['status'] != 'passed']}"
+    )
+    assert exit_code == (0 if expected["status"] == "passed" else 1)
+    if expected["status"] == "passed":
+        assert result["score"] == result["max_score"] > 0
+    else:
+        assert result["score"] < result["max_score"]
+    not_passed = {t["name"].split("[")[0] for t in result["tests"] if t["status"] != "passed"}
+    for name in expected.get("must_fail", []):
+        assert name in not_passed, f"{name} should not pass for {_case_id(case)}"
+
+
+def _local(cli: Cli, case: Path) -> tuple[int, dict[str, Any]]:
+    if case not in _local_cache:
+        code, result = cli.grade_json(case.parent.name, case, "local")
+        _local_cache[case] = {"code": code, "result": result}
+    cached = _local_cache[case]
+    return cached["code"], cached["result"]
+
+
+def test_there_are_golden_submissions_for_every_challenge() -> None:
+    challenges = {p.name for p in (GOLDEN.parent.parent / "challenges").iterdir() if p.is_dir()}
+    covered = {case.parent.name for case in CASES}
+    assert challenges <= covered
+    for challenge in challenges:
+        statuses = [_expected(c)["status"] for c in CASES if c.parent.name == challenge]
+        assert statuses.count("passed") >= 3, f"{challenge} needs several correct submissions"
+        assert statuses.count("failed") >= 3, f"{challenge} needs several wrong submissions"
+
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_golden_local(cli: Cli, case: Path) -> None:
+    code, result = _local(cli, case)
+    _check(case, code, result)
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_golden_docker_matches_local(cli: Cli, docker_client: Any, case: Path) -> None:
+    code, result = cli.grade_json(case.parent.name, case, "docker")
+    _check(case, code, result)
+    assert result["image"], "a docker result records the image id"
+    _, local = _local(cli, case)
+    verdicts = [(t["name"], t["status"]) for t in result["tests"]]
+    assert verdicts == [(t["name"], t["status"]) for t in local["tests"]], "modes disagree"
