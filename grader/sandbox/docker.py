@@ -138,7 +138,7 @@ class DockerSandbox:
                     str(request.app_dir): {"bind": "/submission", "mode": "ro"},
                     str(_PACKAGE / "appkit"): {"bind": "/opt/grader/grader_appkit", "mode": "ro"},
                 },
-                tmpfs={"/tmp": "rw,nosuid,nodev,size=64m", "/uploads": "rw,nosuid,nodev,noexec,size=32m,mode=1777"},
+                tmpfs={"/tmp": "rw,nosuid,nodev,size=64m", "/uploads": "rw,nosuid,nodev,noexec,size=32m,uid=10001,gid=10001"},
                 **self._options(limits.memory_mb, limits.cpus, limits.pids, {UPLOAD_ENV: "/uploads"}),
             )
             containers.append(app)
