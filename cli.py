@@ -183,6 +183,77 @@ def verify(challenge_ids: tuple[str, ...], sandbox_names: tuple[str, ...]) -> No
     sys.exit(1 if failed else 0)
 
 
+class _Progress:
+    """One live line on stderr: done/total, passed/failed/error counts, rate."""
+
+    def __init__(self, total: int) -> None:
+        import time
+
+        self.total = total
+        self.done = 0
+        self.counts = {"passed": 0, "failed": 0, "error": 0}
+        self.started = time.monotonic()
+        self.live = sys.stderr.isatty()
+
+    def __call__(self, submission: Any, result: GradeResult, reused: bool) -> None:
+        import time
+
+        self.done += 1
+        self.counts[result.status] = self.counts.get(result.status, 0) + 1
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        width = len(str(self.total))
+        line = (
+            f"[{self.done:>{width}}/{self.total}] "
+            f"{click.style(str(self.counts['passed']) + ' passed', fg='green')}  "
+            f"{click.style(str(self.counts['failed']) + ' failed', fg='red')}  "
+            f"{click.style(str(self.counts['error']) + ' error', fg='magenta')}  "
+            f"{60 * self.done / elapsed:.0f}/min  {submission.id}: {result.status}"
+            f"{' (cached)' if reused else ''}"
+        )
+        if self.live:
+            click.echo("\r\033[K" + line, nl=self.done == self.total, err=True)
+        else:
+            click.echo(line, err=True)
+
+
+@main.command()
+@click.argument("challenge_id", metavar="ID")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
+              help="Folder for results.csv, results.json, report.html and per-submission results.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
+              help="Gradings run at once (default: one per core).")
+@click.option("--sandbox", type=click.Choice(SANDBOXES), default="docker", show_default=True)
+@click.option("--force", is_flag=True, help="Re-grade submissions that already have a result.")
+@_handle_errors
+def batch(challenge_id: str, folder: Path, out: Path, jobs: int | None, sandbox: str,
+          force: bool) -> None:
+    """Grade every subfolder or archive of FOLDER; resumable, one bad submission never stops it."""
+    import os
+
+    from grader.batch import Batch, discover, write_outputs
+
+    challenge = get_challenge(challenge_id)
+    submissions = discover(folder)
+    runner = make_sandbox(sandbox)
+    image = runner.image_id() if hasattr(runner, "image_id") else "local"
+    jobs = jobs or os.cpu_count() or 1
+    click.echo(f"grading {len(submissions)} submissions of {challenge.id} with {jobs} job(s)", err=True)
+    progress = _Progress(len(submissions))
+    grader_batch = Batch(challenge, runner, out, image=image)
+    try:
+        summary = grader_batch.run(submissions, jobs, force=force, on_result=progress)
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted: finished results are kept; run the same command to continue", err=True)
+        sys.exit(130)
+    write_outputs(out, challenge, summary)
+    click.echo(
+        f"{len(summary.results)} submissions: {summary.count('passed')} passed, "
+        f"{summary.count('failed')} failed, {summary.count('error')} error "
+        f"({summary.graded} graded, {summary.reused} reused). Report: {out / 'report.html'}"
+    )
+
+
 @main.group()
 def sandbox() -> None:
     """Manage the Docker sandbox."""

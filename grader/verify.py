@@ -2,7 +2,7 @@
 
 A challenge is sound when its manifest is valid, its hidden suite's points add
 up to the manifest's, the reference solution scores full marks in every
-sandbox, the stub does not, the public tests pass on the solution, and a
+sandbox, the stub does not, every sandbox gives the same per-test verdicts, the public tests pass on the solution, and a
 second run gives the same per-test verdicts (no flaky test).
 """
 
@@ -47,6 +47,11 @@ def _failing(result: GradeResult) -> str:
     return f"{result.status}: {result.message.splitlines()[0] if result.message else ''} {names}"
 
 
+def _disagreement(one: list[tuple[str, str]], other: list[tuple[str, str]]) -> str:
+    diff = [f"{a[0]}: {a[1]} vs {b[1]}" for a, b in zip(one, other, strict=False) if a != b]
+    return "; ".join(diff[:3]) or "different tests were collected"
+
+
 def verify_challenge(
     challenge: Challenge,
     sandboxes: list[Sandbox],
@@ -55,6 +60,7 @@ def verify_challenge(
     """Run every check on one challenge in every given sandbox."""
     report = ChallengeReport(challenge.id)
     report.checks.append(Check("manifest is valid", True))
+    seen: dict[str, list[tuple[str, str]]] = {}
     for sandbox in sandboxes:
         progress(f"{challenge.id}: reference solution ({sandbox.name})")
         first = grade(challenge, challenge.solution_dir, sandbox)
@@ -79,6 +85,14 @@ def verify_challenge(
             f"stub scores below full marks ({sandbox.name})", below,
             f"stub: {stub.status} {stub.score:g}/{stub.max_score:g}",
         ))
+        verdicts = _verdicts(first) + _verdicts(stub)
+        for other, other_verdicts in seen.items():
+            agree = verdicts == other_verdicts
+            report.checks.append(Check(
+                f"{sandbox.name} and {other} agree on every test", agree,
+                "" if agree else _disagreement(verdicts, other_verdicts),
+            ))
+        seen[sandbox.name] = verdicts
         public = grade(challenge, challenge.solution_dir, sandbox, suite="public")
         report.checks.append(Check(
             f"public tests pass on the solution ({sandbox.name})", public.status == "passed",

@@ -1,0 +1,105 @@
+"""Measure grading speed on this machine; the README quotes its output.
+
+    .venv/bin/python benchmarks/bench_grade.py [--copies 4] [--singles 5]
+
+Prints, in one run on one machine:
+
+1. wall time of a single ``grader grade`` in docker mode (the CLI, as a user
+   runs it, including Python start-up), median and max over ``--singles`` runs;
+2. batch throughput (submissions per minute) at ``--jobs 1`` and ``--jobs 2``
+   on ``--copies`` copies of the hello-world golden submissions;
+3. the floor: the same hidden suite run by bare pytest, in-process with
+   Flask's test client (the local runner), one submission after another;
+4. the ratio of batch wall time at ``--jobs 2`` to the floor.
+
+Targets (issue 2 and 4, 2-core machine, image built): single grade < 3 s;
+hello-world batch >= 60 submissions/min; batch wall <= 1.5 x floor.
+Nothing here is asserted: it is a measurement, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+GRADER = [sys.executable, str(ROOT / "cli.py")]
+GOLDEN = ROOT / "tests" / "golden" / "hello-world"
+HIDDEN = ROOT / "challenges" / "hello-world" / "tests" / "hidden"
+
+
+def _run(command: list[str], **kwargs: object) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, **kwargs)  # type: ignore[call-overload]
+    return time.perf_counter() - started
+
+
+def single_grades(count: int) -> list[float]:
+    solution = ROOT / "challenges" / "hello-world" / "solution"
+    _run(GRADER + ["grade", "hello-world", str(solution)])  # warm the page cache
+    return [_run(GRADER + ["grade", "hello-world", str(solution)]) for _ in range(count)]
+
+
+def make_batch(folder: Path, copies: int) -> int:
+    cases = sorted(p for p in GOLDEN.iterdir() if (p / "expected.toml").is_file())
+    for copy in range(copies):
+        for case in cases:
+            shutil.copytree(case, folder / f"{case.name}-{copy}")
+    return len(cases) * copies
+
+
+def batch_seconds(folder: Path, jobs: int) -> float:
+    with tempfile.TemporaryDirectory() as out:
+        return _run(GRADER + ["batch", "hello-world", str(folder), "--out", out, "--jobs", str(jobs), "--force"])
+
+
+def floor_seconds(folder: Path) -> float:
+    """Bare pytest on the hidden suite, in-process, each submission in turn."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    for submission in sorted(folder.iterdir()):
+        with tempfile.TemporaryDirectory() as scratch:
+            env["UPLOAD_FOLDER"] = scratch
+            subprocess.run(
+                [sys.executable, "-m", "grader.testkit.runner", "--tests", str(HIDDEN),
+                 "--app-dir", str(submission), "--report", os.path.join(scratch, "r.json")],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=scratch, check=False,
+            )
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=4)
+    parser.add_argument("--singles", type=int, default=5)
+    args = parser.parse_args()
+    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+
+    singles = single_grades(args.singles)
+    print(f"single grade (docker, CLI wall): median {statistics.median(singles):.2f} s, "
+          f"max {max(singles):.2f} s over {len(singles)} runs   [target < 3 s]")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        count = make_batch(folder, args.copies)
+        floor = floor_seconds(folder)
+        print(f"floor (bare pytest in-process, {count} submissions): {floor:.1f} s, "
+              f"{60 * count / floor:.0f}/min")
+        for jobs in (1, 2):
+            seconds = batch_seconds(folder, jobs)
+            ratio = seconds / floor
+            print(f"batch --jobs {jobs} (docker, {count} submissions): {seconds:.1f} s, "
+                  f"{60 * count / seconds:.0f}/min, {ratio:.2f} x floor"
+                  + ("   [targets >= 60/min, <= 1.5 x floor]" if jobs == 2 else ""))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,220 @@
+"""Grade a folder of submissions in parallel, resumably.
+
+Every immediate subfolder or archive of the batch folder is one submission,
+identified by its name. Each result is written to ``OUT/results/<id>.json``
+as soon as it is known, with a cache key made of the submission's content
+hash, the challenge's content hash, the sandbox image and the grader version:
+a re-run skips every submission whose key is unchanged, so an interrupted
+batch continues where it stopped and a finished one re-grades nothing.
+
+One submission can never stop the batch: anything it causes is recorded as
+that submission's ``error`` result. Only a fault of the grader itself (no
+Docker, a broken challenge) stops it, before or between gradings.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .challenges import Challenge
+from .errors import InfrastructureError, UsageError
+from .grading import grade
+from .results import GradeResult
+from .sandbox.base import Sandbox
+from .submission import ARCHIVE_SUFFIXES, SKIPPED_DIRS, is_archive
+
+CSV_FIELDS = ("id", "status", "score", "max_score", "percent", "duration", "failed_tests", "message")
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One entry of the batch folder."""
+
+    id: str
+    path: Path
+
+
+@dataclass
+class BatchSummary:
+    """What a batch run did; ``results`` maps submission id to result."""
+
+    results: dict[str, GradeResult] = field(default_factory=dict)
+    graded: int = 0
+    reused: int = 0
+    interrupted: bool = False
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results.values() if r.status == status)
+
+
+def _submission_id(path: Path) -> str:
+    name = path.name
+    for suffix in sorted(ARCHIVE_SUFFIXES, key=len, reverse=True):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def discover(folder: Path) -> list[Submission]:
+    """The submissions in ``folder``: its subfolders and archives, by name."""
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is not a folder", hint="pass the folder holding the submissions")
+    found: dict[str, Submission] = {}
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.is_symlink():
+            continue
+        if path.is_dir() or (path.is_file() and is_archive(path)):
+            submission_id = _submission_id(path)
+            if submission_id in found:
+                raise UsageError(f"two submissions are named {submission_id!r} in {folder}")
+            found[submission_id] = Submission(submission_id, path)
+    if not found:
+        raise UsageError(f"no submissions in {folder}", hint="it should hold one folder or archive per candidate")
+    return list(found.values())
+
+
+def content_hash(path: Path) -> str:
+    """A hash of what the grader would read: regular files only, links ignored."""
+    digest = hashlib.sha256()
+    if path.is_file():
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+    for current, dirs, files in os.walk(path, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
+        for name in sorted(files):
+            file = Path(current, name)
+            if file.is_symlink() or not file.is_file():
+                continue
+            digest.update(file.relative_to(path).as_posix().encode() + b"\0")
+            digest.update(file.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def cache_key(submission: Submission, challenge_hash: str, image: str) -> str:
+    parts = (content_hash(submission.path), challenge_hash, image, __version__)
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def _error_result(challenge: Challenge, sandbox: Sandbox, submission: Submission, message: str) -> GradeResult:
+    return GradeResult(
+        challenge=challenge.id, challenge_version=challenge.version, status="error", score=0.0,
+        max_score=challenge.points, message=message, sandbox=sandbox.name, duration=0.0,
+        submission=str(submission.path), grader_version=__version__,
+    )
+
+
+class Batch:
+    """Grades submissions of one challenge into an output folder."""
+
+    def __init__(self, challenge: Challenge, sandbox: Sandbox, out: Path, *, image: str = "") -> None:
+        self.challenge = challenge
+        self.sandbox = sandbox
+        self.out = out
+        self.results_dir = out / "results"
+        self.image = image
+        self.challenge_hash = challenge.fingerprint()
+        self._lock = threading.Lock()
+
+    def _result_path(self, submission: Submission) -> Path:
+        return self.results_dir / f"{submission.id}.json"
+
+    def cached(self, submission: Submission, key: str) -> GradeResult | None:
+        """The stored result if it was produced from exactly the same inputs."""
+        try:
+            stored = json.loads(self._result_path(submission).read_text(encoding="utf-8"))
+            if stored.get("cache_key") != key:
+                return None
+            return GradeResult.from_dict(stored["result"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def grade_one(self, submission: Submission, key: str) -> GradeResult:
+        """Grade one submission; whatever it causes becomes its own error result."""
+        try:
+            result = grade(self.challenge, submission.path, self.sandbox)
+        except UsageError as exc:
+            result = _error_result(self.challenge, self.sandbox, submission, exc.format())
+        payload = {"id": submission.id, "cache_key": key, "result": result.to_dict()}
+        path = self._result_path(submission)
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+        tmp.replace(path)
+        return result
+
+    def run(
+        self,
+        submissions: list[Submission],
+        jobs: int,
+        *,
+        force: bool = False,
+        on_result: Callable[[Submission, GradeResult, bool], None] = lambda *_: None,
+    ) -> BatchSummary:
+        """Grade (or reuse) every submission; Ctrl-C stops cleanly after the running ones."""
+        self.results_dir.mkdir(parents=True, exist_ok=True)
+        summary = BatchSummary()
+        todo: list[tuple[Submission, str]] = []
+        for submission in submissions:
+            key = cache_key(submission, self.challenge_hash, self.image)
+            previous = None if force else self.cached(submission, key)
+            if previous is not None:
+                summary.results[submission.id] = previous
+                summary.reused += 1
+                on_result(submission, previous, True)
+            else:
+                todo.append((submission, key))
+        executor = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="grade")
+        pending: dict[Future[GradeResult], Submission] = {
+            executor.submit(self.grade_one, sub, key): sub for sub, key in todo
+        }
+        try:
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    submission = pending.pop(future)
+                    result = future.result()
+                    summary.results[submission.id] = result
+                    summary.graded += 1
+                    on_result(submission, result, False)
+        except KeyboardInterrupt:
+            summary.interrupted = True
+            executor.shutdown(wait=True, cancel_futures=True)
+            raise
+        except InfrastructureError:
+            executor.shutdown(wait=True, cancel_futures=True)
+            raise
+        executor.shutdown(wait=True)
+        order = [s.id for s in submissions]
+        summary.results = {i: summary.results[i] for i in order if i in summary.results}
+        return summary
+
+
+def write_outputs(out: Path, challenge: Challenge, summary: BatchSummary) -> None:
+    """``results.csv``, ``results.json`` and ``report.html`` for the whole batch."""
+    from .report import render_report
+
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "results.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
+        writer.writeheader()
+        for submission_id, result in summary.results.items():
+            writer.writerow({
+                "id": submission_id, "status": result.status, "score": f"{result.score:g}",
+                "max_score": f"{result.max_score:g}", "percent": f"{result.percent:g}",
+                "duration": f"{result.duration:.2f}",
+                "failed_tests": ";".join(t.name for t in result.failed_tests),
+                "message": result.message.splitlines()[0] if result.message else "",
+            })
+    document = [{"id": i, **r.to_dict()} for i, r in summary.results.items()]
+    (out / "results.json").write_text(json.dumps(document, indent=2), encoding="utf-8")
+    (out / "report.html").write_text(render_report(challenge, summary.results), encoding="utf-8")

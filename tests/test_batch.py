@@ -1,0 +1,96 @@
+"""``grader batch``: every submission gets a row, resume re-grades nothing."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grader.batch import content_hash, discover
+from grader.errors import UsageError
+
+from .conftest import GOLDEN, Cli
+
+
+def _make_batch(root: Path) -> dict[str, str]:
+    """A mixed batch of golden hello-world submissions; returns id -> expected status."""
+    expected: dict[str, str] = {}
+    for case in sorted((GOLDEN / "hello-world").iterdir()):
+        shutil.copytree(case, root / case.name)
+        expected[case.name] = (case / "expected.toml").read_text().split('"')[1]
+    with zipfile.ZipFile(root / "zipped.zip", "w") as archive:
+        archive.write(GOLDEN / "hello-world" / "no-escape" / "app.py", "app.py")
+    expected["zipped"] = "failed"
+    (root / "broken.zip").write_text("not a zip at all")
+    expected["broken"] = "error"
+    (root / "notes.txt").write_text("ignored: neither a folder nor an archive")
+    return expected
+
+
+def _rows(out: Path) -> dict[str, dict[str, str]]:
+    with open(out / "results.csv", encoding="utf-8") as handle:
+        return {row["id"]: row for row in csv.DictReader(handle)}
+
+
+def _run_batch(cli: Cli, tmp_path: Path, sandbox: str, jobs: str) -> None:
+    expected = _make_batch(tmp_path / "subs")
+    out = tmp_path / "out"
+    first = cli("batch", "hello-world", str(tmp_path / "subs"), "--out", str(out),
+                "--sandbox", sandbox, "--jobs", jobs)
+    assert first.exit_code == 0, first.output
+    rows = _rows(out)
+    assert {i: r["status"] for i, r in rows.items()} == expected
+    assert rows["no-escape"]["failed_tests"] == "test_hello_escapes_html"
+    assert "not a readable archive" in rows["broken"]["message"]
+    document = json.loads((out / "results.json").read_text())
+    assert [d["id"] for d in document] == sorted(expected)
+    assert len(list((out / "results").glob("*.json"))) == len(expected)
+    html = (out / "report.html").read_text()
+    assert "<script src" not in html and "http://" not in html and "https://" not in html
+    assert f"{len(expected)} submissions" in html
+
+    again = cli("batch", "hello-world", str(tmp_path / "subs"), "--out", str(out), "--sandbox", sandbox)
+    assert again.exit_code == 0
+    assert f"(0 graded, {len(expected)} reused)" in again.stdout
+    (tmp_path / "subs" / "no-escape" / "app.py").write_text(
+        (GOLDEN / "hello-world" / "module-markupsafe" / "app.py").read_text())
+    changed = cli("batch", "hello-world", str(tmp_path / "subs"), "--out", str(out), "--sandbox", sandbox)
+    assert f"(1 graded, {len(expected) - 1} reused)" in changed.stdout
+    assert _rows(out)["no-escape"]["status"] == "passed"
+    forced = cli("batch", "hello-world", str(tmp_path / "subs"), "--out", str(out),
+                 "--sandbox", sandbox, "--force")
+    assert f"({len(expected)} graded, 0 reused)" in forced.stdout
+
+
+def test_local_batch_resume_and_outputs(cli: Cli, tmp_path: Path) -> None:
+    _run_batch(cli, tmp_path, "local", "2")
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_docker_batch_resume_and_outputs(cli: Cli, tmp_path: Path, docker_client: Any) -> None:
+    _run_batch(cli, tmp_path, "docker", "2")
+
+
+def test_discover_rejects_empty_and_duplicate(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="no submissions"):
+        discover(tmp_path)
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "alice.zip").write_bytes(b"")
+    with pytest.raises(UsageError, match="two submissions"):
+        discover(tmp_path)
+
+
+def test_content_hash_ignores_caches_and_sees_changes(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("a")
+    before = content_hash(tmp_path)
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "x.pyc").write_text("zz")
+    assert content_hash(tmp_path) == before
+    (tmp_path / "app.py").write_text("b")
+    assert content_hash(tmp_path) != before

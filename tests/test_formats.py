@@ -1,0 +1,260 @@
+"""The output formats, each produced from the same results and read back by a real consumer.
+
+JUnit goes through ``junitparser`` (what CI report tools do); the two
+``results.json`` formats are validated against JSON schemas written from the
+platforms' specs (``tests/schemas/``); Markdown is checked for structure that
+hostile messages must not break.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
+
+from grader.formats import FORMATS, to_exercism, to_gradescope, to_junit, to_markdown
+from grader.results import GradeResult, TestResult
+
+from .conftest import ROOT, Cli
+
+SCHEMAS = Path(__file__).parent / "schemas"
+HOSTILE = "AssertionError: got <b>&amp;</b> ]]> | ``` fence\x00\x1b[31mred\x1b[0m\x0bend"
+
+
+def _test(name: str, status: str, points: float = 2.0, message: str = "",
+          description: str = "") -> TestResult:
+    return TestResult(name=name, description=description or f"{name} works.", status=status,
+                      score=points if status == "passed" else 0.0, max_score=points,
+                      message=message, duration=0.0123)
+
+
+def _result(status: str, tests: list[TestResult], message: str = "") -> GradeResult:
+    return GradeResult(
+        challenge="hello-world", status=status, score=sum(t.score for t in tests),
+        max_score=sum(t.max_score for t in tests) or 12.0, message=message, sandbox="docker",
+        duration=1.6, tests=tests, image="sha256:abc", challenge_version="1",
+        grader_version="0.1.0",
+    )
+
+
+PASSED = _result("passed", [_test("test_index", "passed"), _test("test_hello[Ada]", "passed", 1)],
+                 "all tests passed")
+FAILED = _result("failed", [
+    _test("test_index", "passed", 10),
+    _test("test_escapes", "failed", message=HOSTILE, description="Escapes | pipes <b>"),
+    _test("test_crash", "error", message="Traceback:\nValueError: boom"),
+], "2 of 3 tests did not pass")
+ERROR = _result("error", [], "no Flask app found: app.py has no `app`\x1b[0m")
+SKIPPED = _result("failed", [_test("test_index", "passed"), _test("test_later", "skipped")],
+                  "1 of 2 tests did not pass")
+RESULTS = {"passed": PASSED, "failed": FAILED, "error": ERROR, "skipped": SKIPPED}
+
+
+def _schema(name: str) -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return schema
+
+
+def _suite(xml: str) -> TestSuite:
+    # Bytes, because the document declares its encoding (lxml refuses such a str).
+    suites = list(JUnitXml.fromstring(xml.encode("utf-8")))
+    assert len(suites) == 1
+    suite: TestSuite = suites[0]
+    return suite
+
+
+def test_every_format_is_offered_by_the_cli() -> None:
+    assert {"text", "json", "junit", "markdown", "exercism", "gradescope"} <= set(FORMATS)
+
+
+@pytest.mark.parametrize("name", sorted(RESULTS))
+@pytest.mark.parametrize("fmt", ["junit", "markdown", "exercism", "gradescope", "json"])
+def test_every_format_renders_every_kind_of_result(fmt: str, name: str) -> None:
+    assert FORMATS[fmt](RESULTS[name]).strip()
+
+
+# --- JUnit --------------------------------------------------------------------
+
+
+def test_junit_counts_names_and_properties() -> None:
+    suite = _suite(to_junit(FAILED))
+    assert suite.name == "hello-world"
+    assert (suite.tests, suite.failures, suite.errors, suite.skipped) == (3, 1, 1, 0)
+    assert suite.time == pytest.approx(1.6)
+    cases: list[TestCase] = list(suite)
+    assert [c.name for c in cases] == ["test_index", "test_escapes", "test_crash"]
+    assert {c.classname for c in cases} == {"hello-world"}
+    assert cases[0].is_passed and cases[0].time == pytest.approx(0.012)
+    props = {p.name: p.value for p in suite.properties()}
+    assert props == {"score": "10", "max_score": "14", "sandbox": "docker", "image": "sha256:abc"}
+
+
+def test_junit_failure_message_survives_xml_special_and_control_characters() -> None:
+    xml = to_junit(FAILED)
+    assert "\x00" not in xml and "\x1b" not in xml and "\x0b" not in xml
+    failure = list(_suite(xml))[1].result[0]
+    assert isinstance(failure, Failure)
+    expected = "AssertionError: got <b>&amp;</b> ]]> | ``` fence[31mred[0mend"
+    assert failure.text == expected
+    assert failure.message == expected  # one line: the summary is the whole message
+    error = list(_suite(xml))[2].result[0]
+    assert isinstance(error, Error)
+    assert error.message == "Traceback:" and error.text == "Traceback:\nValueError: boom"
+
+
+def test_junit_parses_from_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "junit.xml"
+    path.write_text(to_junit(FAILED), encoding="utf-8")
+    xml = JUnitXml.fromfile(str(path))
+    assert xml.tests == 3 and xml.failures == 1 and xml.errors == 1
+
+
+def test_junit_skipped_and_all_passed() -> None:
+    suite = _suite(to_junit(SKIPPED))
+    assert (suite.tests, suite.failures, suite.errors, suite.skipped) == (2, 0, 0, 1)
+    assert isinstance(list(suite)[1].result[0], Skipped)
+    passed = _suite(to_junit(PASSED))
+    assert passed.tests == 2 and all(c.is_passed for c in passed)
+
+
+def test_junit_error_without_tests_is_one_grading_error() -> None:
+    suite = _suite(to_junit(ERROR))
+    assert (suite.tests, suite.errors, suite.failures) == (1, 1, 0)
+    (case,) = list(suite)
+    assert case.name == "grading"
+    (error,) = case.result
+    assert isinstance(error, Error)
+    assert error.text == "no Flask app found: app.py has no `app`[0m"
+
+
+def test_junit_error_with_not_run_tests_keeps_the_reason() -> None:
+    result = _result("error", [_test("test_index", "error", message="not run")], "app crashed")
+    xml = to_junit(result)
+    suite = _suite(xml)
+    assert suite.tests == 1 and suite.errors == 1
+    assert "<system-err>app crashed</system-err>" in xml
+
+
+# --- Markdown -----------------------------------------------------------------
+
+
+def _table_rows(markdown: str) -> list[str]:
+    return [line for line in markdown.splitlines() if line.startswith("| ")]
+
+
+def test_markdown_heading_score_and_table() -> None:
+    text = to_markdown(FAILED)
+    assert text.startswith("## ❌ hello-world: failed\n")
+    assert "**10/14** (71.4%)" in text
+    rows = _table_rows(text)
+    assert rows[0] == "| | Test | Points | Description |"
+    assert len(rows) == 1 + 3  # header and one row per test (the delimiter row starts "| ---")
+    # Unescaped pipes split cells: every row must have exactly five separators.
+    for row in rows:
+        assert len(re.findall(r"(?<!\\)\|", row)) == 5, row
+    assert "Escapes \\| pipes \\<b\\>" in rows[2]
+    assert to_markdown(PASSED).startswith("## ✅ ")
+    assert "**12/12** (100%)" in to_markdown(_result("passed", [_test("t", "passed", 12)]))
+
+
+def test_markdown_failures_are_fenced_so_messages_cannot_escape() -> None:
+    text = to_markdown(FAILED)
+    failures = text.split("### Failures", 1)[1]
+    assert "`test_escapes`" in failures and "`test_crash`" in failures
+    assert "`test_index`" not in failures
+    # The message holds ``` so its fence must be longer, and close only after it.
+    block = re.search(r"^(````+)text\n(.*?)\n\1$", failures, re.S | re.M)
+    assert block is not None
+    assert "``` fence" in block.group(2) and "\x00" not in block.group(2)
+    assert "```text\nTraceback:\nValueError: boom\n```" in failures
+
+
+def test_markdown_error_shows_the_reason_in_a_block() -> None:
+    text = to_markdown(ERROR)
+    assert text.startswith("## ⚠️ hello-world: error\n")
+    assert "```text\nno Flask app found" in text
+    assert "### Failures" not in text and not _table_rows(text)
+
+
+def test_markdown_code_span_names_survive_backticks_and_pipes() -> None:
+    result = _result("failed", [_test("test_`odd`|name", "failed", message="x")])
+    row = _table_rows(to_markdown(result))[1]
+    assert "``test_`odd`\\|name``" in row
+
+
+# --- Exercism -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(RESULTS))
+def test_exercism_matches_the_v3_schema(name: str) -> None:
+    data = json.loads(to_exercism(RESULTS[name]))
+    jsonschema.validate(data, _schema("exercism-v3.json"))
+    assert data["version"] == 3
+
+
+def test_exercism_statuses_and_messages() -> None:
+    failed = json.loads(to_exercism(FAILED))
+    assert failed["status"] == "fail" and "message" not in failed
+    assert [(t["status"], t["message"]) for t in failed["tests"]] == [
+        ("pass", None), ("fail", HOSTILE), ("error", "Traceback:\nValueError: boom")]
+    assert failed["tests"][1]["test_code"] == "Escapes | pipes <b>"
+    assert all("task_id" not in t for t in failed["tests"])
+    assert json.loads(to_exercism(PASSED))["status"] == "pass"
+    skipped = json.loads(to_exercism(SKIPPED))["tests"][1]
+    assert (skipped["status"], skipped["message"]) == ("fail", "skipped")
+    error = json.loads(to_exercism(ERROR))
+    assert error["status"] == "error" and error["message"].startswith("no Flask app found")
+
+
+def test_the_exercism_schema_rejects_what_the_spec_forbids() -> None:
+    schema = _schema("exercism-v3.json")
+    for bad in ({"version": 3, "status": "error"},
+                {"version": 3, "status": "fail", "tests": [{"name": "a", "status": "fail",
+                                                            "test_code": ""}]},
+                {"version": 2, "status": "pass", "tests": []}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, schema)
+
+
+# --- Gradescope ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(RESULTS))
+def test_gradescope_matches_the_schema(name: str) -> None:
+    jsonschema.validate(json.loads(to_gradescope(RESULTS[name])), _schema("gradescope.json"))
+
+
+def test_gradescope_scores_and_tests() -> None:
+    data = json.loads(to_gradescope(FAILED))
+    assert data["score"] == 10.0 and isinstance(data["score"], float)
+    assert data["execution_time"] == 2 and isinstance(data["execution_time"], int)
+    assert (data["visibility"], data["stdout_visibility"]) == ("visible", "hidden")
+    assert data["output"] == "2 of 3 tests did not pass"
+    assert [(t["name"], t["status"], t["score"], t["max_score"]) for t in data["tests"]] == [
+        ("test_index", "passed", 10.0, 10.0), ("test_escapes", "failed", 0.0, 2.0),
+        ("test_crash", "failed", 0.0, 2.0)]
+    assert data["tests"][1]["output"] == HOSTILE
+    assert {(t["visibility"], t["name_format"]) for t in data["tests"]} == {("visible", "text")}
+    error = json.loads(to_gradescope(ERROR))
+    assert error["score"] == 0.0 and error["tests"] == []
+    assert error["output"] == ERROR.message
+
+
+# --- Through the CLI ----------------------------------------------------------
+
+
+def test_cli_grade_prints_junit(cli: Cli) -> None:
+    submission = ROOT / "examples/hello-world-submission"
+    out = cli("grade", "hello-world", str(submission), "--sandbox", "local", "--format", "junit")
+    assert out.exit_code == 1, out.output  # the example has a bug
+    suite = _suite(out.stdout)
+    assert suite.name == "hello-world" and suite.tests == 10 and suite.failures == 1
+    failed = [c for c in suite if not c.is_passed]
+    assert [c.name for c in failed] == ["test_hello_escapes_html"]
+    assert "Hello, <b>!" in (failed[0].result[0].text or "")

@@ -1,0 +1,44 @@
+"""``grader verify`` on the shipped challenges, in both sandboxes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT, Cli
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_every_shipped_challenge_is_sound_in_both_sandboxes(cli: Cli, docker_client: object) -> None:
+    result = cli("verify")
+    assert result.exit_code == 0, result.stdout
+    assert "5 of 5 challenges are sound" in result.stdout
+    assert "docker and local agree on every test" in result.stdout.replace("local and docker", "docker and local")
+
+
+def test_verify_catches_a_broken_challenge(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(ROOT / "challenges" / "hello-world", tmp_path / "hello-world")
+    # the "reference solution" is now the stub: verify must refuse the challenge
+    shutil.rmtree(tmp_path / "hello-world" / "solution")
+    shutil.copytree(tmp_path / "hello-world" / "stub", tmp_path / "hello-world" / "solution")
+    manifest = tmp_path / "hello-world" / "challenge.toml"
+    manifest.write_text(manifest.read_text().replace("points = 12", "points = 13"))
+    monkeypatch.setenv("GRADER_CHALLENGES", str(tmp_path))
+    result = cli("verify", "hello-world", "--sandbox", "local")
+    assert result.exit_code == 1
+    assert "FAIL hello-world: solution scores full marks (local)" in result.stdout
+    assert "FAIL hello-world: hidden points add up to 13 (local)" in result.stdout
+    assert "ok   hello-world: stub scores below full marks (local)" in result.stdout
+    assert "0 of 1 challenges are sound" in result.stdout
+
+
+def test_invalid_manifest_is_exit_3(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(ROOT / "challenges" / "hello-world", tmp_path / "hello-world")
+    (tmp_path / "hello-world" / "challenge.toml").write_text('id = "hello-world"\n')
+    monkeypatch.setenv("GRADER_CHALLENGES", str(tmp_path))
+    result = cli("verify", "hello-world", "--sandbox", "local")
+    assert result.exit_code == 3
+    assert "challenge.toml" in result.stderr and "Traceback" not in result.stderr
