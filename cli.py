@@ -126,7 +126,9 @@ def _challenge_of(directory: Path) -> Challenge:
             hint="pass --challenge ID",
         ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-        raise InvalidSubmission(f"{marker} is not valid TOML", hint="delete it and pass --challenge ID") from None
+        raise InvalidSubmission(
+            f"{marker} is not valid TOML", hint="delete it and pass --challenge ID"
+        ) from None
     return get_challenge(str(data.get("challenge", "")))
 
 
@@ -145,14 +147,26 @@ def test(directory: Path, challenge_id: str | None) -> None:
 @main.command("grade")
 @click.argument("challenge_id", metavar="ID")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--sandbox", type=click.Choice(SANDBOXES), default="docker", show_default=True,
-              help="docker: isolated, official. local: in-process, only for code you trust.")
-@click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="text",
-              show_default=True, help="How to print the result.")
+@click.option(
+    "--sandbox",
+    type=click.Choice(SANDBOXES),
+    default="docker",
+    show_default=True,
+    help="docker: isolated, official. local: in-process, only for code you trust.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(sorted(FORMATS)),
+    default="text",
+    show_default=True,
+    help="How to print the result.",
+)
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the result to a file.")
 @_handle_errors
-def grade_command(challenge_id: str, path: Path, sandbox: str, output_format: str,
-                  output: Path | None) -> None:
+def grade_command(
+    challenge_id: str, path: Path, sandbox: str, output_format: str, output: Path | None
+) -> None:
     """Grade the submission at PATH (folder, .zip or .tar.gz) with the hidden tests."""
     challenge = get_challenge(challenge_id)
     result = grade(challenge, path, make_sandbox(sandbox))
@@ -162,8 +176,13 @@ def grade_command(challenge_id: str, path: Path, sandbox: str, output_format: st
 
 @main.command()
 @click.argument("challenge_ids", metavar="[ID]...", nargs=-1)
-@click.option("--sandbox", "sandbox_names", type=click.Choice(SANDBOXES), multiple=True,
-              help="Sandbox(es) to verify in (default: both).")
+@click.option(
+    "--sandbox",
+    "sandbox_names",
+    type=click.Choice(SANDBOXES),
+    multiple=True,
+    help="Sandbox(es) to verify in (default: both).",
+)
 @_handle_errors
 def verify(challenge_ids: tuple[str, ...], sandbox_names: tuple[str, ...]) -> None:
     """Check that every challenge (or the given ones) is sound."""
@@ -219,15 +238,24 @@ class _Progress:
 @main.command()
 @click.argument("challenge_id", metavar="ID")
 @click.argument("folder", type=click.Path(path_type=Path))
-@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
-              help="Folder for results.csv, results.json, report.html and per-submission results.")
-@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
-              help="Gradings run at once (default: one per core).")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder for results.csv, results.json, report.html and per-submission results.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Gradings run at once (default: one per core).",
+)
 @click.option("--sandbox", type=click.Choice(SANDBOXES), default="docker", show_default=True)
 @click.option("--force", is_flag=True, help="Re-grade submissions that already have a result.")
 @_handle_errors
-def batch(challenge_id: str, folder: Path, out: Path, jobs: int | None, sandbox: str,
-          force: bool) -> None:
+def batch(challenge_id: str, folder: Path, out: Path, jobs: int | None, sandbox: str, force: bool) -> None:
     """Grade every subfolder or archive of FOLDER; resumable, one bad submission never stops it."""
     import os
 
@@ -260,17 +288,20 @@ def sandbox() -> None:
 
 
 @sandbox.command("build")
-@click.option("--base", type=click.Choice(["auto", "python", "debian"]), default="auto",
-              show_default=True,
-              help="python: FROM python:3.11-slim (registry). debian: debootstrap, no registry.")
+@click.option(
+    "--base",
+    type=click.Choice(["auto", "python", "debian"]),
+    default="auto",
+    show_default=True,
+    help="python: FROM python:3.11-slim (registry). debian: debootstrap, no registry.",
+)
 @click.option("--rebuild-base", is_flag=True, help="Rebuild the cached Debian base image.")
 @_handle_errors
 def sandbox_build(base: str, rebuild_base: bool) -> None:
     """Build the sandbox image (works without an image registry)."""
     from grader.sandbox.image import build
 
-    image_id = build(base, progress=lambda m: click.secho(m, dim=True, err=True),
-                     rebuild_base=rebuild_base)
+    image_id = build(base, progress=lambda m: click.secho(m, dim=True, err=True), rebuild_base=rebuild_base)
     click.echo(f"built flask-grader-sandbox:latest ({image_id[:19]})")
 
 

@@ -58,7 +58,9 @@ def make_batch(folder: Path, copies: int) -> int:
 
 def batch_seconds(folder: Path, jobs: int) -> float:
     with tempfile.TemporaryDirectory() as out:
-        return _run(GRADER + ["batch", "hello-world", str(folder), "--out", out, "--jobs", str(jobs), "--force"])
+        return _run(
+            GRADER + ["batch", "hello-world", str(folder), "--out", out, "--jobs", str(jobs), "--force"]
+        )
 
 
 def floor_seconds(folder: Path) -> float:
@@ -69,9 +71,22 @@ def floor_seconds(folder: Path) -> float:
         with tempfile.TemporaryDirectory() as scratch:
             env["UPLOAD_FOLDER"] = scratch
             subprocess.run(
-                [sys.executable, "-m", "grader.testkit.runner", "--tests", str(HIDDEN),
-                 "--app-dir", str(submission), "--report", os.path.join(scratch, "r.json")],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=scratch, check=False,
+                [
+                    sys.executable,
+                    "-m",
+                    "grader.testkit.runner",
+                    "--tests",
+                    str(HIDDEN),
+                    "--app-dir",
+                    str(submission),
+                    "--report",
+                    os.path.join(scratch, "r.json"),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=env,
+                cwd=scratch,
+                check=False,
             )
     return time.perf_counter() - started
 
@@ -84,21 +99,27 @@ def main() -> None:
     print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
 
     singles = single_grades(args.singles)
-    print(f"single grade (docker, CLI wall): median {statistics.median(singles):.2f} s, "
-          f"max {max(singles):.2f} s over {len(singles)} runs   [target < 3 s]")
+    print(
+        f"single grade (docker, CLI wall): median {statistics.median(singles):.2f} s, "
+        f"max {max(singles):.2f} s over {len(singles)} runs   [target < 3 s]"
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         count = make_batch(folder, args.copies)
         floor = floor_seconds(folder)
-        print(f"floor (bare pytest in-process, {count} submissions): {floor:.1f} s, "
-              f"{60 * count / floor:.0f}/min")
+        print(
+            f"floor (bare pytest in-process, {count} submissions): {floor:.1f} s, "
+            f"{60 * count / floor:.0f}/min"
+        )
         for jobs in (1, 2):
             seconds = batch_seconds(folder, jobs)
             ratio = seconds / floor
-            print(f"batch --jobs {jobs} (docker, {count} submissions): {seconds:.1f} s, "
-                  f"{60 * count / seconds:.0f}/min, {ratio:.2f} x floor"
-                  + ("   [targets >= 60/min, <= 1.5 x floor]" if jobs == 2 else ""))
+            print(
+                f"batch --jobs {jobs} (docker, {count} submissions): {seconds:.1f} s, "
+                f"{60 * count / seconds:.0f}/min, {ratio:.2f} x floor"
+                + ("   [targets >= 60/min, <= 1.5 x floor]" if jobs == 2 else "")
+            )
 
 
 if __name__ == "__main__":

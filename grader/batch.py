@@ -78,7 +78,9 @@ def discover(folder: Path) -> list[Submission]:
                 raise UsageError(f"two submissions are named {submission_id!r} in {folder}")
             found[submission_id] = Submission(submission_id, path)
     if not found:
-        raise UsageError(f"no submissions in {folder}", hint="it should hold one folder or archive per candidate")
+        raise UsageError(
+            f"no submissions in {folder}", hint="it should hold one folder or archive per candidate"
+        )
     return list(found.values())
 
 
@@ -106,11 +108,20 @@ def cache_key(submission: Submission, challenge_hash: str, image: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
-def _error_result(challenge: Challenge, sandbox: Sandbox, submission: Submission, message: str) -> GradeResult:
+def _error_result(
+    challenge: Challenge, sandbox: Sandbox, submission: Submission, message: str
+) -> GradeResult:
     return GradeResult(
-        challenge=challenge.id, challenge_version=challenge.version, status="error", score=0.0,
-        max_score=challenge.points, message=message, sandbox=sandbox.name, duration=0.0,
-        submission=str(submission.path), grader_version=__version__,
+        challenge=challenge.id,
+        challenge_version=challenge.version,
+        status="error",
+        score=0.0,
+        max_score=challenge.points,
+        message=message,
+        sandbox=sandbox.name,
+        duration=0.0,
+        submission=str(submission.path),
+        grader_version=__version__,
     )
 
 
@@ -208,13 +219,18 @@ def write_outputs(out: Path, challenge: Challenge, summary: BatchSummary) -> Non
         writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
         writer.writeheader()
         for submission_id, result in summary.results.items():
-            writer.writerow({
-                "id": submission_id, "status": result.status, "score": f"{result.score:g}",
-                "max_score": f"{result.max_score:g}", "percent": f"{result.percent:g}",
-                "duration": f"{result.duration:.2f}",
-                "failed_tests": ";".join(t.name for t in result.failed_tests),
-                "message": result.message.splitlines()[0] if result.message else "",
-            })
+            writer.writerow(
+                {
+                    "id": submission_id,
+                    "status": result.status,
+                    "score": f"{result.score:g}",
+                    "max_score": f"{result.max_score:g}",
+                    "percent": f"{result.percent:g}",
+                    "duration": f"{result.duration:.2f}",
+                    "failed_tests": ";".join(t.name for t in result.failed_tests),
+                    "message": result.message.splitlines()[0] if result.message else "",
+                }
+            )
     document = [{"id": i, **r.to_dict()} for i, r in summary.results.items()]
     (out / "results.json").write_text(json.dumps(document, indent=2), encoding="utf-8")
     (out / "report.html").write_text(render_report(challenge, summary.results), encoding="utf-8")

@@ -137,8 +137,13 @@ def load_challenge(root: Path) -> Challenge:
         root=root.resolve(),
         limits=_limits(data.get("limits"), manifest),
     )
-    for needed in (challenge.statement, challenge.stub_dir, challenge.hidden_tests,
-                   challenge.public_tests, challenge.solution_dir):
+    for needed in (
+        challenge.statement,
+        challenge.stub_dir,
+        challenge.hidden_tests,
+        challenge.public_tests,
+        challenge.solution_dir,
+    ):
         if not needed.exists():
             raise ChallengeError(f"{root}: missing {needed.relative_to(root)}")
     return challenge

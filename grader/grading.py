@@ -51,7 +51,7 @@ def _app_failure_message(outcome: RunOutcome, fallback: str) -> str:
     if app_exit.oom_killed:
         return "the app ran out of memory (killed by the memory limit)"
     lines = [line for line in app_exit.log_tail.splitlines() if line.strip()]
-    said = [line[len("grader: "):] for line in lines if line.startswith("grader: ")]
+    said = [line[len("grader: ") :] for line in lines if line.startswith("grader: ")]
     if said:
         detail = said[-1]
         if app_exit.exit_code == 4:

@@ -30,7 +30,9 @@ def _indent(text: str, prefix: str = "      ") -> str:
 def test_line(test: TestResult, width: int) -> str:
     mark, colour = _MARKS.get(test.status, ("????", "white"))
     score = f"{_points(test.score)}/{_points(test.max_score)}"
-    return f"  {click.style(mark, fg=colour, bold=True)}  {test.name:<{width}}  {score:>7}  {test.description}"
+    return (
+        f"  {click.style(mark, fg=colour, bold=True)}  {test.name:<{width}}  {score:>7}  {test.description}"
+    )
 
 
 def grade_text(result: GradeResult) -> str:

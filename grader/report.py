@@ -73,6 +73,6 @@ def render_report(challenge: Challenge, results: dict[str, GradeResult]) -> str:
         mean=round(sum(r.percent for r in values) / len(values), 1) if values else 0.0,
         buckets=distribution(values),
         rates=pass_rates(values),
-        generated=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        generated=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         version=__version__,
     )

@@ -51,9 +51,7 @@ class _Budget:
         if size > MAX_FILE_BYTES:
             raise InvalidSubmission(f"{self.origin}: {name} is larger than {MAX_FILE_BYTES // 2**20} MiB")
         if self.bytes > MAX_TOTAL_BYTES:
-            raise InvalidSubmission(
-                f"{self.origin}: unpacked size exceeds {MAX_TOTAL_BYTES // 2**20} MiB"
-            )
+            raise InvalidSubmission(f"{self.origin}: unpacked size exceeds {MAX_TOTAL_BYTES // 2**20} MiB")
 
 
 def _safe_member(origin: Path, name: str) -> PurePosixPath | None:
@@ -102,8 +100,7 @@ def _extract_zip(source: Path, target: Path) -> None:
             destination.parent.mkdir(parents=True, exist_ok=True)
             with archive.open(info) as src, open(destination, "wb") as dst:
                 # the declared size was checked; never trust it while writing either
-                copied = shutil.copyfileobj(_Capped(src, info.file_size), dst)
-                del copied
+                shutil.copyfileobj(_Capped(src, info.file_size), dst)
 
 
 class _Capped:

@@ -1,9 +1,10 @@
 """``grader verify``: prove every challenge is sound before candidates see it.
 
-A challenge is sound when its manifest is valid, its hidden suite's points add
-up to the manifest's, the reference solution scores full marks in every
-sandbox, the stub does not, every sandbox gives the same per-test verdicts, the public tests pass on the solution, and a
-second run gives the same per-test verdicts (no flaky test).
+A challenge is sound when its manifest is valid, its hidden suite's points
+add up to the manifest's, the reference solution scores full marks in every
+sandbox, the stub does not, every sandbox gives the same per-test verdicts,
+the public tests pass on the solution, and a second run gives the same
+per-test verdicts (no flaky test).
 """
 
 from __future__ import annotations
@@ -65,15 +66,21 @@ def verify_challenge(
         progress(f"{challenge.id}: reference solution ({sandbox.name})")
         first = grade(challenge, challenge.solution_dir, sandbox)
         full = first.status == "passed" and first.score == challenge.points
-        report.checks.append(Check(
-            f"solution scores full marks ({sandbox.name})", full,
-            "" if full else _failing(first),
-        ))
+        report.checks.append(
+            Check(
+                f"solution scores full marks ({sandbox.name})",
+                full,
+                "" if full else _failing(first),
+            )
+        )
         points_ok = first.max_score == challenge.points
-        report.checks.append(Check(
-            f"hidden points add up to {challenge.points:g} ({sandbox.name})", points_ok,
-            "" if points_ok else f"the suite is worth {first.max_score:g}",
-        ))
+        report.checks.append(
+            Check(
+                f"hidden points add up to {challenge.points:g} ({sandbox.name})",
+                points_ok,
+                "" if points_ok else f"the suite is worth {first.max_score:g}",
+            )
+        )
         progress(f"{challenge.id}: second run ({sandbox.name})")
         second = grade(challenge, challenge.solution_dir, sandbox)
         same = _verdicts(first) == _verdicts(second)
@@ -81,21 +88,30 @@ def verify_challenge(
         progress(f"{challenge.id}: stub ({sandbox.name})")
         stub = grade(challenge, challenge.stub_dir, sandbox)
         below = stub.status != "passed" and stub.score < challenge.points
-        report.checks.append(Check(
-            f"stub scores below full marks ({sandbox.name})", below,
-            f"stub: {stub.status} {stub.score:g}/{stub.max_score:g}",
-        ))
+        report.checks.append(
+            Check(
+                f"stub scores below full marks ({sandbox.name})",
+                below,
+                f"stub: {stub.status} {stub.score:g}/{stub.max_score:g}",
+            )
+        )
         verdicts = _verdicts(first) + _verdicts(stub)
         for other, other_verdicts in seen.items():
             agree = verdicts == other_verdicts
-            report.checks.append(Check(
-                f"{sandbox.name} and {other} agree on every test", agree,
-                "" if agree else _disagreement(verdicts, other_verdicts),
-            ))
+            report.checks.append(
+                Check(
+                    f"{sandbox.name} and {other} agree on every test",
+                    agree,
+                    "" if agree else _disagreement(verdicts, other_verdicts),
+                )
+            )
         seen[sandbox.name] = verdicts
         public = grade(challenge, challenge.solution_dir, sandbox, suite="public")
-        report.checks.append(Check(
-            f"public tests pass on the solution ({sandbox.name})", public.status == "passed",
-            "" if public.status == "passed" else _failing(public),
-        ))
+        report.checks.append(
+            Check(
+                f"public tests pass on the solution ({sandbox.name})",
+                public.status == "passed",
+                "" if public.status == "passed" else _failing(public),
+            )
+        )
     return report

@@ -40,8 +40,17 @@ def _rows(out: Path) -> dict[str, dict[str, str]]:
 def _run_batch(cli: Cli, tmp_path: Path, sandbox: str, jobs: str) -> None:
     expected = _make_batch(tmp_path / "subs")
     out = tmp_path / "out"
-    first = cli("batch", "hello-world", str(tmp_path / "subs"), "--out", str(out),
-                "--sandbox", sandbox, "--jobs", jobs)
+    first = cli(
+        "batch",
+        "hello-world",
+        str(tmp_path / "subs"),
+        "--out",
+        str(out),
+        "--sandbox",
+        sandbox,
+        "--jobs",
+        jobs,
+    )
     assert first.exit_code == 0, first.output
     rows = _rows(out)
     assert {i: r["status"] for i, r in rows.items()} == expected
@@ -58,12 +67,14 @@ def _run_batch(cli: Cli, tmp_path: Path, sandbox: str, jobs: str) -> None:
     assert again.exit_code == 0
     assert f"(0 graded, {len(expected)} reused)" in again.stdout
     (tmp_path / "subs" / "no-escape" / "app.py").write_text(
-        (GOLDEN / "hello-world" / "module-markupsafe" / "app.py").read_text())
+        (GOLDEN / "hello-world" / "module-markupsafe" / "app.py").read_text()
+    )
     changed = cli("batch", "hello-world", str(tmp_path / "subs"), "--out", str(out), "--sandbox", sandbox)
     assert f"(1 graded, {len(expected) - 1} reused)" in changed.stdout
     assert _rows(out)["no-escape"]["status"] == "passed"
-    forced = cli("batch", "hello-world", str(tmp_path / "subs"), "--out", str(out),
-                 "--sandbox", sandbox, "--force")
+    forced = cli(
+        "batch", "hello-world", str(tmp_path / "subs"), "--out", str(out), "--sandbox", sandbox, "--force"
+    )
     assert f"({len(expected)} graded, 0 reused)" in forced.stdout
 
 

@@ -51,21 +51,33 @@ def test_grade_local_json_has_the_documented_fields(cli: Cli) -> None:
 
 def test_output_file(cli: Cli, tmp_path: Path) -> None:
     out = tmp_path / "r.json"
-    result = cli("grade", "hello-world", str(ROOT / "challenges/hello-world/solution"),
-                 "--sandbox", "local", "--format", "json", "-o", str(out))
+    result = cli(
+        "grade",
+        "hello-world",
+        str(ROOT / "challenges/hello-world/solution"),
+        "--sandbox",
+        "local",
+        "--format",
+        "json",
+        "-o",
+        str(out),
+    )
     assert result.exit_code == 0
     assert json.loads(out.read_text())["status"] == "passed"
 
 
-@pytest.mark.parametrize(("args", "code", "says"), [
-    (["grade", "no-such", "."], 2, "unknown challenge"),
-    (["grade", "hello-wrld", "."], 2, "did you mean 'hello-world'"),
-    (["grade", "hello-world", "/no/such/path"], 2, "no such file or folder"),
-    (["grade", "hello-world", "README.md"], 2, "neither a folder nor an archive"),
-    (["grade", "hello-world", ".", "--format", "xml"], 2, "Invalid value for '--format'"),
-    (["show", "nope"], 2, "unknown challenge"),
-    (["test", "/tmp"], 2, "was not started with `grader start`"),
-])
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        (["grade", "no-such", "."], 2, "unknown challenge"),
+        (["grade", "hello-wrld", "."], 2, "did you mean 'hello-world'"),
+        (["grade", "hello-world", "/no/such/path"], 2, "no such file or folder"),
+        (["grade", "hello-world", "README.md"], 2, "neither a folder nor an archive"),
+        (["grade", "hello-world", ".", "--format", "xml"], 2, "Invalid value for '--format'"),
+        (["show", "nope"], 2, "unknown challenge"),
+        (["test", "/tmp"], 2, "was not started with `grader start`"),
+    ],
+)
 def test_bad_input_is_one_clear_line(cli: Cli, args: list[str], code: int, says: str) -> None:
     result = cli(*args)
     assert result.exit_code == code

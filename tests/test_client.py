@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import socket
@@ -35,10 +36,8 @@ def serve() -> Iterator[Callable[[Handler], HttpClient]]:
                     return
                 with conn:
                     conn.recv(65536)
-                    try:
+                    with contextlib.suppress(OSError):
                         handler(conn)
-                    except OSError:
-                        pass
 
         threading.Thread(target=loop, daemon=True).start()
         return HttpClient("127.0.0.1", listener.getsockname()[1], default_timeout=2.0)
@@ -58,7 +57,9 @@ def _answer(status: str, headers: dict[str, str], body: bytes) -> Handler:
 
 def test_plain_response(serve: Callable[[Handler], HttpClient]) -> None:
     body = json.dumps({"a": 1}).encode()
-    client = serve(_answer("200 OK", {"Content-Type": "application/json", "Content-Length": str(len(body))}, body))
+    client = serve(
+        _answer("200 OK", {"Content-Type": "application/json", "Content-Length": str(len(body))}, body)
+    )
     response = client.get("/")
     assert response.status == 200
     assert response.json() == {"a": 1}

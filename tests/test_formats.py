@@ -145,7 +145,9 @@ def test_junit_error_with_not_run_tests_keeps_the_reason() -> None:
 
 
 def _table_rows(markdown: str) -> list[str]:
-    return [line for line in markdown.splitlines() if line.startswith("| ")]
+    """Header and body rows of the table, without the delimiter row."""
+    return [line for line in markdown.splitlines()
+            if line.startswith("| ") and not line.startswith("| ---")]
 
 
 def test_markdown_heading_score_and_table() -> None:
@@ -154,7 +156,7 @@ def test_markdown_heading_score_and_table() -> None:
     assert "**10/14** (71.4%)" in text
     rows = _table_rows(text)
     assert rows[0] == "| | Test | Points | Description |"
-    assert len(rows) == 1 + 3  # header and one row per test (the delimiter row starts "| ---")
+    assert len(rows) == 1 + 3  # the header, then one row per test
     # Unescaped pipes split cells: every row must have exactly five separators.
     for row in rows:
         assert len(re.findall(r"(?<!\\)\|", row)) == 5, row

@@ -16,13 +16,25 @@ CHALLENGE = get_challenge("hello-world")
 
 
 def _test(name: str, outcome: str | None, points: float = 1.0, message: str = "") -> dict[str, Any]:
-    return {"nodeid": f"test_hidden.py::{name}", "name": name, "description": name,
-            "points": points, "outcome": outcome, "message": message, "duration": 0.0}
+    return {
+        "nodeid": f"test_hidden.py::{name}",
+        "name": name,
+        "description": name,
+        "points": points,
+        "outcome": outcome,
+        "message": message,
+        "duration": 0.0,
+    }
 
 
 def _outcome(tests: list[dict[str, Any]], **extra: Any) -> RunOutcome:
-    report = {"schema": REPORT_SCHEMA, "tests": tests, "collect_errors": [],
-              "interrupted": extra.pop("interrupted", None), "app_error": extra.pop("app_error", None)}
+    report = {
+        "schema": REPORT_SCHEMA,
+        "tests": tests,
+        "collect_errors": [],
+        "interrupted": extra.pop("interrupted", None),
+        "app_error": extra.pop("app_error", None),
+    }
     return RunOutcome(sandbox="docker", report=report, image="sha256:x", **extra)
 
 
@@ -38,8 +50,9 @@ def test_some_failed() -> None:
 
 
 def test_missing_outcome_is_never_a_pass() -> None:
-    outcome = _outcome([_test("a", "passed"), _test("b", None)],
-                       interrupted="the whole-run time limit was reached")
+    outcome = _outcome(
+        [_test("a", "passed"), _test("b", None)], interrupted="the whole-run time limit was reached"
+    )
     result = interpret(CHALLENGE, outcome)
     assert result.status == "failed"
     assert result.tests[1].status == "error"
@@ -47,21 +60,26 @@ def test_missing_outcome_is_never_a_pass() -> None:
 
 
 def test_no_report_after_timeout() -> None:
-    result = interpret(CHALLENGE, RunOutcome(sandbox="docker", report=None, timed_out=True,
-                                             limits_hit=["run_timeout"]))
+    result = interpret(
+        CHALLENGE, RunOutcome(sandbox="docker", report=None, timed_out=True, limits_hit=["run_timeout"])
+    )
     assert result.status == "error" and "time limit" in result.message
     assert result.limits_hit == ["run_timeout"]
 
 
-@pytest.mark.parametrize(("app_exit", "expected"), [
-    (AppExit(3, log_tail="grader: no Flask app found: expected app.py"), "no Flask app found"),
-    (AppExit(4, log_tail="grader: app.py raised while loading:\nSyntaxError: bad"), "SyntaxError"),
-    (AppExit(137, oom_killed=True), "out of memory"),
-    (AppExit(0, log_tail="10 passed"), "exited with code 0"),
-])
+@pytest.mark.parametrize(
+    ("app_exit", "expected"),
+    [
+        (AppExit(3, log_tail="grader: no Flask app found: expected app.py"), "no Flask app found"),
+        (AppExit(4, log_tail="grader: app.py raised while loading:\nSyntaxError: bad"), "SyntaxError"),
+        (AppExit(137, oom_killed=True), "out of memory"),
+        (AppExit(0, log_tail="10 passed"), "exited with code 0"),
+    ],
+)
 def test_app_errors_explain_themselves(app_exit: AppExit, expected: str) -> None:
-    outcome = _outcome([_test("a", None)], app_error={"kind": "start_timeout", "message": "did not start"},
-                       app_exit=app_exit)
+    outcome = _outcome(
+        [_test("a", None)], app_error={"kind": "start_timeout", "message": "did not start"}, app_exit=app_exit
+    )
     result = interpret(CHALLENGE, outcome)
     assert result.status == "error"
     assert expected in result.message

@@ -12,9 +12,21 @@ from grader.results import REPORT_SCHEMA, GradeResult, ReportError, TestResult, 
 def _report(**changes: Any) -> dict[str, Any]:
     report: dict[str, Any] = {
         "schema": REPORT_SCHEMA,
-        "tests": [{"nodeid": "t.py::test_a", "name": "test_a", "description": "A",
-                   "points": 2, "outcome": "passed", "message": "", "duration": 0.1}],
-        "collect_errors": [], "interrupted": None, "app_error": None, "duration": 0.2,
+        "tests": [
+            {
+                "nodeid": "t.py::test_a",
+                "name": "test_a",
+                "description": "A",
+                "points": 2,
+                "outcome": "passed",
+                "message": "",
+                "duration": 0.1,
+            }
+        ],
+        "collect_errors": [],
+        "interrupted": None,
+        "app_error": None,
+        "duration": 0.2,
     }
     report.update(changes)
     return report
@@ -26,15 +38,22 @@ def test_a_valid_report_parses() -> None:
     assert report.tests[0].outcome == "passed"
 
 
-@pytest.mark.parametrize("bad", [
-    None, [], {"schema": "other"}, _report(tests="x"), _report(tests=[1]),
-    _report(tests=[{**_report()["tests"][0], "outcome": "PASSED"}]),
-    _report(tests=[{**_report()["tests"][0], "points": "2"}]),
-    _report(tests=[{**_report()["tests"][0], "points": -1}]),
-    _report(tests=[{**_report()["tests"][0], "points": float("nan")}]),
-    _report(tests=[_report()["tests"][0], _report()["tests"][0]]),
-    _report(app_error="boom"),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        None,
+        [],
+        {"schema": "other"},
+        _report(tests="x"),
+        _report(tests=[1]),
+        _report(tests=[{**_report()["tests"][0], "outcome": "PASSED"}]),
+        _report(tests=[{**_report()["tests"][0], "points": "2"}]),
+        _report(tests=[{**_report()["tests"][0], "points": -1}]),
+        _report(tests=[{**_report()["tests"][0], "points": float("nan")}]),
+        _report(tests=[_report()["tests"][0], _report()["tests"][0]]),
+        _report(app_error="boom"),
+    ],
+)
 def test_malformed_reports_are_rejected(bad: Any) -> None:
     with pytest.raises(ReportError):
         parse_report(bad)
@@ -46,8 +65,9 @@ def test_long_text_is_capped() -> None:
 
 
 def test_grade_result_round_trips_through_dict() -> None:
-    result = GradeResult("c", "failed", 1, 3, "m", "docker", 1.5,
-                         tests=[TestResult("t", "d", "failed", 0, 2, "why")])
+    result = GradeResult(
+        "c", "failed", 1, 3, "m", "docker", 1.5, tests=[TestResult("t", "d", "failed", 0, 2, "why")]
+    )
     again = GradeResult.from_dict(result.to_dict())
     assert again == result
     assert result.to_dict()["percent"] == 33.3

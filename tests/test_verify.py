@@ -16,7 +16,9 @@ def test_every_shipped_challenge_is_sound_in_both_sandboxes(cli: Cli, docker_cli
     result = cli("verify")
     assert result.exit_code == 0, result.stdout
     assert "5 of 5 challenges are sound" in result.stdout
-    assert "docker and local agree on every test" in result.stdout.replace("local and docker", "docker and local")
+    assert "docker and local agree on every test" in result.stdout.replace(
+        "local and docker", "docker and local"
+    )
 
 
 def test_verify_catches_a_broken_challenge(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -44,8 +44,9 @@ def connect() -> Any:
         import docker
         from docker.errors import DockerException
     except ImportError:  # pragma: no cover - docker is a dependency
-        raise DockerUnavailable("the Docker SDK for Python is not installed",
-                                hint="pip install docker") from None
+        raise DockerUnavailable(
+            "the Docker SDK for Python is not installed", hint="pip install docker"
+        ) from None
     try:
         client = docker.from_env(timeout=30)
         client.ping()
@@ -138,7 +139,10 @@ class DockerSandbox:
                     str(request.app_dir): {"bind": "/submission", "mode": "ro"},
                     str(_PACKAGE / "appkit"): {"bind": "/opt/grader/grader_appkit", "mode": "ro"},
                 },
-                tmpfs={"/tmp": "rw,nosuid,nodev,size=64m", "/uploads": "rw,nosuid,nodev,noexec,size=32m,uid=10001,gid=10001"},
+                tmpfs={
+                    "/tmp": "rw,nosuid,nodev,size=64m",
+                    "/uploads": "rw,nosuid,nodev,noexec,size=32m,uid=10001,gid=10001",
+                },
                 **self._options(limits.memory_mb, limits.cpus, limits.pids, {UPLOAD_ENV: "/uploads"}),
             )
             containers.append(app)
@@ -146,11 +150,17 @@ class DockerSandbox:
             tests = self.client.containers.create(
                 image,
                 command=[
-                    "python", "-m", "grader.testkit.runner",
-                    "--tests", "/grader/tests",
-                    "--app-url", f"127.0.0.1:{APP_PORT}",
-                    "--start-timeout", str(limits.start_timeout),
-                    "--test-timeout", str(limits.test_timeout),
+                    "python",
+                    "-m",
+                    "grader.testkit.runner",
+                    "--tests",
+                    "/grader/tests",
+                    "--app-url",
+                    f"127.0.0.1:{APP_PORT}",
+                    "--start-timeout",
+                    str(limits.start_timeout),
+                    "--test-timeout",
+                    str(limits.test_timeout),
                 ],
                 name=f"grader-tests-{run_id}",
                 network_mode=f"container:{app.id}",
@@ -236,7 +246,7 @@ class DockerSandbox:
         for line in reversed(raw.decode("utf-8", errors="replace").splitlines()):
             if line.startswith(REPORT_PREFIX):
                 try:
-                    parsed = json.loads(line[len(REPORT_PREFIX):])
+                    parsed = json.loads(line[len(REPORT_PREFIX) :])
                 except ValueError:
                     return None
                 return parsed if isinstance(parsed, dict) else None

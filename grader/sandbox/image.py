@@ -81,16 +81,34 @@ def download_wheels(target: Path, progress: Progress) -> None:
     """Fetch the pinned wheels for CPython 3.11 on Linux into ``target``."""
     progress("downloading pinned wheels with pip")
     command = [
-        sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
-        "--only-binary=:all:", "--no-deps", "--platform", _platform_tag(),
-        "--python-version", "3.11", "--implementation", "cp", "--abi", "cp311",
-        "-d", str(target), "-r", str(definition_dir() / "requirements.txt"),
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--only-binary=:all:",
+        "--no-deps",
+        "--platform",
+        _platform_tag(),
+        "--python-version",
+        "3.11",
+        "--implementation",
+        "cp",
+        "--abi",
+        "cp311",
+        "-d",
+        str(target),
+        "-r",
+        str(definition_dir() / "requirements.txt"),
     ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["pip failed"])[-1]
-        raise ImageBuildError(f"could not download the sandbox's wheels: {last}",
-                              hint="check that PyPI (or your pip index) is reachable")
+        raise ImageBuildError(
+            f"could not download the sandbox's wheels: {last}",
+            hint="check that PyPI (or your pip index) is reachable",
+        )
 
 
 def build_debian_base(client: Any, progress: Progress, *, rebuild: bool = False) -> None:
@@ -99,18 +117,20 @@ def build_debian_base(client: Any, progress: Progress, *, rebuild: bool = False)
         progress(f"using cached base image {BASE_IMAGE_DEBIAN}")
         return
     if not shutil.which("debootstrap"):
-        raise ImageBuildError("debootstrap is not installed",
-                              hint="apt-get install debootstrap, or use --base python")
+        raise ImageBuildError(
+            "debootstrap is not installed", hint="apt-get install debootstrap, or use --base python"
+        )
     with tempfile.TemporaryDirectory(prefix="grader-rootfs-") as rootfs:
         progress("debootstrap: building a minimal Debian bookworm root filesystem (about a minute)")
         done = subprocess.run(
             ["debootstrap", "--variant=minbase", "--include=python3,python3-venv", SUITE, rootfs],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if done.returncode != 0:
             tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["debootstrap failed"]
-            raise ImageBuildError(f"debootstrap failed: {tail[0]}",
-                                  hint="it needs root and a Debian mirror")
+            raise ImageBuildError(f"debootstrap failed: {tail[0]}", hint="it needs root and a Debian mirror")
         progress(f"importing the root filesystem as {BASE_IMAGE_DEBIAN}")
         tar = subprocess.Popen(["tar", "-C", rootfs, "-c", "."], stdout=subprocess.PIPE)
         try:
@@ -149,8 +169,13 @@ def build(base: str = "auto", progress: Progress = print, *, rebuild_base: bool 
         progress(f"building {IMAGE} from {build_args['BASE']}")
         try:
             image, logs = client.images.build(
-                path=context, tag=IMAGE, buildargs=build_args, network_mode="none", rm=True,
-                forcerm=True, pull=False,
+                path=context,
+                tag=IMAGE,
+                buildargs=build_args,
+                network_mode="none",
+                rm=True,
+                forcerm=True,
+                pull=False,
                 labels={LABEL: "1", f"{LABEL}.definition": definition_hash(), f"{LABEL}.base": chosen},
             )
         except BuildError as exc:

@@ -10,6 +10,7 @@ working folder and a fresh ``UPLOAD_FOLDER``.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -27,9 +28,9 @@ OUTPUT_TAIL_BYTES = 16 * 1024
 _GRADER_PARENT = str(Path(__file__).resolve().parents[2])
 
 
-def _drain(stream: object, keep: deque[bytes]) -> None:
+def _drain(stream: io.BufferedReader, keep: deque[bytes]) -> None:
     """Read a pipe to its end, keeping only the tail (output floods stay bounded)."""
-    read = getattr(stream, "read1")
+    read = stream.read1
     size = 0
     while chunk := read(65536):
         keep.append(chunk)
@@ -68,23 +69,37 @@ class LocalSandbox:
             uploads.mkdir()
             report_path = Path(scratch, "report.json")
             env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "FLASK_"))}
-            env.update({
-                UPLOAD_ENV: str(uploads),
-                "PYTHONPATH": _GRADER_PARENT,
-                "PYTHONDONTWRITEBYTECODE": "1",
-            })
+            env.update(
+                {
+                    UPLOAD_ENV: str(uploads),
+                    "PYTHONPATH": _GRADER_PARENT,
+                    "PYTHONDONTWRITEBYTECODE": "1",
+                }
+            )
             command = [
-                sys.executable, "-m", "grader.testkit.runner",
-                "--tests", str(request.tests_dir),
-                "--app-dir", str(request.app_dir),
-                "--report", str(report_path),
-                "--start-timeout", str(limits.start_timeout),
-                "--test-timeout", str(limits.test_timeout),
+                sys.executable,
+                "-m",
+                "grader.testkit.runner",
+                "--tests",
+                str(request.tests_dir),
+                "--app-dir",
+                str(request.app_dir),
+                "--report",
+                str(report_path),
+                "--start-timeout",
+                str(limits.start_timeout),
+                "--test-timeout",
+                str(limits.test_timeout),
             ]
             tail: deque[bytes] = deque()
             proc = subprocess.Popen(
-                command, cwd=scratch, env=env, stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+                command,
+                cwd=scratch,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
             reader = threading.Thread(target=_drain, args=(proc.stdout, tail), daemon=True)
             reader.start()

@@ -23,7 +23,7 @@ import time
 import urllib.parse
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 #: Largest response body a test may receive; anything longer is an error.
 MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -32,8 +32,8 @@ MAX_HEADER_BYTES = 64 * 1024
 #: Default deadline for one request, in seconds.
 DEFAULT_REQUEST_TIMEOUT = 5.0
 
-FileSpec = Union[tuple[str, bytes], tuple[str, bytes, str]]
-Params = Union[Mapping[str, Any], Iterable[tuple[str, Any]], None]
+FileSpec = tuple[str, bytes] | tuple[str, bytes, str]
+Params = Mapping[str, Any] | Iterable[tuple[str, Any]] | None
 
 _NO_JSON = object()
 
@@ -311,9 +311,7 @@ class HttpClient(Client):
         if body.content or method not in ("GET", "HEAD", "DELETE"):
             merged["Content-Length"] = str(len(body.content))
         deadline = time.monotonic() + (timeout or self.default_timeout)
-        head = f"{method} {target} HTTP/1.1\r\n" + "".join(
-            f"{k}: {v}\r\n" for k, v in merged.items()
-        )
+        head = f"{method} {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in merged.items())
         raw = head.encode("latin-1", errors="strict") + b"\r\n" + body.content
         return self._exchange(raw, deadline, method)
 
@@ -351,7 +349,7 @@ def _send_all(sock: socket.socket, raw: bytes, deadline: float) -> None:
             sent += sock.send(view[sent : sent + 65536])
         except (BrokenPipeError, ConnectionResetError):
             return
-        except socket.timeout as exc:
+        except TimeoutError as exc:
             raise ClientError("the app did not read the request in time") from exc
 
 
@@ -369,7 +367,7 @@ class _CappedSocketReader:
         self.sock.settimeout(_left(self.deadline))
         try:
             chunk = self.sock.recv(65536)
-        except socket.timeout as exc:
+        except TimeoutError as exc:
             raise ClientError("the app did not answer in time") from exc
         except ConnectionResetError:
             chunk = b""

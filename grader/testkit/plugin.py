@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
@@ -135,8 +135,10 @@ class ResultRecorder:
             self.collect_errors.append(f"{report.nodeid}: {report.longreprtext[-1500:]}")
 
     @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-        outcome = yield
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, Any, None]:
+        outcome: Any = yield
         report = outcome.get_result()
         if call.excinfo is not None and not report.skipped:
             report.grader_exconly = call.excinfo.exconly()  # type: ignore[attr-defined]
@@ -158,7 +160,9 @@ class ResultRecorder:
             entry["outcome"] = "skipped"
             entry["message"] = _message(report)
 
-    def report(self, interrupted: str | None = None, app_error: dict[str, str] | None = None) -> dict[str, Any]:
+    def report(
+        self, interrupted: str | None = None, app_error: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         """The JSON-ready report; tests that never ran keep ``outcome: null``."""
         return {
             "schema": REPORT_SCHEMA,

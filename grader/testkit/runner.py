@@ -109,9 +109,7 @@ def _http_target(app_url: str, start_timeout: float, request_timeout: float) -> 
         except (OSError, ValueError):
             time.sleep(0.02)
     if facts is None:
-        raise AppStartError(
-            "start_timeout", f"the app did not start listening within {start_timeout:g} s"
-        )
+        raise AppStartError("start_timeout", f"the app did not start listening within {start_timeout:g} s")
     return Target(make_client=lambda: HttpClient(host, port, request_timeout), facts=facts)
 
 
