@@ -306,12 +306,13 @@ def sandbox_build(base: str, rebuild_base: bool) -> None:
 
 
 @sandbox.command("prune")
+@click.option("--all", "everything", is_flag=True, help="Also remove gradings still in progress.")
 @_handle_errors
-def sandbox_prune() -> None:
+def sandbox_prune(everything: bool) -> None:
     """Remove containers, networks and volumes left by killed runs."""
     from grader.sandbox.docker import prune
 
-    click.echo(f"removed {prune()} leftover object(s)")
+    click.echo(f"removed {prune(everything=everything)} leftover object(s)")
 
 
 if __name__ == "__main__":

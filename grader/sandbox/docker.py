@@ -20,6 +20,8 @@ dies, the runner is stopped at once and the result says why.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import time
 import uuid
 from pathlib import Path
@@ -31,6 +33,8 @@ from .base import UPLOAD_ENV, AppExit, RunOutcome, RunRequest
 IMAGE = "flask-grader-sandbox:latest"
 LABEL = "org.flask-grader"
 LABEL_RUN = "org.flask-grader.run"
+#: Which grader process owns a container: prune leaves a live owner's alone.
+LABEL_OWNER = "org.flask-grader.owner"
 SANDBOX_UID = "10001:10001"
 APP_PORT = 8000
 REPORT_PREFIX = "GRADER-REPORT "
@@ -99,8 +103,8 @@ class DockerSandbox:
 
     name = "docker"
 
-    def __init__(self, image: str = IMAGE, client: Any = None) -> None:
-        self.image_name = image
+    def __init__(self, image: str | None = None, client: Any = None) -> None:
+        self.image_name = image or os.environ.get("GRADER_IMAGE", IMAGE)
         self._client = client
 
     @property
@@ -125,7 +129,7 @@ class DockerSandbox:
         image = self.image_id()
         limits = request.limits
         run_id = uuid.uuid4().hex[:12]
-        labels = {LABEL: "1", LABEL_RUN: run_id}
+        labels = {LABEL: "1", LABEL_RUN: run_id, LABEL_OWNER: owner()}
         containers: list[Any] = []
         try:
             app = self.client.containers.create(
@@ -264,14 +268,38 @@ class DockerSandbox:
                 continue
 
 
-def prune(client: Any = None) -> int:
-    """Remove every container, network and volume the grader labelled; return how many."""
+def owner(pid: int | None = None) -> str:
+    """This process's owner label: ``host:pid``."""
+    return f"{socket.gethostname()}:{pid or os.getpid()}"
+
+
+def _owner_alive(label: str | None) -> bool:
+    host, _, pid = (label or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def prune(client: Any = None, *, everything: bool = False) -> int:
+    """Remove what killed gradings left behind; return how many objects were removed.
+
+    A container whose owning grader process is still running on this host is
+    a grading in progress and is left alone, unless ``everything`` is set.
+    """
     from docker.errors import APIError, NotFound
 
     client = client or connect()
     removed = 0
     filters = {"label": LABEL}
     for container in client.containers.list(all=True, filters=filters):
+        if not everything and _owner_alive(container.labels.get(LABEL_OWNER)):
+            continue
         try:
             container.remove(force=True, v=True)
             removed += 1

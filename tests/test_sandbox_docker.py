@@ -1,0 +1,83 @@
+"""The Docker sandbox's guarantees, observed from inside and outside the containers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grader.sandbox.docker import IMAGE, LABEL, LABEL_OWNER, owner
+
+from .conftest import ROOT, Cli
+
+PROBE = ROOT / "tests" / "fixtures" / "challenges"
+
+
+def _leftovers(client: Any) -> list[Any]:
+    """Containers this test process created (other gradings may run concurrently)."""
+    return list(client.containers.list(all=True, filters={"label": f"{LABEL_OWNER}={owner()}"}))
+
+
+@pytest.mark.docker
+def test_sandbox_properties_hold_inside_the_app_container(
+    cli: Cli, docker_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GRADER_CHALLENGES", str(PROBE))
+    code, result = cli.grade_json("probe", PROBE / "probe" / "solution", "docker")
+    failed = {t["name"]: t["message"][:200] for t in result["tests"] if t["status"] != "passed"}
+    assert result["status"] == "passed", failed
+    assert code == 0
+    assert not _leftovers(docker_client), "every container is removed after the run"
+
+
+def test_local_mode_is_not_a_sandbox(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SECURITY.md says so; the probe shows it (host network, writable submission copy)."""
+    monkeypatch.setenv("GRADER_CHALLENGES", str(PROBE))
+    _, result = cli.grade_json("probe", PROBE / "probe" / "solution", "local")
+    assert result["status"] == "failed"
+
+
+@pytest.mark.docker
+def test_prune_removes_what_dead_graders_left_and_spares_live_ones(cli: Cli, docker_client: Any) -> None:
+    def create(owner_label: str) -> Any:
+        labels = {LABEL: "1", LABEL_OWNER: owner_label}
+        return docker_client.containers.create(IMAGE, command=["true"], labels=labels, network_mode="none")
+
+    dead = create(owner(pid=2**22 + 17))  # above the kernel's pid_max default: never alive
+    live = create(owner())
+    try:
+        result = cli("sandbox", "prune")
+        assert result.exit_code == 0
+        ids = {c.id for c in docker_client.containers.list(all=True, filters={"label": LABEL})}
+        assert dead.id not in ids
+        assert live.id in ids
+    finally:
+        live.remove(force=True)
+
+
+def test_unreachable_docker_is_exit_3_with_a_fix(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    result = cli("grade", "hello-world", str(ROOT / "examples" / "hello-world-submission"))
+    assert result.exit_code == 3
+    assert "cannot reach a Docker engine" in result.stderr and "dockerd" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.docker
+def test_missing_image_is_exit_3_with_a_fix(cli: Cli, docker_client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRADER_IMAGE", "flask-grader-sandbox:never-built")
+    result = cli("grade", "hello-world", str(ROOT / "examples" / "hello-world-submission"))
+    assert result.exit_code == 3
+    assert "grader sandbox build" in result.stderr
+
+
+@pytest.mark.docker
+def test_the_original_submission_is_never_modified(cli: Cli, docker_client: Any, tmp_path: Path) -> None:
+    submission = tmp_path / "sub"
+    submission.mkdir()
+    (submission / "app.py").write_text((ROOT / "challenges/hello-world/solution/app.py").read_text())
+    before = {p.name: p.stat().st_mtime_ns for p in submission.rglob("*")}
+    code, result = cli.grade_json("hello-world", submission, "docker")
+    assert code == 0 and result["status"] == "passed"
+    assert {p.name: p.stat().st_mtime_ns for p in submission.rglob("*")} == before
