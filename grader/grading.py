@@ -92,6 +92,10 @@ def interpret(challenge: Challenge, outcome: RunOutcome) -> GradeResult:
         raise ChallengeError(
             f"the {challenge.id} suite could not be collected: {report.collect_errors[0][:500]}"
         )
+    stopped_before_tests = not report.tests and (report.interrupted or outcome.app_exit)
+    if report.app_error is None and stopped_before_tests:
+        # the run was stopped (app died, time limit) while the runner still waited for the app
+        report.app_error = {"kind": "stopped", "message": report.interrupted or "the app stopped"}
     if report.app_error is not None:
         fallback = report.app_error["message"]
         result.message = _app_failure_message(outcome, fallback) if outcome.app_exit else fallback

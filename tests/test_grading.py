@@ -97,3 +97,12 @@ def test_collect_errors_are_the_challenge_authors_bug() -> None:
 def test_a_forged_report_shape_is_rejected() -> None:
     with pytest.raises(ChallengeError):
         interpret(CHALLENGE, RunOutcome(sandbox="docker", report={"status": "passed"}))
+
+
+def test_app_dying_before_any_test_ran_is_the_submissions_error() -> None:
+    """The host stops the runner while it still waits for the app: no tests, interrupted."""
+    outcome = _outcome([], interrupted="the whole-run time limit was reached",
+                       app_exit=AppExit(3, log_tail="grader: no Flask app found: expected app.py"))
+    result = interpret(CHALLENGE, outcome)
+    assert result.status == "error"
+    assert "no Flask app found" in result.message
