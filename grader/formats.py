@@ -54,8 +54,13 @@ def _xml_text(text: str) -> str:
 
 
 def _junit_case(parent: ET.Element, classname: str, test: TestResult) -> None:
-    case = ET.SubElement(parent, "testcase", classname=_xml_text(classname),
-                         name=_xml_text(test.name), time=f"{test.duration:.3f}")
+    case = ET.SubElement(
+        parent,
+        "testcase",
+        classname=_xml_text(classname),
+        name=_xml_text(test.name),
+        time=f"{test.duration:.3f}",
+    )
     message = _xml_text(test.message)
     if test.status in ("failed", "error"):
         tag = "failure" if test.status == "failed" else "error"
@@ -72,10 +77,17 @@ def to_junit(result: GradeResult) -> str:
     tests = list(result.tests)
     if result.status == "error" and not tests:
         # Without a test case, CI would show "0 tests" and hide why nothing ran.
-        tests = [TestResult(name="grading", description="the submission could not be graded",
-                            status="error", score=0.0, max_score=result.max_score,
-                            message=result.message or "the submission could not be graded",
-                            duration=result.duration)]
+        tests = [
+            TestResult(
+                name="grading",
+                description="the submission could not be graded",
+                status="error",
+                score=0.0,
+                max_score=result.max_score,
+                message=result.message or "the submission could not be graded",
+                duration=result.duration,
+            )
+        ]
     counts = {
         "tests": str(len(tests)),
         "failures": str(sum(t.status == "failed" for t in tests)),
@@ -86,8 +98,12 @@ def to_junit(result: GradeResult) -> str:
     root = ET.Element("testsuites", {"name": "flask-grader", **counts})
     suite = ET.SubElement(root, "testsuite", {"name": _xml_text(result.challenge), **counts})
     properties = ET.SubElement(suite, "properties")
-    for name, value in (("score", _points(result.score)), ("max_score", _points(result.max_score)),
-                        ("sandbox", result.sandbox), ("image", result.image or "")):
+    for name, value in (
+        ("score", _points(result.score)),
+        ("max_score", _points(result.max_score)),
+        ("sandbox", result.sandbox),
+        ("image", result.image or ""),
+    ):
         ET.SubElement(properties, "property", name=name, value=_xml_text(value))
     for test in tests:
         _junit_case(suite, result.challenge, test)
@@ -164,9 +180,13 @@ def _exercism_test(test: TestResult) -> dict[str, Any]:
     else:
         status = _EXERCISM_STATUS.get(test.status, "error")
         message = test.message or f"test {test.status}"
-    return {"name": test.name, "status": status, "message": message,
-            # We never ship hidden test code; the description says what it checks.
-            "test_code": test.description}
+    return {
+        "name": test.name,
+        "status": status,
+        "message": message,
+        # We never ship hidden test code; the description says what it checks.
+        "test_code": test.description,
+    }
 
 
 def to_exercism(result: GradeResult) -> str:

@@ -26,32 +26,52 @@ SCHEMAS = Path(__file__).parent / "schemas"
 HOSTILE = "AssertionError: got <b>&amp;</b> ]]> | ``` fence\x00\x1b[31mred\x1b[0m\x0bend"
 
 
-def _test(name: str, status: str, points: float = 2.0, message: str = "",
-          description: str = "") -> TestResult:
-    return TestResult(name=name, description=description or f"{name} works.", status=status,
-                      score=points if status == "passed" else 0.0, max_score=points,
-                      message=message, duration=0.0123)
+def _test(
+    name: str, status: str, points: float = 2.0, message: str = "", description: str = ""
+) -> TestResult:
+    return TestResult(
+        name=name,
+        description=description or f"{name} works.",
+        status=status,
+        score=points if status == "passed" else 0.0,
+        max_score=points,
+        message=message,
+        duration=0.0123,
+    )
 
 
 def _result(status: str, tests: list[TestResult], message: str = "") -> GradeResult:
     return GradeResult(
-        challenge="hello-world", status=status, score=sum(t.score for t in tests),
-        max_score=sum(t.max_score for t in tests) or 12.0, message=message, sandbox="docker",
-        duration=1.6, tests=tests, image="sha256:abc", challenge_version="1",
+        challenge="hello-world",
+        status=status,
+        score=sum(t.score for t in tests),
+        max_score=sum(t.max_score for t in tests) or 12.0,
+        message=message,
+        sandbox="docker",
+        duration=1.6,
+        tests=tests,
+        image="sha256:abc",
+        challenge_version="1",
         grader_version="0.1.0",
     )
 
 
-PASSED = _result("passed", [_test("test_index", "passed"), _test("test_hello[Ada]", "passed", 1)],
-                 "all tests passed")
-FAILED = _result("failed", [
-    _test("test_index", "passed", 10),
-    _test("test_escapes", "failed", message=HOSTILE, description="Escapes | pipes <b>"),
-    _test("test_crash", "error", message="Traceback:\nValueError: boom"),
-], "2 of 3 tests did not pass")
+PASSED = _result(
+    "passed", [_test("test_index", "passed"), _test("test_hello[Ada]", "passed", 1)], "all tests passed"
+)
+FAILED = _result(
+    "failed",
+    [
+        _test("test_index", "passed", 10),
+        _test("test_escapes", "failed", message=HOSTILE, description="Escapes | pipes <b>"),
+        _test("test_crash", "error", message="Traceback:\nValueError: boom"),
+    ],
+    "2 of 3 tests did not pass",
+)
 ERROR = _result("error", [], "no Flask app found: app.py has no `app`\x1b[0m")
-SKIPPED = _result("failed", [_test("test_index", "passed"), _test("test_later", "skipped")],
-                  "1 of 2 tests did not pass")
+SKIPPED = _result(
+    "failed", [_test("test_index", "passed"), _test("test_later", "skipped")], "1 of 2 tests did not pass"
+)
 RESULTS = {"passed": PASSED, "failed": FAILED, "error": ERROR, "skipped": SKIPPED}
 
 
@@ -146,8 +166,7 @@ def test_junit_error_with_not_run_tests_keeps_the_reason() -> None:
 
 def _table_rows(markdown: str) -> list[str]:
     """Header and body rows of the table, without the delimiter row."""
-    return [line for line in markdown.splitlines()
-            if line.startswith("| ") and not line.startswith("| ---")]
+    return [line for line in markdown.splitlines() if line.startswith("| ") and not line.startswith("| ---")]
 
 
 def test_markdown_heading_score_and_table() -> None:
@@ -204,7 +223,10 @@ def test_exercism_statuses_and_messages() -> None:
     failed = json.loads(to_exercism(FAILED))
     assert failed["status"] == "fail" and "message" not in failed
     assert [(t["status"], t["message"]) for t in failed["tests"]] == [
-        ("pass", None), ("fail", HOSTILE), ("error", "Traceback:\nValueError: boom")]
+        ("pass", None),
+        ("fail", HOSTILE),
+        ("error", "Traceback:\nValueError: boom"),
+    ]
     assert failed["tests"][1]["test_code"] == "Escapes | pipes <b>"
     assert all("task_id" not in t for t in failed["tests"])
     assert json.loads(to_exercism(PASSED))["status"] == "pass"
@@ -216,10 +238,11 @@ def test_exercism_statuses_and_messages() -> None:
 
 def test_the_exercism_schema_rejects_what_the_spec_forbids() -> None:
     schema = _schema("exercism-v3.json")
-    for bad in ({"version": 3, "status": "error"},
-                {"version": 3, "status": "fail", "tests": [{"name": "a", "status": "fail",
-                                                            "test_code": ""}]},
-                {"version": 2, "status": "pass", "tests": []}):
+    for bad in (
+        {"version": 3, "status": "error"},
+        {"version": 3, "status": "fail", "tests": [{"name": "a", "status": "fail", "test_code": ""}]},
+        {"version": 2, "status": "pass", "tests": []},
+    ):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(bad, schema)
 
@@ -239,8 +262,10 @@ def test_gradescope_scores_and_tests() -> None:
     assert (data["visibility"], data["stdout_visibility"]) == ("visible", "hidden")
     assert data["output"] == "2 of 3 tests did not pass"
     assert [(t["name"], t["status"], t["score"], t["max_score"]) for t in data["tests"]] == [
-        ("test_index", "passed", 10.0, 10.0), ("test_escapes", "failed", 0.0, 2.0),
-        ("test_crash", "failed", 0.0, 2.0)]
+        ("test_index", "passed", 10.0, 10.0),
+        ("test_escapes", "failed", 0.0, 2.0),
+        ("test_crash", "failed", 0.0, 2.0),
+    ]
     assert data["tests"][1]["output"] == HOSTILE
     assert {(t["visibility"], t["name_format"]) for t in data["tests"]} == {("visible", "text")}
     error = json.loads(to_gradescope(ERROR))

@@ -101,8 +101,11 @@ def test_a_forged_report_shape_is_rejected() -> None:
 
 def test_app_dying_before_any_test_ran_is_the_submissions_error() -> None:
     """The host stops the runner while it still waits for the app: no tests, interrupted."""
-    outcome = _outcome([], interrupted="the whole-run time limit was reached",
-                       app_exit=AppExit(3, log_tail="grader: no Flask app found: expected app.py"))
+    outcome = _outcome(
+        [],
+        interrupted="the whole-run time limit was reached",
+        app_exit=AppExit(3, log_tail="grader: no Flask app found: expected app.py"),
+    )
     result = interpret(CHALLENGE, outcome)
     assert result.status == "error"
     assert "no Flask app found" in result.message

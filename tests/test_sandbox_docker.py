@@ -65,7 +65,9 @@ def test_unreachable_docker_is_exit_3_with_a_fix(cli: Cli, monkeypatch: pytest.M
 
 
 @pytest.mark.docker
-def test_missing_image_is_exit_3_with_a_fix(cli: Cli, docker_client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_image_is_exit_3_with_a_fix(
+    cli: Cli, docker_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("GRADER_IMAGE", "flask-grader-sandbox:never-built")
     result = cli("grade", "hello-world", str(ROOT / "examples" / "hello-world-submission"))
     assert result.exit_code == 3
