@@ -27,7 +27,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from ..errors import DockerUnavailable, ImageMissing
+from ..errors import DockerUnavailable, ImageMissing, InfrastructureError
 from .base import UPLOAD_ENV, AppExit, RunOutcome, RunRequest
 
 IMAGE = "flask-grader-sandbox:latest"
@@ -126,6 +126,8 @@ class DockerSandbox:
         return str(image.id)
 
     def run(self, request: RunRequest) -> RunOutcome:
+        from docker.errors import APIError
+
         image = self.image_id()
         limits = request.limits
         run_id = uuid.uuid4().hex[:12]
@@ -179,6 +181,13 @@ class DockerSandbox:
             containers.append(tests)
             tests.start()
             return self._watch(app, tests, limits.run_timeout, image)
+        except APIError as exc:
+            # not the submission's doing: the engine failed or someone removed our containers
+            detail = str(exc.explanation or exc).splitlines()[0][:200]
+            raise InfrastructureError(
+                f"the Docker engine failed during the run ({detail})",
+                hint="check `docker info`; another `grader sandbox prune --all` may have removed it",
+            ) from None
         finally:
             self._remove(containers)
 
