@@ -60,7 +60,7 @@ def _app_failure_message(outcome: RunOutcome, fallback: str) -> str:
         return detail
     reason = _APP_EXIT_REASONS.get(app_exit.exit_code or 0, f"the app exited with code {app_exit.exit_code}")
     tail = "\n".join(lines[-12:])
-    return f"{reason}; last output:\n{tail}" if tail else reason
+    return f"{reason}\nlast output:\n{tail}" if tail else reason
 
 
 def interpret(challenge: Challenge, outcome: RunOutcome) -> GradeResult:

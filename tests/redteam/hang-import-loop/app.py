@@ -1,0 +1,7 @@
+"""Never finishes importing: the app never listens."""
+from flask import Flask
+
+while True:
+    pass
+
+app = Flask(__name__)
