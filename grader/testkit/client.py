@@ -190,7 +190,10 @@ def _query(params: Params) -> str:
 
 
 class Client:
-    """The interface every test uses; subclasses implement :meth:`request`."""
+    """The interface every test uses; each transport implements :meth:`_send`.
+
+    The request is encoded here, once, so both transports send the same bytes.
+    """
 
     def request(
         self,
@@ -203,6 +206,18 @@ class Client:
         files: Mapping[str, FileSpec] | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
+    ) -> Response:
+        body = encode_body(json=json, data=data, files=files)
+        return self._send(method, path, _query(params), body, _merged_headers(body, headers), timeout)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        body: EncodedBody,
+        headers: dict[str, str],
+        timeout: float | None,
     ) -> Response:
         raise NotImplementedError
 
@@ -243,23 +258,18 @@ class FlaskClient(Client):
     def __init__(self, app: Any) -> None:
         self._client = app.test_client()
 
-    def request(
+    def _send(
         self,
         method: str,
         path: str,
-        *,
-        params: Params = None,
-        json: Any = _NO_JSON,
-        data: Mapping[str, Any] | bytes | str | None = None,
-        files: Mapping[str, FileSpec] | None = None,
-        headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        query: str,
+        body: EncodedBody,
+        headers: dict[str, str],
+        timeout: float | None,
     ) -> Response:
-        body = encode_body(json=json, data=data, files=files)
-        query = _query(params)
         url = f"{path}?{query}" if query else path
-        merged = _merged_headers(body, headers)
-        content_type = merged.pop("Content-Type", None)
+        merged = dict(headers)
+        content_type = None
         for key in [k for k in merged if k.lower() == "content-type"]:
             content_type = merged.pop(key)
         result = self._client.open(
@@ -287,24 +297,19 @@ class HttpClient(Client):
         self.port = port
         self.default_timeout = default_timeout
 
-    def request(
+    def _send(
         self,
         method: str,
         path: str,
-        *,
-        params: Params = None,
-        json: Any = _NO_JSON,
-        data: Mapping[str, Any] | bytes | str | None = None,
-        files: Mapping[str, FileSpec] | None = None,
-        headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        query: str,
+        body: EncodedBody,
+        headers: dict[str, str],
+        timeout: float | None,
     ) -> Response:
-        body = encode_body(json=json, data=data, files=files)
-        query = _query(params)
         target = urllib.parse.quote(path, safe="/%:@!$&'()*+,;=-._~")
         if query:
             target = f"{target}?{query}"
-        merged = _merged_headers(body, headers)
+        merged = dict(headers)
         merged.setdefault("Host", f"{self.host}:{self.port}")
         merged["Connection"] = "close"
         merged["Accept-Encoding"] = "identity"
