@@ -8,6 +8,7 @@ submission could not be graded (status ``error``); 2 bad usage or bad input;
 from __future__ import annotations
 
 import shutil
+import signal
 import sys
 import tomllib
 from collections.abc import Callable
@@ -74,6 +75,12 @@ def _exit_for(result: GradeResult) -> None:
 @click.version_option(__version__, prog_name="grader")
 def main() -> None:
     """Grade Flask code challenges with hidden tests in a Docker sandbox."""
+    signal.signal(signal.SIGTERM, _terminate)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM unwinds like Ctrl-C: sandboxes remove their containers in ``finally``."""
+    raise KeyboardInterrupt
 
 
 @main.command("list")

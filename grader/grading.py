@@ -53,11 +53,9 @@ def _app_failure_message(outcome: RunOutcome, fallback: str) -> str:
     lines = [line for line in app_exit.log_tail.splitlines() if line.strip()]
     said = [line[len("grader: ") :] for line in lines if line.startswith("grader: ")]
     if said:
-        detail = said[-1]
-        if app_exit.exit_code == 4:
-            tail = "\n".join(lines[-12:])
-            return f"{detail}\n{tail}" if tail and tail not in detail else detail
-        return detail
+        # the launcher's message runs from its last "grader: " line to the end (a traceback)
+        start = max(i for i, line in enumerate(lines) if line.startswith("grader: "))
+        return "\n".join([said[-1], *lines[start + 1 :]][:40])
     reason = _APP_EXIT_REASONS.get(app_exit.exit_code or 0, f"the app exited with code {app_exit.exit_code}")
     tail = "\n".join(lines[-12:])
     return f"{reason}\nlast output:\n{tail}" if tail else reason
@@ -111,7 +109,7 @@ def interpret(challenge: Challenge, outcome: RunOutcome) -> GradeResult:
         raise ChallengeError(f"the {challenge.id} suite collected no tests")
     result.score = round(sum(t.score for t in result.tests), 4)
     result.max_score = round(sum(t.max_score for t in result.tests), 4)
-    if any("timed out" in t.message for t in result.tests) and "test_timeout" not in result.limits_hit:
+    if any(raw.timed_out for raw in report.tests) and "test_timeout" not in result.limits_hit:
         result.limits_hit.append("test_timeout")
     if all(t.status == "passed" for t in result.tests):
         result.status = "passed"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 
 from .challenges import Challenge
@@ -16,12 +18,20 @@ _MARKS = {
 _STATUS_COLOURS = {"passed": "green", "failed": "red", "error": "magenta"}
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(text: str) -> str:
+    """Drop control characters (ANSI/OSC escapes included): messages quote the candidate's app."""
+    return _CONTROL.sub("", text)
+
+
 def _points(value: float) -> str:
     return f"{value:g}"
 
 
 def _indent(text: str, prefix: str = "      ") -> str:
-    lines = text.strip().splitlines() or [""]
+    lines = clean(text).strip().splitlines() or [""]
     if len(lines) > 15:
         lines = lines[:15] + [f"... ({len(lines) - 15} more lines)"]
     return "\n".join(prefix + line for line in lines)
@@ -56,7 +66,7 @@ def grade_text(result: GradeResult) -> str:
         lines.append("")
         lines.append(click.style("What went wrong:", bold=True))
         for test in failures:
-            lines.append(f"  {click.style(test.name, bold=True)}: {test.description}")
+            lines.append(f"  {click.style(clean(test.name), bold=True)}: {clean(test.description)}")
             lines.append(_indent(test.message))
     if result.limits_hit:
         lines.append("")

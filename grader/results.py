@@ -87,6 +87,7 @@ class RawTest:
     outcome: str | None
     message: str
     duration: float
+    timed_out: bool = False
 
 
 @dataclass
@@ -142,6 +143,7 @@ def parse_report(data: object) -> Report:
                 outcome=outcome,
                 message=_text(raw.get("message", ""), "message"),
                 duration=_number(raw.get("duration", 0.0), "duration"),
+                timed_out=raw.get("timed_out") is True,
             )
         )
     collect_errors = data.get("collect_errors") or []

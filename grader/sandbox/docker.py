@@ -219,7 +219,10 @@ class DockerSandbox:
         app.reload()
         if app_exit is None and app.status in ("exited", "dead"):
             app_exit = self._app_exit(app)
-        if app.attrs["State"].get("OOMKilled") and "memory" not in limits_hit:
+        app_log = _tail(app, "stderr")
+        # Docker flags OOMKilled only for PID 1; gunicorn reports a worker the kernel killed
+        worker_oom = "Perhaps out of memory" in app_log
+        if (app.attrs["State"].get("OOMKilled") or worker_oom) and "memory" not in limits_hit:
             limits_hit.append("memory")
         report = self._report(tests)
         return RunOutcome(
@@ -245,7 +248,7 @@ class DockerSandbox:
         from docker.errors import APIError
 
         try:
-            tests.stop(timeout=3)
+            tests.stop(timeout=1)
         except APIError:
             return
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from .client import Client
+from .client import Client, ClientError
 
 REPORT_SCHEMA = "flask-grader/report-1"
 
@@ -128,6 +128,7 @@ class ResultRecorder:
                 "outcome": None,
                 "message": "",
                 "duration": 0.0,
+                "timed_out": False,
             }
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -142,12 +143,18 @@ class ResultRecorder:
         report = outcome.get_result()
         if call.excinfo is not None and not report.skipped:
             report.grader_exconly = call.excinfo.exconly()  # type: ignore[attr-defined]
+            timed_out = call.excinfo.errisinstance(TestTimeout) or (
+                call.excinfo.errisinstance(ClientError) and "in time" in str(call.excinfo.value)
+            )
+            report.grader_timed_out = timed_out  # type: ignore[attr-defined]
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         entry = self.tests.get(report.nodeid)
         if entry is None:
             return
         entry["duration"] = round(entry["duration"] + report.duration, 4)
+        if getattr(report, "grader_timed_out", False):
+            entry["timed_out"] = True
         if report.when == "call":
             entry["outcome"] = report.outcome
             if not report.passed:
