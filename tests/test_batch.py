@@ -105,3 +105,33 @@ def test_content_hash_ignores_caches_and_sees_changes(tmp_path: Path) -> None:
     assert content_hash(tmp_path) == before
     (tmp_path / "app.py").write_text("b")
     assert content_hash(tmp_path) != before
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_a_hundred_mixed_submissions(cli: Cli, tmp_path: Path, docker_client: Any) -> None:
+    """Correct, buggy, broken and hostile hello-world submissions: one right row each, then a no-op resume."""
+    sources = [c for c in sorted((GOLDEN / "hello-world").iterdir()) if (c / "expected.toml").is_file()]
+    sources += [
+        c
+        for c in sorted((GOLDEN.parent / "redteam").iterdir())
+        if (c / "expected.toml").is_file() and "challenge" not in (c / "expected.toml").read_text()
+    ]
+    folder = tmp_path / "subs"
+    expected: dict[str, str] = {}
+    copy = 0
+    while len(expected) < 100:
+        for case in sources[: 100 - len(expected)]:
+            name = f"{case.name}-{copy}"
+            shutil.copytree(case, folder / name, symlinks=True)
+            expected[name] = (case / "expected.toml").read_text().split('status = "')[1].split('"')[0]
+        copy += 1
+    out = tmp_path / "out"
+    first = cli("batch", "hello-world", str(folder), "--out", str(out), "--jobs", "2")
+    assert first.exit_code == 0, first.output
+    rows = _rows(out)
+    assert len(rows) == 100
+    assert {i: r["status"] for i, r in rows.items()} == expected
+    assert "100 submissions" in (out / "report.html").read_text()
+    again = cli("batch", "hello-world", str(folder), "--out", str(out), "--jobs", "2")
+    assert "(0 graded, 100 reused)" in again.stdout
