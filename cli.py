@@ -190,14 +190,16 @@ def grade_command(
     multiple=True,
     help="Sandbox(es) to verify in (default: both).",
 )
+@click.option("--junit", "junit", type=click.Path(path_type=Path), help="Also write the checks as JUnit XML.")
 @_handle_errors
-def verify(challenge_ids: tuple[str, ...], sandbox_names: tuple[str, ...]) -> None:
+def verify(challenge_ids: tuple[str, ...], sandbox_names: tuple[str, ...], junit: Path | None) -> None:
     """Check that every challenge (or the given ones) is sound."""
-    from grader.verify import verify_challenge
+    from grader.verify import to_junit, verify_challenge
 
     challenges = [get_challenge(i) for i in challenge_ids] if challenge_ids else list_challenges()
     sandboxes = [make_sandbox(name) for name in (sandbox_names or SANDBOXES)]
     failed = 0
+    reports = []
     for challenge in challenges:
         report = verify_challenge(challenge, sandboxes, lambda m: click.secho(m, dim=True, err=True))
         for check in report.checks:
@@ -205,6 +207,9 @@ def verify(challenge_ids: tuple[str, ...], sandbox_names: tuple[str, ...]) -> No
             detail = f"  ({check.detail})" if check.detail and not check.ok else ""
             click.echo(f"{mark} {challenge.id}: {check.name}{detail}")
         failed += not report.ok
+        reports.append(report)
+    if junit is not None:
+        _emit(to_junit(reports), junit)
     click.echo(f"{len(challenges) - failed} of {len(challenges)} challenges are sound")
     sys.exit(1 if failed else 0)
 

@@ -115,3 +115,21 @@ def verify_challenge(
             )
         )
     return report
+
+
+def to_junit(reports: list[ChallengeReport]) -> str:
+    """JUnit XML for challenge repositories' CI: one suite per challenge, one case per check."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.Element("testsuites", name="grader verify")
+    for report in reports:
+        failures = sum(not check.ok for check in report.checks)
+        suite = ET.SubElement(
+            root, "testsuite", name=report.challenge, tests=str(len(report.checks)), failures=str(failures)
+        )
+        for check in report.checks:
+            case = ET.SubElement(suite, "testcase", classname=report.challenge, name=check.name)
+            if not check.ok:
+                failure = ET.SubElement(case, "failure", message=check.detail or "check failed")
+                failure.text = check.detail
+    return ET.tostring(root, encoding="unicode", xml_declaration=True)

@@ -29,12 +29,19 @@ def test_verify_catches_a_broken_challenge(cli: Cli, tmp_path: Path, monkeypatch
     manifest = tmp_path / "hello-world" / "challenge.toml"
     manifest.write_text(manifest.read_text().replace("points = 12", "points = 13"))
     monkeypatch.setenv("GRADER_CHALLENGES", str(tmp_path))
-    result = cli("verify", "hello-world", "--sandbox", "local")
+    junit = tmp_path / "verify.xml"
+    result = cli("verify", "hello-world", "--sandbox", "local", "--junit", str(junit))
     assert result.exit_code == 1
     assert "FAIL hello-world: solution scores full marks (local)" in result.stdout
     assert "FAIL hello-world: hidden points add up to 13 (local)" in result.stdout
     assert "ok   hello-world: stub scores below full marks (local)" in result.stdout
     assert "0 of 1 challenges are sound" in result.stdout
+    from junitparser import Failure, JUnitXml
+
+    suites = list(JUnitXml.fromfile(str(junit)))
+    cases = {case.name: case for case in suites[0]}
+    assert not cases["manifest is valid"].result
+    assert isinstance(cases["solution scores full marks (local)"].result[0], Failure)
 
 
 def test_invalid_manifest_is_exit_3(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
