@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ from .results import GradeResult
 from .sandbox.base import Sandbox
 from .submission import ARCHIVE_SUFFIXES, SKIPPED_DIRS, is_archive
 
+#: Pause before the one retry of a grading the engine failed.
+RETRY_PAUSE_SECONDS = 1.0
 CSV_FIELDS = ("id", "status", "score", "max_score", "percent", "duration", "failed_tests", "message")
 
 
@@ -153,7 +156,7 @@ class Batch:
     def grade_one(self, submission: Submission, key: str) -> GradeResult:
         """Grade one submission; whatever it causes becomes its own error result."""
         try:
-            result = grade(self.challenge, submission.path, self.sandbox)
+            result = self._grade_with_retry(submission)
         except UsageError as exc:
             result = _error_result(self.challenge, self.sandbox, submission, exc.format())
         payload = {"id": submission.id, "cache_key": key, "result": result.to_dict()}
@@ -162,6 +165,14 @@ class Batch:
         tmp.write_text(json.dumps(payload, indent=2), encoding="utf-8")
         tmp.replace(path)
         return result
+
+    def _grade_with_retry(self, submission: Submission) -> GradeResult:
+        """A transient engine failure (runc hiccup under load) gets one more try."""
+        try:
+            return grade(self.challenge, submission.path, self.sandbox)
+        except InfrastructureError:
+            time.sleep(RETRY_PAUSE_SECONDS)
+            return grade(self.challenge, submission.path, self.sandbox)
 
     def run(
         self,

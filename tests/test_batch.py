@@ -135,3 +135,35 @@ def test_a_hundred_mixed_submissions(cli: Cli, tmp_path: Path, docker_client: An
     assert "100 submissions" in (out / "report.html").read_text()
     again = cli("batch", "hello-world", str(folder), "--out", str(out), "--jobs", "2")
     assert "(0 graded, 100 reused)" in again.stdout
+
+
+class _FlakyOnce:
+    """The real local sandbox behind the protocol seam, failing like the engine once."""
+
+    name = "local"
+
+    def __init__(self) -> None:
+        from grader.sandbox.local import LocalSandbox
+
+        self.inner = LocalSandbox()
+        self.calls = 0
+
+    def run(self, request: Any) -> Any:
+        from grader.errors import InfrastructureError
+
+        self.calls += 1
+        if self.calls == 1:
+            raise InfrastructureError("the Docker engine failed during the run (runc hiccup)")
+        return self.inner.run(request)
+
+
+def test_a_transient_engine_failure_is_retried_once(tmp_path: Path) -> None:
+    from grader.batch import Batch, Submission
+    from grader.challenges import get_challenge
+
+    sandbox = _FlakyOnce()
+    batch = Batch(get_challenge("hello-world"), sandbox, tmp_path / "out")
+    submission = Submission("ok", GOLDEN / "hello-world" / "module-markupsafe")
+    summary = batch.run([submission], jobs=1)
+    assert summary.results["ok"].status == "passed"
+    assert sandbox.calls == 2
