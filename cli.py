@@ -7,9 +7,11 @@ submission could not be graded (status ``error``); 2 bad usage or bad input;
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import sys
+import time
 import tomllib
 from collections.abc import Callable
 from functools import wraps
@@ -218,8 +220,6 @@ class _Progress:
     """One live line on stderr: done/total, passed/failed/error counts, rate."""
 
     def __init__(self, total: int) -> None:
-        import time
-
         self.total = total
         self.done = 0
         self.counts = {"passed": 0, "failed": 0, "error": 0}
@@ -227,8 +227,6 @@ class _Progress:
         self.live = sys.stderr.isatty()
 
     def __call__(self, submission: Any, result: GradeResult, reused: bool) -> None:
-        import time
-
         self.done += 1
         self.counts[result.status] = self.counts.get(result.status, 0) + 1
         elapsed = max(time.monotonic() - self.started, 1e-6)
@@ -269,18 +267,15 @@ class _Progress:
 @_handle_errors
 def batch(challenge_id: str, folder: Path, out: Path, jobs: int | None, sandbox: str, force: bool) -> None:
     """Grade every subfolder or archive of FOLDER; resumable, one bad submission never stops it."""
-    import os
-
     from grader.batch import Batch, discover, write_outputs
 
     challenge = get_challenge(challenge_id)
     submissions = discover(folder)
     runner = make_sandbox(sandbox)
-    image = runner.image_id() if hasattr(runner, "image_id") else "local"
     jobs = jobs or os.cpu_count() or 1
     click.echo(f"grading {len(submissions)} submissions of {challenge.id} with {jobs} job(s)", err=True)
     progress = _Progress(len(submissions))
-    grader_batch = Batch(challenge, runner, out, image=image)
+    grader_batch = Batch(challenge, runner, out)
     try:
         summary = grader_batch.run(submissions, jobs, force=force, on_result=progress)
     except KeyboardInterrupt:

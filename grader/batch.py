@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -31,7 +30,7 @@ from .errors import InfrastructureError, UsageError
 from .grading import grade
 from .results import GradeResult
 from .sandbox.base import Sandbox
-from .submission import ARCHIVE_SUFFIXES, SKIPPED_DIRS, is_archive
+from .submission import ARCHIVE_SUFFIXES, is_archive, regular_files
 
 #: Pause before the one retry of a grading the engine failed.
 RETRY_PAUSE_SECONDS = 1.0
@@ -53,7 +52,6 @@ class BatchSummary:
     results: dict[str, GradeResult] = field(default_factory=dict)
     graded: int = 0
     reused: int = 0
-    interrupted: bool = False
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results.values() if r.status == status)
@@ -95,14 +93,9 @@ def content_hash(path: Path) -> str:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
         return digest.hexdigest()
-    for current, dirs, files in os.walk(path, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
-        for name in sorted(files):
-            file = Path(current, name)
-            if file.is_symlink() or not file.is_file():
-                continue
-            digest.update(file.relative_to(path).as_posix().encode() + b"\0")
-            digest.update(file.read_bytes() + b"\0")
+    for relative, _ in regular_files(path):
+        digest.update(relative.as_posix().encode() + b"\0")
+        digest.update((path / relative).read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -131,12 +124,12 @@ def _error_result(
 class Batch:
     """Grades submissions of one challenge into an output folder."""
 
-    def __init__(self, challenge: Challenge, sandbox: Sandbox, out: Path, *, image: str = "") -> None:
+    def __init__(self, challenge: Challenge, sandbox: Sandbox, out: Path) -> None:
         self.challenge = challenge
         self.sandbox = sandbox
         self.out = out
         self.results_dir = out / "results"
-        self.image = image
+        self.image = sandbox.identity()
         self.challenge_hash = challenge.fingerprint()
         self._lock = threading.Lock()
 
@@ -208,11 +201,8 @@ class Batch:
                     summary.results[submission.id] = result
                     summary.graded += 1
                     on_result(submission, result, False)
-        except KeyboardInterrupt:
-            summary.interrupted = True
-            executor.shutdown(wait=True, cancel_futures=True)
-            raise
-        except InfrastructureError:
+        except (KeyboardInterrupt, InfrastructureError):
+            # finish the gradings under way (their containers are removed), start no more
             executor.shutdown(wait=True, cancel_futures=True)
             raise
         executor.shutdown(wait=True)

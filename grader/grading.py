@@ -11,16 +11,17 @@ import time
 from pathlib import Path
 
 from . import __version__
+from .appkit.serve import EXIT_IMPORT_ERROR, EXIT_NO_APP, MESSAGE_PREFIX
 from .challenges import Challenge
 from .errors import ChallengeError
 from .results import GradeResult, Report, ReportError, TestResult, parse_report
 from .sandbox.base import RunOutcome, RunRequest, Sandbox
 from .submission import prepared_submission
 
-#: Exit codes of the app-side launcher (grader.appkit.serve).
+#: Why the app-side launcher (grader.appkit.serve) exited, by exit code.
 _APP_EXIT_REASONS = {
-    3: "no Flask app found",
-    4: "the app failed to import",
+    EXIT_NO_APP: "no Flask app found",
+    EXIT_IMPORT_ERROR: "the app failed to import",
     137: "the app was killed (out of memory or a limit)",
 }
 
@@ -51,11 +52,11 @@ def _app_failure_message(outcome: RunOutcome, fallback: str) -> str:
     if app_exit.oom_killed:
         return "the app ran out of memory (killed by the memory limit)"
     lines = [line for line in app_exit.log_tail.splitlines() if line.strip()]
-    said = [line[len("grader: ") :] for line in lines if line.startswith("grader: ")]
-    if said:
-        # the launcher's message runs from its last "grader: " line to the end (a traceback)
-        start = max(i for i, line in enumerate(lines) if line.startswith("grader: "))
-        return "\n".join([said[-1], *lines[start + 1 :]][:40])
+    starts = [i for i, line in enumerate(lines) if line.startswith(MESSAGE_PREFIX)]
+    if starts:
+        # the launcher's message runs from its last prefixed line to the end (a traceback)
+        start = starts[-1]
+        return "\n".join([lines[start][len(MESSAGE_PREFIX) :], *lines[start + 1 :]][:40])
     reason = _APP_EXIT_REASONS.get(app_exit.exit_code or 0, f"the app exited with code {app_exit.exit_code}")
     tail = "\n".join(lines[-12:])
     return f"{reason}\nlast output:\n{tail}" if tail else reason

@@ -67,19 +67,28 @@ def _safe_member(origin: Path, name: str) -> PurePosixPath | None:
     return PurePosixPath(*parts)
 
 
-def _copy_folder(source: Path, target: Path) -> None:
-    budget = _Budget(source)
+def regular_files(source: Path) -> Iterator[tuple[Path, os.stat_result]]:
+    """Every file of a submission folder the grader reads, as (relative path, lstat), in a stable order.
+
+    Only regular files count: links (to files or folders), sockets and devices
+    are never followed or read, and cache and VCS folders are skipped.
+    """
     for current, dirs, files in os.walk(source, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not Path(current, d).is_symlink())
-        relative_dir = Path(current).relative_to(source)
-        (target / relative_dir).mkdir(parents=True, exist_ok=True)
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
         for name in sorted(files):
             path = Path(current, name)
             info = path.lstat()
-            if not stat.S_ISREG(info.st_mode):
-                continue  # links, sockets and devices are never followed or copied
-            budget.add(str(relative_dir / name), info.st_size)
-            shutil.copyfile(path, target / relative_dir / name, follow_symlinks=False)
+            if stat.S_ISREG(info.st_mode):
+                yield path.relative_to(source), info
+
+
+def _copy_folder(source: Path, target: Path) -> None:
+    budget = _Budget(source)
+    for relative, info in regular_files(source):
+        budget.add(str(relative), info.st_size)
+        destination = target / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source / relative, destination, follow_symlinks=False)
 
 
 def _extract_zip(source: Path, target: Path) -> None:

@@ -148,6 +148,9 @@ class _FlakyOnce:
         self.inner = LocalSandbox()
         self.calls = 0
 
+    def identity(self) -> str:
+        return self.inner.identity()
+
     def run(self, request: Any) -> Any:
         from grader.errors import InfrastructureError
 

@@ -24,6 +24,8 @@ from .loader import AppLoadError, LoadedApp, load_app
 DEFAULT_PORT = 8000
 EXIT_NO_APP = 3
 EXIT_IMPORT_ERROR = 4
+#: Starts the launcher's own explanation on stderr; the host shows it to the candidate.
+MESSAGE_PREFIX = "grader: "
 
 
 def _facts_server(facts: bytes, port: int) -> http.server.ThreadingHTTPServer:
@@ -81,10 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         loaded = load_app(directory)
         facts = json.dumps(describe(loaded)).encode()
     except AppLoadError as exc:
-        print(f"grader: {exc.message}", file=sys.stderr, flush=True)
+        print(f"{MESSAGE_PREFIX}{exc.message}", file=sys.stderr, flush=True)
         return EXIT_NO_APP if exc.kind == "no_app" else EXIT_IMPORT_ERROR
     except Exception as exc:  # noqa: BLE001 - describing runs candidate code (factories)
-        print(f"grader: the app failed while being inspected: {exc!r}", file=sys.stderr, flush=True)
+        print(f"{MESSAGE_PREFIX}the app failed while being inspected: {exc!r}", file=sys.stderr, flush=True)
         return EXIT_IMPORT_ERROR
     _facts_server(facts, args.port + 1)
     _serve(loaded, args.port, args.threads, args.timeout)

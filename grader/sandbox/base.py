@@ -57,6 +57,10 @@ class Sandbox(Protocol):
 
     name: str
 
+    def identity(self) -> str:
+        """What the verdicts depend on besides the submission (the image id for docker)."""
+        ...
+
     def run(self, request: RunRequest) -> RunOutcome:
         """Run the suite; raise :class:`~grader.errors.InfrastructureError` if unable."""
         ...

@@ -27,7 +27,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from ..appkit.serve import DEFAULT_PORT as APP_PORT
 from ..errors import DockerUnavailable, ImageMissing, InfrastructureError
+from ..testkit.runner import REPORT_PREFIX
 from .base import UPLOAD_ENV, AppExit, RunOutcome, RunRequest
 
 IMAGE = "flask-grader-sandbox:latest"
@@ -36,8 +38,6 @@ LABEL_RUN = "org.flask-grader.run"
 #: Which grader process owns a container: prune leaves a live owner's alone.
 LABEL_OWNER = "org.flask-grader.owner"
 SANDBOX_UID = "10001:10001"
-APP_PORT = 8000
-REPORT_PREFIX = "GRADER-REPORT "
 POLL_SECONDS = 0.05
 _PACKAGE = Path(__file__).resolve().parents[1]
 
@@ -62,7 +62,8 @@ def connect() -> Any:
     return client
 
 
-def _hardening(limits_memory_mb: int, cpus: float, pids: int) -> dict[str, Any]:
+def _options(memory_mb: int, cpus: float, pids: int, env: dict[str, str]) -> dict[str, Any]:
+    """What both containers get: the hardening flags, limits and environment."""
     from docker.types import LogConfig
 
     return {
@@ -70,13 +71,19 @@ def _hardening(limits_memory_mb: int, cpus: float, pids: int) -> dict[str, Any]:
         "read_only": True,
         "cap_drop": ["ALL"],
         "security_opt": ["no-new-privileges"],
-        "mem_limit": f"{limits_memory_mb}m",
-        "memswap_limit": f"{limits_memory_mb}m",
+        "mem_limit": f"{memory_mb}m",
+        "memswap_limit": f"{memory_mb}m",
         "nano_cpus": int(cpus * 1e9),
         "pids_limit": pids,
         "ulimits": _ulimits(),
         "log_config": LogConfig(type="json-file", config={"max-size": "1m", "max-file": "1"}),
-        "environment": {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", "HOME": "/tmp"},
+        "environment": {
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONUNBUFFERED": "1",
+            "HOME": "/tmp",
+            "PYTHONPATH": "/opt/grader",
+            **env,
+        },
         "detach": True,
     }
 
@@ -112,6 +119,9 @@ class DockerSandbox:
         if self._client is None:
             self._client = connect()
         return self._client
+
+    def identity(self) -> str:
+        return self.image_id()
 
     def image_id(self) -> str:
         from docker.errors import ImageNotFound
@@ -149,7 +159,7 @@ class DockerSandbox:
                     "/tmp": "rw,nosuid,nodev,size=64m",
                     "/uploads": "rw,nosuid,nodev,noexec,size=32m,uid=10001,gid=10001",
                 },
-                **self._options(limits.memory_mb, limits.cpus, limits.pids, {UPLOAD_ENV: "/uploads"}),
+                **_options(limits.memory_mb, limits.cpus, limits.pids, {UPLOAD_ENV: "/uploads"}),
             )
             containers.append(app)
             app.start()
@@ -176,7 +186,7 @@ class DockerSandbox:
                     str(request.tests_dir): {"bind": "/grader/tests", "mode": "ro"},
                 },
                 tmpfs={"/tmp": "rw,nosuid,nodev,size=64m"},
-                **self._options(512, 1.0, 64, {}),
+                **_options(512, 1.0, 64, {}),
             )
             containers.append(tests)
             tests.start()
@@ -191,15 +201,9 @@ class DockerSandbox:
         finally:
             self._remove(containers)
 
-    def _options(self, memory_mb: int, cpus: float, pids: int, env: dict[str, str]) -> dict[str, Any]:
-        options = _hardening(memory_mb, cpus, pids)
-        options["environment"] = {**options["environment"], "PYTHONPATH": "/opt/grader", **env}
-        return options
-
     def _watch(self, app: Any, tests: Any, run_timeout: float, image: str) -> RunOutcome:
         deadline = time.monotonic() + run_timeout
         timed_out = False
-        app_exit: AppExit | None = None
         limits_hit: list[str] = []
         while True:
             tests.reload()
@@ -207,7 +211,6 @@ class DockerSandbox:
                 break
             app.reload()
             if app.status in ("exited", "dead"):
-                app_exit = self._app_exit(app)
                 self._stop(tests)
                 break
             if time.monotonic() > deadline:
@@ -217,12 +220,17 @@ class DockerSandbox:
                 break
             time.sleep(POLL_SECONDS)
         app.reload()
-        if app_exit is None and app.status in ("exited", "dead"):
-            app_exit = self._app_exit(app)
-        app_log = _tail(app, "stderr")
+        state = app.attrs["State"]
+        app_stderr = _tail(app, "stderr")
+        app_exit = None
+        if app.status in ("exited", "dead"):
+            app_exit = AppExit(
+                exit_code=state.get("ExitCode"),
+                oom_killed=bool(state.get("OOMKilled")),
+                log_tail=_tail(app, "stdout") + app_stderr,
+            )
         # Docker flags OOMKilled only for PID 1; gunicorn reports a worker the kernel killed
-        worker_oom = "Perhaps out of memory" in app_log
-        if (app.attrs["State"].get("OOMKilled") or worker_oom) and "memory" not in limits_hit:
+        if state.get("OOMKilled") or "Perhaps out of memory" in app_stderr:
             limits_hit.append("memory")
         report = self._report(tests)
         return RunOutcome(
@@ -233,14 +241,6 @@ class DockerSandbox:
             image=image,
             limits_hit=limits_hit,
             runner_log=_tail(tests, "stderr"),
-        )
-
-    def _app_exit(self, app: Any) -> AppExit:
-        state = app.attrs["State"]
-        return AppExit(
-            exit_code=state.get("ExitCode"),
-            oom_killed=bool(state.get("OOMKilled")),
-            log_tail=_tail(app, "stdout") + _tail(app, "stderr"),
         )
 
     def _stop(self, tests: Any) -> None:

@@ -62,6 +62,9 @@ class LocalSandbox:
 
     name = "local"
 
+    def identity(self) -> str:
+        return f"local:{sys.version.split()[0]}"
+
     def run(self, request: RunRequest) -> RunOutcome:
         limits = request.limits
         with tempfile.TemporaryDirectory(prefix="grader-local-") as scratch:

@@ -25,9 +25,8 @@ from typing import Any
 
 import pytest
 
+from ..results import REPORT_SCHEMA
 from .client import Client, ClientError
-
-REPORT_SCHEMA = "flask-grader/report-1"
 
 
 class TestTimeout(Exception):
