@@ -31,6 +31,8 @@ class Cli:
 
     def grade_json(self, challenge: str, path: Path | str, sandbox: str) -> tuple[int, dict[str, Any]]:
         result = self("grade", challenge, str(path), "--sandbox", sandbox, "--format", "json")
+        if not result.stdout.strip():
+            pytest.fail(f"grade printed no result (exit {result.exit_code}): {result.stderr.strip()}")
         return result.exit_code, json.loads(result.stdout)
 
 

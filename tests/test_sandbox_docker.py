@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from grader.sandbox.docker import IMAGE, LABEL, LABEL_OWNER, owner
+from grader.challenges import get_challenge
+from grader.grading import grade
+from grader.sandbox.docker import IMAGE, LABEL, LABEL_OWNER, DockerSandbox, owner
 
 from .conftest import ROOT, Cli
 
@@ -83,3 +85,21 @@ def test_the_original_submission_is_never_modified(cli: Cli, docker_client: Any,
     code, result = cli.grade_json("hello-world", submission, "docker")
     assert code == 0 and result["status"] == "passed"
     assert {p.name: p.stat().st_mtime_ns for p in submission.rglob("*")} == before
+
+
+class _SlowJoin(DockerSandbox):
+    """Starts the runner only once the app has exited: the race an instant exit can win."""
+
+    def _join(self, app: Any, tests: Any) -> None:
+        app.wait(timeout=60)
+        super()._join(app, tests)
+
+
+@pytest.mark.docker
+def test_an_app_gone_before_the_runner_starts_is_the_apps_exit(docker_client: Any, tmp_path: Path) -> None:
+    """Docker refuses to join a stopped container's namespace; that is no engine failure (exit 3)."""
+    (tmp_path / "app.py").write_text("import sys\nsys.exit(0)\n")
+    result = grade(get_challenge("hello-world"), tmp_path, _SlowJoin(client=docker_client))
+    assert result.status == "error"
+    assert "exit" in result.message
+    assert not _leftovers(docker_client)

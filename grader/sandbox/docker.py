@@ -162,7 +162,6 @@ class DockerSandbox:
                 **_options(limits.memory_mb, limits.cpus, limits.pids, {UPLOAD_ENV: "/uploads"}),
             )
             containers.append(app)
-            app.start()
             tests = self.client.containers.create(
                 image,
                 command=[
@@ -189,7 +188,8 @@ class DockerSandbox:
                 **_options(512, 1.0, 64, {}),
             )
             containers.append(tests)
-            tests.start()
+            app.start()
+            self._join(app, tests)
             return self._watch(app, tests, limits.run_timeout, image)
         except APIError as exc:
             # not the submission's doing: the engine failed or someone removed our containers
@@ -200,6 +200,23 @@ class DockerSandbox:
             ) from None
         finally:
             self._remove(containers)
+
+    def _join(self, app: Any, tests: Any) -> None:
+        """Start the runner in the (started) app container's network namespace.
+
+        An app that exits at once (``sys.exit`` or a crash at import) can be
+        gone before the runner joins it, and Docker then refuses to start the
+        runner ("cannot join network of a non running container"). That is the
+        app's doing, not the engine's: :meth:`_watch` reports the exit.
+        """
+        from docker.errors import APIError
+
+        try:
+            tests.start()
+        except APIError:
+            app.reload()
+            if app.status not in ("exited", "dead"):
+                raise
 
     def _watch(self, app: Any, tests: Any, run_timeout: float, image: str) -> RunOutcome:
         deadline = time.monotonic() + run_timeout
