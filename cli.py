@@ -2,7 +2,8 @@
 
 Exit codes: 0 all tests passed; 1 graded but not all passed, or the
 submission could not be graded (status ``error``); 2 bad usage or bad input;
-3 the grader itself could not run (Docker, image, a broken challenge).
+3 the grader itself could not run (Docker, image, a broken challenge);
+130 interrupted (Ctrl-C or SIGTERM), after removing the run's containers.
 """
 
 from __future__ import annotations
@@ -26,16 +27,22 @@ from grader.errors import GraderError, InvalidSubmission, UsageError
 from grader.formats import FORMATS
 from grader.grading import grade
 from grader.render import challenge_table, grade_text
-from grader.results import GradeResult
+from grader.results import GradeResult, load_result
 from grader.sandbox.base import Sandbox
 
 MARKER_FILE = ".grader.toml"
 SANDBOXES = ("docker", "local")
+EXIT_INTERRUPTED = 130
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _handle_errors(func: F) -> F:
-    """Turn a :class:`GraderError` into one line on stderr and its exit code."""
+    """Turn a :class:`GraderError` into one line on stderr and its exit code.
+
+    An interrupt has unwound through the sandboxes' ``finally`` blocks by the
+    time it gets here, so the containers are gone: say so and exit 130, the
+    shell's code for SIGINT, which no verdict uses.
+    """
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -44,6 +51,9 @@ def _handle_errors(func: F) -> F:
         except GraderError as exc:
             click.secho(f"error: {exc.format()}", fg="red", err=True)
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted: nothing of this run is left behind", err=True)
+            sys.exit(EXIT_INTERRUPTED)
 
     return wrapper  # type: ignore[return-value]
 
@@ -184,6 +194,27 @@ def grade_command(
 
 
 @main.command()
+@click.argument("result_file", metavar="RESULT.json", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(sorted(FORMATS)),
+    default="text",
+    show_default=True,
+    help="How to print the result.",
+)
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the result to a file.")
+@_handle_errors
+def render(result_file: Path, output_format: str, output: Path | None) -> None:
+    """Print a result saved by `grade --format json` in another format, without grading again.
+
+    Exits 0 once rendered, whatever the verdict: the grading's own exit code
+    is the verdict.
+    """
+    _emit(FORMATS[output_format](load_result(result_file)), output)
+
+
+@main.command()
 @click.argument("challenge_ids", metavar="[ID]...", nargs=-1)
 @click.option(
     "--sandbox",
@@ -277,16 +308,23 @@ def batch(challenge_id: str, folder: Path, out: Path, jobs: int | None, sandbox:
     progress = _Progress(len(submissions))
     grader_batch = Batch(challenge, runner, out)
     try:
-        summary = grader_batch.run(submissions, jobs, force=force, on_result=progress)
+        summary = grader_batch.run(
+            submissions, jobs, force=force, on_result=progress, on_interrupt=_finishing
+        )
     except KeyboardInterrupt:
         click.echo("\ninterrupted: finished results are kept; run the same command to continue", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     write_outputs(out, challenge, summary)
     click.echo(
         f"{len(summary.results)} submissions: {summary.count('passed')} passed, "
         f"{summary.count('failed')} failed, {summary.count('error')} error "
         f"({summary.graded} graded, {summary.reused} reused). Report: {out / 'report.html'}"
     )
+
+
+def _finishing(running: int) -> None:
+    if running:
+        click.echo(f"\ninterrupted: finishing the {running} grading(s) under way...", err=True, nl=False)
 
 
 @main.group()

@@ -174,8 +174,12 @@ class Batch:
         *,
         force: bool = False,
         on_result: Callable[[Submission, GradeResult, bool], None] = lambda *_: None,
+        on_interrupt: Callable[[int], None] = lambda _: None,
     ) -> BatchSummary:
-        """Grade (or reuse) every submission; Ctrl-C stops cleanly after the running ones."""
+        """Grade (or reuse) every submission; Ctrl-C stops cleanly after the running ones.
+
+        ``on_interrupt`` hears how many gradings are still finishing, before the wait.
+        """
         self.results_dir.mkdir(parents=True, exist_ok=True)
         summary = BatchSummary()
         todo: list[tuple[Submission, str]] = []
@@ -201,8 +205,12 @@ class Batch:
                     summary.results[submission.id] = result
                     summary.graded += 1
                     on_result(submission, result, False)
-        except (KeyboardInterrupt, InfrastructureError):
+        except (KeyboardInterrupt, InfrastructureError) as exc:
             # finish the gradings under way (their containers are removed), start no more
+            for future in pending:
+                future.cancel()
+            if isinstance(exc, KeyboardInterrupt):
+                on_interrupt(sum(1 for future in pending if future.running()))
             executor.shutdown(wait=True, cancel_futures=True)
             raise
         executor.shutdown(wait=True)

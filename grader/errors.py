@@ -6,7 +6,8 @@
     ├── UsageError                   exit 2: the caller asked for something wrong
     │   ├── UnknownChallenge
     │   ├── SubmissionNotFound
-    │   └── InvalidSubmission        empty folder, not an archive, unsafe archive
+    │   ├── InvalidSubmission        empty folder, not an archive, unsafe archive
+    │   └── InvalidResult            a saved result file is unreadable or damaged
     └── InfrastructureError          exit 3: the grader itself could not run
         ├── DockerUnavailable        Docker not installed or the daemon is down
         ├── ImageMissing             the sandbox image was never built
@@ -52,6 +53,10 @@ class SubmissionNotFound(UsageError):
 
 class InvalidSubmission(UsageError):
     """The submission exists but cannot be used as one."""
+
+
+class InvalidResult(UsageError):
+    """A result file given to ``grader render`` is not a grader result."""
 
 
 class InfrastructureError(GraderError):

@@ -8,9 +8,13 @@ counts as an error, never as passed.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
+
+from .errors import InvalidResult
 
 REPORT_SCHEMA = "flask-grader/report-1"
 TEST_STATUSES = ("passed", "failed", "error", "skipped")
@@ -70,10 +74,65 @@ class GradeResult:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> GradeResult:
-        values = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        values["tests"] = [TestResult(**t) for t in data.get("tests", [])]
-        return cls(**values)
+    def from_dict(cls, data: object) -> GradeResult:
+        """Read back a ``to_dict`` object (a cached or saved result), checking every field.
+
+        Raises :class:`ReportError` on anything else: a result file is input,
+        and a damaged one must be refused, not rendered half-right.
+        """
+        if not isinstance(data, dict):
+            raise ReportError("not a result object")
+        raw_tests = data.get("tests")
+        if not isinstance(raw_tests, list):
+            raise ReportError("`tests` is not a list")
+        tests = [_test_result(raw, index) for index, raw in enumerate(raw_tests)]
+        limits_hit = data.get("limits_hit", [])
+        if not isinstance(limits_hit, list) or not all(isinstance(x, str) for x in limits_hit):
+            raise ReportError("`limits_hit` is not a list of strings")
+        image = data.get("image")
+        return cls(
+            challenge=_string(data, "challenge"),
+            status=_status(data, RUN_STATUSES, "result"),
+            score=_number(data.get("score"), "score"),
+            max_score=_number(data.get("max_score"), "max_score"),
+            message=_string(data, "message"),
+            sandbox=_string(data, "sandbox"),
+            duration=_number(data.get("duration"), "duration"),
+            tests=tests,
+            challenge_version=_string(data, "challenge_version", ""),
+            image=None if image is None else _string(data, "image"),
+            submission=_string(data, "submission", ""),
+            limits_hit=limits_hit,
+            grader_version=_string(data, "grader_version", ""),
+        )
+
+
+def _test_result(raw: object, index: int) -> TestResult:
+    if not isinstance(raw, dict):
+        raise ReportError(f"test #{index} is not an object")
+    return TestResult(
+        name=_string(raw, "name"),
+        description=_string(raw, "description"),
+        status=_status(raw, TEST_STATUSES, f"test #{index}"),
+        score=_number(raw.get("score"), f"test #{index} score"),
+        max_score=_number(raw.get("max_score"), f"test #{index} max_score"),
+        message=_string(raw, "message", ""),
+        duration=_number(raw.get("duration", 0.0), f"test #{index} duration"),
+    )
+
+
+def _string(data: dict[str, Any], key: str, default: str | None = None) -> str:
+    value = data.get(key, default)
+    if not isinstance(value, str):
+        raise ReportError(f"`{key}` is missing or not a string")
+    return value
+
+
+def _status(data: dict[str, Any], allowed: tuple[str, ...], what: str) -> str:
+    value = data.get("status")
+    if value not in allowed:
+        raise ReportError(f"{what} has no valid status (one of {', '.join(allowed)})")
+    return str(value)
 
 
 @dataclass
@@ -164,3 +223,18 @@ def parse_report(data: object) -> Report:
         interrupted=None if interrupted is None else _text(interrupted, "interrupted"),
         app_error=app_error,
     )
+
+
+def load_result(path: Path) -> GradeResult:
+    """A result saved by ``grader grade --format json``, validated field by field."""
+    hint = "give a file written by `grader grade --format json --output FILE`"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InvalidResult(f"cannot read {path}: {exc.strerror}", hint=hint) from None
+    except ValueError:
+        raise InvalidResult(f"{path} is not JSON", hint=hint) from None
+    try:
+        return GradeResult.from_dict(data)
+    except ReportError as exc:
+        raise InvalidResult(f"{path} is not a grader result ({exc})", hint=hint) from None

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
+from typing import Any
 
+import click
 import pytest
+
+from grader.formats import FORMATS
+from grader.results import GradeResult
+from grader.sandbox.docker import LABEL_OWNER, owner
 
 from .conftest import ROOT, Cli
 
@@ -76,6 +86,9 @@ def test_output_file(cli: Cli, tmp_path: Path) -> None:
         (["grade", "hello-world", ".", "--format", "xml"], 2, "Invalid value for '--format'"),
         (["show", "nope"], 2, "unknown challenge"),
         (["test", "/tmp"], 2, "was not started with `grader start`"),
+        (["render", "/no/such/result.json"], 2, "cannot read /no/such/result.json"),
+        (["render", "README.md"], 2, "README.md is not JSON"),
+        (["render", "pyproject.toml", "--format", "nope"], 2, "Invalid value for '--format'"),
     ],
 )
 def test_bad_input_is_one_clear_line(cli: Cli, args: list[str], code: int, says: str) -> None:
@@ -85,8 +98,121 @@ def test_bad_input_is_one_clear_line(cli: Cli, args: list[str], code: int, says:
     assert "Traceback" not in result.output + result.stderr
 
 
+@pytest.mark.parametrize("output_format", ["text", "json", "junit", "markdown", "exercism", "gradescope"])
+def test_render_gives_what_grade_would_have_printed(cli: Cli, tmp_path: Path, output_format: str) -> None:
+    """CI grades once to JSON, then renders the summary, JUnit and log from that one verdict."""
+    saved = tmp_path / "result.json"
+    graded = cli(
+        "grade",
+        "hello-world",
+        str(ROOT / "examples/hello-world-submission"),
+        "--sandbox",
+        "local",
+        "--format",
+        "json",
+        "-o",
+        str(saved),
+    )
+    assert graded.exit_code == 1  # the example has a bug; render still renders
+    expected = FORMATS[output_format](GradeResult.from_dict(json.loads(saved.read_text())))
+    rendered = cli("render", str(saved), "--format", output_format)
+    assert rendered.exit_code == 0, rendered.stderr
+    assert rendered.stdout == click.unstyle(expected) + "\n"  # click drops colours off a terminal
+    if output_format == "json":
+        assert json.loads(rendered.stdout) == json.loads(saved.read_text())
+
+
+def test_render_refuses_a_damaged_result(cli: Cli, tmp_path: Path) -> None:
+    saved = tmp_path / "result.json"
+    cli(
+        "grade",
+        "hello-world",
+        str(ROOT / "challenges/hello-world/solution"),
+        "--sandbox",
+        "local",
+        "--format",
+        "json",
+        "-o",
+        str(saved),
+    )
+    data = json.loads(saved.read_text())
+    data["tests"][0]["status"] = "mostly passed"
+    saved.write_text(json.dumps(data))
+    result = cli("render", str(saved))
+    assert result.exit_code == 2
+    assert "is not a grader result (test #0 has no valid status" in result.stderr
+
+
 def test_submission_without_an_app_is_an_error_result(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "README.md").write_text("I forgot the code")
     code, result = cli.grade_json("hello-world", tmp_path, "local")
     assert code == 1 and result["status"] == "error"
     assert "no Flask app found" in result["message"]
+
+
+def _grader(*args: str) -> subprocess.Popen[str]:
+    """``grader`` as its own process, so that it can be sent real signals."""
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "cli.py"), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        start_new_session=True,
+    )
+
+
+def _owned(docker_client: Any, pid: int, **filters: str) -> list[Any]:
+    label = {"label": f"{LABEL_OWNER}={owner(pid)}"}
+    return list(docker_client.containers.list(all=True, filters={**label, **filters}))
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_an_interrupted_grading_exits_130_and_leaves_nothing(docker_client: Any, signum: int) -> None:
+    hanging = ROOT / "tests/redteam/hang-view-never-returns"
+    proc = _grader("grade", "hello-world", str(hanging), "--format", "json")
+    try:
+        deadline = time.monotonic() + 60
+        while len(_owned(docker_client, proc.pid, status="running")) < 2:
+            assert proc.poll() is None and time.monotonic() < deadline, "both containers should be running"
+            time.sleep(0.1)
+        time.sleep(0.5)  # into the hanging test
+        proc.send_signal(signum)
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert not _owned(docker_client, proc.pid), "the run's containers are removed before exiting"
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_an_interrupted_batch_keeps_finished_results_and_continues(
+    docker_client: Any, tmp_path: Path
+) -> None:
+    submissions = tmp_path / "submissions"
+    for i in range(8):
+        shutil.copytree(ROOT / "challenges/hello-world/solution", submissions / f"s{i}")
+    out = tmp_path / "out"
+    proc = _grader("batch", "hello-world", str(submissions), "--out", str(out), "--jobs", "2")
+    try:
+        deadline = time.monotonic() + 120
+        while not list((out / "results").glob("*.json")):
+            assert proc.poll() is None and time.monotonic() < deadline, "a first result should appear"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, stderr
+    assert "finished results are kept" in stderr and "Traceback" not in stderr
+    assert not _owned(docker_client, proc.pid)
+    kept = len(list((out / "results").glob("*.json")))
+    assert 1 <= kept < 8, "stopped part-way, with what finished on disk"
+    again = _grader("batch", "hello-world", str(submissions), "--out", str(out), "--jobs", "2")
+    stdout, stderr = again.communicate(timeout=300)
+    assert again.returncode == 0, stderr
+    assert f"({8 - kept} graded, {kept} reused)" in stdout
