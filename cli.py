@@ -58,6 +58,21 @@ def _handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _result_options(func: F) -> F:
+    """``--format`` and ``--output``, shared by the commands that print a result."""
+    func = click.option(
+        "--output", "-o", type=click.Path(path_type=Path), help="Write the result to a file."
+    )(func)
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(sorted(FORMATS)),
+        default="text",
+        show_default=True,
+        help="How to print the result.",
+    )(func)
+
+
 def make_sandbox(name: str) -> Sandbox:
     """The sandbox named on the command line."""
     if name == "local":
@@ -173,15 +188,7 @@ def test(directory: Path, challenge_id: str | None) -> None:
     show_default=True,
     help="docker: isolated, official. local: in-process, only for code you trust.",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(sorted(FORMATS)),
-    default="text",
-    show_default=True,
-    help="How to print the result.",
-)
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the result to a file.")
+@_result_options
 @_handle_errors
 def grade_command(
     challenge_id: str, path: Path, sandbox: str, output_format: str, output: Path | None
@@ -195,15 +202,7 @@ def grade_command(
 
 @main.command()
 @click.argument("result_file", metavar="RESULT.json", type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(sorted(FORMATS)),
-    default="text",
-    show_default=True,
-    help="How to print the result.",
-)
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the result to a file.")
+@_result_options
 @_handle_errors
 def render(result_file: Path, output_format: str, output: Path | None) -> None:
     """Print a result saved by `grade --format json` in another format, without grading again.

@@ -59,20 +59,17 @@ def test_grade_local_json_has_the_documented_fields(cli: Cli) -> None:
     assert "<b>" in failed[0]["message"], "the message shows what the app returned"
 
 
+def _save_result(cli: Cli, submission: str, out: Path) -> int:
+    """Grade locally with ``--format json --output OUT``; the exit code."""
+    args = ["grade", "hello-world", str(ROOT / submission), "--sandbox", "local", "--format", "json"]
+    result = cli(*args, "-o", str(out))
+    assert not result.stdout, "with --output nothing goes to stdout"
+    return int(result.exit_code)
+
+
 def test_output_file(cli: Cli, tmp_path: Path) -> None:
     out = tmp_path / "r.json"
-    result = cli(
-        "grade",
-        "hello-world",
-        str(ROOT / "challenges/hello-world/solution"),
-        "--sandbox",
-        "local",
-        "--format",
-        "json",
-        "-o",
-        str(out),
-    )
-    assert result.exit_code == 0
+    assert _save_result(cli, "challenges/hello-world/solution", out) == 0
     assert json.loads(out.read_text())["status"] == "passed"
 
 
@@ -102,18 +99,8 @@ def test_bad_input_is_one_clear_line(cli: Cli, args: list[str], code: int, says:
 def test_render_gives_what_grade_would_have_printed(cli: Cli, tmp_path: Path, output_format: str) -> None:
     """CI grades once to JSON, then renders the summary, JUnit and log from that one verdict."""
     saved = tmp_path / "result.json"
-    graded = cli(
-        "grade",
-        "hello-world",
-        str(ROOT / "examples/hello-world-submission"),
-        "--sandbox",
-        "local",
-        "--format",
-        "json",
-        "-o",
-        str(saved),
-    )
-    assert graded.exit_code == 1  # the example has a bug; render still renders
+    # the example has a bug; render renders whatever the verdict
+    assert _save_result(cli, "examples/hello-world-submission", saved) == 1
     expected = FORMATS[output_format](GradeResult.from_dict(json.loads(saved.read_text())))
     rendered = cli("render", str(saved), "--format", output_format)
     assert rendered.exit_code == 0, rendered.stderr
@@ -124,17 +111,7 @@ def test_render_gives_what_grade_would_have_printed(cli: Cli, tmp_path: Path, ou
 
 def test_render_refuses_a_damaged_result(cli: Cli, tmp_path: Path) -> None:
     saved = tmp_path / "result.json"
-    cli(
-        "grade",
-        "hello-world",
-        str(ROOT / "challenges/hello-world/solution"),
-        "--sandbox",
-        "local",
-        "--format",
-        "json",
-        "-o",
-        str(saved),
-    )
+    assert _save_result(cli, "challenges/hello-world/solution", saved) == 0
     data = json.loads(saved.read_text())
     data["tests"][0]["status"] = "mostly passed"
     saved.write_text(json.dumps(data))
