@@ -4,7 +4,8 @@ Each folder of ``tests/redteam/`` is a submission with an ``expected.toml``:
 ``status`` (exact), and optionally ``max_score``, ``message_contains``
 (substrings of the result's or a test's message) and ``limits_hit``. Whatever
 a submission does, the run must end within its whole-run limit plus a small
-margin, never pass when it should not, and leave no container behind.
+margin, never pass when it should not, and leave no container, volume or
+network behind.
 """
 
 from __future__ import annotations
@@ -33,6 +34,12 @@ def _expected(case: Path) -> dict[str, Any]:
     return tomllib.loads((case / "expected.toml").read_text(encoding="utf-8"))
 
 
+def _volumes_and_networks(client: Any) -> set[str]:
+    """Everything of these kinds on the engine (the grader should create none)."""
+    volumes = {f"volume {v.name}" for v in client.volumes.list()}
+    return volumes | {f"network {n.id}" for n in client.networks.list()}
+
+
 def test_the_corpus_is_large_and_covers_every_threat() -> None:
     assert len(CASES) >= 20
     prefixes = {case.name.split("-")[0] for case in CASES}
@@ -45,6 +52,7 @@ def test_the_corpus_is_large_and_covers_every_threat() -> None:
 def test_hostile_submission_gets_a_bounded_honest_result(cli: Cli, docker_client: Any, case: Path) -> None:
     expected = _expected(case)
     challenge = get_challenge(expected.get("challenge", "hello-world"))
+    objects_before = _volumes_and_networks(docker_client)
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.monotonic()
     code, result = cli.grade_json(challenge.id, case, "docker")
@@ -63,6 +71,8 @@ def test_hostile_submission_gets_a_bounded_honest_result(cli: Cli, docker_client
         assert limit in result["limits_hit"], note
     leftovers = docker_client.containers.list(all=True, filters={"label": f"{LABEL_OWNER}={owner()}"})
     assert not leftovers, f"{case.name} left containers behind"
+    created = _volumes_and_networks(docker_client) - objects_before
+    assert not created, f"{case.name} left volumes or networks behind: {created}"
     grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before
     assert grown_kib < 200 * 1024, "the grader's own memory stays bounded"
     assert threading.active_count() < 20
