@@ -323,7 +323,7 @@ def batch(challenge_id: str, folder: Path, out: Path, jobs: int | None, sandbox:
 
 def _finishing(running: int) -> None:
     if running:
-        click.echo(f"\ninterrupted: finishing the {running} grading(s) under way...", err=True, nl=False)
+        click.echo(f"\ninterrupted: stopping the {running} grading(s) under way...", err=True, nl=False)
 
 
 @main.group()

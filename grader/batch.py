@@ -178,7 +178,9 @@ class Batch:
     ) -> BatchSummary:
         """Grade (or reuse) every submission; Ctrl-C stops cleanly after the running ones.
 
-        ``on_interrupt`` hears how many gradings are still finishing, before the wait.
+        On Ctrl-C the sandbox is cancelled, so the gradings under way stop at
+        once (their containers removed, nothing cached); ``on_interrupt``
+        hears how many there were.
         """
         self.results_dir.mkdir(parents=True, exist_ok=True)
         summary = BatchSummary()
@@ -205,12 +207,13 @@ class Batch:
                     summary.results[submission.id] = result
                     summary.graded += 1
                     on_result(submission, result, False)
-        except (KeyboardInterrupt, InfrastructureError) as exc:
-            # finish the gradings under way (their containers are removed), start no more
-            for future in pending:
-                future.cancel()
-            if isinstance(exc, KeyboardInterrupt):
-                on_interrupt(sum(1 for future in pending if future.running()))
+        except KeyboardInterrupt:
+            self.sandbox.cancel()
+            on_interrupt(sum(1 for future in pending if future.running()))
+            executor.shutdown(wait=True, cancel_futures=True)
+            raise
+        except InfrastructureError:
+            # let the gradings under way finish (their results are kept), start no more
             executor.shutdown(wait=True, cancel_futures=True)
             raise
         executor.shutdown(wait=True)

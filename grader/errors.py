@@ -8,6 +8,7 @@
     │   ├── SubmissionNotFound
     │   ├── InvalidSubmission        empty folder, not an archive, unsafe archive
     │   └── InvalidResult            a saved result file is unreadable or damaged
+    ├── Cancelled                    exit 130: Sandbox.cancel() stopped the run (Ctrl-C in a batch)
     └── InfrastructureError          exit 3: the grader itself could not run
         ├── DockerUnavailable        Docker not installed or the daemon is down
         ├── ImageMissing             the sandbox image was never built
@@ -57,6 +58,15 @@ class InvalidSubmission(UsageError):
 
 class InvalidResult(UsageError):
     """A result file given to ``grader render`` is not a grader result."""
+
+
+class Cancelled(GraderError):
+    """A run stopped by :meth:`Sandbox.cancel`: no verdict, and nothing to retry or cache."""
+
+    exit_code = 130
+
+    def __init__(self, message: str = "the run was cancelled", *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
 
 
 class InfrastructureError(GraderError):

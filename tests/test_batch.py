@@ -151,6 +151,9 @@ class _FlakyOnce:
     def identity(self) -> str:
         return self.inner.identity()
 
+    def cancel(self) -> None:
+        self.inner.cancel()
+
     def run(self, request: Any) -> Any:
         from grader.errors import InfrastructureError
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import signal
 import subprocess
@@ -167,29 +168,34 @@ def test_an_interrupted_grading_exits_130_and_leaves_nothing(docker_client: Any,
 
 @pytest.mark.docker
 @pytest.mark.slow
-def test_an_interrupted_batch_keeps_finished_results_and_continues(
+def test_an_interrupted_batch_stops_at_once_keeps_results_and_continues(
     docker_client: Any, tmp_path: Path
 ) -> None:
     submissions = tmp_path / "submissions"
-    for i in range(8):
-        shutil.copytree(ROOT / "challenges/hello-world/solution", submissions / f"s{i}")
+    shutil.copytree(ROOT / "tests/redteam/hang-every-route-run-timeout", submissions / "a-hangs")
+    for i in range(7):
+        shutil.copytree(ROOT / "challenges/json-post/solution", submissions / f"s{i}")
     out = tmp_path / "out"
-    proc = _grader("batch", "hello-world", str(submissions), "--out", str(out), "--jobs", "2")
+    proc = _grader("batch", "json-post", str(submissions), "--out", str(out), "--jobs", "2")
     try:
         deadline = time.monotonic() + 120
         while not list((out / "results").glob("*.json")):
             assert proc.poll() is None and time.monotonic() < deadline, "a first result should appear"
             time.sleep(0.05)
         proc.send_signal(signal.SIGINT)
+        interrupted_at = time.monotonic()
         _, stderr = proc.communicate(timeout=60)
     finally:
         proc.kill()
     assert proc.returncode == 130, stderr
+    assert time.monotonic() - interrupted_at < 15, "the hanging grading is stopped, not waited out (60 s)"
+    assert re.search(r"stopping the [12] grading\(s\) under way", stderr), stderr
     assert "finished results are kept" in stderr and "Traceback" not in stderr
     assert not _owned(docker_client, proc.pid)
     kept = len(list((out / "results").glob("*.json")))
-    assert 1 <= kept < 8, "stopped part-way, with what finished on disk"
-    again = _grader("batch", "hello-world", str(submissions), "--out", str(out), "--jobs", "2")
+    assert 1 <= kept < 7, "stopped part-way, with what finished on disk; nothing of the cancelled ones"
+    shutil.rmtree(submissions / "a-hangs")
+    again = _grader("batch", "json-post", str(submissions), "--out", str(out), "--jobs", "2")
     stdout, stderr = again.communicate(timeout=300)
     assert again.returncode == 0, stderr
-    assert f"({8 - kept} graded, {kept} reused)" in stdout
+    assert f"({7 - kept} graded, {kept} reused)" in stdout

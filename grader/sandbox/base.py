@@ -64,3 +64,11 @@ class Sandbox(Protocol):
     def run(self, request: RunRequest) -> RunOutcome:
         """Run the suite; raise :class:`~grader.errors.InfrastructureError` if unable."""
         ...
+
+    def cancel(self) -> None:
+        """Stop every run under way (from any thread) and refuse new ones.
+
+        Those runs clean up and raise :class:`~grader.errors.Cancelled`. A
+        batch calls this on Ctrl-C so it need not wait out hanging gradings.
+        """
+        ...

@@ -22,13 +22,14 @@ from __future__ import annotations
 import json
 import os
 import socket
+import threading
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 from ..appkit.serve import DEFAULT_PORT as APP_PORT
-from ..errors import DockerUnavailable, ImageMissing, InfrastructureError
+from ..errors import Cancelled, DockerUnavailable, ImageMissing, InfrastructureError
 from ..testkit.runner import REPORT_PREFIX
 from .base import UPLOAD_ENV, AppExit, RunOutcome, RunRequest
 
@@ -113,6 +114,10 @@ class DockerSandbox:
     def __init__(self, image: str | None = None, client: Any = None) -> None:
         self.image_name = image or os.environ.get("GRADER_IMAGE", IMAGE)
         self._client = client
+        self._cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancelled.set()
 
     @property
     def client(self) -> Any:
@@ -138,6 +143,8 @@ class DockerSandbox:
     def run(self, request: RunRequest) -> RunOutcome:
         from docker.errors import APIError
 
+        if self._cancelled.is_set():
+            raise Cancelled()
         image = self.image_id()
         limits = request.limits
         run_id = uuid.uuid4().hex[:12]
@@ -230,6 +237,8 @@ class DockerSandbox:
             if app.status in ("exited", "dead"):
                 self._stop(tests)
                 break
+            if self._cancelled.is_set():
+                raise Cancelled()  # run()'s finally removes both containers
             if time.monotonic() > deadline:
                 timed_out = True
                 limits_hit.append("run_timeout")

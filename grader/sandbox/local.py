@@ -18,10 +18,14 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections import deque
 from pathlib import Path
 
+from ..errors import Cancelled
 from .base import UPLOAD_ENV, AppExit, RunOutcome, RunRequest
+
+POLL_SECONDS = 0.05
 
 #: How much of the subprocess's output is kept (the tail), in bytes.
 OUTPUT_TAIL_BYTES = 16 * 1024
@@ -62,10 +66,31 @@ class LocalSandbox:
 
     name = "local"
 
+    def __init__(self) -> None:
+        self._cancelled = threading.Event()
+
     def identity(self) -> str:
         return f"local:{sys.version.split()[0]}"
 
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+    def _wait(self, proc: subprocess.Popen[bytes], run_timeout: float) -> bool:
+        """Wait for the runner; True if the whole-run deadline passed first."""
+        deadline = time.monotonic() + run_timeout
+        while True:
+            try:
+                proc.wait(timeout=POLL_SECONDS)
+                return False
+            except subprocess.TimeoutExpired:
+                if self._cancelled.is_set():
+                    raise Cancelled() from None  # run()'s finally kills the process group
+                if time.monotonic() > deadline:
+                    return True
+
     def run(self, request: RunRequest) -> RunOutcome:
+        if self._cancelled.is_set():
+            raise Cancelled()
         limits = request.limits
         with tempfile.TemporaryDirectory(prefix="grader-local-") as scratch:
             uploads = Path(scratch, "uploads")
@@ -106,11 +131,8 @@ class LocalSandbox:
             )
             reader = threading.Thread(target=_drain, args=(proc.stdout, tail), daemon=True)
             reader.start()
-            timed_out = False
             try:
-                proc.wait(timeout=limits.run_timeout)
-            except subprocess.TimeoutExpired:
-                timed_out = True
+                timed_out = self._wait(proc, limits.run_timeout)
             finally:
                 _kill_group(proc, grace=2.0)
                 reader.join(timeout=2.0)
