@@ -58,6 +58,15 @@ def _handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+_sandbox_option = click.option(
+    "--sandbox",
+    type=click.Choice(SANDBOXES),
+    default="docker",
+    show_default=True,
+    help="docker: isolated, official. local: in-process, only for code you trust.",
+)
+
+
 def _result_options(func: F) -> F:
     """``--format`` and ``--output``, shared by the commands that print a result."""
     func = click.option(
@@ -181,13 +190,7 @@ def test(directory: Path, challenge_id: str | None) -> None:
 @main.command("grade")
 @click.argument("challenge_id", metavar="ID")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option(
-    "--sandbox",
-    type=click.Choice(SANDBOXES),
-    default="docker",
-    show_default=True,
-    help="docker: isolated, official. local: in-process, only for code you trust.",
-)
+@_sandbox_option
 @_result_options
 @_handle_errors
 def grade_command(
@@ -292,7 +295,7 @@ class _Progress:
     default=None,
     help="Gradings run at once (default: one per core).",
 )
-@click.option("--sandbox", type=click.Choice(SANDBOXES), default="docker", show_default=True)
+@_sandbox_option
 @click.option("--force", is_flag=True, help="Re-grade submissions that already have a result.")
 @_handle_errors
 def batch(challenge_id: str, folder: Path, out: Path, jobs: int | None, sandbox: str, force: bool) -> None:
@@ -343,10 +346,10 @@ def sandbox() -> None:
 @_handle_errors
 def sandbox_build(base: str, rebuild_base: bool) -> None:
     """Build the sandbox image (works without an image registry)."""
-    from grader.sandbox.image import build
+    from grader.sandbox.image import IMAGE, build
 
     image_id = build(base, progress=lambda m: click.secho(m, dim=True, err=True), rebuild_base=rebuild_base)
-    click.echo(f"built flask-grader-sandbox:latest ({image_id[:19]})")
+    click.echo(f"built {IMAGE} ({image_id[:19]})")
 
 
 @sandbox.command("prune")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -27,10 +26,10 @@ from pathlib import Path
 from . import __version__
 from .challenges import Challenge
 from .errors import InfrastructureError, UsageError
-from .grading import grade
+from .grading import error_result, grade
 from .results import GradeResult
 from .sandbox.base import Sandbox
-from .submission import ARCHIVE_SUFFIXES, is_archive, regular_files
+from .submission import ARCHIVE_SUFFIXES, is_archive, tree_hash
 
 #: Pause before the one retry of a grading the engine failed.
 RETRY_PAUSE_SECONDS = 1.0
@@ -87,38 +86,18 @@ def discover(folder: Path) -> list[Submission]:
 
 def content_hash(path: Path) -> str:
     """A hash of what the grader would read: regular files only, links ignored."""
+    if path.is_dir():
+        return tree_hash(path)
     digest = hashlib.sha256()
-    if path.is_file():
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        return digest.hexdigest()
-    for relative, _ in regular_files(path):
-        digest.update(relative.as_posix().encode() + b"\0")
-        digest.update((path / relative).read_bytes() + b"\0")
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
     return digest.hexdigest()
 
 
 def cache_key(submission: Submission, challenge_hash: str, image: str) -> str:
     parts = (content_hash(submission.path), challenge_hash, image, __version__)
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
-
-
-def _error_result(
-    challenge: Challenge, sandbox: Sandbox, submission: Submission, message: str
-) -> GradeResult:
-    return GradeResult(
-        challenge=challenge.id,
-        challenge_version=challenge.version,
-        status="error",
-        score=0.0,
-        max_score=challenge.points,
-        message=message,
-        sandbox=sandbox.name,
-        duration=0.0,
-        submission=str(submission.path),
-        grader_version=__version__,
-    )
 
 
 class Batch:
@@ -131,7 +110,6 @@ class Batch:
         self.results_dir = out / "results"
         self.image = sandbox.identity()
         self.challenge_hash = challenge.fingerprint()
-        self._lock = threading.Lock()
 
     def _result_path(self, submission: Submission) -> Path:
         return self.results_dir / f"{submission.id}.json"
@@ -151,7 +129,8 @@ class Batch:
         try:
             result = self._grade_with_retry(submission)
         except UsageError as exc:
-            result = _error_result(self.challenge, self.sandbox, submission, exc.format())
+            result = error_result(self.challenge, self.sandbox.name, exc.format())
+            result.submission = str(submission.path)
         payload = {"id": submission.id, "cache_key": key, "result": result.to_dict()}
         path = self._result_path(submission)
         tmp = path.with_suffix(".json.tmp")
@@ -176,7 +155,7 @@ class Batch:
         on_result: Callable[[Submission, GradeResult, bool], None] = lambda *_: None,
         on_interrupt: Callable[[int], None] = lambda _: None,
     ) -> BatchSummary:
-        """Grade (or reuse) every submission; Ctrl-C stops cleanly after the running ones.
+        """Grade (or reuse) every submission; Ctrl-C stops cleanly.
 
         On Ctrl-C the sandbox is cancelled, so the gradings under way stop at
         once (their containers removed, nothing cached); ``on_interrupt``
@@ -240,7 +219,7 @@ def write_outputs(out: Path, challenge: Challenge, summary: BatchSummary) -> Non
                     "percent": f"{result.percent:g}",
                     "duration": f"{result.duration:.2f}",
                     "failed_tests": ";".join(t.name for t in result.failed_tests),
-                    "message": result.message.splitlines()[0] if result.message else "",
+                    "message": result.headline,
                 }
             )
     document = [{"id": i, **r.to_dict()} for i, r in summary.results.items()]

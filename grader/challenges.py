@@ -9,13 +9,13 @@ a source checkout.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ChallengeError, UnknownChallenge
+from .submission import tree_hash
 
 DIFFICULTIES = ("easy", "medium", "hard")
 _PACKAGE = Path(__file__).resolve().parent
@@ -67,12 +67,7 @@ class Challenge:
 
     def fingerprint(self) -> str:
         """A content hash of the whole challenge folder (manifest, suites, stub)."""
-        digest = hashlib.sha256()
-        for path in sorted(self.root.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(path.relative_to(self.root).as_posix().encode() + b"\0")
-                digest.update(path.read_bytes() + b"\0")
-        return digest.hexdigest()
+        return tree_hash(self.root)
 
 
 def challenges_root() -> Path:

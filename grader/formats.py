@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
 
-from .render import grade_text
+from .render import grade_text, points
 from .results import GradeResult, TestResult
 
 # Everything outside XML 1.0's Char production: C0 controls except \t \n \r,
@@ -34,10 +34,6 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 def to_json(result: GradeResult) -> str:
     """One JSON object: the documented ``--format json`` contract."""
     return json.dumps(result.to_dict(), indent=2, ensure_ascii=False)
-
-
-def _points(value: float) -> str:
-    return f"{value:g}"
 
 
 def _first_line(text: str) -> str:
@@ -99,8 +95,8 @@ def to_junit(result: GradeResult) -> str:
     suite = ET.SubElement(root, "testsuite", {"name": _xml_text(result.challenge), **counts})
     properties = ET.SubElement(suite, "properties")
     for name, value in (
-        ("score", _points(result.score)),
-        ("max_score", _points(result.max_score)),
+        ("score", points(result.score)),
+        ("max_score", points(result.max_score)),
         ("sandbox", result.sandbox),
         ("image", result.image or ""),
     ):
@@ -145,7 +141,7 @@ def to_markdown(result: GradeResult) -> str:
     lines = [
         f"## {emoji} {_md_cell(result.challenge)}: {result.status}",
         "",
-        f"**{_points(result.score)}/{_points(result.max_score)}** ({result.percent:g}%) · "
+        f"**{points(result.score)}/{points(result.max_score)}** ({result.percent:g}%) · "
         f"{result.sandbox} sandbox · {result.duration:.2f} s",
     ]
     if result.status == "error":
@@ -157,7 +153,7 @@ def to_markdown(result: GradeResult) -> str:
         for test in result.tests:
             lines.append(
                 f"| {_EMOJI.get(test.status, '❔')} | {_md_code(test.name)} | "
-                f"{_points(test.score)}/{_points(test.max_score)} | {_md_cell(test.description)} |"
+                f"{points(test.score)}/{points(test.max_score)} | {_md_cell(test.description)} |"
             )
     failures = [t for t in result.tests if t.status in ("failed", "error")]
     if failures and result.status != "error":

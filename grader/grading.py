@@ -62,21 +62,26 @@ def _app_failure_message(outcome: RunOutcome, fallback: str) -> str:
     return f"{reason}\nlast output:\n{tail}" if tail else reason
 
 
-def interpret(challenge: Challenge, outcome: RunOutcome) -> GradeResult:
-    """Turn what the sandbox observed into a verdict."""
-    result = GradeResult(
+def error_result(challenge: Challenge, sandbox: str, message: str) -> GradeResult:
+    """A zero-score ``error`` verdict: where every grading starts until tests prove more."""
+    return GradeResult(
         challenge=challenge.id,
         challenge_version=challenge.version,
         status="error",
         score=0.0,
         max_score=challenge.points,
-        message="",
-        sandbox=outcome.sandbox,
+        message=message,
+        sandbox=sandbox,
         duration=0.0,
-        image=outcome.image,
-        limits_hit=list(outcome.limits_hit),
         grader_version=__version__,
     )
+
+
+def interpret(challenge: Challenge, outcome: RunOutcome) -> GradeResult:
+    """Turn what the sandbox observed into a verdict."""
+    result = error_result(challenge, outcome.sandbox, "")
+    result.image = outcome.image
+    result.limits_hit = list(outcome.limits_hit)
     if outcome.report is None:
         if outcome.timed_out:
             result.message = f"the run exceeded its time limit ({challenge.limits.run_timeout:g} s)"

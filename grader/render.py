@@ -26,7 +26,8 @@ def clean(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
-def _points(value: float) -> str:
+def points(value: float) -> str:
+    """A score as people write it: ``12``, ``2.5``, never ``12.0``."""
     return f"{value:g}"
 
 
@@ -39,7 +40,7 @@ def _indent(text: str, prefix: str = "      ") -> str:
 
 def test_line(test: TestResult, width: int) -> str:
     mark, colour = _MARKS.get(test.status, ("????", "white"))
-    score = f"{_points(test.score)}/{_points(test.max_score)}"
+    score = f"{points(test.score)}/{points(test.max_score)}"
     return (
         f"  {click.style(mark, fg=colour, bold=True)}  {test.name:<{width}}  {score:>7}  {test.description}"
     )
@@ -51,7 +52,7 @@ def grade_text(result: GradeResult) -> str:
     colour = _STATUS_COLOURS.get(result.status, "white")
     headline = click.style(result.status.upper(), fg=colour, bold=True)
     lines.append(
-        f"{headline}  {result.challenge}: {_points(result.score)}/{_points(result.max_score)} "
+        f"{headline}  {result.challenge}: {points(result.score)}/{points(result.max_score)} "
         f"({result.percent:g}%) in {result.duration:.2f} s, {result.sandbox} sandbox"
     )
     if result.status == "error":
@@ -83,5 +84,5 @@ def challenge_table(challenges: list[Challenge]) -> str:
     width = max(len(c.id) for c in challenges)
     rows = [f"{'ID':<{width}}  {'DIFFICULTY':<10}  {'POINTS':>6}  TITLE"]
     for c in challenges:
-        rows.append(f"{c.id:<{width}}  {c.difficulty:<10}  {_points(c.points):>6}  {c.title}")
+        rows.append(f"{c.id:<{width}}  {c.difficulty:<10}  {points(c.points):>6}  {c.title}")
     return "\n".join(rows)

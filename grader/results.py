@@ -65,6 +65,11 @@ class GradeResult:
         return round(100.0 * self.score / self.max_score, 1) if self.max_score else 0.0
 
     @property
+    def headline(self) -> str:
+        """The message's first line: what a table row or a one-line summary shows."""
+        return self.message.splitlines()[0] if self.message else ""
+
+    @property
     def failed_tests(self) -> list[TestResult]:
         return [t for t in self.tests if t.status != "passed"]
 

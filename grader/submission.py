@@ -12,6 +12,7 @@ Every submission is staged into a fresh scratch folder before anything runs:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import stat
@@ -80,6 +81,15 @@ def regular_files(source: Path) -> Iterator[tuple[Path, os.stat_result]]:
             info = path.lstat()
             if stat.S_ISREG(info.st_mode):
                 yield path.relative_to(source), info
+
+
+def tree_hash(source: Path) -> str:
+    """A hash of what the grader reads of a folder: each regular file's relative path and bytes."""
+    digest = hashlib.sha256()
+    for relative, _ in regular_files(source):
+        digest.update(relative.as_posix().encode() + b"\0")
+        digest.update((source / relative).read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def _copy_folder(source: Path, target: Path) -> None:

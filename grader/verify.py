@@ -45,7 +45,7 @@ def _verdicts(result: GradeResult) -> list[tuple[str, str]]:
 
 def _failing(result: GradeResult) -> str:
     names = [t.name for t in result.failed_tests][:5]
-    return f"{result.status}: {result.message.splitlines()[0] if result.message else ''} {names}"
+    return f"{result.status}: {result.headline} {names}"
 
 
 def _disagreement(one: list[tuple[str, str]], other: list[tuple[str, str]]) -> str:

@@ -48,3 +48,11 @@ def docker_client() -> Any:
     sandbox = DockerSandbox()
     sandbox.image_id()  # fails the test with "run grader sandbox build" if missing
     return sandbox.client
+
+
+def owned_containers(client: Any, pid: int | None = None, **filters: str) -> list[Any]:
+    """Containers a grader process created (this one by default); other gradings may run too."""
+    from grader.sandbox.docker import LABEL_OWNER, owner
+
+    label = {"label": f"{LABEL_OWNER}={owner(pid)}"}
+    return list(client.containers.list(all=True, filters={**label, **filters}))

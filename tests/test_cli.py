@@ -17,9 +17,8 @@ import pytest
 
 from grader.formats import FORMATS
 from grader.results import GradeResult
-from grader.sandbox.docker import LABEL_OWNER, owner
 
-from .conftest import ROOT, Cli
+from .conftest import ROOT, Cli, owned_containers
 
 
 def test_list_and_show(cli: Cli) -> None:
@@ -140,11 +139,6 @@ def _grader(*args: str) -> subprocess.Popen[str]:
     )
 
 
-def _owned(docker_client: Any, pid: int, **filters: str) -> list[Any]:
-    label = {"label": f"{LABEL_OWNER}={owner(pid)}"}
-    return list(docker_client.containers.list(all=True, filters={**label, **filters}))
-
-
 @pytest.mark.docker
 @pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
@@ -153,7 +147,7 @@ def test_an_interrupted_grading_exits_130_and_leaves_nothing(docker_client: Any,
     proc = _grader("grade", "hello-world", str(hanging), "--format", "json")
     try:
         deadline = time.monotonic() + 60
-        while len(_owned(docker_client, proc.pid, status="running")) < 2:
+        while len(owned_containers(docker_client, proc.pid, status="running")) < 2:
             assert proc.poll() is None and time.monotonic() < deadline, "both containers should be running"
             time.sleep(0.1)
         time.sleep(0.5)  # into the hanging test
@@ -163,7 +157,7 @@ def test_an_interrupted_grading_exits_130_and_leaves_nothing(docker_client: Any,
         proc.kill()
     assert proc.returncode == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
-    assert not _owned(docker_client, proc.pid), "the run's containers are removed before exiting"
+    assert not owned_containers(docker_client, proc.pid), "the run's containers are removed before exiting"
 
 
 @pytest.mark.docker
@@ -191,7 +185,7 @@ def test_an_interrupted_batch_stops_at_once_keeps_results_and_continues(
     assert time.monotonic() - interrupted_at < 15, "the hanging grading is stopped, not waited out (60 s)"
     assert re.search(r"stopping the [12] grading\(s\) under way", stderr), stderr
     assert "finished results are kept" in stderr and "Traceback" not in stderr
-    assert not _owned(docker_client, proc.pid)
+    assert not owned_containers(docker_client, proc.pid)
     kept = len(list((out / "results").glob("*.json")))
     assert 1 <= kept < 7, "stopped part-way, with what finished on disk; nothing of the cancelled ones"
     shutil.rmtree(submissions / "a-hangs")

@@ -20,9 +20,8 @@ from typing import Any
 import pytest
 
 from grader.challenges import get_challenge
-from grader.sandbox.docker import LABEL_OWNER, owner
 
-from .conftest import ROOT, Cli
+from .conftest import ROOT, Cli, owned_containers
 
 REDTEAM = ROOT / "tests" / "redteam"
 CASES = sorted(p.parent for p in REDTEAM.glob("*/expected.toml"))
@@ -69,8 +68,7 @@ def test_hostile_submission_gets_a_bounded_honest_result(cli: Cli, docker_client
         assert needle.lower() in messages, f"{needle!r} not said: {note}"
     for limit in expected.get("limits_hit", []):
         assert limit in result["limits_hit"], note
-    leftovers = docker_client.containers.list(all=True, filters={"label": f"{LABEL_OWNER}={owner()}"})
-    assert not leftovers, f"{case.name} left containers behind"
+    assert not owned_containers(docker_client), f"{case.name} left containers behind"
     created = _volumes_and_networks(docker_client) - objects_before
     assert not created, f"{case.name} left volumes or networks behind: {created}"
     grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before

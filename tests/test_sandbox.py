@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
 
 import pytest
 
@@ -12,10 +11,10 @@ from grader.challenges import get_challenge
 from grader.errors import Cancelled
 from grader.grading import grade
 from grader.sandbox.base import Sandbox
-from grader.sandbox.docker import LABEL_OWNER, DockerSandbox, owner
+from grader.sandbox.docker import DockerSandbox
 from grader.sandbox.local import LocalSandbox
 
-from .conftest import ROOT
+from .conftest import ROOT, owned_containers
 
 #: Every route of this json-post submission hangs: its grading runs into the 60 s run deadline.
 HANGING = ROOT / "tests" / "redteam" / "hang-every-route-run-timeout"
@@ -49,7 +48,6 @@ def test_cancel_stops_a_run_under_way_at_once(name: str, request: pytest.Fixture
     assert not worker.is_alive() and raised, "the run ends with Cancelled"
     assert time.monotonic() - cancelled_at < 10, "without waiting out the run deadline"
     if name == "docker":
-        client: Any = request.getfixturevalue("docker_client")
-        assert not client.containers.list(all=True, filters={"label": f"{LABEL_OWNER}={owner()}"})
+        assert not owned_containers(request.getfixturevalue("docker_client"))
     with pytest.raises(Cancelled):
         grade(challenge, challenge.root / "solution", sandbox)  # and refuses new runs

@@ -11,14 +11,9 @@ from grader.challenges import get_challenge
 from grader.grading import grade
 from grader.sandbox.docker import IMAGE, LABEL, LABEL_OWNER, DockerSandbox, owner
 
-from .conftest import ROOT, Cli
+from .conftest import ROOT, Cli, owned_containers
 
 PROBE = ROOT / "tests" / "fixtures" / "challenges"
-
-
-def _leftovers(client: Any) -> list[Any]:
-    """Containers this test process created (other gradings may run concurrently)."""
-    return list(client.containers.list(all=True, filters={"label": f"{LABEL_OWNER}={owner()}"}))
 
 
 @pytest.mark.docker
@@ -30,7 +25,7 @@ def test_sandbox_properties_hold_inside_the_app_container(
     failed = {t["name"]: t["message"][:200] for t in result["tests"] if t["status"] != "passed"}
     assert result["status"] == "passed", failed
     assert code == 0
-    assert not _leftovers(docker_client), "every container is removed after the run"
+    assert not owned_containers(docker_client), "every container is removed after the run"
 
 
 def test_local_mode_is_not_a_sandbox(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -102,4 +97,4 @@ def test_an_app_gone_before_the_runner_starts_is_the_apps_exit(docker_client: An
     result = grade(get_challenge("hello-world"), tmp_path, _SlowJoin(client=docker_client))
     assert result.status == "error"
     assert "exit" in result.message
-    assert not _leftovers(docker_client)
+    assert not owned_containers(docker_client)

@@ -295,14 +295,12 @@ class DockerSandbox:
         return None
 
     def _remove(self, containers: list[Any]) -> None:
-        from docker.errors import APIError, NotFound
+        from docker.errors import APIError
 
         for container in reversed(containers):
             try:
                 container.remove(force=True, v=True)
-            except NotFound:
-                continue
-            except APIError:
+            except APIError:  # NotFound included: already gone is fine
                 continue
 
 
@@ -330,7 +328,7 @@ def prune(client: Any = None, *, everything: bool = False) -> int:
     A container whose owning grader process is still running on this host is
     a grading in progress and is left alone, unless ``everything`` is set.
     """
-    from docker.errors import APIError, NotFound
+    from docker.errors import APIError  # NotFound is one: already gone is fine
 
     client = client or connect()
     removed = 0
@@ -341,13 +339,13 @@ def prune(client: Any = None, *, everything: bool = False) -> int:
         try:
             container.remove(force=True, v=True)
             removed += 1
-        except (NotFound, APIError):
+        except APIError:
             continue
     for collection in (client.networks, client.volumes):
         for item in collection.list(filters=filters):
             try:
                 item.remove()
                 removed += 1
-            except (NotFound, APIError):
+            except APIError:
                 continue
     return removed
