@@ -118,10 +118,10 @@ class Batch:
         """The stored result if it was produced from exactly the same inputs."""
         try:
             stored = json.loads(self._result_path(submission).read_text(encoding="utf-8"))
-            if stored.get("cache_key") != key:
+            if not isinstance(stored, dict) or stored.get("cache_key") != key:
                 return None
-            return GradeResult.from_dict(stored["result"])
-        except (OSError, ValueError, KeyError, TypeError):
+            return GradeResult.from_dict(stored.get("result"))
+        except (OSError, ValueError):  # missing, not JSON, or not a result (ReportError)
             return None
 
     def grade_one(self, submission: Submission, key: str) -> GradeResult:

@@ -173,3 +173,19 @@ def test_a_transient_engine_failure_is_retried_once(tmp_path: Path) -> None:
     summary = batch.run([submission], jobs=1)
     assert summary.results["ok"].status == "passed"
     assert sandbox.calls == 2
+
+
+@pytest.mark.parametrize("stored", ["[]", '"text"', '{"cache_key": "KEY", "result": []}', "{"])
+def test_a_damaged_stored_result_is_graded_again(tmp_path: Path, stored: str) -> None:
+    from grader.batch import Batch, Submission, cache_key
+    from grader.challenges import get_challenge
+    from grader.sandbox.local import LocalSandbox
+
+    batch = Batch(get_challenge("hello-world"), LocalSandbox(), tmp_path / "out")
+    submission = Submission("ok", GOLDEN / "hello-world" / "module-markupsafe")
+    key = cache_key(submission, batch.challenge_hash, batch.image)
+    batch.results_dir.mkdir(parents=True)
+    (batch.results_dir / "ok.json").write_text(stored.replace("KEY", key))
+    assert batch.cached(submission, key) is None
+    summary = batch.run([submission], jobs=1)
+    assert summary.graded == 1 and summary.results["ok"].status == "passed"
