@@ -12,10 +12,23 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from .loader import LoadedApp
+from .loader import AppLoadError, LoadedApp, load_app
 
 FACTORY_NAMES = ("create_app", "make_app")
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
+
+
+def load_and_describe(directory: str) -> tuple[LoadedApp, dict[str, Any]]:
+    """Load the app and describe it; any failure is an :class:`AppLoadError` for the candidate.
+
+    Describing calls candidate code (factories), so it can raise anything:
+    that is an import error of the submission, never a crash of the grader.
+    """
+    loaded = load_app(directory)
+    try:
+        return loaded, describe(loaded)
+    except Exception as exc:  # noqa: BLE001 - describing runs candidate factories
+        raise AppLoadError("import_error", f"the app failed while being inspected: {exc!r}") from None
 
 
 def describe(loaded: LoadedApp) -> dict[str, Any]:

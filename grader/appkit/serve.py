@@ -17,8 +17,8 @@ import sys
 import threading
 from typing import Any
 
-from .introspect import describe
-from .loader import AppLoadError, LoadedApp, load_app
+from .introspect import load_and_describe
+from .loader import AppLoadError, LoadedApp
 
 #: The app listens here; its structure is published on the next port up.
 DEFAULT_PORT = 8000
@@ -26,6 +26,11 @@ EXIT_NO_APP = 3
 EXIT_IMPORT_ERROR = 4
 #: Starts the launcher's own explanation on stderr; the host shows it to the candidate.
 MESSAGE_PREFIX = "grader: "
+
+
+def facts_port(app_port: int) -> int:
+    """Where the app's structural facts are published: the port after the app's."""
+    return app_port + 1
 
 
 def _facts_server(facts: bytes, port: int) -> http.server.ThreadingHTTPServer:
@@ -80,15 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     directory = os.path.abspath(args.directory)
     os.chdir(directory)
     try:
-        loaded = load_app(directory)
-        facts = json.dumps(describe(loaded)).encode()
+        loaded, facts = load_and_describe(directory)
     except AppLoadError as exc:
         print(f"{MESSAGE_PREFIX}{exc.message}", file=sys.stderr, flush=True)
         return EXIT_NO_APP if exc.kind == "no_app" else EXIT_IMPORT_ERROR
-    except Exception as exc:  # noqa: BLE001 - describing runs candidate code (factories)
-        print(f"{MESSAGE_PREFIX}the app failed while being inspected: {exc!r}", file=sys.stderr, flush=True)
-        return EXIT_IMPORT_ERROR
-    _facts_server(facts, args.port + 1)
+    _facts_server(json.dumps(facts).encode(), facts_port(args.port))
     _serve(loaded, args.port, args.threads, args.timeout)
     return 0
 

@@ -42,6 +42,10 @@ class ClientError(Exception):
     """The app's answer could not be obtained (timeout, reset, oversized)."""
 
 
+class ClientTimeout(ClientError):
+    """The app did not read the request or answer before the deadline."""
+
+
 class Headers:
     """A case-insensitive, read-only view of response headers."""
 
@@ -335,7 +339,7 @@ class HttpClient(Client):
 def _left(deadline: float) -> float:
     remaining = deadline - time.monotonic()
     if remaining <= 0:
-        raise ClientError("the app did not answer in time")
+        raise ClientTimeout("the app did not answer in time")
     return remaining
 
 
@@ -355,7 +359,7 @@ def _send_all(sock: socket.socket, raw: bytes, deadline: float) -> None:
         except (BrokenPipeError, ConnectionResetError):
             return
         except TimeoutError as exc:
-            raise ClientError("the app did not read the request in time") from exc
+            raise ClientTimeout("the app did not read the request in time") from exc
 
 
 class _CappedSocketReader:
@@ -373,7 +377,7 @@ class _CappedSocketReader:
         try:
             chunk = self.sock.recv(65536)
         except TimeoutError as exc:
-            raise ClientError("the app did not answer in time") from exc
+            raise ClientTimeout("the app did not answer in time") from exc
         except ConnectionResetError:
             chunk = b""
         self.total += len(chunk)

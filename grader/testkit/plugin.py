@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from ..results import REPORT_SCHEMA
-from .client import Client, ClientError
+from .client import Client, ClientTimeout
 
 
 class TestTimeout(Exception):
@@ -142,9 +142,7 @@ class ResultRecorder:
         report = outcome.get_result()
         if call.excinfo is not None and not report.skipped:
             report.grader_exconly = call.excinfo.exconly()  # type: ignore[attr-defined]
-            timed_out = call.excinfo.errisinstance(TestTimeout) or (
-                call.excinfo.errisinstance(ClientError) and "in time" in str(call.excinfo.value)
-            )
+            timed_out = call.excinfo.errisinstance((TestTimeout, ClientTimeout))
             report.grader_timed_out = timed_out  # type: ignore[attr-defined]
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:

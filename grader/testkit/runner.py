@@ -64,8 +64,8 @@ class _Emitter:
 
 
 def _local_target(app_dir: str, start_timeout: float) -> Any:
-    from grader.appkit.introspect import describe
-    from grader.appkit.loader import AppLoadError, load_app
+    from grader.appkit.introspect import load_and_describe
+    from grader.appkit.loader import AppLoadError
 
     from .client import FlaskClient
     from .plugin import Target
@@ -76,12 +76,9 @@ def _local_target(app_dir: str, start_timeout: float) -> Any:
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, start_timeout)
     try:
-        loaded = load_app(os.path.abspath(app_dir))
-        facts = describe(loaded)
+        loaded, facts = load_and_describe(os.path.abspath(app_dir))
     except AppLoadError as exc:
         raise AppStartError(exc.kind, exc.message) from None
-    except Exception as exc:  # noqa: BLE001 - describing runs candidate factories
-        raise AppStartError("import_error", f"the app failed while being inspected: {exc!r}") from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
@@ -90,6 +87,8 @@ def _local_target(app_dir: str, start_timeout: float) -> Any:
 
 
 def _http_target(app_url: str, start_timeout: float, request_timeout: float) -> Any:
+    from grader.appkit.serve import facts_port
+
     from .client import HttpClient
     from .plugin import Target
 
@@ -101,7 +100,7 @@ def _http_target(app_url: str, start_timeout: float, request_timeout: float) -> 
         try:
             with socket.create_connection((host, port), timeout=0.5):
                 pass
-            with urllib.request.urlopen(f"http://{host}:{port + 1}/", timeout=1) as answer:
+            with urllib.request.urlopen(f"http://{host}:{facts_port(port)}/", timeout=1) as answer:
                 parsed = json.loads(answer.read(MAX_FACTS_BYTES))
             if isinstance(parsed, dict):
                 facts = parsed
