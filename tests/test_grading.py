@@ -8,9 +8,11 @@ import pytest
 
 from grader.challenges import get_challenge
 from grader.errors import ChallengeError
-from grader.grading import interpret
+from grader.grading import grade, interpret
 from grader.results import REPORT_SCHEMA
 from grader.sandbox.base import AppExit, RunOutcome
+
+from .conftest import ROOT
 
 CHALLENGE = get_challenge("hello-world")
 
@@ -109,3 +111,13 @@ def test_app_dying_before_any_test_ran_is_the_submissions_error() -> None:
     result = interpret(CHALLENGE, outcome)
     assert result.status == "error"
     assert "no Flask app found" in result.message
+
+
+def test_a_hanging_import_is_a_start_timeout_in_local_mode_too() -> None:
+    """The start deadline fires inside the candidate's import; no ``except Exception`` may hide it."""
+    from grader.sandbox.local import LocalSandbox
+
+    result = grade(get_challenge("hello-world"), ROOT / "tests/redteam/hang-import-loop", LocalSandbox())
+    assert result.status == "error"
+    assert "start_timeout" in result.limits_hit
+    assert "did not load within" in result.message and "Traceback" not in result.message

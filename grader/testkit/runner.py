@@ -41,6 +41,11 @@ class AppStartError(Exception):
         self.message = message
 
 
+class _StartTimeout(BaseException):
+    """Raised by SIGALRM inside the candidate's import: not an ``Exception``, so
+    neither the loader's nor the candidate's ``except Exception`` can swallow it."""
+
+
 class _Emitter:
     """Writes the report exactly once, to a file or to the original stdout."""
 
@@ -71,7 +76,7 @@ def _local_target(app_dir: str, start_timeout: float) -> Any:
     from .plugin import Target
 
     def expire(signum: int, frame: FrameType | None) -> None:
-        raise AppStartError("start_timeout", f"the app did not load within {start_timeout:g} s")
+        raise _StartTimeout
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, start_timeout)
@@ -79,6 +84,8 @@ def _local_target(app_dir: str, start_timeout: float) -> Any:
         loaded, facts = load_and_describe(os.path.abspath(app_dir))
     except AppLoadError as exc:
         raise AppStartError(exc.kind, exc.message) from None
+    except _StartTimeout:
+        raise AppStartError("start_timeout", f"the app did not load within {start_timeout:g} s") from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
