@@ -203,7 +203,7 @@ class Batch:
 
 def write_outputs(out: Path, challenge: Challenge, summary: BatchSummary) -> None:
     """``results.csv``, ``results.json`` and ``report.html`` for the whole batch."""
-    from .report import render_report
+    from .output.html import render_report
 
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "results.csv", "w", newline="", encoding="utf-8") as handle:

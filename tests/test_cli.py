@@ -15,7 +15,7 @@ from typing import Any
 import click
 import pytest
 
-from grader.formats import FORMATS
+from grader.output.formats import FORMATS
 from grader.results import GradeResult
 
 from .conftest import ROOT, Cli, owned_containers

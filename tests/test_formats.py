@@ -17,7 +17,7 @@ import jsonschema
 import pytest
 from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
 
-from grader.formats import FORMATS, to_exercism, to_gradescope, to_junit, to_markdown
+from grader.output.formats import FORMATS, to_exercism, to_gradescope, to_junit, to_markdown
 from grader.results import GradeResult, TestResult
 
 from .conftest import ROOT, Cli

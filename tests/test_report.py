@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from grader.challenges import get_challenge
-from grader.report import distribution, pass_rates, render_report
+from grader.output.html import distribution, pass_rates, render_report
 from grader.results import GradeResult, TestResult
 
 

@@ -6,8 +6,8 @@ import re
 
 import click
 
-from .challenges import Challenge
-from .results import GradeResult, TestResult
+from ..challenges import Challenge
+from ..results import GradeResult, TestResult
 
 _MARKS = {
     "passed": ("PASS", "green"),

@@ -2,7 +2,7 @@
 
 Each format is a function ``GradeResult -> str`` registered in :data:`FORMATS`;
 the CLI's ``--format`` choices come from this table. ``text`` lives in
-:mod:`grader.render` because it is for people.
+:mod:`grader.output.text` because it is for people.
 
 Messages can carry anything the candidate's app printed, so every format
 treats them as untrusted text: XML drops characters XML 1.0 forbids,
@@ -18,8 +18,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
 
-from .render import grade_text, points
-from .results import GradeResult, TestResult
+from ..results import GradeResult, TestResult
+from .text import grade_text, points
 
 # Everything outside XML 1.0's Char production: C0 controls except \t \n \r,
 # lone surrogates (which cannot be encoded) and the two non-characters.

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from . import __version__
-from .challenges import Challenge
-from .results import GradeResult
+from .. import __version__
+from ..challenges import Challenge
+from ..results import GradeResult
 
 BUCKETS = 10
 
@@ -58,7 +58,7 @@ def pass_rates(results: list[GradeResult]) -> list[TestRate]:
 def render_report(challenge: Challenge, results: dict[str, GradeResult]) -> str:
     """The whole HTML document."""
     env = Environment(
-        loader=PackageLoader("grader", "templates"),
+        loader=PackageLoader("grader.output", "templates"),
         autoescape=select_autoescape(["html", "j2"], default=True),
         trim_blocks=True,
         lstrip_blocks=True,
