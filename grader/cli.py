@@ -24,8 +24,8 @@ import click
 from grader import __version__
 from grader.challenges import Challenge, get_challenge, list_challenges
 from grader.errors import GraderError, InvalidSubmission, UsageError
-from grader.output import FORMATS
 from grader.grading import grade
+from grader.output import FORMATS
 from grader.output.text import challenge_table, grade_text
 from grader.results import GradeResult, load_result
 from grader.sandbox.base import Sandbox
@@ -359,7 +359,7 @@ def sandbox_prune(everything: bool) -> None:
     """Remove containers, networks and volumes left by killed runs."""
     from grader.sandbox.docker import prune
 
-    click.echo(f"removed {prune(everything=everything)} leftover object(s)")
+    click.echo(str(prune(everything=everything)))
 
 
 if __name__ == "__main__":

@@ -3,27 +3,27 @@
 Everything that decides a verdict lives here: which suite runs, how the
 sandbox's observations become per-test results, what counts as ``passed``,
 ``failed`` or ``error``. Sandboxes only run things; renderers only print.
+Every fact used comes from the trusted side (the runner's report, the
+engine's record of the app's exit and limits); what the app printed is only
+ever quoted, as its log, never interpreted.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from . import __version__
-from .appkit.serve import EXIT_IMPORT_ERROR, EXIT_NO_APP, MESSAGE_PREFIX
 from .challenges import Challenge
 from .errors import ChallengeError
-from .results import GradeResult, Report, ReportError, TestResult, parse_report
-from .sandbox.base import RunOutcome, RunRequest, Sandbox
+from .protocol import AppFailure, FailureKind, Limit, RunReport, Suite, TestEntry, TestStatus, Verdict
+from .results import GradeResult, TestResult
+from .sandbox.base import AppExit, RunOutcome, RunRequest, Sandbox
 from .submission import prepared_submission
 
-#: Why the app-side launcher (grader.appkit.serve) exited, by exit code.
-_APP_EXIT_REASONS = {
-    EXIT_NO_APP: "no Flask app found",
-    EXIT_IMPORT_ERROR: "the app failed to import",
-    137: "the app was killed (out of memory or a limit)",
-}
+#: The app's own output quoted under a message, at most this many lines.
+LOG_LINES = 12
 
 
 def grade(
@@ -31,117 +31,146 @@ def grade(
     submission: Path,
     sandbox: Sandbox,
     *,
-    suite: str = "hidden",
+    suite: Suite = Suite.HIDDEN,
 ) -> GradeResult:
     """Grade ``submission`` (a folder or an archive) against one of the challenge's suites."""
     started = time.monotonic()
-    tests_dir = challenge.hidden_tests if suite == "hidden" else challenge.public_tests
+    tests_dir = challenge.hidden_tests if suite == Suite.HIDDEN else challenge.public_tests
     with prepared_submission(submission) as app_dir:
         outcome = sandbox.run(RunRequest(app_dir=app_dir, tests_dir=tests_dir, limits=challenge.limits))
     result = interpret(challenge, outcome)
-    result.duration = round(time.monotonic() - started, 3)
-    result.submission = str(submission)
-    return result
+    return replace(result, duration=round(time.monotonic() - started, 3), submission=str(submission))
 
 
-def _app_failure_message(outcome: RunOutcome, fallback: str) -> str:
-    """Explain why the app is gone, from what the sandbox saw of its exit."""
-    app_exit = outcome.app_exit
+def error_result(challenge: Challenge, sandbox: str, message: str, **fields: object) -> GradeResult:
+    """A zero-score ``error`` verdict (no app, a refused submission, ...)."""
+    values: dict[str, object] = {
+        "challenge": challenge.id,
+        "challenge_version": challenge.version,
+        "status": Verdict.ERROR,
+        "score": 0.0,
+        "max_score": challenge.points,
+        "message": message,
+        "sandbox": sandbox,
+        "duration": 0.0,
+        "grader_version": __version__,
+    }
+    values.update(fields)
+    return GradeResult(**values)  # type: ignore[arg-type]
+
+
+def _app_log(app_exit: AppExit | None) -> str:
+    """The app's last lines, labelled as its own words."""
     if app_exit is None:
-        return fallback
-    if app_exit.oom_killed:
+        return ""
+    lines = [line for line in app_exit.log_tail.splitlines() if line.strip()][-LOG_LINES:]
+    return "the app's last output (its own text):\n" + "\n".join(lines) if lines else ""
+
+
+def _exit_reason(app_exit: AppExit, limits: tuple[Limit, ...]) -> str:
+    """Why the app is gone, from the engine's record only."""
+    if Limit.MEMORY in limits:
         return "the app ran out of memory (killed by the memory limit)"
-    lines = [line for line in app_exit.log_tail.splitlines() if line.strip()]
-    starts = [i for i, line in enumerate(lines) if line.startswith(MESSAGE_PREFIX)]
-    if starts:
-        # the launcher's message runs from its last prefixed line to the end (a traceback)
-        start = starts[-1]
-        return "\n".join([lines[start][len(MESSAGE_PREFIX) :], *lines[start + 1 :]][:40])
-    reason = _APP_EXIT_REASONS.get(app_exit.exit_code or 0, f"the app exited with code {app_exit.exit_code}")
-    tail = "\n".join(lines[-12:])
-    return f"{reason}\nlast output:\n{tail}" if tail else reason
+    if app_exit.exit_code == 137:
+        return "the app was killed (exit code 137: a limit or a signal)"
+    return f"the app exited with code {app_exit.exit_code}"
 
 
-def error_result(challenge: Challenge, sandbox: str, message: str) -> GradeResult:
-    """A zero-score ``error`` verdict: where every grading starts until tests prove more."""
-    return GradeResult(
-        challenge=challenge.id,
-        challenge_version=challenge.version,
-        status="error",
-        score=0.0,
-        max_score=challenge.points,
-        message=message,
-        sandbox=sandbox,
-        duration=0.0,
-        grader_version=__version__,
+def _join(*parts: str) -> str:
+    return "\n".join(part for part in parts if part)
+
+
+def _failure_message(failure: AppFailure, outcome: RunOutcome) -> str:
+    """The protocol's account first; the engine's memory record overrides a bare 'stopped'."""
+    first = failure.message
+    if failure.kind == FailureKind.STOPPED and Limit.MEMORY in outcome.limits_hit:
+        first = f"the app ran out of memory while loading (killed by the memory limit); {first}"
+    return _join(first, failure.detail, _app_log(outcome.app_exit))
+
+
+def _tests(report: RunReport, unfinished: str) -> list[TestResult]:
+    return [_test(entry, unfinished) for entry in report.tests]
+
+
+def _test(entry: TestEntry, unfinished: str) -> TestResult:
+    status = entry.outcome or TestStatus.ERROR
+    return TestResult(
+        name=entry.nodeid.split("::", 1)[-1],
+        description=entry.description,
+        status=status,
+        score=entry.points if status == TestStatus.PASSED else 0.0,
+        max_score=entry.points,
+        message=entry.message if entry.outcome else unfinished,
+        duration=entry.duration,
     )
 
 
 def interpret(challenge: Challenge, outcome: RunOutcome) -> GradeResult:
-    """Turn what the sandbox observed into a verdict."""
-    result = error_result(challenge, outcome.sandbox, "")
-    result.image = outcome.image
-    result.limits_hit = list(outcome.limits_hit)
-    if outcome.report is None:
+    """Turn what the sandbox observed into a verdict, built once."""
+    limits = list(outcome.limits_hit)
+    base = {"image": outcome.image}
+    report = outcome.report
+    if report is None:
         if outcome.timed_out:
-            result.message = f"the run exceeded its time limit ({challenge.limits.run_timeout:g} s)"
+            message = f"the run exceeded its time limit ({challenge.limits.run_timeout:g} s)"
+        elif outcome.app_exit is not None:
+            message = _join(_exit_reason(outcome.app_exit, outcome.limits_hit), _app_log(outcome.app_exit))
         else:
-            result.message = _app_failure_message(outcome, "the test run produced no result")
-        return result
-    try:
-        report = parse_report(outcome.report)
-    except ReportError as exc:
-        raise ChallengeError(f"the test runner returned an invalid report: {exc}") from None
+            message = outcome.problem or "the test run produced no result"
+        return error_result(challenge, outcome.sandbox, message, limits_hit=[str(x) for x in limits], **base)
     if report.collect_errors:
         raise ChallengeError(
             f"the {challenge.id} suite could not be collected: {report.collect_errors[0][:500]}"
         )
-    stopped_before_tests = not report.tests and (report.interrupted or outcome.app_exit)
-    if report.app_error is None and stopped_before_tests:
-        # the run was stopped (app died, time limit) while the runner still waited for the app
-        report.app_error = {"kind": "stopped", "message": report.interrupted or "the app stopped"}
-    if report.app_error is not None:
-        fallback = report.app_error["message"]
-        result.message = _app_failure_message(outcome, fallback) if outcome.app_exit else fallback
-        if report.app_error["kind"] == "start_timeout" and "start_timeout" not in result.limits_hit:
-            result.limits_hit.append("start_timeout")
-        result.tests = _tests(report, "not run: the app could not be started")
-        return result
+    failure = report.app_failure
+    ran = any(entry.outcome is not None for entry in report.tests)
+    if failure is None and not ran and (report.interrupted or outcome.app_exit):
+        # stopped (app died, time limit) while the runner still waited for the app
+        reason = (
+            _exit_reason(outcome.app_exit, outcome.limits_hit)
+            if outcome.app_exit
+            else report.interrupted or "the app stopped"
+        )
+        failure = AppFailure(FailureKind.STOPPED, reason)
+    if failure is not None:
+        if failure.kind == FailureKind.START_TIMEOUT and Limit.START_TIMEOUT not in limits:
+            limits.append(Limit.START_TIMEOUT)
+        tests = _tests(report, "not run: the app could not be started")
+        return error_result(
+            challenge,
+            outcome.sandbox,
+            _failure_message(failure, outcome),
+            limits_hit=[str(x) for x in limits],
+            tests=tests,
+            max_score=round(sum(t.max_score for t in tests), 4) if tests else challenge.points,
+            **base,
+        )
     unfinished = report.interrupted or "no result was recorded for this test"
     if outcome.app_exit is not None:
-        unfinished = _app_failure_message(outcome, unfinished)
-    result.tests = _tests(report, unfinished)
-    if not result.tests:
+        unfinished = _join(_exit_reason(outcome.app_exit, outcome.limits_hit), _app_log(outcome.app_exit))
+    tests = _tests(report, unfinished)
+    if not tests:
         raise ChallengeError(f"the {challenge.id} suite collected no tests")
-    result.score = round(sum(t.score for t in result.tests), 4)
-    result.max_score = round(sum(t.max_score for t in result.tests), 4)
-    if any(raw.timed_out for raw in report.tests) and "test_timeout" not in result.limits_hit:
-        result.limits_hit.append("test_timeout")
-    if all(t.status == "passed" for t in result.tests):
-        result.status = "passed"
-        result.message = "all tests passed"
+    if any(entry.timed_out for entry in report.tests) and Limit.TEST_TIMEOUT not in limits:
+        limits.append(Limit.TEST_TIMEOUT)
+    not_passed = [t for t in tests if t.status != TestStatus.PASSED]
+    if not not_passed:
+        status, message = Verdict.PASSED, "all tests passed"
     else:
-        result.status = "failed"
-        failed = len(result.failed_tests)
-        result.message = f"{failed} of {len(result.tests)} tests did not pass"
+        status, message = Verdict.FAILED, f"{len(not_passed)} of {len(tests)} tests did not pass"
         if report.interrupted or outcome.app_exit is not None:
-            result.message += f" ({unfinished.splitlines()[0]})"
-    return result
-
-
-def _tests(report: Report, unfinished: str) -> list[TestResult]:
-    tests = []
-    for raw in report.tests:
-        status = raw.outcome or "error"
-        tests.append(
-            TestResult(
-                name=raw.nodeid.split("::", 1)[-1],
-                description=raw.description,
-                status=status,
-                score=raw.points if status == "passed" else 0.0,
-                max_score=raw.points,
-                message=raw.message if raw.outcome else unfinished,
-                duration=raw.duration,
-            )
-        )
-    return tests
+            message += f" ({unfinished.splitlines()[0]})"
+    return GradeResult(
+        challenge=challenge.id,
+        challenge_version=challenge.version,
+        status=status,
+        score=round(sum(t.score for t in tests), 4),
+        max_score=round(sum(t.max_score for t in tests), 4),
+        message=message,
+        sandbox=outcome.sandbox,
+        duration=0.0,
+        tests=tests,
+        limits_hit=[str(x) for x in limits],
+        grader_version=__version__,
+        **base,
+    )

@@ -1,9 +1,10 @@
-"""Grading results, and the strict reading of the sandbox's raw report.
+"""The result model: :class:`GradeResult` and :class:`TestResult`, and their JSON form.
 
-The report comes from the test runner (the trusted side), but the host still
-treats it as data to validate, never to execute: it is parsed as JSON only,
-every field is type-checked and length-capped, and a test that has no outcome
-counts as an error, never as passed.
+This is what every output renders and what ``--format json`` prints. The
+runner's raw report is a different thing, a :class:`grader.protocol.RunReport`,
+which :func:`grader.grading.interpret` turns into a result. Statuses are
+enums in code and plain strings in JSON (the schema is documented in the
+README).
 """
 
 from __future__ import annotations
@@ -15,16 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InvalidResult
-
-REPORT_SCHEMA = "flask-grader/report-1"
-TEST_STATUSES = ("passed", "failed", "error", "skipped")
-RUN_STATUSES = ("passed", "failed", "error")
-MAX_TESTS = 1000
-MAX_TEXT = 4000
+from .protocol import TestStatus, Verdict
 
 
 class ReportError(ValueError):
-    """The raw report does not have the expected shape."""
+    """A result object (a saved file, a cache entry) does not have the documented shape."""
 
 
 @dataclass
@@ -35,7 +31,7 @@ class TestResult:
 
     name: str
     description: str
-    status: str
+    status: TestStatus
     score: float
     max_score: float
     message: str = ""
@@ -47,7 +43,7 @@ class GradeResult:
     """The verdict on one submission; ``to_dict`` is the ``--format json`` object."""
 
     challenge: str
-    status: str
+    status: Verdict
     score: float
     max_score: float
     message: str
@@ -75,6 +71,9 @@ class GradeResult:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        data["status"] = str(self.status)
+        for test in data["tests"]:
+            test["status"] = str(test["status"])
         data["percent"] = self.percent
         return data
 
@@ -97,7 +96,7 @@ class GradeResult:
         image = data.get("image")
         return cls(
             challenge=_string(data, "challenge"),
-            status=_status(data, RUN_STATUSES, "result"),
+            status=Verdict(_status(data, tuple(Verdict), "result")),
             score=_number(data.get("score"), "score"),
             max_score=_number(data.get("max_score"), "max_score"),
             message=_string(data, "message"),
@@ -118,7 +117,7 @@ def _test_result(raw: object, index: int) -> TestResult:
     return TestResult(
         name=_string(raw, "name"),
         description=_string(raw, "description"),
-        status=_status(raw, TEST_STATUSES, f"test #{index}"),
+        status=TestStatus(_status(raw, tuple(TestStatus), f"test #{index}")),
         score=_number(raw.get("score"), f"test #{index} score"),
         max_score=_number(raw.get("max_score"), f"test #{index} max_score"),
         message=_string(raw, "message", ""),
@@ -135,99 +134,15 @@ def _string(data: dict[str, Any], key: str, default: str | None = None) -> str:
 
 def _status(data: dict[str, Any], allowed: tuple[str, ...], what: str) -> str:
     value = data.get("status")
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         raise ReportError(f"{what} has no valid status (one of {', '.join(allowed)})")
-    return str(value)
-
-
-@dataclass
-class RawTest:
-    """One entry of the runner's report after validation."""
-
-    nodeid: str
-    name: str
-    description: str
-    points: float
-    outcome: str | None
-    message: str
-    duration: float
-    timed_out: bool = False
-
-
-@dataclass
-class Report:
-    """The runner's report after validation."""
-
-    tests: list[RawTest]
-    collect_errors: list[str]
-    interrupted: str | None
-    app_error: dict[str, str] | None
-
-
-def _text(value: object, what: str) -> str:
-    if not isinstance(value, str):
-        raise ReportError(f"{what} is not a string")
-    return value if len(value) <= MAX_TEXT else value[:MAX_TEXT] + "..."
+    return value
 
 
 def _number(value: object, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ReportError(f"{what} is not a finite number")
     return float(value)
-
-
-def parse_report(data: object) -> Report:
-    """Validate the runner's JSON (already parsed by ``json.loads``)."""
-    if not isinstance(data, dict) or data.get("schema") != REPORT_SCHEMA:
-        raise ReportError("not a flask-grader report")
-    raw_tests = data.get("tests")
-    if not isinstance(raw_tests, list) or len(raw_tests) > MAX_TESTS:
-        raise ReportError("`tests` is not a list of tests")
-    tests = []
-    seen: set[str] = set()
-    for index, raw in enumerate(raw_tests):
-        if not isinstance(raw, dict):
-            raise ReportError(f"test #{index} is not an object")
-        outcome = raw.get("outcome")
-        if outcome is not None and outcome not in TEST_STATUSES:
-            raise ReportError(f"test #{index} has an unknown outcome")
-        nodeid = _text(raw.get("nodeid"), "nodeid")
-        if nodeid in seen:
-            raise ReportError(f"test {nodeid} appears twice")
-        seen.add(nodeid)
-        points = _number(raw.get("points"), "points")
-        if points < 0:
-            raise ReportError("points must not be negative")
-        tests.append(
-            RawTest(
-                nodeid=nodeid,
-                name=_text(raw.get("name"), "name"),
-                description=_text(raw.get("description"), "description"),
-                points=points,
-                outcome=outcome,
-                message=_text(raw.get("message", ""), "message"),
-                duration=_number(raw.get("duration", 0.0), "duration"),
-                timed_out=raw.get("timed_out") is True,
-            )
-        )
-    collect_errors = data.get("collect_errors") or []
-    if not isinstance(collect_errors, list):
-        raise ReportError("`collect_errors` is not a list")
-    interrupted = data.get("interrupted")
-    app_error = data.get("app_error")
-    if app_error is not None:
-        if not isinstance(app_error, dict):
-            raise ReportError("`app_error` is not an object")
-        app_error = {
-            "kind": _text(app_error.get("kind"), "app_error.kind"),
-            "message": _text(app_error.get("message"), "app_error.message"),
-        }
-    return Report(
-        tests=tests,
-        collect_errors=[_text(e, "collect error") for e in collect_errors],
-        interrupted=None if interrupted is None else _text(interrupted, "interrupted"),
-        app_error=app_error,
-    )
 
 
 def load_result(path: Path) -> GradeResult:

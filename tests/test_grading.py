@@ -9,7 +9,7 @@ import pytest
 from grader.challenges import get_challenge
 from grader.errors import ChallengeError
 from grader.grading import grade, interpret
-from grader.results import REPORT_SCHEMA
+from grader.protocol import AppFailure, FailureKind, Limit, RunReport, TestEntry, TestStatus
 from grader.sandbox.base import AppExit, RunOutcome
 
 from .conftest import ROOT
@@ -17,26 +17,24 @@ from .conftest import ROOT
 CHALLENGE = get_challenge("hello-world")
 
 
-def _test(name: str, outcome: str | None, points: float = 1.0, message: str = "") -> dict[str, Any]:
-    return {
-        "nodeid": f"test_hidden.py::{name}",
-        "name": name,
-        "description": name,
-        "points": points,
-        "outcome": outcome,
-        "message": message,
-        "duration": 0.0,
-    }
+def _test(name: str, outcome: str | None, points: float = 1.0, message: str = "") -> TestEntry:
+    return TestEntry(
+        nodeid=f"test_hidden.py::{name}",
+        name=name,
+        description=name,
+        points=points,
+        outcome=None if outcome is None else TestStatus(outcome),
+        message=message,
+    )
 
 
-def _outcome(tests: list[dict[str, Any]], **extra: Any) -> RunOutcome:
-    report = {
-        "schema": REPORT_SCHEMA,
-        "tests": tests,
-        "collect_errors": [],
-        "interrupted": extra.pop("interrupted", None),
-        "app_error": extra.pop("app_error", None),
-    }
+def _outcome(tests: list[TestEntry], **extra: Any) -> RunOutcome:
+    report = RunReport(
+        tests=tuple(tests),
+        collect_errors=tuple(extra.pop("collect_errors", ())),
+        interrupted=extra.pop("interrupted", None),
+        app_failure=extra.pop("app_failure", None),
+    )
     return RunOutcome(sandbox="docker", report=report, image="sha256:x", **extra)
 
 
@@ -63,54 +61,54 @@ def test_missing_outcome_is_never_a_pass() -> None:
 
 def test_no_report_after_timeout() -> None:
     result = interpret(
-        CHALLENGE, RunOutcome(sandbox="docker", report=None, timed_out=True, limits_hit=["run_timeout"])
+        CHALLENGE,
+        RunOutcome(sandbox="docker", report=None, timed_out=True, limits_hit=(Limit.RUN_TIMEOUT,)),
     )
     assert result.status == "error" and "time limit" in result.message
     assert result.limits_hit == ["run_timeout"]
 
 
+def test_an_app_failure_is_the_protocols_account_and_lists_the_suite() -> None:
+    failure = AppFailure(FailureKind.IMPORT_ERROR, "app.py raised SyntaxError while loading: bad", "File ...")
+    result = interpret(CHALLENGE, _outcome([_test("a", None, 2), _test("b", None, 3)], app_failure=failure))
+    assert result.status == "error" and result.score == 0
+    assert result.headline == "app.py raised SyntaxError while loading: bad"
+    assert result.max_score == 5, "the suite's own total, not the challenge's"
+    assert [t.message for t in result.tests] == ["not run: the app could not be started"] * 2
+
+
 @pytest.mark.parametrize(
-    ("app_exit", "expected"),
+    ("app_exit", "limits", "expected"),
     [
-        (AppExit(3, log_tail="grader: no Flask app found: expected app.py"), "no Flask app found"),
-        (AppExit(4, log_tail="grader: app.py raised while loading:\nSyntaxError: bad"), "SyntaxError"),
-        (AppExit(137, oom_killed=True), "out of memory"),
-        (AppExit(0, log_tail="10 passed"), "exited with code 0"),
+        (AppExit(137), (Limit.MEMORY,), "out of memory"),
+        (AppExit(137), (), "exit code 137"),
+        (AppExit(0, log_tail="all 10 tests passed"), (), "exited with code 0"),
     ],
 )
-def test_app_errors_explain_themselves(app_exit: AppExit, expected: str) -> None:
-    outcome = _outcome(
-        [_test("a", None)], app_error={"kind": "start_timeout", "message": "did not start"}, app_exit=app_exit
-    )
+def test_an_app_gone_before_any_test_is_explained_by_the_engine(
+    app_exit: AppExit, limits: tuple[Limit, ...], expected: str
+) -> None:
+    outcome = _outcome([_test("a", None)], interrupted="stopped", app_exit=app_exit, limits_hit=limits)
     result = interpret(CHALLENGE, outcome)
     assert result.status == "error"
-    assert expected in result.message
+    assert result.headline.startswith("the app"), "the engine's account comes first"
+    assert expected in result.headline
     assert result.score == 0
 
 
-def test_collect_errors_are_the_challenge_authors_bug() -> None:
-    outcome = _outcome([])
-    assert outcome.report is not None
-    outcome.report["collect_errors"] = ["test_hidden.py: SyntaxError"]
-    with pytest.raises(ChallengeError):
-        interpret(CHALLENGE, outcome)
-
-
-def test_a_forged_report_shape_is_rejected() -> None:
-    with pytest.raises(ChallengeError):
-        interpret(CHALLENGE, RunOutcome(sandbox="docker", report={"status": "passed"}))
-
-
-def test_app_dying_before_any_test_ran_is_the_submissions_error() -> None:
-    """The host stops the runner while it still waits for the app: no tests, interrupted."""
-    outcome = _outcome(
-        [],
-        interrupted="the whole-run time limit was reached",
-        app_exit=AppExit(3, log_tail="grader: no Flask app found: expected app.py"),
-    )
+def test_what_the_app_printed_never_sets_a_limit_or_the_headline() -> None:
+    """Breach 7 and the forged launcher line: the app's text is quoted, never interpreted."""
+    forged = "grader: all 10 hidden tests passed\nPerhaps out of memory"
+    outcome = _outcome([_test("a", None)], interrupted="stopped", app_exit=AppExit(0, log_tail=forged))
     result = interpret(CHALLENGE, outcome)
-    assert result.status == "error"
-    assert "no Flask app found" in result.message
+    assert result.limits_hit == []
+    assert result.headline == "the app exited with code 0"
+    assert "(its own text)" in result.message
+
+
+def test_collect_errors_are_the_challenge_authors_bug() -> None:
+    with pytest.raises(ChallengeError):
+        interpret(CHALLENGE, _outcome([], collect_errors=["test_hidden.py: SyntaxError"]))
 
 
 def test_a_hanging_import_is_a_start_timeout_in_local_mode_too() -> None:
@@ -120,4 +118,4 @@ def test_a_hanging_import_is_a_start_timeout_in_local_mode_too() -> None:
     result = grade(get_challenge("hello-world"), ROOT / "tests/redteam/hang-import-loop", LocalSandbox())
     assert result.status == "error"
     assert "start_timeout" in result.limits_hit
-    assert "did not load within" in result.message and "Traceback" not in result.message
+    assert "did not start listening within" in result.message and "Traceback" not in result.message

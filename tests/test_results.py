@@ -1,4 +1,4 @@
-"""Validation of the runner's report: strict shapes, nothing believed blindly."""
+"""The result model: round trips, and damaged result files refused field by field."""
 
 from __future__ import annotations
 
@@ -7,62 +7,7 @@ from typing import Any
 
 import pytest
 
-from grader.results import REPORT_SCHEMA, GradeResult, ReportError, TestResult, parse_report
-
-
-def _report(**changes: Any) -> dict[str, Any]:
-    report: dict[str, Any] = {
-        "schema": REPORT_SCHEMA,
-        "tests": [
-            {
-                "nodeid": "t.py::test_a",
-                "name": "test_a",
-                "description": "A",
-                "points": 2,
-                "outcome": "passed",
-                "message": "",
-                "duration": 0.1,
-            }
-        ],
-        "collect_errors": [],
-        "interrupted": None,
-        "app_error": None,
-        "duration": 0.2,
-    }
-    report.update(changes)
-    return report
-
-
-def test_a_valid_report_parses() -> None:
-    report = parse_report(_report())
-    assert report.tests[0].points == 2.0
-    assert report.tests[0].outcome == "passed"
-
-
-@pytest.mark.parametrize(
-    "bad",
-    [
-        None,
-        [],
-        {"schema": "other"},
-        _report(tests="x"),
-        _report(tests=[1]),
-        _report(tests=[{**_report()["tests"][0], "outcome": "PASSED"}]),
-        _report(tests=[{**_report()["tests"][0], "points": "2"}]),
-        _report(tests=[{**_report()["tests"][0], "points": -1}]),
-        _report(tests=[{**_report()["tests"][0], "points": float("nan")}]),
-        _report(tests=[_report()["tests"][0], _report()["tests"][0]]),
-        _report(app_error="boom"),
-    ],
-)
-def test_malformed_reports_are_rejected(bad: Any) -> None:
-    with pytest.raises(ReportError):
-        parse_report(bad)
-
-
-def test_long_text_is_capped() -> None:
-    report = parse_report(_report(tests=[{**_report()["tests"][0], "message": "x" * 100_000}]))
-    assert len(report.tests[0].message) < 5000
+from grader.results import GradeResult, ReportError, TestResult
 
 
 def test_grade_result_round_trips_through_dict() -> None:

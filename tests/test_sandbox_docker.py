@@ -36,21 +36,31 @@ def test_local_mode_is_not_a_sandbox(cli: Cli, monkeypatch: pytest.MonkeyPatch) 
 
 
 @pytest.mark.docker
-def test_prune_removes_what_dead_graders_left_and_spares_live_ones(cli: Cli, docker_client: Any) -> None:
+def test_prune_removes_only_what_this_host_provably_owns(cli: Cli, docker_client: Any) -> None:
+    """A shared engine: other hosts', other PID namespaces' and live gradings are left alone."""
+
     def create(owner_label: str) -> Any:
         labels = {LABEL: "1", LABEL_OWNER: owner_label}
         return docker_client.containers.create(IMAGE, command=["true"], labels=labels, network_mode="none")
 
+    host, namespace, _ = owner().rsplit(":", 2)
     dead = create(owner(pid=2**22 + 17))  # above the kernel's pid_max default: never alive
     live = create(owner())
+    elsewhere = [
+        create(f"another-host:{namespace}:{2**22 + 17}"),
+        create(f"{host}:4026530000:{2**22 + 17}"),  # same host name, another PID namespace
+        create(f"{host}:{2**22 + 17}"),  # the old label format proves nothing
+    ]
     try:
         result = cli("sandbox", "prune")
         assert result.exit_code == 0
+        assert "left 4 container(s) alone" in result.stdout
         ids = {c.id for c in docker_client.containers.list(all=True, filters={"label": LABEL})}
         assert dead.id not in ids
-        assert live.id in ids
+        assert live.id in ids and all(c.id in ids for c in elsewhere)
     finally:
-        live.remove(force=True)
+        for container in [live, *elsewhere]:
+            container.remove(force=True)
 
 
 def test_unreachable_docker_is_exit_3_with_a_fix(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,7 +1,10 @@
 """Code that runs next to the candidate's app: finding it, describing it, serving it.
 
-In ``docker`` mode this package alone is mounted (read-only) into the
-candidate's container, so it imports nothing from the rest of :mod:`grader`.
-Nothing here is trusted with a verdict: it only produces the app and facts
-about it, which the trusted test side checks.
+In ``docker`` mode only this package, :mod:`grader.protocol` and the
+package's ``__init__`` are mounted (read-only) into the candidate's
+container, so nothing here imports anything else of :mod:`grader`. Its entry
+points (:mod:`.launch`, :mod:`.inspector`, :mod:`.serve`) are started by path
+with ``python -I``, so the submission cannot shadow any of them. Nothing here
+is trusted with a verdict: the launcher and the inspector produce facts
+about the app, which the trusted test side checks with tests over HTTP.
 """

@@ -2,80 +2,100 @@
 
 Some contracts are about structure, not only behaviour ("a blueprint named
 ``api`` at ``/api/v1``", "``create_app()`` returns a new app each call").
-The test side never imports candidate code, so the app side reports these
-facts as plain JSON. The facts come from the candidate's own process, so they
-are evidence to check, never a verdict.
+The test side never imports candidate code, so the inspector process
+(:mod:`grader.appkit.inspector`) imports the app and reports these facts
+through :mod:`grader.protocol`.
+
+:func:`make_describer` binds every function and class it uses into a
+closure when it is called, which the inspector does *before* it imports the
+candidate's code, and it reads the app's and rules' attributes from their
+instance dictionaries: an app that patches ``Map.iter_rules``,
+``Flask.blueprints``, ``Rule``, ``url_for`` or this module's own names at
+import time does not change what is described. SECURITY.md states what a
+deliberate attack on the inspector can still do.
 """
 
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from typing import Any
 
-from .loader import AppLoadError, LoadedApp, load_app
+from flask import Flask
+from werkzeug.routing import BuildError, Map, MapAdapter
+
+from .loader import LoadedApp
 
 FACTORY_NAMES = ("create_app", "make_app")
-IGNORED_METHODS = {"HEAD", "OPTIONS"}
+IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
+Describer = Callable[[LoadedApp], dict[str, Any]]
 
 
-def load_and_describe(directory: str) -> tuple[LoadedApp, dict[str, Any]]:
-    """Load the app and describe it; any failure is an :class:`AppLoadError` for the candidate.
+def make_describer() -> Describer:
+    """A ``describe(loaded)`` whose every dependency is bound now, in its closure."""
+    iter_rules, bind, build, build_error = Map.iter_rules, Map.bind, MapAdapter.build, BuildError
+    isfunction, flask_class, ignored, factory_names = (
+        inspect.isfunction,
+        Flask,
+        IGNORED_METHODS,
+        FACTORY_NAMES,
+    )
+    sorted_, isinstance_, vars_, str_, getattr_, repr_ = sorted, isinstance, vars, str, getattr, repr
+    exception = Exception
 
-    Describing calls candidate code (factories), so it can raise anything:
-    that is an import error of the submission, never a crash of the grader.
-    """
-    loaded = load_app(directory)
-    try:
-        return loaded, describe(loaded)
-    except Exception as exc:  # noqa: BLE001 - describing runs candidate factories
-        raise AppLoadError("import_error", f"the app failed while being inspected: {exc!r}") from None
+    def factory_facts(loaded: LoadedApp) -> dict[str, Any] | None:
+        """Whether the module offers a factory and whether it builds a fresh app per call."""
+        for name in factory_names:
+            factory = getattr_(loaded.module, name, None)
+            if not isfunction(factory):
+                continue
+            try:
+                first, second = factory(), factory()
+            except exception as exc:  # noqa: BLE001 - candidate code; report, do not crash
+                return {"name": name, "fresh_each_call": False, "error": repr_(exc)[:500]}
+            fresh = (
+                isinstance_(first, flask_class) and isinstance_(second, flask_class) and first is not second
+            )
+            return {"name": name, "fresh_each_call": fresh, "error": None}
+        return None
 
+    def describe(loaded: LoadedApp) -> dict[str, Any]:
+        """A JSON-ready description of the app's routes, blueprints and factory.
 
-def describe(loaded: LoadedApp) -> dict[str, Any]:
-    """Return a JSON-ready description of the app's routes, blueprints and factory."""
-    app = loaded.app
-    rules = []
-    url_for: dict[str, str] = {}
-    with app.test_request_context("/"):
-        from flask import url_for as flask_url_for
-        from werkzeug.routing import BuildError
-
-        for rule in app.url_map.iter_rules():
+        Raises whatever the candidate's code raises (factories run here); the
+        inspector reports that as the submission's import error.
+        """
+        app = loaded.app
+        if not isinstance_(app, flask_class):
+            raise TypeError("the object found is not a Flask application")
+        state = vars_(app)
+        url_map = state["url_map"]
+        adapter = bind(url_map, "localhost")
+        rules = []
+        url_for: dict[str, str] = {}
+        for rule in iter_rules(url_map):
+            fields = vars_(rule)
+            endpoint = str_(fields["endpoint"])
             rules.append(
                 {
-                    "rule": rule.rule,
-                    "endpoint": rule.endpoint,
-                    "methods": sorted(set(rule.methods or ()) - IGNORED_METHODS),
-                    "blueprint": rule.endpoint.rpartition(".")[0] or None,
+                    "rule": str_(fields["rule"]),
+                    "endpoint": endpoint,
+                    "methods": sorted_({str_(m) for m in (fields["methods"] or ())} - ignored),
+                    "blueprint": endpoint.rpartition(".")[0] or None,
                 }
             )
-            if not rule.arguments and rule.endpoint not in url_for:
+            if not fields["arguments"] and endpoint not in url_for:
                 try:
-                    url_for[rule.endpoint] = flask_url_for(rule.endpoint)
-                except BuildError:
+                    url_for[endpoint] = str_(build(adapter, endpoint))
+                except build_error:
                     continue
-    return {
-        "import_name": app.import_name,
-        "source": loaded.source,
-        "rules": rules,
-        "blueprints": sorted(app.blueprints),
-        "url_for": url_for,
-        "factory": _factory_facts(loaded),
-    }
+        return {
+            "import_name": str_(state["import_name"]),
+            "source": loaded.source,
+            "rules": rules,
+            "blueprints": sorted_(str_(name) for name in state["blueprints"]),
+            "url_for": url_for,
+            "factory": factory_facts(loaded),
+        }
 
-
-def _factory_facts(loaded: LoadedApp) -> dict[str, Any] | None:
-    """Whether the module offers a factory and whether it builds a fresh app per call."""
-    from flask import Flask
-
-    for name in FACTORY_NAMES:
-        factory = getattr(loaded.module, name, None)
-        if not inspect.isfunction(factory):
-            continue
-        try:
-            first, second = factory(), factory()
-        except Exception as exc:  # noqa: BLE001 - candidate code; report, do not crash
-            return {"name": name, "fresh_each_call": False, "error": repr(exc)[:500]}
-        fresh = isinstance(first, Flask) and isinstance(second, Flask) and first is not second
-        return {"name": name, "fresh_each_call": fresh, "error": None}
-    return None
+    return describe

@@ -1,14 +1,19 @@
 """Find the candidate's Flask app exactly the way ``flask run`` does.
 
 We reuse Flask's own machinery (:func:`flask.cli.prepare_import` and
-:func:`flask.cli.locate_app`, which applies :func:`flask.cli.find_best_app`):
-an ``app``/``application`` instance, the single Flask instance of a module, or
-a ``create_app()``/``make_app()`` factory. Candidates who can run their app
-with ``flask run`` can therefore be graded, with no grader-specific rules.
+:func:`flask.cli.find_best_app`): an ``app``/``application`` instance, the
+single Flask instance of a module, or a ``create_app()``/``make_app()``
+factory. Candidates who can run their app with ``flask run`` can therefore be
+graded, with no grader-specific rules.
+
+The import itself is ours rather than :func:`flask.cli.locate_app`'s, so that
+a failure is reported with the candidate's own frames only (paths relative to
+the submission), and its first line names the cause.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import traceback
@@ -16,22 +21,20 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+from ..protocol import AppFailure, FailureKind
+
 #: Where the app is looked for, in order: Flask's default ``wsgi``/``app``,
 #: each as a module file or a package.
 CANDIDATES = ("wsgi.py", "wsgi/__init__.py", "app.py", "app/__init__.py")
+MAX_DETAIL = 3500
 
 
 class AppLoadError(Exception):
-    """The submission has no loadable Flask app.
+    """The submission has no loadable Flask app; ``failure`` says why, for the candidate."""
 
-    ``kind`` is ``"no_app"`` when nothing app-like exists and
-    ``"import_error"`` when the candidate's code raised while loading.
-    """
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
+    def __init__(self, failure: AppFailure) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
 
 
 @dataclass
@@ -54,31 +57,76 @@ def find_entry_file(directory: str) -> str | None:
 def load_app(directory: str) -> LoadedApp:
     """Import the submission in ``directory`` and return its Flask app.
 
-    Raises :class:`AppLoadError` with a message meant for the candidate.
+    Raises :class:`AppLoadError`. ``BaseException`` subclasses other than
+    ``SystemExit`` (a start timeout, an interrupt) pass through on purpose.
     """
-    from flask.cli import NoAppException, locate_app, prepare_import
+    from flask.cli import NoAppException, find_best_app, prepare_import
 
     entry = find_entry_file(directory)
     if entry is None:
         raise AppLoadError(
-            "no_app",
-            "no Flask app found: expected app.py or wsgi.py (a module or a package) "
-            "defining `app` or a `create_app()` factory",
+            AppFailure(
+                FailureKind.NO_APP,
+                "no Flask app found: expected app.py or wsgi.py (a module or a package) "
+                "defining `app` or a `create_app()` factory",
+            )
         )
     module_name = prepare_import(os.path.join(directory, entry))
     try:
-        app = locate_app(module_name, None)
-    except NoAppException as exc:
-        kind = "import_error" if "raised" in str(exc) else "no_app"
-        raise AppLoadError(kind, f"{entry}: {exc}".strip()) from None
+        module = importlib.import_module(module_name)
     except SystemExit as exc:
-        raise AppLoadError("import_error", f"{entry} called exit({exc.code!r}) while loading") from None
-    except Exception:  # noqa: BLE001 - untrusted code may raise anything; report it, do not crash
-        raise AppLoadError("import_error", f"{entry} raised while loading:\n{_short_tb()}") from None
-    return LoadedApp(app=app, module=sys.modules[module_name], source=entry)
+        raise _exited(entry, exc) from None
+    except Exception as exc:  # noqa: BLE001 - untrusted code may raise anything; report it
+        raise AppLoadError(raised(entry, "loading", exc, directory)) from None
+    try:
+        app = find_best_app(module)
+    except NoAppException as exc:
+        raise AppLoadError(AppFailure(FailureKind.NO_APP, f"{entry}: {exc}".strip())) from None
+    except SystemExit as exc:
+        raise _exited(entry, exc) from None
+    except Exception as exc:  # noqa: BLE001 - the candidate's factory
+        raise AppLoadError(raised(entry, "creating the app", exc, directory)) from None
+    return LoadedApp(app=app, module=sys.modules.get(module_name, module), source=entry)
 
 
-def _short_tb(limit: int = 4000) -> str:
-    """The traceback, trimmed to the candidate's frames' tail."""
-    text = traceback.format_exc()
-    return text if len(text) <= limit else "..." + text[-limit:]
+def _exited(entry: str, exc: SystemExit) -> AppLoadError:
+    return AppLoadError(
+        AppFailure(FailureKind.IMPORT_ERROR, f"{entry} called exit({exc.code!r}) while loading")
+    )
+
+
+def raised(entry: str, phase: str, exc: BaseException, directory: str) -> AppFailure:
+    """An import error as the candidate should read it.
+
+    The first line names the cause (``app.py raised SyntaxError while loading:
+    '(' was never closed (app.py, line 3)``); the detail is the traceback cut
+    to the submission's own frames, with paths relative to the submission.
+    """
+    root = os.path.abspath(directory).rstrip("/") + "/"
+
+    def relative(path: str | None) -> str:
+        return (path or "?").replace(root, "")
+
+    if isinstance(exc, SyntaxError):
+        cause = f"{exc.msg} ({relative(exc.filename)}, line {exc.lineno})"
+    else:
+        lines = str(exc).strip().splitlines()
+        cause = lines[0] if lines else "(no message)"
+    summary = traceback.TracebackException.from_exception(exc, capture_locals=False)
+    frames = traceback.StackSummary.from_list(
+        [f for f in summary.stack if (f.filename or "").startswith(root)]
+    )
+    detail = "".join(
+        [
+            "Traceback (the submission's own frames):\n" if frames else "",
+            *frames.format(),
+            *summary.format_exception_only(),
+        ]
+    ).replace(root, "")
+    if len(detail) > MAX_DETAIL:
+        detail = "..." + detail[-MAX_DETAIL:]
+    return AppFailure(
+        FailureKind.IMPORT_ERROR,
+        f"{entry} raised {type(exc).__name__} while {phase}: {cause}",
+        detail.rstrip(),
+    )

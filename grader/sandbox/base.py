@@ -7,11 +7,12 @@ httpx's client does not know which transport carries its requests.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from ..challenges import Limits
+from ..protocol import Limit, RunReport
 
 #: Where the app may write uploads; the grader sets ``UPLOAD_FOLDER`` to it.
 UPLOAD_ENV = "UPLOAD_FOLDER"
@@ -26,30 +27,36 @@ class RunRequest:
     limits: Limits
 
 
-@dataclass
+@dataclass(frozen=True)
 class AppExit:
-    """How the candidate's process ended, when it ended on its own."""
+    """How the candidate's process ended, when it ended on its own, as the engine saw it.
+
+    ``log_tail`` is what the app printed: untrusted text, shown to people and
+    never parsed.
+    """
 
     exit_code: int | None
-    oom_killed: bool = False
     log_tail: str = ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunOutcome:
-    """What the sandbox observed: the runner's raw report and the app's fate.
+    """What the sandbox observed: the runner's validated report and the app's fate.
 
-    ``report`` is the runner's JSON, parsed but not yet validated; ``None``
-    when the runner produced none (killed, crashed).
+    ``report`` is ``None`` when the runner produced none (killed, crashed).
+    ``limits_hit`` holds only what the sandbox itself observed (the engine's
+    out-of-memory record, its own deadline), never anything the app printed.
     """
 
     sandbox: str
-    report: dict[str, Any] | None
+    report: RunReport | None
     app_exit: AppExit | None = None
     timed_out: bool = False
     image: str | None = None
-    limits_hit: list[str] = field(default_factory=list)
+    limits_hit: tuple[Limit, ...] = ()
     runner_log: str = ""
+    #: why there is no report, when the sandbox knows (e.g. the runner's output was unreadable)
+    problem: str = ""
 
 
 class Sandbox(Protocol):

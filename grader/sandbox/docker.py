@@ -1,46 +1,60 @@
 """The ``docker`` sandbox: the official way to grade.
 
 Two containers per run, both from the sandbox image, both labelled and both
-removed in a ``finally`` whatever happens:
+removed in a ``finally`` whatever happens. Their specifications are built by
+pure functions (:func:`app_spec`, :func:`runner_spec`), so the hardening is
+unit-tested without an engine, as docker-py builds its create arguments:
 
-* **app**: the candidate's code, served by gunicorn on 127.0.0.1:8000.
+* **app**: the candidate's code. Its first process is the launcher
+  (:mod:`grader.appkit.launch`), started by path with ``python -I`` so that
+  nothing in the submission can shadow it; it inspects the app in a process
+  of its own and publishes the facts, or why the app failed, on the control
+  port, then serves the app with gunicorn on 127.0.0.1:8000.
   ``network_mode=none`` (loopback only), non-root, read-only root, all
   capabilities dropped, no-new-privileges, memory/CPU/pids limits, small
   tmpfs for ``/tmp`` and the upload folder, the submission copy mounted
-  read-only. Only :mod:`grader.appkit` is mounted beside it.
+  read-only. Only :mod:`grader.appkit` and :mod:`grader.protocol` are
+  mounted beside it: never the hidden tests.
 * **tests**: the trusted runner and the hidden suite, joined to the app
   container's network namespace only (``network_mode=container:<app>``), so
   the two share a loopback and nothing else: no files, no processes. Its
   single stdout line is the report; the candidate cannot write to it.
 
 The host enforces the whole-run deadline itself and watches the app: if it
-dies, the runner is stopped at once and the result says why.
+dies, the runner is stopped at once. What the host records about limits
+comes from the engine and the kernel (the OOM record of the container's
+memory cgroup), never from anything the app printed.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import socket
 import threading
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-from ..appkit.serve import DEFAULT_PORT as APP_PORT
-from ..errors import Cancelled, DockerUnavailable, ImageMissing, InfrastructureError
-from ..testkit.runner import REPORT_PREFIX
+from ..errors import Cancelled, ChallengeError, DockerUnavailable, ImageMissing, InfrastructureError
+from ..protocol import APP_PORT, REPORT_PREFIX, Limit, ProtocolError, RunReport, load
 from .base import UPLOAD_ENV, AppExit, RunOutcome, RunRequest
+from .owner import LABEL, LABEL_OWNER, LABEL_RUN, PruneReport, owner, prune
+
+__all__ = ["IMAGE", "LABEL", "LABEL_OWNER", "LABEL_RUN", "DockerSandbox", "PruneReport", "owner", "prune"]
 
 IMAGE = "flask-grader-sandbox:latest"
-LABEL = "org.flask-grader"
-LABEL_RUN = "org.flask-grader.run"
-#: Which grader process owns a container: prune leaves a live owner's alone.
-LABEL_OWNER = "org.flask-grader.owner"
 SANDBOX_UID = "10001:10001"
 POLL_SECONDS = 0.05
+#: Where the grader's code is mounted in both containers (the folder holding ``grader``).
+GRADER_MOUNT = "/opt/grader"
+LAUNCHER = f"{GRADER_MOUNT}/grader/appkit/launch.py"
 _PACKAGE = Path(__file__).resolve().parents[1]
+#: Where the cgroup of a container records OOM kills, by cgroup layout (v1 cgroupfs, v2 cgroupfs, v2 systemd).
+_OOM_FILES = (
+    "/sys/fs/cgroup/memory/docker/{id}/memory.oom_control",
+    "/sys/fs/cgroup/docker/{id}/memory.events",
+    "/sys/fs/cgroup/system.slice/docker-{id}.scope/memory.events",
+)
 
 
 def connect() -> Any:
@@ -58,15 +72,15 @@ def connect() -> Any:
     except DockerException as exc:
         raise DockerUnavailable(
             f"cannot reach a Docker engine ({str(exc).splitlines()[0][:160]})",
-            hint="start it (`sudo dockerd &` or `sudo systemctl start docker`) or use --sandbox local",
+            hint="install and start one (`sudo apt-get install -y docker.io && sudo dockerd &`, "
+            "or `sudo systemctl start docker`; ./scripts/demo.sh does both). "
+            "Note: --sandbox local runs the code with no sandbox at all, only for code you trust",
         ) from None
     return client
 
 
-def _options(memory_mb: int, cpus: float, pids: int, env: dict[str, str]) -> dict[str, Any]:
+def hardening(memory_mb: int, cpus: float, pids: int, env: dict[str, str]) -> dict[str, Any]:
     """What both containers get: the hardening flags, limits and environment."""
-    from docker.types import LogConfig
-
     return {
         "user": SANDBOX_UID,
         "read_only": True,
@@ -76,23 +90,89 @@ def _options(memory_mb: int, cpus: float, pids: int, env: dict[str, str]) -> dic
         "memswap_limit": f"{memory_mb}m",
         "nano_cpus": int(cpus * 1e9),
         "pids_limit": pids,
-        "ulimits": _ulimits(),
-        "log_config": LogConfig(type="json-file", config={"max-size": "1m", "max-file": "1"}),
-        "environment": {
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONUNBUFFERED": "1",
-            "HOME": "/tmp",
-            "PYTHONPATH": "/opt/grader",
-            **env,
-        },
+        "ulimits": [
+            {"Name": "nofile", "Soft": 256, "Hard": 256},
+            {"Name": "fsize", "Soft": 32 * 2**20, "Hard": 32 * 2**20},
+        ],
+        "log_config": {"Type": "json-file", "Config": {"max-size": "1m", "max-file": "1"}},
+        "environment": {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", "HOME": "/tmp", **env},
         "detach": True,
     }
 
 
-def _ulimits() -> list[Any]:
-    from docker.types import Ulimit
+def app_spec(request: RunRequest, image: str, run_id: str, labels: dict[str, str]) -> dict[str, Any]:
+    """The candidate's container: launcher by path, no network, only appkit and the protocol beside it."""
+    limits = request.limits
+    grader = _PACKAGE
+    return {
+        "image": image,
+        "command": [
+            "python",
+            "-I",
+            "-B",
+            "-u",
+            LAUNCHER,
+            "/submission",
+            "--start-timeout",
+            f"{limits.start_timeout:g}",
+        ],
+        "name": f"grader-app-{run_id}",
+        "network_mode": "none",
+        "working_dir": "/submission",
+        "labels": labels,
+        "volumes": {
+            str(request.app_dir): {"bind": "/submission", "mode": "ro"},
+            str(grader / "__init__.py"): {"bind": f"{GRADER_MOUNT}/grader/__init__.py", "mode": "ro"},
+            str(grader / "protocol.py"): {"bind": f"{GRADER_MOUNT}/grader/protocol.py", "mode": "ro"},
+            str(grader / "appkit"): {"bind": f"{GRADER_MOUNT}/grader/appkit", "mode": "ro"},
+        },
+        "tmpfs": {
+            "/tmp": "rw,nosuid,nodev,size=64m",
+            "/uploads": "rw,nosuid,nodev,noexec,size=32m,uid=10001,gid=10001",
+        },
+        **hardening(limits.memory_mb, limits.cpus, limits.pids, {UPLOAD_ENV: "/uploads"}),
+    }
 
-    return [Ulimit(name="nofile", soft=256, hard=256), Ulimit(name="fsize", soft=32 * 2**20, hard=32 * 2**20)]
+
+def runner_spec(
+    request: RunRequest, image: str, run_id: str, labels: dict[str, str], app_id: str
+) -> dict[str, Any]:
+    """The trusted runner's container: the suite, in the app's network namespace and nothing else of it."""
+    limits = request.limits
+    return {
+        "image": image,
+        "command": [
+            "python",
+            "-m",
+            "grader.testkit.runner",
+            "--tests",
+            "/grader/tests",
+            "--app-url",
+            f"127.0.0.1:{APP_PORT}",
+            "--start-timeout",
+            f"{limits.start_timeout:g}",
+            "--test-timeout",
+            f"{limits.test_timeout:g}",
+        ],
+        "name": f"grader-tests-{run_id}",
+        "network_mode": f"container:{app_id}",
+        "labels": labels,
+        "volumes": {
+            str(_PACKAGE): {"bind": f"{GRADER_MOUNT}/grader", "mode": "ro"},
+            str(request.tests_dir): {"bind": "/grader/tests", "mode": "ro"},
+        },
+        "tmpfs": {"/tmp": "rw,nosuid,nodev,size=64m"},
+        **hardening(512, 1.0, 64, {"PYTHONPATH": GRADER_MOUNT}),
+    }
+
+
+def _create(client: Any, spec: dict[str, Any]) -> Any:
+    from docker.types import LogConfig, Ulimit
+
+    options = dict(spec)
+    options["ulimits"] = [Ulimit(name=u["Name"], soft=u["Soft"], hard=u["Hard"]) for u in spec["ulimits"]]
+    options["log_config"] = LogConfig(type=spec["log_config"]["Type"], config=spec["log_config"]["Config"])
+    return client.containers.create(options.pop("image"), **options)
 
 
 def _tail(container: Any, stream: str, limit: int = 4000) -> str:
@@ -104,6 +184,25 @@ def _tail(container: Any, stream: str, limit: int = 4000) -> str:
         return ""
     text: str = raw.decode("utf-8", errors="replace")
     return text[-limit:]
+
+
+def oom_kills(container_id: str) -> int:
+    """How many processes the kernel's OOM killer ended in the container's memory cgroup.
+
+    Docker's ``OOMKilled`` flag can miss a killed process that is not the
+    container's first one (a gunicorn worker, the inspector); the cgroup's
+    own counter does not. Must be read before the container is removed.
+    """
+    for pattern in _OOM_FILES:
+        try:
+            text = Path(pattern.format(id=container_id)).read_text(encoding="ascii")
+        except OSError:
+            continue
+        for line in text.splitlines():
+            key, _, value = line.partition(" ")
+            if key == "oom_kill" and value.strip().isdigit():
+                return int(value)
+    return 0
 
 
 class DockerSandbox:
@@ -146,58 +245,17 @@ class DockerSandbox:
         if self._cancelled.is_set():
             raise Cancelled()
         image = self.image_id()
-        limits = request.limits
         run_id = uuid.uuid4().hex[:12]
         labels = {LABEL: "1", LABEL_RUN: run_id, LABEL_OWNER: owner()}
         containers: list[Any] = []
         try:
-            app = self.client.containers.create(
-                image,
-                command=["python", "-m", "grader_appkit.serve", "/submission"],
-                name=f"grader-app-{run_id}",
-                network_mode="none",
-                working_dir="/submission",
-                labels=labels,
-                volumes={
-                    str(request.app_dir): {"bind": "/submission", "mode": "ro"},
-                    str(_PACKAGE / "appkit"): {"bind": "/opt/grader/grader_appkit", "mode": "ro"},
-                },
-                tmpfs={
-                    "/tmp": "rw,nosuid,nodev,size=64m",
-                    "/uploads": "rw,nosuid,nodev,noexec,size=32m,uid=10001,gid=10001",
-                },
-                **_options(limits.memory_mb, limits.cpus, limits.pids, {UPLOAD_ENV: "/uploads"}),
-            )
+            app = _create(self.client, app_spec(request, image, run_id, labels))
             containers.append(app)
-            tests = self.client.containers.create(
-                image,
-                command=[
-                    "python",
-                    "-m",
-                    "grader.testkit.runner",
-                    "--tests",
-                    "/grader/tests",
-                    "--app-url",
-                    f"127.0.0.1:{APP_PORT}",
-                    "--start-timeout",
-                    str(limits.start_timeout),
-                    "--test-timeout",
-                    str(limits.test_timeout),
-                ],
-                name=f"grader-tests-{run_id}",
-                network_mode=f"container:{app.id}",
-                labels=labels,
-                volumes={
-                    str(_PACKAGE): {"bind": "/opt/grader/grader", "mode": "ro"},
-                    str(request.tests_dir): {"bind": "/grader/tests", "mode": "ro"},
-                },
-                tmpfs={"/tmp": "rw,nosuid,nodev,size=64m"},
-                **_options(512, 1.0, 64, {}),
-            )
+            tests = _create(self.client, runner_spec(request, image, run_id, labels, app.id))
             containers.append(tests)
             app.start()
             self._join(app, tests)
-            return self._watch(app, tests, limits.run_timeout, image)
+            return self._watch(app, tests, request.limits.run_timeout, image)
         except APIError as exc:
             # not the submission's doing: the engine failed or someone removed our containers
             detail = str(exc.explanation or exc).splitlines()[0][:200]
@@ -211,10 +269,10 @@ class DockerSandbox:
     def _join(self, app: Any, tests: Any) -> None:
         """Start the runner in the (started) app container's network namespace.
 
-        An app that exits at once (``sys.exit`` or a crash at import) can be
-        gone before the runner joins it, and Docker then refuses to start the
-        runner ("cannot join network of a non running container"). That is the
-        app's doing, not the engine's: :meth:`_watch` reports the exit.
+        An app that exits at once can be gone before the runner joins it, and
+        Docker then refuses to start the runner ("cannot join network of a non
+        running container"). That is the app's doing, not the engine's:
+        :meth:`_watch` reports the exit.
         """
         from docker.errors import APIError
 
@@ -228,7 +286,6 @@ class DockerSandbox:
     def _watch(self, app: Any, tests: Any, run_timeout: float, image: str) -> RunOutcome:
         deadline = time.monotonic() + run_timeout
         timed_out = False
-        limits_hit: list[str] = []
         while True:
             tests.reload()
             if tests.status in ("exited", "dead"):
@@ -241,31 +298,24 @@ class DockerSandbox:
                 raise Cancelled()  # run()'s finally removes both containers
             if time.monotonic() > deadline:
                 timed_out = True
-                limits_hit.append("run_timeout")
                 self._stop(tests)
                 break
             time.sleep(POLL_SECONDS)
         app.reload()
         state = app.attrs["State"]
-        app_stderr = _tail(app, "stderr")
+        limits: list[Limit] = [Limit.RUN_TIMEOUT] if timed_out else []
+        if state.get("OOMKilled") or oom_kills(app.id):
+            limits.append(Limit.MEMORY)
         app_exit = None
         if app.status in ("exited", "dead"):
-            app_exit = AppExit(
-                exit_code=state.get("ExitCode"),
-                oom_killed=bool(state.get("OOMKilled")),
-                log_tail=_tail(app, "stdout") + app_stderr,
-            )
-        # Docker flags OOMKilled only for PID 1; gunicorn reports a worker the kernel killed
-        if state.get("OOMKilled") or "Perhaps out of memory" in app_stderr:
-            limits_hit.append("memory")
-        report = self._report(tests)
+            app_exit = AppExit(exit_code=state.get("ExitCode"), log_tail=_tail(app, "stderr"))
         return RunOutcome(
             sandbox=self.name,
-            report=report,
+            report=self._report(tests),
             app_exit=app_exit,
             timed_out=timed_out,
             image=image,
-            limits_hit=limits_hit,
+            limits_hit=tuple(limits),
             runner_log=_tail(tests, "stderr"),
         )
 
@@ -278,7 +328,8 @@ class DockerSandbox:
         except APIError:
             return
 
-    def _report(self, tests: Any) -> dict[str, Any] | None:
+    def _report(self, tests: Any) -> RunReport | None:
+        """The runner's last report line, validated; the runner is trusted, so a bad one is our bug."""
         from docker.errors import APIError
 
         try:
@@ -288,10 +339,11 @@ class DockerSandbox:
         for line in reversed(raw.decode("utf-8", errors="replace").splitlines()):
             if line.startswith(REPORT_PREFIX):
                 try:
-                    parsed = json.loads(line[len(REPORT_PREFIX) :])
-                except ValueError:
-                    return None
-                return parsed if isinstance(parsed, dict) else None
+                    report = load(line[len(REPORT_PREFIX) :], RunReport)
+                except ProtocolError as exc:
+                    raise ChallengeError(f"the test runner returned an invalid report: {exc}") from None
+                assert isinstance(report, RunReport)
+                return report
         return None
 
     def _remove(self, containers: list[Any]) -> None:
@@ -302,50 +354,3 @@ class DockerSandbox:
                 container.remove(force=True, v=True)
             except APIError:  # NotFound included: already gone is fine
                 continue
-
-
-def owner(pid: int | None = None) -> str:
-    """This process's owner label: ``host:pid``."""
-    return f"{socket.gethostname()}:{pid or os.getpid()}"
-
-
-def _owner_alive(label: str | None) -> bool:
-    host, _, pid = (label or "").rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def prune(client: Any = None, *, everything: bool = False) -> int:
-    """Remove what killed gradings left behind; return how many objects were removed.
-
-    A container whose owning grader process is still running on this host is
-    a grading in progress and is left alone, unless ``everything`` is set.
-    """
-    from docker.errors import APIError  # NotFound is one: already gone is fine
-
-    client = client or connect()
-    removed = 0
-    filters = {"label": LABEL}
-    for container in client.containers.list(all=True, filters=filters):
-        if not everything and _owner_alive(container.labels.get(LABEL_OWNER)):
-            continue
-        try:
-            container.remove(force=True, v=True)
-            removed += 1
-        except APIError:
-            continue
-    for collection in (client.networks, client.volumes):
-        for item in collection.list(filters=filters):
-            try:
-                item.remove()
-                removed += 1
-            except APIError:
-                continue
-    return removed

@@ -11,7 +11,6 @@ working folder and a fresh ``UPLOAD_FOLDER``.
 from __future__ import annotations
 
 import io
-import json
 import os
 import signal
 import subprocess
@@ -23,6 +22,7 @@ from collections import deque
 from pathlib import Path
 
 from ..errors import Cancelled
+from ..protocol import Limit, ProtocolError, RunReport, load
 from .base import UPLOAD_ENV, AppExit, RunOutcome, RunRequest
 
 POLL_SECONDS = 0.05
@@ -137,20 +137,38 @@ class LocalSandbox:
                 _kill_group(proc, grace=2.0)
                 reader.join(timeout=2.0)
             log = b"".join(tail).decode("utf-8", errors="replace")
-            report = None
-            if report_path.is_file():
-                try:
-                    report = json.loads(report_path.read_text(encoding="utf-8"))
-                except (ValueError, UnicodeDecodeError):
-                    report = None
+            report, problem = _read_report(report_path)
             app_exit = None
-            if report is None and not timed_out:
+            if report is None and not timed_out and not problem:
                 app_exit = AppExit(exit_code=proc.returncode, log_tail=log[-4000:])
             return RunOutcome(
                 sandbox=self.name,
                 report=report,
                 app_exit=app_exit,
                 timed_out=timed_out,
-                limits_hit=["run_timeout"] if timed_out else [],
+                limits_hit=(Limit.RUN_TIMEOUT,) if timed_out else (),
                 runner_log=log,
+                problem=problem,
             )
+
+
+def _read_report(path: Path) -> tuple[RunReport | None, str]:
+    """The runner's report file, validated, or why there is none.
+
+    In local mode the candidate's code runs inside the runner's process, so an
+    unreadable report is the submission's doing (an error verdict), not the
+    grader's: the docker sandbox treats the same thing as a grader fault.
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None, ""
+    try:
+        report = load(raw, RunReport)
+    except ProtocolError as exc:
+        return None, (
+            f"the test runner's report was unreadable ({exc}); in local mode the app's code runs "
+            "inside the test runner and can disturb it: grade in docker"
+        )
+    assert isinstance(report, RunReport)
+    return report, ""

@@ -16,6 +16,7 @@ Suites use two fixtures and two markers:
 
 from __future__ import annotations
 
+import re
 import signal
 import time
 from collections.abc import Callable, Generator, Iterator
@@ -25,12 +26,21 @@ from typing import Any
 
 import pytest
 
-from ..results import REPORT_SCHEMA
+from ..protocol import AppFailure, RunReport, TestEntry, TestStatus
 from .client import Client, ClientTimeout
 
+#: pytest's "+  where ..." / "+  and ..." explanation lines, which repeat what the
+#: assertion already shows; a diff's own "+ actual" lines are kept.
+_EXPLANATION = re.compile(r"^\s*(\+\s+)+(where|and)\b")
 
-class TestTimeout(Exception):
-    """Raised inside a test that ran past its deadline."""
+
+class TestTimeout(BaseException):
+    """Raised inside a test that ran past its deadline.
+
+    A ``BaseException``, like the start timeout: in local mode the candidate's
+    view runs in this process, and its ``except Exception: pass`` must not
+    swallow the deadline.
+    """
 
     __test__ = False
 
@@ -100,8 +110,7 @@ def _message(report: pytest.TestReport, limit: int = 2000) -> str:
     text = excinfo if isinstance(excinfo, str) else report.longreprtext
     if report.skipped and isinstance(report.longrepr, tuple):
         text = str(report.longrepr[2])
-    # pytest's "+  where ..." lines repeat what the assertion message already shows
-    lines = [line for line in text.strip().splitlines() if not line.lstrip().startswith("+")]
+    lines = [line for line in text.strip().splitlines() if not _EXPLANATION.match(line)]
     text = "\n".join(lines).strip()
     return text if len(text) <= limit else text[:limit] + "..."
 
@@ -164,15 +173,26 @@ class ResultRecorder:
             entry["outcome"] = "skipped"
             entry["message"] = _message(report)
 
-    def report(
-        self, interrupted: str | None = None, app_error: dict[str, str] | None = None
-    ) -> dict[str, Any]:
-        """The JSON-ready report; tests that never ran keep ``outcome: null``."""
-        return {
-            "schema": REPORT_SCHEMA,
-            "tests": list(self.tests.values()),
-            "collect_errors": self.collect_errors,
-            "interrupted": interrupted,
-            "app_error": app_error,
-            "duration": round(time.monotonic() - self.started, 4),
-        }
+    def report(self, interrupted: str | None = None, app_failure: AppFailure | None = None) -> RunReport:
+        """The report; tests that never ran keep no outcome."""
+        return RunReport(
+            tests=tuple(_entry(raw) for raw in self.tests.values()),
+            collect_errors=tuple(self.collect_errors),
+            interrupted=interrupted,
+            app_failure=app_failure,
+            duration=round(time.monotonic() - self.started, 4),
+        )
+
+
+def _entry(raw: dict[str, Any]) -> TestEntry:
+    outcome = raw["outcome"]
+    return TestEntry(
+        nodeid=raw["nodeid"],
+        name=raw["name"],
+        description=raw["description"],
+        points=raw["points"],
+        outcome=None if outcome is None else TestStatus(outcome),
+        message=raw["message"],
+        duration=raw["duration"],
+        timed_out=raw["timed_out"],
+    )

@@ -1,44 +1,58 @@
-"""Run one challenge suite against one app and emit a single JSON report.
+"""Run one challenge suite against one app and emit a single report.
 
 This is the trusted side's entry point, the same in both modes::
 
-    python -m grader.testkit.runner --tests DIR --app-dir SUBMISSION   # local
-    python -m grader.testkit.runner --tests DIR --app-url 127.0.0.1:8000  # docker
+    python -m grader.testkit.runner --tests DIR --app-dir SUBMISSION --report FILE   # local
+    python -m grader.testkit.runner --tests DIR --app-url 127.0.0.1:8000              # docker
+
+Before any test runs, the app's facts (or the reason it failed to load) are
+obtained through :mod:`grader.protocol`: in docker mode from the launcher's
+control port, in local mode from an inspector process this runner starts
+itself. The start deadline covers the whole start-up, reads included.
 
 The suite's own output is silenced; the only thing written to stdout is one
 line, ``GRADER-REPORT {json}`` (or the JSON goes to ``--report FILE``). pytest
 reads no configuration or conftest file from anywhere but this package, and
 no third-party plugin is auto-loaded, so nothing beside the suite can change
-how it runs. SIGTERM (the host's whole-run deadline) still produces a report:
-the tests that did not finish are left without an outcome.
+how it runs. When the app failed to start, the suite is still collected, so
+the report lists every test (not run) and the suite's real total. SIGTERM
+(the host's whole-run deadline) still produces a report: the tests that did
+not finish are left without an outcome.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import socket
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-REPORT_PREFIX = "GRADER-REPORT "
+from ..protocol import (
+    CONTROL_PORT,
+    REPORT_PREFIX,
+    AppFailure,
+    Facts,
+    FailureKind,
+    ProtocolError,
+    RunReport,
+    dump,
+    load,
+)
+
 EMPTY_INI = Path(__file__).with_name("pytest.ini")
-MAX_FACTS_BYTES = 256 * 1024
 
 
-class AppStartError(Exception):
-    """The app could not be reached or loaded; ``kind`` classifies why."""
+class AppStartFailed(Exception):
+    """The app could not be loaded or reached; ``failure`` is the protocol's account of why."""
 
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
+    def __init__(self, failure: AppFailure) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
 
 
 class _StartTimeout(BaseException):
@@ -54,11 +68,11 @@ class _Emitter:
         self.fd = os.dup(1)
         self.done = False
 
-    def emit(self, report: dict[str, Any]) -> None:
+    def emit(self, report: RunReport) -> None:
         if self.done:
             return
         self.done = True
-        payload = json.dumps(report, ensure_ascii=True)
+        payload = dump(report)
         if self.report_path:
             tmp = f"{self.report_path}.tmp"
             with open(tmp, "w", encoding="utf-8") as handle:
@@ -68,55 +82,97 @@ class _Emitter:
             os.write(self.fd, (REPORT_PREFIX + payload + "\n").encode())
 
 
+def _timeout(start_timeout: float) -> AppFailure:
+    return AppFailure(
+        FailureKind.START_TIMEOUT, f"the app did not start listening within {start_timeout:g} s"
+    )
+
+
 def _local_target(app_dir: str, start_timeout: float) -> Any:
-    from grader.appkit.introspect import load_and_describe
-    from grader.appkit.loader import AppLoadError
+    """Facts from an inspector process, then the app loaded here for Flask's test client."""
+    from grader.appkit.inspection import inspect_submission
+    from grader.appkit.loader import AppLoadError, load_app
 
     from .client import FlaskClient
     from .plugin import Target
+
+    deadline = time.monotonic() + start_timeout
+    message = inspect_submission(os.path.abspath(app_dir), start_timeout)
+    if isinstance(message, AppFailure):
+        raise AppStartFailed(message)
 
     def expire(signum: int, frame: FrameType | None) -> None:
         raise _StartTimeout
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, start_timeout)
+    signal.setitimer(signal.ITIMER_REAL, max(deadline - time.monotonic(), 0.01))
     try:
-        loaded, facts = load_and_describe(os.path.abspath(app_dir))
+        loaded = load_app(os.path.abspath(app_dir))
     except AppLoadError as exc:
-        raise AppStartError(exc.kind, exc.message) from None
+        raise AppStartFailed(exc.failure) from None
     except _StartTimeout:
-        raise AppStartError("start_timeout", f"the app did not load within {start_timeout:g} s") from None
+        raise AppStartFailed(_timeout(start_timeout)) from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
     app = loaded.app
-    return Target(make_client=lambda: FlaskClient(app), facts=facts)
+    return Target(make_client=lambda: FlaskClient(app), facts=message.data)
+
+
+def _control_message(host: str, deadline: float) -> Facts | AppFailure | None:
+    """The launcher's message from the control port, or None if it has none yet."""
+    from .client import ClientError, HttpClient
+
+    left = deadline - time.monotonic()
+    if left <= 0:
+        return None
+    try:
+        answer = HttpClient(host, CONTROL_PORT, min(left, 1.0)).get("/")
+    except ClientError:
+        return None
+    if answer.status != 200:
+        return None
+    try:
+        message = load(answer.content, Facts, AppFailure)
+    except ProtocolError as exc:
+        return AppFailure(FailureKind.TAMPERED, f"the launcher's message was not readable ({exc})")
+    assert isinstance(message, Facts | AppFailure)
+    return message
+
+
+def _listening(host: str, port: int, deadline: float) -> bool:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        return False
+    try:
+        with socket.create_connection((host, port), timeout=min(left, 0.5)):
+            return True
+    except OSError:
+        return False
 
 
 def _http_target(app_url: str, start_timeout: float, request_timeout: float) -> Any:
-    from grader.appkit.serve import facts_port
-
+    """Facts (or the failure) from the launcher, then wait for the app to listen; one deadline for both."""
     from .client import HttpClient
     from .plugin import Target
 
     host, _, port_text = app_url.rpartition(":")
     port = int(port_text)
     deadline = time.monotonic() + start_timeout
-    facts: dict[str, Any] | None = None
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection((host, port), timeout=0.5):
-                pass
-            with urllib.request.urlopen(f"http://{host}:{facts_port(port)}/", timeout=1) as answer:
-                parsed = json.loads(answer.read(MAX_FACTS_BYTES))
-            if isinstance(parsed, dict):
-                facts = parsed
-                break
-        except (OSError, ValueError):
+    message: Facts | AppFailure | None = None
+    while message is None and time.monotonic() < deadline:
+        message = _control_message(host, deadline)
+        if message is None:
             time.sleep(0.02)
-    if facts is None:
-        raise AppStartError("start_timeout", f"the app did not start listening within {start_timeout:g} s")
-    return Target(make_client=lambda: HttpClient(host, port, request_timeout), facts=facts)
+    if message is None:
+        raise AppStartFailed(_timeout(start_timeout))
+    if isinstance(message, AppFailure):
+        raise AppStartFailed(message)
+    while not _listening(host, port, deadline):
+        if time.monotonic() >= deadline:
+            raise AppStartFailed(_timeout(start_timeout))
+        time.sleep(0.02)
+    return Target(make_client=lambda: HttpClient(host, port, request_timeout), facts=message.data)
 
 
 def _pytest_args(tests: str) -> list[str]:
@@ -152,7 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     emitter = _Emitter(args.report)
 
-    from .plugin import DeadlinePlugin, FixturePlugin, ResultRecorder
+    import pytest
+
+    from .plugin import DeadlinePlugin, FixturePlugin, ResultRecorder, Target
 
     recorder = ResultRecorder()
 
@@ -161,26 +219,30 @@ def main(argv: list[str] | None = None) -> int:
         os._exit(0)
 
     signal.signal(signal.SIGTERM, on_term)
+    failure: AppFailure | None = None
     try:
         if args.app_dir:
             target = _local_target(args.app_dir, args.start_timeout)
         else:
             target = _http_target(args.app_url, args.start_timeout, args.test_timeout)
-    except AppStartError as exc:
-        emitter.emit(recorder.report(app_error={"kind": exc.kind, "message": exc.message}))
-        return 0
-
-    import pytest
+    except AppStartFailed as exc:
+        failure = exc.failure
+        target = Target(make_client=_no_client, facts={})
 
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115 - replaces the process stdout
+    extra = ["--collect-only"] if failure is not None else []
     pytest.main(
-        _pytest_args(args.tests),
+        _pytest_args(args.tests) + extra,
         plugins=[recorder, FixturePlugin(target), DeadlinePlugin(args.test_timeout)],
     )
-    emitter.emit(recorder.report())
+    emitter.emit(recorder.report(app_failure=failure))
     return 0
+
+
+def _no_client() -> Any:
+    raise RuntimeError("the app did not start")  # never reached: tests are only collected
 
 
 if __name__ == "__main__":
