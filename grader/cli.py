@@ -23,7 +23,7 @@ import click
 
 from grader import __version__
 from grader.challenges import Challenge, get_challenge, list_challenges
-from grader.errors import GraderError, InvalidSubmission, UsageError
+from grader.errors import EXIT_INTERRUPTED, GraderError, InvalidSubmission, UsageError
 from grader.grading import grade
 from grader.output import FORMATS
 from grader.output.text import challenge_table, grade_text
@@ -32,7 +32,6 @@ from grader.sandbox.base import Sandbox
 
 MARKER_FILE = ".grader.toml"
 SANDBOXES = ("docker", "local")
-EXIT_INTERRUPTED = 130
 F = TypeVar("F", bound=Callable[..., Any])
 
 

@@ -22,6 +22,9 @@ Each class knows its exit code, so ``cli.py`` only maps errors to exits.
 
 from __future__ import annotations
 
+#: The exit code of an interrupted command (Ctrl-C, SIGTERM): the shell's code for SIGINT.
+EXIT_INTERRUPTED = 130
+
 
 class GraderError(Exception):
     """Root of the hierarchy; ``str(err)`` is one line meant for a person."""
@@ -63,7 +66,7 @@ class InvalidResult(UsageError):
 class Cancelled(GraderError):
     """A run stopped by :meth:`Sandbox.cancel`: no verdict, and nothing to retry or cache."""
 
-    exit_code = 130
+    exit_code = EXIT_INTERRUPTED
 
     def __init__(self, message: str = "the run was cancelled", *, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)

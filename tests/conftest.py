@@ -20,6 +20,14 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-snapshots",
+        action="store_true",
+        help="rewrite tests/golden/*/*/snapshot.json from the local verdicts (review the diff)",
+    )
+
+
 class Cli:
     """Runs ``grader`` in-process through click, as the console script would."""
 

@@ -121,3 +121,34 @@ def test_encode_body_semantics() -> None:
     assert b'filename="a.txt"' in multipart.content and b"hello" in multipart.content
     with pytest.raises(TypeError):
         encode_body(json=1, data=b"x")
+
+
+def test_both_transports_send_the_app_the_same_request() -> None:
+    """An app cannot tell local mode from docker mode by its requests (parity of verdicts)."""
+    from flask import Flask, request
+    from werkzeug.serving import make_server
+
+    from grader.testkit.client import FlaskClient
+
+    app = Flask("echo")
+
+    @app.route("/", methods=["GET", "POST", "DELETE"])
+    def echo() -> dict[str, object]:
+        return {"headers": dict(request.headers), "url": request.url, "remote": request.remote_addr}
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        http = HttpClient("127.0.0.1", server.server_port, default_timeout=5.0)
+        for method, body in [
+            ("GET", {}),
+            ("POST", {"json": {"a": 1}}),
+            ("POST", {"data": {"a": "b"}}),
+            ("DELETE", {}),
+        ]:
+            local = FlaskClient(app).request(method, "/", **body).json()
+            remote = http.request(method, "/", **body).json()
+            assert local == remote, method
+            assert local["url"] == "http://localhost/"
+    finally:
+        server.shutdown()

@@ -1,13 +1,20 @@
 """Golden submissions: known implementations with known verdicts.
 
 Every folder ``tests/golden/<challenge>/<case>/`` is a submission with an
-``expected.toml`` (``status``, ``must_fail``, ``note``). Each is graded
-through the real ``grader grade`` entry point in local mode and in the Docker
-sandbox, and both modes must agree test by test.
+``expected.toml`` (``status``, ``must_fail``, ``note``: what a person
+decided) and a ``snapshot.json`` (the whole expected result: status, score,
+and every test's status and score, as Exercism's test runner keeps them).
+Each is graded through the real ``grader grade`` entry point in local mode
+and in the Docker sandbox; both must match the snapshot exactly.
+
+Refresh snapshots on purpose, after a deliberate change to a suite, with
+``pytest tests/test_golden.py -m "not docker" --update-snapshots`` and
+review the diff: a snapshot that changes by itself is a verdict that moved.
 """
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -45,6 +52,30 @@ def _check(case: Path, exit_code: int, result: dict[str, Any]) -> None:
         assert name in not_passed, f"{name} should not pass for {_case_id(case)}"
 
 
+def snapshot_of(result: dict[str, Any]) -> dict[str, Any]:
+    """The part of a result that a snapshot pins: verdicts and scores, not timings or wording."""
+    return {
+        "status": result["status"],
+        "score": result["score"],
+        "max_score": result["max_score"],
+        "tests": [[t["name"], t["status"], t["score"], t["max_score"]] for t in result["tests"]],
+    }
+
+
+def _check_snapshot(case: Path, result: dict[str, Any], update: bool) -> None:
+    path = case / "snapshot.json"
+    actual = snapshot_of(result)
+    if update:
+        head = json.dumps({k: v for k, v in actual.items() if k != "tests"})[:-1]
+        rows = ",\n".join("  " + json.dumps(row) for row in actual["tests"])
+        path.write_text(f'{head}, "tests": [\n{rows}\n]}}\n', encoding="utf-8")
+        return
+    assert path.is_file(), f"{_case_id(case)} has no snapshot.json: run pytest with --update-snapshots"
+    assert actual == json.loads(path.read_text(encoding="utf-8")), (
+        f"{_case_id(case)} differs from its snapshot"
+    )
+
+
 def _local(cli: Cli, case: Path) -> tuple[int, dict[str, Any]]:
     if case not in _local_cache:
         code, result = cli.grade_json(case.parent.name, case, "local")
@@ -64,9 +95,10 @@ def test_there_are_golden_submissions_for_every_challenge() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=_case_id)
-def test_golden_local(cli: Cli, case: Path) -> None:
+def test_golden_local(cli: Cli, case: Path, request: pytest.FixtureRequest) -> None:
     code, result = _local(cli, case)
     _check(case, code, result)
+    _check_snapshot(case, result, bool(request.config.getoption("--update-snapshots")))
 
 
 @pytest.mark.docker
@@ -74,6 +106,7 @@ def test_golden_local(cli: Cli, case: Path) -> None:
 def test_golden_docker_matches_local(cli: Cli, docker_client: Any, case: Path) -> None:
     code, result = cli.grade_json(case.parent.name, case, "docker")
     _check(case, code, result)
+    _check_snapshot(case, result, update=False)
     assert result["image"], "a docker result records the image id"
     _, local = _local(cli, case)
     verdicts = [(t["name"], t["status"]) for t in result["tests"]]

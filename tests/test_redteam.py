@@ -2,7 +2,8 @@
 
 Each folder of ``tests/redteam/`` is a submission with an ``expected.toml``:
 ``status`` (exact), and optionally ``max_score``, ``message_contains``
-(substrings of the result's or a test's message) and ``limits_hit``. Whatever
+(substrings of the result's or a test's message), ``limits_hit`` (limits
+that must be recorded) and ``limits_hit_exactly`` (the whole list). Whatever
 a submission does, the run must end within its whole-run limit plus a small
 margin, never pass when it should not, and leave no container, volume or
 network behind.
@@ -68,6 +69,8 @@ def test_hostile_submission_gets_a_bounded_honest_result(cli: Cli, docker_client
         assert needle.lower() in messages, f"{needle!r} not said: {note}"
     for limit in expected.get("limits_hit", []):
         assert limit in result["limits_hit"], note
+    if "limits_hit_exactly" in expected:
+        assert sorted(result["limits_hit"]) == sorted(expected["limits_hit_exactly"]), note
     assert not owned_containers(docker_client), f"{case.name} left containers behind"
     created = _volumes_and_networks(docker_client) - objects_before
     assert not created, f"{case.name} left volumes or networks behind: {created}"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +36,9 @@ def test_local_mode_is_not_a_sandbox(cli: Cli, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("GRADER_CHALLENGES", str(PROBE))
     _, result = cli.grade_json("probe", PROBE / "probe" / "solution", "local")
     assert result["status"] == "failed"
+    failed = {t["name"] for t in result["tests"] if t["status"] != "passed"}
+    # the host's interfaces are visible, and so are the hidden tests on the host's disk
+    assert {"test_no_network", "test_hidden_tests_invisible", "test_memory_limited"} <= failed
 
 
 @pytest.mark.docker
@@ -54,7 +60,7 @@ def test_prune_removes_only_what_this_host_provably_owns(cli: Cli, docker_client
     try:
         result = cli("sandbox", "prune")
         assert result.exit_code == 0
-        assert "left 4 container(s) alone" in result.stdout
+        assert "container(s) alone" in result.stdout
         ids = {c.id for c in docker_client.containers.list(all=True, filters={"label": LABEL})}
         assert dead.id not in ids
         assert live.id in ids and all(c.id in ids for c in elsewhere)
@@ -102,9 +108,45 @@ class _SlowJoin(DockerSandbox):
 
 @pytest.mark.docker
 def test_an_app_gone_before_the_runner_starts_is_the_apps_exit(docker_client: Any, tmp_path: Path) -> None:
-    """Docker refuses to join a stopped container's namespace; that is no engine failure (exit 3)."""
-    (tmp_path / "app.py").write_text("import sys\nsys.exit(0)\n")
+    """Docker refuses to join a stopped container's namespace; that is no engine failure (exit 3).
+
+    The app loads in the inspector, then its server process ends at once, which ends the container.
+    """
+    (tmp_path / "app.py").write_text(
+        "import os, sys\nfrom flask import Flask\napp = Flask(__name__)\n"
+        "if sys.argv[0].endswith('serve.py'):\n    os._exit(3)\n"
+    )
     result = grade(get_challenge("hello-world"), tmp_path, _SlowJoin(client=docker_client))
     assert result.status == "error"
-    assert "exit" in result.message
+    assert result.headline == "the app exited with code 3"
     assert not owned_containers(docker_client)
+
+
+def _launcher_imports() -> list[str]:
+    """Every top-level module name the launcher, the inspector and the server import."""
+    code = (
+        "import sys\n"
+        "base = {m.split('.')[0] for m in sys.modules}\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "import grader.appkit.launch, grader.appkit.inspector, grader.appkit.serve\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules} - base)))\n"
+    )
+    out = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True)
+    return [name for name in out.stdout.split() if not name.startswith("_")]
+
+
+@pytest.mark.docker
+def test_no_module_of_the_launcher_can_be_shadowed_by_the_submission(
+    cli: Cli, docker_client: Any, tmp_path: Path
+) -> None:
+    """Breach 1: a submission ships a module under every name the launcher imports; none is used."""
+    names = _launcher_imports()
+    assert {"grader", "flask", "json", "subprocess", "gunicorn"} <= set(names)
+    submission = tmp_path / "submission"
+    shutil.copytree(ROOT / "challenges" / "hello-world" / "solution", submission)
+    for name in names:
+        (submission / f"{name}.py").write_text(
+            "import os\nos._exit(97)  # imported: the launcher was replaced\n"
+        )
+    code, result = cli.grade_json("hello-world", submission, "docker")
+    assert (code, result["status"], result["score"]) == (0, "passed", 12), result["message"][:500]

@@ -17,6 +17,8 @@ if __name__ == "__main__":  # started by path: find the grader package beside th
 import argparse  # noqa: E402 - after the path set-up above
 from typing import Any  # noqa: E402
 
+import gunicorn.arbiter  # noqa: E402,F401 - imported before the submission joins sys.path
+import gunicorn.workers.gthread  # noqa: E402,F401
 from gunicorn.app.base import BaseApplication  # noqa: E402
 
 from grader.appkit.loader import AppLoadError, load_app  # noqa: E402

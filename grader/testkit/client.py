@@ -1,29 +1,32 @@
 """The ``client`` that hidden and public tests talk to.
 
-A suite is written once against :class:`Client` and runs in two ways:
+A suite is written once against :class:`Client` and runs in two ways, each a
+transport module taking one :class:`Request` (as httpx's transports do):
 
-* :class:`FlaskClient` drives the candidate's app in-process with Flask's test
-  client (``local`` mode: fast, no isolation);
-* :class:`HttpClient` speaks plain HTTP/1.1 to the app served by gunicorn in a
-  sandbox container (``docker`` mode). It is deliberately defensive because the
-  server is untrusted: every read is capped, there is a hard deadline per
-  request, redirects are never followed and bodies are never decompressed.
+* :mod:`.transports.wsgi` drives the candidate's app in-process with Flask's
+  test client (``local`` mode: fast, no isolation);
+* :mod:`.transports.http` speaks plain HTTP/1.1 to the app served by
+  gunicorn in a sandbox container (``docker`` mode), defensively: every read
+  is capped, there is a hard deadline per request, redirects are never
+  followed and bodies are never decompressed.
 
-Both build the request the same way (:func:`encode_body`) and return the same
-:class:`Response`, so a test cannot tell which one it got, and verdicts match.
+The request is built here, once, with the same default headers for both,
+so a test (and the app) cannot tell which transport carried it, and verdicts
+match. Bodies are encoded with werkzeug's own machinery.
 """
 
 from __future__ import annotations
 
-import http.client
+import io
 import json as jsonlib
-import secrets
-import socket
-import time
 import urllib.parse
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+from werkzeug.datastructures import FileStorage
+from werkzeug.datastructures import Headers as _WerkzeugHeaders
+from werkzeug.test import encode_multipart
 
 #: Largest response body a test may receive; anything longer is an error.
 MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -31,6 +34,13 @@ MAX_BODY_BYTES = 4 * 1024 * 1024
 MAX_HEADER_BYTES = 64 * 1024
 #: Default deadline for one request, in seconds.
 DEFAULT_REQUEST_TIMEOUT = 5.0
+#: Sent by both transports, so an app cannot tell local mode from docker mode by its requests.
+DEFAULT_HEADERS = {
+    "Host": "localhost",
+    "User-Agent": "flask-grader",
+    "Accept-Encoding": "identity",
+    "Connection": "close",
+}
 
 FileSpec = tuple[str, bytes] | tuple[str, bytes, str]
 Params = Mapping[str, Any] | Iterable[tuple[str, Any]] | None
@@ -46,37 +56,27 @@ class ClientTimeout(ClientError):
     """The app did not read the request or answer before the deadline."""
 
 
-class Headers:
-    """A case-insensitive, read-only view of response headers."""
-
-    def __init__(self, items: Iterable[tuple[str, str]]) -> None:
-        self._items = [(k, v) for k, v in items]
-
-    def get(self, name: str, default: str | None = None) -> str | None:
-        lowered = name.lower()
-        for key, value in self._items:
-            if key.lower() == lowered:
-                return value
-        return default
+class Headers(_WerkzeugHeaders):
+    """Response headers: werkzeug's case-insensitive multi-dict, plus ``get_all``."""
 
     def get_all(self, name: str) -> list[str]:
+        return self.getlist(name)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request, fully encoded: what every transport receives."""
+
+    method: str
+    path: str
+    query: str
+    body: bytes
+    headers: tuple[tuple[str, str], ...]
+    timeout: float | None = None
+
+    def header(self, name: str) -> str | None:
         lowered = name.lower()
-        return [v for k, v in self._items if k.lower() == lowered]
-
-    def __getitem__(self, name: str) -> str:
-        value = self.get(name)
-        if value is None:
-            raise KeyError(name)
-        return value
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self.get(name) is not None
-
-    def items(self) -> list[tuple[str, str]]:
-        return list(self._items)
-
-    def __repr__(self) -> str:
-        return f"Headers({self._items!r})"
+        return next((value for key, value in self.headers if key.lower() == lowered), None)
 
 
 @dataclass
@@ -143,14 +143,18 @@ def encode_body(
     data: Mapping[str, Any] | bytes | str | None = None,
     files: Mapping[str, FileSpec] | None = None,
 ) -> EncodedBody:
-    """Encode a body exactly as both clients send it (requests-like semantics)."""
+    """Encode a body exactly as both transports send it (requests-like semantics)."""
     if json is not _NO_JSON:
         if data is not None or files:
             raise TypeError("pass json= alone, not with data= or files=")
         return EncodedBody(jsonlib.dumps(json).encode(), "application/json")
     if files:
-        fields = data if isinstance(data, Mapping) else {}
-        return _encode_multipart(fields, files)
+        values: dict[str, Any] = {k: str(v) for k, v in (data if isinstance(data, Mapping) else {}).items()}
+        for name, spec in files.items():
+            ctype = spec[2] if len(spec) > 2 else "application/octet-stream"  # type: ignore[misc]
+            values[name] = FileStorage(io.BytesIO(spec[1]), filename=spec[0], content_type=ctype)
+        boundary, content = encode_multipart(values)
+        return EncodedBody(content, f"multipart/form-data; boundary={boundary}")
     if isinstance(data, Mapping):
         return EncodedBody(
             urllib.parse.urlencode(list(data.items())).encode(),
@@ -163,29 +167,6 @@ def encode_body(
     return EncodedBody(b"", None)
 
 
-def _encode_multipart(fields: Mapping[str, Any], files: Mapping[str, FileSpec]) -> EncodedBody:
-    boundary = "grader" + secrets.token_hex(12)
-    parts: list[bytes] = []
-    for name, value in fields.items():
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
-            + str(value).encode()
-            + b"\r\n"
-        )
-    for name, spec in files.items():
-        filename, payload = spec[0], spec[1]
-        ctype = spec[2] if len(spec) > 2 else "application/octet-stream"  # type: ignore[misc]
-        quoted = filename.replace("\\", "\\\\").replace('"', '\\"')
-        head = (
-            f"--{boundary}\r\n"
-            f'Content-Disposition: form-data; name="{name}"; filename="{quoted}"\r\n'
-            f"Content-Type: {ctype}\r\n\r\n"
-        )
-        parts.append(head.encode() + payload + b"\r\n")
-    parts.append(f"--{boundary}--\r\n".encode())
-    return EncodedBody(b"".join(parts), f"multipart/form-data; boundary={boundary}")
-
-
 def _query(params: Params) -> str:
     if not params:
         return ""
@@ -193,11 +174,28 @@ def _query(params: Params) -> str:
     return urllib.parse.urlencode(items)
 
 
-class Client:
-    """The interface every test uses; each transport implements :meth:`_send`.
+def _headers(body: EncodedBody, headers: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
+    merged: dict[str, str] = dict(DEFAULT_HEADERS)
+    if body.content_type:
+        merged["Content-Type"] = body.content_type
+    for key, value in (headers or {}).items():
+        for existing in [k for k in merged if k.lower() == key.lower()]:
+            del merged[existing]
+        merged[key] = value
+    return tuple(merged.items())
 
-    The request is encoded here, once, so both transports send the same bytes.
-    """
+
+class Transport(Protocol):
+    """Carries one :class:`Request` to the app and brings back its :class:`Response`."""
+
+    def send(self, request: Request) -> Response: ...
+
+
+class Client:
+    """The interface every test uses; the request is encoded here, once."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
 
     def request(
         self,
@@ -212,18 +210,9 @@ class Client:
         timeout: float | None = None,
     ) -> Response:
         body = encode_body(json=json, data=data, files=files)
-        return self._send(method, path, _query(params), body, _merged_headers(body, headers), timeout)
-
-    def _send(
-        self,
-        method: str,
-        path: str,
-        query: str,
-        body: EncodedBody,
-        headers: dict[str, str],
-        timeout: float | None,
-    ) -> Response:
-        raise NotImplementedError
+        return self.transport.send(
+            Request(method, path, _query(params), body.content, _headers(body, headers), timeout)
+        )
 
     def get(self, path: str, **kwargs: Any) -> Response:
         return self.request("GET", path, **kwargs)
@@ -244,208 +233,15 @@ class Client:
         return self.request("HEAD", path, **kwargs)
 
 
-def _merged_headers(body: EncodedBody, headers: Mapping[str, str] | None) -> dict[str, str]:
-    merged: dict[str, str] = {}
-    if body.content_type:
-        merged["Content-Type"] = body.content_type
-    for key, value in (headers or {}).items():
-        for existing in list(merged):
-            if existing.lower() == key.lower():
-                del merged[existing]
-        merged[key] = value
-    return merged
+def FlaskClient(app: Any) -> Client:  # noqa: N802 - reads as the class it used to be
+    """A client for an app in this process (local mode)."""
+    from .transports.wsgi import WSGITransport
+
+    return Client(WSGITransport(app))
 
 
-class FlaskClient(Client):
-    """Drives a Flask app in-process through ``app.test_client()``."""
+def HttpClient(host: str, port: int, default_timeout: float = DEFAULT_REQUEST_TIMEOUT) -> Client:  # noqa: N802
+    """A client for an untrusted server at ``host:port`` (docker mode)."""
+    from .transports.http import HTTPTransport
 
-    def __init__(self, app: Any) -> None:
-        self._client = app.test_client()
-
-    def _send(
-        self,
-        method: str,
-        path: str,
-        query: str,
-        body: EncodedBody,
-        headers: dict[str, str],
-        timeout: float | None,
-    ) -> Response:
-        url = f"{path}?{query}" if query else path
-        merged = dict(headers)
-        content_type = None
-        for key in [k for k in merged if k.lower() == "content-type"]:
-            content_type = merged.pop(key)
-        result = self._client.open(
-            url,
-            method=method,
-            data=body.content,
-            content_type=content_type,
-            headers=merged,
-            follow_redirects=False,
-        )
-        try:
-            content = result.get_data()
-        finally:
-            result.close()
-        if len(content) > MAX_BODY_BYTES:
-            raise ClientError(f"response body larger than {MAX_BODY_BYTES} bytes")
-        return Response(result.status_code, Headers(result.headers.items()), content)
-
-
-class HttpClient(Client):
-    """Speaks HTTP/1.1 to an untrusted server with hard caps and deadlines."""
-
-    def __init__(self, host: str, port: int, default_timeout: float = DEFAULT_REQUEST_TIMEOUT):
-        self.host = host
-        self.port = port
-        self.default_timeout = default_timeout
-
-    def _send(
-        self,
-        method: str,
-        path: str,
-        query: str,
-        body: EncodedBody,
-        headers: dict[str, str],
-        timeout: float | None,
-    ) -> Response:
-        target = urllib.parse.quote(path, safe="/%:@!$&'()*+,;=-._~")
-        if query:
-            target = f"{target}?{query}"
-        merged = dict(headers)
-        merged.setdefault("Host", f"{self.host}:{self.port}")
-        merged["Connection"] = "close"
-        merged["Accept-Encoding"] = "identity"
-        if body.content or method not in ("GET", "HEAD", "DELETE"):
-            merged["Content-Length"] = str(len(body.content))
-        deadline = time.monotonic() + (timeout or self.default_timeout)
-        head = f"{method} {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in merged.items())
-        raw = head.encode("latin-1", errors="strict") + b"\r\n" + body.content
-        return self._exchange(raw, deadline, method)
-
-    def _exchange(self, raw: bytes, deadline: float, method: str) -> Response:
-        try:
-            sock = socket.create_connection((self.host, self.port), timeout=_left(deadline))
-        except OSError as exc:
-            raise ClientError(f"could not connect to the app: {exc}") from exc
-        try:
-            _send_all(sock, raw, deadline)
-            return _read_response(sock, deadline, method)
-        finally:
-            sock.close()
-
-
-def _left(deadline: float) -> float:
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise ClientTimeout("the app did not answer in time")
-    return remaining
-
-
-def _send_all(sock: socket.socket, raw: bytes, deadline: float) -> None:
-    """Send the request; stop early (without error) if the server already answered.
-
-    A server may reject a large body (413) and close before reading it; the
-    answer it sent is what the test needs, so a reset while sending is not an
-    error as long as a response can still be read.
-    """
-    view = memoryview(raw)
-    sent = 0
-    while sent < len(view):
-        sock.settimeout(_left(deadline))
-        try:
-            sent += sock.send(view[sent : sent + 65536])
-        except (BrokenPipeError, ConnectionResetError):
-            return
-        except TimeoutError as exc:
-            raise ClientTimeout("the app did not read the request in time") from exc
-
-
-class _CappedSocketReader:
-    """A file-like reader that enforces the deadline and a byte cap."""
-
-    def __init__(self, sock: socket.socket, deadline: float, cap: int) -> None:
-        self.sock = sock
-        self.deadline = deadline
-        self.cap = cap
-        self.total = 0
-        self.buffer = b""
-
-    def _fill(self) -> bool:
-        self.sock.settimeout(_left(self.deadline))
-        try:
-            chunk = self.sock.recv(65536)
-        except TimeoutError as exc:
-            raise ClientTimeout("the app did not answer in time") from exc
-        except ConnectionResetError:
-            chunk = b""
-        self.total += len(chunk)
-        if self.total > self.cap:
-            raise ClientError(f"response larger than {self.cap} bytes")
-        self.buffer += chunk
-        return bool(chunk)
-
-    def readline(self, limit: int = -1) -> bytes:
-        while b"\n" not in self.buffer:
-            if limit >= 0 and len(self.buffer) >= limit:
-                break
-            if not self._fill():
-                break
-        idx = self.buffer.find(b"\n")
-        end = idx + 1 if idx >= 0 else len(self.buffer)
-        if limit >= 0:
-            end = min(end, limit)
-        line, self.buffer = self.buffer[:end], self.buffer[end:]
-        return line
-
-    def read(self, amount: int | None = None) -> bytes:
-        if amount is None or amount < 0:
-            while self._fill():
-                pass
-            data, self.buffer = self.buffer, b""
-            return data
-        while len(self.buffer) < amount and self._fill():
-            pass
-        data, self.buffer = self.buffer[:amount], self.buffer[amount:]
-        return data
-
-    def read1(self, amount: int = -1) -> bytes:
-        if not self.buffer:
-            self._fill()
-        if amount < 0:
-            amount = len(self.buffer)
-        data, self.buffer = self.buffer[:amount], self.buffer[amount:]
-        return data
-
-    def readinto(self, target: bytearray | memoryview) -> int:
-        data = self.read(len(target))
-        target[: len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        """Closing is the socket owner's job."""
-
-    def flush(self) -> None:
-        """Nothing is buffered for writing."""
-
-
-class _ReaderSocket:
-    """Hands our capped reader to :class:`http.client.HTTPResponse` via ``makefile``."""
-
-    def __init__(self, reader: _CappedSocketReader) -> None:
-        self.reader = reader
-
-    def makefile(self, mode: str) -> _CappedSocketReader:
-        return self.reader
-
-
-def _read_response(sock: socket.socket, deadline: float, method: str) -> Response:
-    reader = _CappedSocketReader(sock, deadline, MAX_HEADER_BYTES + MAX_BODY_BYTES)
-    parser = http.client.HTTPResponse(_ReaderSocket(reader), method=method)  # type: ignore[arg-type]
-    try:
-        parser.begin()
-        content = parser.read()
-    except (http.client.HTTPException, ValueError) as exc:
-        raise ClientError(f"the app sent a malformed HTTP response: {exc}") from exc
-    return Response(parser.status, Headers(parser.getheaders()), content)
+    return Client(HTTPTransport(host, port, default_timeout))

@@ -48,13 +48,18 @@ def test_blueprints_registered(app_facts):
 
 
 @pytest.mark.points(2)
-def test_blueprint_prefixes(app_facts):
-    """Every route of api is under /api/v1 and every route of admin under /admin."""
+def test_blueprint_prefixes(app_facts, client):
+    """Every route of api is under /api/v1 and every route of admin under /admin, and answers there."""
     for name, prefix in PREFIXES.items():
-        rules = [r["rule"] for r in app_facts["rules"] if _blueprint_of(r["endpoint"]) == name]
+        rules = [r for r in app_facts["rules"] if _blueprint_of(r["endpoint"]) == name]
         assert rules, f"the {name!r} blueprint has no routes"
-        outside = [r for r in rules if r != prefix and not r.startswith(prefix + "/")]
+        outside = [r["rule"] for r in rules if r["rule"] != prefix and not r["rule"].startswith(prefix + "/")]
         assert not outside, f"routes of {name!r} outside {prefix}: {outside}"
+        # the structure is also checked by its behaviour: each listed GET route answers over HTTP
+        for rule in rules:
+            if "GET" in rule["methods"] and "<" not in rule["rule"]:
+                response = client.get(rule["rule"])
+                assert response.status < 400, f"GET {rule['rule']} ({name}.{rule['endpoint']}): {response.describe()}"
 
 
 @pytest.mark.points(2)
