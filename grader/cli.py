@@ -27,6 +27,7 @@ from grader.errors import EXIT_INTERRUPTED, GraderError, InvalidSubmission, Usag
 from grader.grading import grade
 from grader.output import FORMATS
 from grader.output.text import challenge_table, grade_text
+from grader.protocol import Suite
 from grader.results import GradeResult, load_result
 from grader.sandbox.base import Sandbox
 
@@ -181,7 +182,7 @@ def _challenge_of(directory: Path) -> Challenge:
 def test(directory: Path, challenge_id: str | None) -> None:
     """Run the public tests on DIRECTORY, in-process (fast, no isolation)."""
     challenge = get_challenge(challenge_id) if challenge_id else _challenge_of(directory)
-    result = grade(challenge, directory, make_sandbox("local"), suite="public")
+    result = grade(challenge, directory, make_sandbox("local"), suite=Suite.PUBLIC)
     click.echo(grade_text(result))
     _exit_for(result)
 

@@ -108,7 +108,7 @@ def _test(entry: TestEntry, unfinished: str) -> TestResult:
 def interpret(challenge: Challenge, outcome: RunOutcome) -> GradeResult:
     """Turn what the sandbox observed into a verdict, built once."""
     limits = list(outcome.limits_hit)
-    base = {"image": outcome.image}
+    image = outcome.image
     report = outcome.report
     if report is None:
         if outcome.timed_out:
@@ -117,7 +117,9 @@ def interpret(challenge: Challenge, outcome: RunOutcome) -> GradeResult:
             message = _join(_exit_reason(outcome.app_exit, outcome.limits_hit), _app_log(outcome.app_exit))
         else:
             message = outcome.problem or "the test run produced no result"
-        return error_result(challenge, outcome.sandbox, message, limits_hit=[str(x) for x in limits], **base)
+        return error_result(
+            challenge, outcome.sandbox, message, limits_hit=[str(x) for x in limits], image=image
+        )
     if report.collect_errors:
         raise ChallengeError(
             f"the {challenge.id} suite could not be collected: {report.collect_errors[0][:500]}"
@@ -143,7 +145,7 @@ def interpret(challenge: Challenge, outcome: RunOutcome) -> GradeResult:
             limits_hit=[str(x) for x in limits],
             tests=tests,
             max_score=round(sum(t.max_score for t in tests), 4) if tests else challenge.points,
-            **base,
+            image=image,
         )
     unfinished = report.interrupted or "no result was recorded for this test"
     if outcome.app_exit is not None:
@@ -172,5 +174,5 @@ def interpret(challenge: Challenge, outcome: RunOutcome) -> GradeResult:
         tests=tests,
         limits_hit=[str(x) for x in limits],
         grader_version=__version__,
-        **base,
+        image=image,
     )

@@ -144,7 +144,7 @@ class AppFailure:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AppFailure:
         try:
-            kind = FailureKind(data.get("kind"))
+            kind = FailureKind(str(data.get("kind")))
         except ValueError:
             raise ProtocolError("app_failure has an unknown kind") from None
         return cls(kind, _text(data.get("message"), "message"), _text(data.get("detail", ""), "detail"))

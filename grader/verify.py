@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from .challenges import Challenge
 from .grading import grade
+from .protocol import Suite
 from .results import GradeResult
 from .sandbox.base import Sandbox
 
@@ -106,7 +107,7 @@ def verify_challenge(
                 )
             )
         seen[sandbox.name] = verdicts
-        public = grade(challenge, challenge.solution_dir, sandbox, suite="public")
+        public = grade(challenge, challenge.solution_dir, sandbox, suite=Suite.PUBLIC)
         report.checks.append(
             Check(
                 f"public tests pass on the solution ({sandbox.name})",

@@ -33,10 +33,11 @@ from grader.protocol import Facts  # noqa: E402
 
 def _encoder() -> Callable[[Any], str]:
     """ASCII JSON from C-level parts only (no Python method of ``json`` is looked up when it runs)."""
-    make = json.encoder.c_make_encoder
+    make = getattr(json.encoder, "c_make_encoder", None)
     if make is None:  # pragma: no cover - CPython always has the C accelerator
         return json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
-    iterencode = make({}, None, json.encoder.c_encode_basestring_ascii, None, ":", ",", False, False, False)
+    escape = json.encoder.c_encode_basestring_ascii  # type: ignore[attr-defined]
+    iterencode = make({}, None, escape, None, ":", ",", False, False, False)
     join = "".join
 
     def encode(value: Any) -> str:

@@ -45,7 +45,7 @@ _PR_SET_DUMPABLE = 4
 
 
 def make_undumpable() -> bool:
-    """``prctl(PR_SET_DUMPABLE, 0)``: /proc/<pid>/{mem,fd,environ} become root's, and no capability is left."""
+    """``prctl(PR_SET_DUMPABLE, 0)``: /proc/<pid>/{mem,fd,environ} become root's (no capability is left)."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         return bool(libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) == 0)

@@ -18,6 +18,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
 
+from ..protocol import TestStatus
 from ..results import GradeResult, TestResult
 from .text import grade_text, points
 
@@ -77,7 +78,7 @@ def to_junit(result: GradeResult) -> str:
             TestResult(
                 name="grading",
                 description="the submission could not be graded",
-                status="error",
+                status=TestStatus.ERROR,
                 score=0.0,
                 max_score=result.max_score,
                 message=result.message or "the submission could not be graded",
