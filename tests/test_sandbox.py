@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -51,3 +52,29 @@ def test_cancel_stops_a_run_under_way_at_once(name: str, request: pytest.Fixture
         assert not owned_containers(request.getfixturevalue("docker_client"))
     with pytest.raises(Cancelled):
         grade(challenge, challenge.root / "solution", sandbox)  # and refuses new runs
+
+
+def test_a_view_swallowing_exceptions_cannot_swallow_the_test_deadline(tmp_path: Path) -> None:
+    """Local mode runs the view in the runner's process: its ``except Exception`` must not eat the deadline."""
+    (tmp_path / "app.py").write_text(
+        "import time\nfrom flask import Flask\napp = Flask(__name__)\n\n"
+        "@app.get('/')\ndef index():\n    while True:\n        try:\n            time.sleep(0.05)\n"
+        "        except Exception:\n            pass\n"
+    )
+    started = time.monotonic()
+    result = grade(get_challenge("hello-world"), tmp_path, LocalSandbox())
+    assert time.monotonic() - started < 30
+    index = next(t for t in result.tests if t.name == "test_index_says_hello")
+    assert index.status == "failed" and "timed out" in index.message
+    assert "test_timeout" in result.limits_hit
+
+
+def test_a_failed_comparison_shows_both_sides_of_the_diff() -> None:
+    """pytest's ``+`` lines are the actual value: only its ``+  where`` explanations are noise."""
+    result = grade(
+        get_challenge("hello-world"), ROOT / "tests/golden/hello-world/double-escape", LocalSandbox()
+    )
+    message = next(t.message for t in result.tests if t.name == "test_hello_escapes_html")
+    assert "- Hello, &lt;b&gt;!" in message
+    assert "+ Hello, &amp;lt;b&amp;gt;!" in message
+    assert "where" not in message

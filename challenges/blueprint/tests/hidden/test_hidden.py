@@ -74,10 +74,12 @@ def test_no_view_on_app(app_facts):
 
 
 @pytest.mark.points(1)
-def test_url_for_ping(app_facts):
-    """url_for("api.ping") is /api/v1/ping."""
+def test_url_for_ping(app_facts, client):
+    """url_for("api.ping") is /api/v1/ping, and that URL answers."""
     url = app_facts["url_for"].get("api.ping")
     assert url == "/api/v1/ping", f'url_for("api.ping") is {url!r} (None: no such endpoint)'
+    response = client.get(url)
+    assert response.status == 200, f"GET {url}: {response.describe()}"
 
 
 # --- api -------------------------------------------------------------------
