@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
+import secrets
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +20,11 @@ from .errors import ChallengeError, UnknownChallenge
 from .submission import tree_hash
 
 DIFFICULTIES = ("easy", "medium", "hard")
+#: Placeholders a challenge's ``[env]`` values may use: a fresh random secret per run,
+#: and the run's writable folder (each sandbox substitutes its own path).
+SECRET_PLACEHOLDER = "{secret}"
+DATA_PLACEHOLDER = "{data}"
+_ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -44,6 +51,12 @@ class Challenge:
     points: float
     root: Path
     limits: Limits = field(default_factory=Limits)
+    #: environment variables the grader gives the app, as written in ``[env]``
+    env: tuple[tuple[str, str], ...] = ()
+
+    def run_env(self) -> dict[str, str]:
+        """The app's environment for one run: each ``{secret}`` a fresh random value."""
+        return {name: value.replace(SECRET_PLACEHOLDER, secrets.token_hex(16)) for name, value in self.env}
 
     @property
     def statement(self) -> Path:
@@ -105,6 +118,19 @@ def _limits(raw: object, where: Path) -> Limits:
     return Limits(**values)  # type: ignore[arg-type]
 
 
+def _env(raw: object, where: Path) -> tuple[tuple[str, str], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        raise ChallengeError(f"{where}: [env] must be a table")
+    for name, value in raw.items():
+        if not _ENV_NAME.fullmatch(name) or not isinstance(value, str):
+            raise ChallengeError(f"{where}: [env] {name} must be an UPPER_CASE name with a string value")
+        if name.startswith(("GRADER_", "PYTHON")) or name == "UPLOAD_FOLDER":
+            raise ChallengeError(f"{where}: [env] {name} is reserved by the grader")
+    return tuple(sorted(raw.items()))
+
+
 def load_challenge(root: Path) -> Challenge:
     """Read and validate ``root/challenge.toml``."""
     manifest = root / "challenge.toml"
@@ -131,6 +157,7 @@ def load_challenge(root: Path) -> Challenge:
         points=float(points),
         root=root.resolve(),
         limits=_limits(data.get("limits"), manifest),
+        env=_env(data.get("env"), manifest),
     )
     for needed in (
         challenge.statement,

@@ -37,7 +37,8 @@ def grade(
     started = time.monotonic()
     tests_dir = challenge.hidden_tests if suite == Suite.HIDDEN else challenge.public_tests
     with prepared_submission(submission) as app_dir:
-        outcome = sandbox.run(RunRequest(app_dir=app_dir, tests_dir=tests_dir, limits=challenge.limits))
+        request = RunRequest(app_dir, tests_dir, challenge.limits, challenge.run_env())
+        outcome = sandbox.run(request)
     result = interpret(challenge, outcome)
     return replace(result, duration=round(time.monotonic() - started, 3), submission=str(submission))
 

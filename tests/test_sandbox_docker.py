@@ -13,6 +13,7 @@ import pytest
 from grader.challenges import get_challenge
 from grader.grading import grade
 from grader.sandbox.docker import IMAGE, LABEL, LABEL_OWNER, DockerSandbox, owner
+from grader.sandbox.owner import LABEL_PIDNS, pid_namespace
 
 from .conftest import ROOT, Cli, owned_containers
 
@@ -45,17 +46,19 @@ def test_local_mode_is_not_a_sandbox(cli: Cli, monkeypatch: pytest.MonkeyPatch) 
 def test_prune_removes_only_what_this_host_provably_owns(cli: Cli, docker_client: Any) -> None:
     """A shared engine: other hosts', other PID namespaces' and live gradings are left alone."""
 
-    def create(owner_label: str) -> Any:
+    def create(owner_label: str, namespace: str | None = pid_namespace()) -> Any:
         labels = {LABEL: "1", LABEL_OWNER: owner_label}
+        if namespace is not None:
+            labels[LABEL_PIDNS] = namespace
         return docker_client.containers.create(IMAGE, command=["true"], labels=labels, network_mode="none")
 
-    host, namespace, _ = owner().rsplit(":", 2)
-    dead = create(owner(pid=2**22 + 17))  # above the kernel's pid_max default: never alive
+    never = 2**22 + 17  # above the kernel's pid_max default: never alive
+    dead = create(owner(pid=never))
     live = create(owner())
     elsewhere = [
-        create(f"another-host:{namespace}:{2**22 + 17}"),
-        create(f"{host}:4026530000:{2**22 + 17}"),  # same host name, another PID namespace
-        create(f"{host}:{2**22 + 17}"),  # the old label format proves nothing
+        create(f"another-host:{never}"),
+        create(owner(pid=never), namespace="4026530000"),  # same host name, another PID namespace
+        create(owner(pid=never), namespace=None),  # no namespace label proves nothing
     ]
     try:
         result = cli("sandbox", "prune")

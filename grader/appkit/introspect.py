@@ -89,6 +89,11 @@ def make_describer() -> Describer:
                     url_for[endpoint] = str_(build(adapter, endpoint))
                 except build_error:
                     continue
+        jinja = app.jinja_env
+        try:
+            templates = sorted_(str_(name) for name in jinja.list_templates())
+        except exception:  # noqa: BLE001 - a loader that cannot list, or the candidate's own loader
+            templates = []
         return {
             "import_name": str_(state["import_name"]),
             "source": loaded.source,
@@ -96,6 +101,9 @@ def make_describer() -> Describer:
             "blueprints": sorted_(str_(name) for name in state["blueprints"]),
             "url_for": url_for,
             "factory": factory_facts(loaded),
+            "converters": sorted_(str_(name) for name in vars_(url_map)["converters"]),
+            "jinja_filters": sorted_(str_(name) for name in jinja.filters),
+            "templates": templates,
         }
 
     return describe

@@ -7,7 +7,8 @@ httpx's client does not know which transport carries its requests.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -16,6 +17,15 @@ from ..protocol import Limit, RunReport
 
 #: Where the app may write uploads; the grader sets ``UPLOAD_FOLDER`` to it.
 UPLOAD_ENV = "UPLOAD_FOLDER"
+#: The app's environment as JSON, for the suite's ``app_env`` fixture (the test side only).
+APP_ENV_VAR = "GRADER_APP_ENV"
+
+
+def resolve_env(env: Mapping[str, str], data_dir: str) -> dict[str, str]:
+    """The challenge's environment with ``{data}`` replaced by this sandbox's writable folder."""
+    from ..challenges import DATA_PLACEHOLDER
+
+    return {name: value.replace(DATA_PLACEHOLDER, data_dir) for name, value in env.items()}
 
 
 @dataclass(frozen=True)
@@ -25,6 +35,8 @@ class RunRequest:
     app_dir: Path
     tests_dir: Path
     limits: Limits
+    #: the challenge's ``[env]`` for this run (secrets drawn, ``{data}`` not yet replaced)
+    env: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ memory cgroup), never from anything the app printed.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -37,8 +38,8 @@ from typing import Any
 
 from ..errors import Cancelled, ChallengeError, DockerUnavailable, ImageMissing, InfrastructureError
 from ..protocol import APP_PORT, REPORT_PREFIX, Limit, ProtocolError, RunReport, load
-from .base import UPLOAD_ENV, AppExit, RunOutcome, RunRequest
-from .owner import LABEL, LABEL_OWNER, LABEL_RUN, PruneReport, owner, prune
+from .base import APP_ENV_VAR, UPLOAD_ENV, AppExit, RunOutcome, RunRequest, resolve_env
+from .owner import LABEL, LABEL_OWNER, LABEL_RUN, PruneReport, owner, owner_labels, prune
 
 __all__ = ["IMAGE", "LABEL", "LABEL_OWNER", "LABEL_RUN", "DockerSandbox", "PruneReport", "owner", "prune"]
 
@@ -130,7 +131,7 @@ def app_spec(request: RunRequest, image: str, run_id: str, labels: dict[str, str
             "/tmp": "rw,nosuid,nodev,size=64m",
             "/uploads": "rw,nosuid,nodev,noexec,size=32m,uid=10001,gid=10001",
         },
-        **hardening(limits.memory_mb, limits.cpus, limits.pids, {UPLOAD_ENV: "/uploads"}),
+        **hardening(limits.memory_mb, limits.cpus, limits.pids, _app_env(request)),
     }
 
 
@@ -162,8 +163,13 @@ def runner_spec(
             str(request.tests_dir): {"bind": "/grader/tests", "mode": "ro"},
         },
         "tmpfs": {"/tmp": "rw,nosuid,nodev,size=64m"},
-        **hardening(512, 1.0, 64, {"PYTHONPATH": GRADER_MOUNT}),
+        **hardening(512, 1.0, 64, {"PYTHONPATH": GRADER_MOUNT, APP_ENV_VAR: json.dumps(_app_env(request))}),
     }
+
+
+def _app_env(request: RunRequest) -> dict[str, str]:
+    """The candidate's environment: the challenge's ``[env]`` and the writable folder."""
+    return {**resolve_env(request.env, "/uploads"), UPLOAD_ENV: "/uploads"}
 
 
 def _create(client: Any, spec: dict[str, Any]) -> Any:
@@ -246,7 +252,7 @@ class DockerSandbox:
             raise Cancelled()
         image = self.image_id()
         run_id = uuid.uuid4().hex[:12]
-        labels = {LABEL: "1", LABEL_RUN: run_id, LABEL_OWNER: owner()}
+        labels = {LABEL: "1", LABEL_RUN: run_id, **owner_labels()}
         containers: list[Any] = []
         try:
             app = _create(self.client, app_spec(request, image, run_id, labels))

@@ -11,6 +11,7 @@ working folder and a fresh ``UPLOAD_FOLDER``.
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import subprocess
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from ..errors import Cancelled
 from ..protocol import Limit, ProtocolError, RunReport, load
-from .base import UPLOAD_ENV, AppExit, RunOutcome, RunRequest
+from .base import APP_ENV_VAR, UPLOAD_ENV, AppExit, RunOutcome, RunRequest, resolve_env
 
 POLL_SECONDS = 0.05
 
@@ -97,9 +98,11 @@ class LocalSandbox:
             uploads.mkdir()
             report_path = Path(scratch, "report.json")
             env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "FLASK_"))}
+            app_env = {**resolve_env(request.env, str(uploads)), UPLOAD_ENV: str(uploads)}
+            env.update(app_env)
             env.update(
                 {
-                    UPLOAD_ENV: str(uploads),
+                    APP_ENV_VAR: json.dumps(app_env),
                     "PYTHONPATH": _GRADER_PARENT,
                     "PYTHONDONTWRITEBYTECODE": "1",
                 }

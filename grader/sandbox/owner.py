@@ -1,7 +1,8 @@
 """Which grader process owns a container, and pruning what dead ones left.
 
-Every container carries ``org.flask-grader.owner=HOST:PIDNS:PID``: the host
-name, the inode of the grader's PID namespace and its PID. A leftover is
+Every container carries ``org.flask-grader.owner=HOST:PID`` (the host name
+and the grader's PID) and ``org.flask-grader.pidns`` (the inode of the
+grader's PID namespace, since PIDs are only unique within one). A leftover is
 removed only when this process can *prove* its owner is dead: same host
 name, same PID namespace, and no such process. Containers of other hosts
 sharing the engine, of other PID namespaces (graders in containers) and of
@@ -19,9 +20,10 @@ from typing import Any
 LABEL = "org.flask-grader"
 LABEL_RUN = "org.flask-grader.run"
 LABEL_OWNER = "org.flask-grader.owner"
+LABEL_PIDNS = "org.flask-grader.pidns"
 
 
-def _pid_namespace() -> str:
+def pid_namespace() -> str:
     try:
         return str(os.stat("/proc/self/ns/pid").st_ino)
     except OSError:
@@ -30,16 +32,18 @@ def _pid_namespace() -> str:
 
 def owner(pid: int | None = None) -> str:
     """This process's owner label (or that of ``pid`` in this namespace)."""
-    return f"{socket.gethostname()}:{_pid_namespace()}:{pid or os.getpid()}"
+    return f"{socket.gethostname()}:{pid or os.getpid()}"
 
 
-def provably_dead(label: str | None) -> bool:
-    """True only if ``label`` names a process of this host and PID namespace that no longer exists."""
-    parts = (label or "").rsplit(":", 2)
-    if len(parts) != 3:
-        return False
-    host, namespace, pid = parts
-    if host != socket.gethostname() or namespace != _pid_namespace() or not pid.isdigit():
+def owner_labels(pid: int | None = None) -> dict[str, str]:
+    """Both labels that name a container's owner."""
+    return {LABEL_OWNER: owner(pid), LABEL_PIDNS: pid_namespace()}
+
+
+def provably_dead(labels: dict[str, str]) -> bool:
+    """True only if the labels name a process of this host and PID namespace that no longer exists."""
+    host, _, pid = labels.get(LABEL_OWNER, "").rpartition(":")
+    if host != socket.gethostname() or labels.get(LABEL_PIDNS) != pid_namespace() or not pid.isdigit():
         return False
     try:
         os.kill(int(pid), 0)
@@ -80,7 +84,7 @@ def prune(client: Any = None, *, everything: bool = False) -> PruneReport:
     removed = skipped = 0
     filters = {"label": LABEL}
     for container in client.containers.list(all=True, filters=filters):
-        if not everything and not provably_dead(container.labels.get(LABEL_OWNER)):
+        if not everything and not provably_dead(container.labels):
             skipped += 1
             continue
         try:

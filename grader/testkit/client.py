@@ -28,6 +28,8 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.datastructures import Headers as _WerkzeugHeaders
 from werkzeug.test import encode_multipart
 
+from .cookies import Cookie, CookieJar, parse_set_cookie
+
 #: Largest response body a test may receive; anything longer is an error.
 MAX_BODY_BYTES = 4 * 1024 * 1024
 #: Largest response header block.
@@ -125,6 +127,18 @@ class Response:
             body = body[:300] + "..."
         return f"{self.status} {self.mimetype or '(no content type)'} {body!r}"
 
+    @property
+    def cookies(self) -> dict[str, Cookie]:
+        """The cookies this response set (``Set-Cookie``), with their attributes."""
+        parsed = (parse_set_cookie(header) for header in self.headers.getlist("Set-Cookie"))
+        return {cookie.name: cookie for cookie in parsed if cookie is not None}
+
+    def html(self) -> Any:
+        """The body parsed as HTML (see :mod:`grader.testkit.html`)."""
+        from .html import parse_html
+
+        return parse_html(self.text)
+
     def __repr__(self) -> str:
         return f"<Response {self.describe()}>"
 
@@ -192,10 +206,16 @@ class Transport(Protocol):
 
 
 class Client:
-    """The interface every test uses; the request is encoded here, once."""
+    """The interface every test uses; the request is encoded here, once.
+
+    Like one browser, it keeps the cookies the app sets (:attr:`cookies`)
+    and sends them back; a ``Cookie`` header given by the test replaces them
+    for that request (a hand-made or tampered cookie).
+    """
 
     def __init__(self, transport: Transport) -> None:
         self.transport = transport
+        self.cookies = CookieJar()
 
     def request(
         self,
@@ -210,9 +230,13 @@ class Client:
         timeout: float | None = None,
     ) -> Response:
         body = encode_body(json=json, data=data, files=files)
-        return self.transport.send(
-            Request(method, path, _query(params), body.content, _headers(body, headers), timeout)
-        )
+        merged = _headers(body, headers)
+        jar = self.cookies.header(path)
+        if jar and not any(key.lower() == "cookie" for key, _ in merged):
+            merged += (("Cookie", jar),)
+        response = self.transport.send(Request(method, path, _query(params), body.content, merged, timeout))
+        self.cookies.store(response.headers.getlist("Set-Cookie"), path)
+        return response
 
     def get(self, path: str, **kwargs: Any) -> Response:
         return self.request("GET", path, **kwargs)

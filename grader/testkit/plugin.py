@@ -20,7 +20,7 @@ import re
 import signal
 import time
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
@@ -51,21 +51,33 @@ class Target:
 
     make_client: Callable[[], Client]
     facts: dict[str, Any]
+    env: dict[str, str] = field(default_factory=dict)
 
 
 class FixturePlugin:
-    """Provides the ``client`` and ``app_facts`` fixtures for one target."""
+    """Provides the suite's fixtures for one target (see docs/authoring.md)."""
 
     def __init__(self, target: Target) -> None:
         self.target = target
 
     @pytest.fixture
     def client(self) -> Client:
+        """A client with its own cookie jar, like one browser."""
         return self.target.make_client()
+
+    @pytest.fixture
+    def new_client(self) -> Callable[[], Client]:
+        """Opens further clients that share nothing (no cookies) with ``client`` or each other."""
+        return self.target.make_client
 
     @pytest.fixture
     def app_facts(self) -> dict[str, Any]:
         return self.target.facts
+
+    @pytest.fixture
+    def app_env(self) -> dict[str, str]:
+        """The environment the grader gave the app (the challenge's ``[env]``, secrets drawn)."""
+        return dict(self.target.env)
 
 
 class DeadlinePlugin:

@@ -23,6 +23,7 @@ not finish are left without an outcome.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import socket
@@ -116,7 +117,7 @@ def _local_target(app_dir: str, start_timeout: float) -> Any:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
     app = loaded.app
-    return Target(make_client=lambda: FlaskClient(app), facts=message.data)
+    return Target(make_client=lambda: FlaskClient(app), facts=message.data, env=_app_env())
 
 
 def _control_message(host: str, deadline: float) -> Facts | AppFailure | None:
@@ -172,7 +173,18 @@ def _http_target(app_url: str, start_timeout: float, request_timeout: float) -> 
         if time.monotonic() >= deadline:
             raise AppStartFailed(_timeout(start_timeout))
         time.sleep(0.02)
-    return Target(make_client=lambda: HttpClient(host, port, request_timeout), facts=message.data)
+    return Target(
+        make_client=lambda: HttpClient(host, port, request_timeout), facts=message.data, env=_app_env()
+    )
+
+
+def _app_env() -> dict[str, str]:
+    """What the sandbox gave the app, passed to the test side as JSON (see sandbox.base)."""
+    try:
+        parsed = json.loads(os.environ.get("GRADER_APP_ENV", "{}"))
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in parsed.items()} if isinstance(parsed, dict) else {}
 
 
 def _pytest_args(tests: str) -> list[str]:

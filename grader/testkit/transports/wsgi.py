@@ -11,7 +11,7 @@ class WSGITransport:
     """Sends each request to ``app.test_client()``; redirects are never followed."""
 
     def __init__(self, app: Any) -> None:
-        self._client = app.test_client()
+        self._client = app.test_client(use_cookies=False)  # the Client's own jar keeps cookies
 
     def send(self, request: Request) -> Response:
         url = f"{request.path}?{request.query}" if request.query else request.path
