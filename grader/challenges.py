@@ -41,6 +41,13 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Server:
+    """``[server]``: serve the app from a process in both modes, with ``workers`` gunicorn workers."""
+
+    workers: int = 1
+
+
+@dataclass(frozen=True)
 class Challenge:
     """One challenge folder with its validated manifest."""
 
@@ -53,6 +60,8 @@ class Challenge:
     limits: Limits = field(default_factory=Limits)
     #: environment variables the grader gives the app, as written in ``[env]``
     env: tuple[tuple[str, str], ...] = ()
+    #: ``[server]``: the app always runs in a server process (local mode too), with this many workers
+    server: Server | None = None
 
     def run_env(self) -> dict[str, str]:
         """The app's environment for one run: each ``{secret}`` a fresh random value."""
@@ -131,6 +140,17 @@ def _env(raw: object, where: Path) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(raw.items()))
 
 
+def _server(raw: object, where: Path) -> Server | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or set(raw) - {"workers"}:
+        raise ChallengeError(f"{where}: [server] takes only `workers`")
+    workers = raw.get("workers", 1)
+    if not isinstance(workers, int) or isinstance(workers, bool) or not 1 <= workers <= 8:
+        raise ChallengeError(f"{where}: [server] workers must be an integer from 1 to 8")
+    return Server(workers=workers)
+
+
 def load_challenge(root: Path) -> Challenge:
     """Read and validate ``root/challenge.toml``."""
     manifest = root / "challenge.toml"
@@ -158,6 +178,7 @@ def load_challenge(root: Path) -> Challenge:
         root=root.resolve(),
         limits=_limits(data.get("limits"), manifest),
         env=_env(data.get("env"), manifest),
+        server=_server(data.get("server"), manifest),
     )
     for needed in (
         challenge.statement,

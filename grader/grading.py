@@ -37,7 +37,15 @@ def grade(
     started = time.monotonic()
     tests_dir = challenge.hidden_tests if suite == Suite.HIDDEN else challenge.public_tests
     with prepared_submission(submission) as app_dir:
-        request = RunRequest(app_dir, tests_dir, challenge.limits, challenge.run_env())
+        server = challenge.server
+        request = RunRequest(
+            app_dir,
+            tests_dir,
+            challenge.limits,
+            challenge.run_env(),
+            served=server is not None,
+            workers=server.workers if server else 1,
+        )
         outcome = sandbox.run(request)
     result = interpret(challenge, outcome)
     return replace(result, duration=round(time.monotonic() - started, 3), submission=str(submission))

@@ -17,7 +17,16 @@ def test_every_capability_works(cli: Cli, sandbox: str, monkeypatch: pytest.Monk
     monkeypatch.setenv("GRADER_CHALLENGES", str(FIXTURES))
     code, result = cli.grade_json("capabilities", CAPABILITIES / "solution", sandbox)
     failed = {t["name"]: t["message"][:300] for t in result["tests"] if t["status"] != "passed"}
-    assert (code, result["status"], result["score"]) == (0, "passed", 9), failed
+    assert (code, result["status"], result["score"]) == (0, "passed", 10), failed
+
+
+@pytest.mark.parametrize("sandbox", ["local", pytest.param("docker", marks=pytest.mark.docker)])
+def test_instances_restarts_and_workers(cli: Cli, sandbox: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """app_with_env, restart_app (data kept) and [server] workers, local mode serving from a process."""
+    monkeypatch.setenv("GRADER_CHALLENGES", str(FIXTURES))
+    code, result = cli.grade_json("instances", FIXTURES / "instances" / "solution", sandbox)
+    failed = {t["name"]: t["message"][:300] for t in result["tests"] if t["status"] != "passed"}
+    assert (code, result["status"], result["score"]) == (0, "passed", 4), failed
 
 
 def test_the_stub_fails_them(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -32,7 +32,9 @@ def launch_command(script: Path, *args: str) -> list[str]:
     return [sys.executable, "-I", "-B", "-u", str(script), *args]
 
 
-def inspect_submission(directory: str, timeout: float, *, output: int | None = None) -> Facts | AppFailure:
+def inspect_submission(
+    directory: str, timeout: float, *, output: int | None = None, env: dict[str, str] | None = None
+) -> Facts | AppFailure:
     """Import the app in a separate process and return its facts, or why it failed.
 
     ``output`` is where the candidate's own prints go (an fd; inherited by default).
@@ -47,6 +49,7 @@ def inspect_submission(directory: str, timeout: float, *, output: int | None = N
             stdout=output,
             stderr=output,
             cwd=directory,
+            env=env,
             start_new_session=True,
         )
     finally:

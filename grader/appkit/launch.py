@@ -13,7 +13,11 @@ submission can shadow none of its modules, it runs no candidate code itself:
 4. if the app loaded, it starts the server (:mod:`grader.appkit.serve`) as a
    child and ends with the server's exit status, which the host reads from
    the engine; if it did not, it keeps publishing the failure until the host
-   ends the run.
+   ends the run;
+5. on the runner's request it starts further instances of the app with
+   extra environment variables (``app_with_env``), each inspected and served
+   the same way on its own port, and restarts an instance's server
+   (``restart_app``), keeping the run's writable folder.
 
 Everything the candidate's processes print goes to the container's stderr;
 the host shows it as the app's log, and never parses it.
@@ -30,6 +34,7 @@ if __name__ == "__main__":  # started by path: find the grader package beside th
 import argparse  # noqa: E402 - after the path set-up above
 import ctypes  # noqa: E402
 import http.server  # noqa: E402
+import json  # noqa: E402
 import signal  # noqa: E402
 import subprocess  # noqa: E402
 import threading  # noqa: E402
@@ -53,21 +58,139 @@ def make_undumpable() -> bool:
         return False
 
 
-class ControlServer:
-    """Answers every GET with the current message: 503 until inspection is over."""
+#: Extra app instances (``app_with_env``) listen from this port up.
+FIRST_INSTANCE_PORT = 8010
+MAX_INSTANCES = 4
+_RESERVED_ENV = ("GRADER_", "PYTHON")
 
-    def __init__(self, port: int) -> None:
-        self.body: bytes | None = None
+
+class Instance:
+    """One app instance: its port, its extra environment, its message and its server process."""
+
+    def __init__(self, port: int, env: dict[str, str]) -> None:
+        self.port = port
+        self.env = env
+        self.message: Facts | AppFailure | None = None
+        self.server: subprocess.Popen[bytes] | None = None
+
+
+class Launcher:
+    """Inspects and serves the app, once per instance; restarts keep the run's writable folder."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.lock = threading.Lock()
+        self.main = Instance(args.port, {})
+        self.extra: list[Instance] = []
+
+    def start(self, instance: Instance) -> None:
+        env = {**os.environ, **instance.env}
+        instance.message = inspect_submission(self.args.directory, self.args.start_timeout, output=2, env=env)
+        if isinstance(instance.message, Facts):
+            self._serve(instance)
+
+    def _serve(self, instance: Instance) -> None:
+        instance.server = subprocess.Popen(
+            launch_command(
+                SERVE,
+                self.args.directory,
+                "--port",
+                str(instance.port),
+                "--threads",
+                str(self.args.threads),
+                "--timeout",
+                str(self.args.timeout),
+                "--workers",
+                str(self.args.workers),
+            ),
+            stdin=subprocess.DEVNULL,
+            stdout=2,
+            stderr=2,
+            cwd=self.args.directory,
+            env={**os.environ, **instance.env},
+        )
+
+    def new_instance(self, env: dict[str, str]) -> Instance:
+        with self.lock:
+            if len(self.extra) >= MAX_INSTANCES:
+                raise ValueError(f"at most {MAX_INSTANCES} extra instances per run")
+            instance = Instance(FIRST_INSTANCE_PORT + len(self.extra), env)
+            self.extra.append(instance)
+        self.start(instance)
+        return instance
+
+    def restart(self, port: int) -> Instance:
+        """Stop the instance's server and start it again: same code, same environment, same data."""
+        instance = next((i for i in [self.main, *self.extra] if i.port == port), None)
+        if instance is None or instance.server is None:
+            raise ValueError(f"no running instance on port {port}")
+        with self.lock:
+            old = instance.server
+            old.terminate()
+            try:
+                old.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                old.kill()
+                old.wait()
+            self._serve(instance)
+        return instance
+
+    def wait_main(self) -> int:
+        """Wait for the main server to end on its own (not by a restart); its status is the container's."""
+        while True:
+            server = self.main.server
+            assert server is not None
+            code = server.wait()
+            with self.lock:
+                if server is self.main.server:
+                    return code if code >= 0 else 128 - code
+
+
+def _valid_env(raw: object) -> dict[str, str]:
+    if not isinstance(raw, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in raw.items()
+    ):
+        raise ValueError("env must map names to strings")
+    if any(k.startswith(_RESERVED_ENV) or not k.isupper() for k in raw):
+        raise ValueError("env names are upper case and not the grader's own")
+    return dict(raw)
+
+
+class ControlServer:
+    """The control port: the main instance's message, and instance commands for the runner.
+
+    ``GET /``: the main instance's message (503 until inspection is over).
+    ``POST /instances`` ``{"env": {...}}``: a new instance; answers its port and message.
+    ``POST /restart`` ``{"port": n}``: restart that instance's server.
+    Anything on the loopback can ask, the app included; it only ever gets
+    instances of itself, within the container's limits.
+    """
+
+    def __init__(self, port: int, launcher: Launcher) -> None:
         owner = self
+        self.launcher = launcher
+        self.body: bytes | None = None
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - stdlib naming
-                body = owner.body
-                self.send_response(200 if body is not None else 503)
+                self._answer(200 if owner.body is not None else 503, owner.body or b"")
+
+            def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+                try:
+                    length = min(int(self.headers.get("Content-Length") or 0), 65536)
+                    request = json.loads(self.rfile.read(length) or b"{}")
+                    answer = owner.command(self.path, request)
+                except (ValueError, TypeError) as exc:
+                    self._answer(400, json.dumps({"error": str(exc)}).encode())
+                    return
+                self._answer(200, json.dumps(answer).encode())
+
+            def _answer(self, status: int, body: bytes) -> None:
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body or b"")))
+                self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body or b"")
+                self.wfile.write(body)
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 return
@@ -79,6 +202,21 @@ class ControlServer:
     def publish(self, message: Facts | AppFailure) -> None:
         self.body = dump(message).encode()
 
+    def command(self, path: str, request: Any) -> dict[str, Any]:
+        if not isinstance(request, dict):
+            raise ValueError("the request is not a JSON object")
+        if path == "/instances":
+            instance = self.launcher.new_instance(_valid_env(request.get("env", {})))
+        elif path == "/restart":
+            port = request.get("port")
+            if not isinstance(port, int):
+                raise ValueError("port must be an integer")
+            instance = self.launcher.restart(port)
+        else:
+            raise ValueError(f"unknown command {path[:40]!r}")
+        assert instance.message is not None
+        return {"port": instance.port, "message": instance.message.to_dict()}
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="grader.appkit.launch")
@@ -88,38 +226,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start-timeout", type=float, default=10.0)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--timeout", type=int, default=30)
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args(argv)
     make_undumpable()
-    control = ControlServer(args.control_port)
-    message = inspect_submission(args.directory, args.start_timeout, output=2)
-    control.publish(message)
-    if isinstance(message, AppFailure):
+    launcher = Launcher(args)
+    control = ControlServer(args.control_port, launcher)
+    launcher.start(launcher.main)
+    assert launcher.main.message is not None
+    control.publish(launcher.main.message)
+    if launcher.main.server is None:
         while True:  # the host ends the run once the runner has read the failure
             time.sleep(3600)
-    server = subprocess.Popen(
-        launch_command(
-            SERVE,
-            args.directory,
-            "--port",
-            str(args.port),
-            "--threads",
-            str(args.threads),
-            "--timeout",
-            str(args.timeout),
-        ),
-        stdin=subprocess.DEVNULL,
-        stdout=2,
-        stderr=2,
-        cwd=args.directory,
-    )
 
     def forward(signum: int, frame: object) -> None:
-        server.send_signal(signum)
+        for instance in [launcher.main, *launcher.extra]:
+            if instance.server is not None:
+                instance.server.send_signal(signum)
 
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
-    code = server.wait()
-    return code if code >= 0 else 128 - code
+    return launcher.wait_main()
 
 
 if __name__ == "__main__":

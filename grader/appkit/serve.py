@@ -25,12 +25,12 @@ from grader.appkit.loader import AppLoadError, load_app  # noqa: E402
 from grader.protocol import APP_PORT  # noqa: E402
 
 
-def _serve(app: Any, port: int, threads: int, timeout: int) -> None:
+def _serve(app: Any, port: int, threads: int, timeout: int, workers: int) -> None:
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             settings = {
                 "bind": f"127.0.0.1:{port}",
-                "workers": 1,
+                "workers": workers,
                 "worker_class": "gthread",
                 "threads": threads,
                 "timeout": timeout,
@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=APP_PORT)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--timeout", type=int, default=30)
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args(argv)
     directory = os.path.abspath(args.directory)
     os.chdir(directory)
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     except AppLoadError as exc:  # it loaded in the inspector: the app is not deterministic
         print(f"the app failed to load a second time: {exc.failure.message}", file=sys.stderr, flush=True)
         return 1
-    _serve(loaded.app, args.port, args.threads, args.timeout)
+    _serve(loaded.app, args.port, args.threads, args.timeout, args.workers)
     return 0
 
 

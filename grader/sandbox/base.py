@@ -37,6 +37,9 @@ class RunRequest:
     limits: Limits
     #: the challenge's ``[env]`` for this run (secrets drawn, ``{data}`` not yet replaced)
     env: Mapping[str, str] = field(default_factory=dict)
+    #: the app always runs in a server process (local mode too), with this many workers
+    served: bool = False
+    workers: int = 1
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,8 @@ def app_spec(request: RunRequest, image: str, run_id: str, labels: dict[str, str
             "/submission",
             "--start-timeout",
             f"{limits.start_timeout:g}",
+            "--workers",
+            str(request.workers),
         ],
         "name": f"grader-app-{run_id}",
         "network_mode": "none",

@@ -121,7 +121,7 @@ class LocalSandbox:
                 str(limits.start_timeout),
                 "--test-timeout",
                 str(limits.test_timeout),
-            ]
+            ] + (["--serve", "--workers", str(request.workers)] if request.served else [])
             tail: deque[bytes] = deque()
             proc = subprocess.Popen(
                 command,

@@ -238,6 +238,13 @@ class Client:
         self.cookies.store(response.headers.getlist("Set-Cookie"), path)
         return response
 
+    def concurrently(self, count: int, method: str, path: str, **kwargs: Any) -> list[Response]:
+        """Send ``count`` identical requests at once (one thread and connection each); answers in order."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=count) as pool:
+            return list(pool.map(lambda _: self.request(method, path, **kwargs), range(count)))
+
     def get(self, path: str, **kwargs: Any) -> Response:
         return self.request("GET", path, **kwargs)
 

@@ -28,6 +28,7 @@ import pytest
 
 from ..protocol import AppFailure, RunReport, TestEntry, TestStatus
 from .client import Client, ClientTimeout
+from .instances import InstanceError, Instances
 
 #: pytest's "+  where ..." / "+  and ..." explanation lines, which repeat what the
 #: assertion already shows; a diff's own "+ actual" lines are kept.
@@ -52,6 +53,7 @@ class Target:
     make_client: Callable[[], Client]
     facts: dict[str, Any]
     env: dict[str, str] = field(default_factory=dict)
+    instances: Instances | None = None
 
 
 class FixturePlugin:
@@ -73,6 +75,21 @@ class FixturePlugin:
     @pytest.fixture
     def app_facts(self) -> dict[str, Any]:
         return self.target.facts
+
+    @pytest.fixture
+    def app_with_env(self) -> Callable[[dict[str, str]], Client]:
+        """Starts a fresh instance of the app with extra environment variables; returns its client."""
+        return self._instances().with_env
+
+    @pytest.fixture
+    def restart_app(self) -> Callable[[], None]:
+        """Restarts the app under test (its writable data kept); ``client`` keeps working."""
+        return self._instances().restart
+
+    def _instances(self) -> Instances:
+        if self.target.instances is None:
+            raise InstanceError("this run has no app to start again")
+        return self.target.instances
 
     @pytest.fixture
     def app_env(self) -> dict[str, str]:

@@ -27,6 +27,7 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -95,6 +96,7 @@ def _local_target(app_dir: str, start_timeout: float) -> Any:
     from grader.appkit.loader import AppLoadError, load_app
 
     from .client import FlaskClient
+    from .instances import Instances
     from .plugin import Target
 
     deadline = time.monotonic() + start_timeout
@@ -117,10 +119,15 @@ def _local_target(app_dir: str, start_timeout: float) -> Any:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
     app = loaded.app
-    return Target(make_client=lambda: FlaskClient(app), facts=message.data, env=_app_env())
+    return Target(
+        make_client=lambda: FlaskClient(app),
+        facts=message.data,
+        env=_app_env(),
+        instances=Instances("127.0.0.1", None, None, os.path.abspath(app_dir), start_timeout, start_timeout),
+    )
 
 
-def _control_message(host: str, deadline: float) -> Facts | AppFailure | None:
+def _control_message(host: str, control_port: int, deadline: float) -> Facts | AppFailure | None:
     """The launcher's message from the control port, or None if it has none yet."""
     from .client import ClientError, HttpClient
 
@@ -128,7 +135,7 @@ def _control_message(host: str, deadline: float) -> Facts | AppFailure | None:
     if left <= 0:
         return None
     try:
-        answer = HttpClient(host, CONTROL_PORT, min(left, 1.0)).get("/")
+        answer = HttpClient(host, control_port, min(left, 1.0)).get("/")
     except ClientError:
         return None
     if answer.status != 200:
@@ -152,9 +159,12 @@ def _listening(host: str, port: int, deadline: float) -> bool:
         return False
 
 
-def _http_target(app_url: str, start_timeout: float, request_timeout: float) -> Any:
+def _http_target(
+    app_url: str, start_timeout: float, request_timeout: float, control_port: int = CONTROL_PORT
+) -> Any:
     """Facts (or the failure) from the launcher, then wait for the app to listen; one deadline for both."""
     from .client import HttpClient
+    from .instances import Instances
     from .plugin import Target
 
     host, _, port_text = app_url.rpartition(":")
@@ -162,7 +172,7 @@ def _http_target(app_url: str, start_timeout: float, request_timeout: float) -> 
     deadline = time.monotonic() + start_timeout
     message: Facts | AppFailure | None = None
     while message is None and time.monotonic() < deadline:
-        message = _control_message(host, deadline)
+        message = _control_message(host, control_port, deadline)
         if message is None:
             time.sleep(0.02)
     if message is None:
@@ -174,8 +184,36 @@ def _http_target(app_url: str, start_timeout: float, request_timeout: float) -> 
             raise AppStartFailed(_timeout(start_timeout))
         time.sleep(0.02)
     return Target(
-        make_client=lambda: HttpClient(host, port, request_timeout), facts=message.data, env=_app_env()
+        make_client=lambda: HttpClient(host, port, request_timeout),
+        facts=message.data,
+        env=_app_env(),
+        instances=Instances(host, port, control_port, None, start_timeout, request_timeout),
     )
+
+
+def _served_target(app_dir: str, start_timeout: float, request_timeout: float, workers: int) -> Any:
+    """Local mode for a challenge with ``[server]``: the launcher in a subprocess, no sandbox, then HTTP."""
+    from grader.appkit.inspection import launch_command
+
+    from .instances import LAUNCHER, free_port
+
+    port, control = free_port(), free_port()
+    subprocess.Popen(  # in this process group: the local sandbox ends it with the run
+        launch_command(
+            LAUNCHER,
+            os.path.abspath(app_dir),
+            "--port",
+            str(port),
+            "--control-port",
+            str(control),
+            "--start-timeout",
+            f"{start_timeout:g}",
+            "--workers",
+            str(workers),
+        ),
+        stdin=subprocess.DEVNULL,
+    )
+    return _http_target(f"127.0.0.1:{port}", start_timeout, request_timeout, control)
 
 
 def _app_env() -> dict[str, str]:
@@ -215,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report")
     parser.add_argument("--start-timeout", type=float, default=10.0)
     parser.add_argument("--test-timeout", type=float, default=5.0)
+    parser.add_argument("--serve", action="store_true", help="local mode: serve the app from a process")
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args(argv)
 
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
@@ -233,7 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_term)
     failure: AppFailure | None = None
     try:
-        if args.app_dir:
+        if args.app_dir and args.serve:
+            target = _served_target(args.app_dir, args.start_timeout, args.test_timeout, args.workers)
+        elif args.app_dir:
             target = _local_target(args.app_dir, args.start_timeout)
         else:
             target = _http_target(args.app_url, args.start_timeout, args.test_timeout)
@@ -250,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
         plugins=[recorder, FixturePlugin(target), DeadlinePlugin(args.test_timeout)],
     )
     emitter.emit(recorder.report(app_failure=failure))
+    if target.instances is not None:
+        target.instances.close()
     return 0
 
 
