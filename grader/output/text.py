@@ -31,6 +31,22 @@ def points(value: float) -> str:
     return f"{value:g}"
 
 
+def summary(message: str) -> str:
+    """One line that names the cause: the first line, plus the last one when the first only announces it.
+
+    An error's message is often ``app.py raised while loading:`` and then a
+    traceback; a table cell or a CSV column that kept only the first line
+    would say that something went wrong but never what. The last line of a
+    traceback is the exception itself.
+    """
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    if lines[0].endswith(":") and len(lines) > 1:
+        return f"{lines[0]} {lines[-1]}"
+    return lines[0]
+
+
 def _indent(text: str, prefix: str = "      ") -> str:
     lines = clean(text).strip().splitlines() or [""]
     if len(lines) > 15:
