@@ -20,14 +20,14 @@ import click
 
 from grader import __version__
 from grader.challenges import Challenge, get_challenge, list_challenges
-from grader.errors import GraderError, UnknownChallenge, UsageError
+from grader.errors import GraderError, UsageError
 from grader.grading import grade
 from grader.output import FORMATS, render, render_many
 from grader.output.saved import load_saved
 from grader.output.text import challenge_table, clean
 from grader.results import GradeResult
 from grader.sandbox.base import Sandbox
-from grader.workspace import challenge_of, marked_challenge, start_workspace
+from grader.workspace import challenge_of, grade_target, start_workspace, started_for
 
 SANDBOXES = ("docker", "local")
 EXIT_INTERRUPTED = 130
@@ -159,16 +159,14 @@ def _exit_for(result: GradeResult) -> None:
 
 def _warn_if_started_for_another(path: Path, challenge: Challenge) -> None:
     """Grading a `grader start` folder against a different challenge is almost always a slip."""
-    marked = marked_challenge(path) if path.is_dir() else None
-    if marked is not None and marked != challenge.id:
-        click.secho(
-            f"warning: {clean(str(path))} was started for {clean(marked)}; grading it against {challenge.id}",
-            fg="yellow",
-            err=True,
-        )
+    other = started_for(path)
+    if other is not None and other != challenge.id:
+        message = f"{path} was started for {other}; grading it against {challenge.id}"
+        click.secho(f"warning: {clean(message)}", fg="yellow", err=True)
 
 
 @click.group(
+    "grader",
     cls=_Grader,
     context_settings={"help_option_names": ["-h", "--help"]},
     epilog=EXIT_CODES,
@@ -235,27 +233,6 @@ def test(directory: Path, challenge_id: str | None, output_format: str, output: 
     _exit_for(result)
 
 
-def _grade_target(first: str | None, second: str | None) -> tuple[Challenge, Path]:
-    """``grade``'s arguments: ``ID PATH``, ``ID`` (this folder), ``PATH`` or nothing (a started folder)."""
-    if first is None:
-        here = Path(".")
-        return challenge_of(here, hint="give the challenge and the path: grader grade ID PATH"), here
-    if second is not None:
-        return get_challenge(first), Path(second)
-    candidate = Path(first)
-    if candidate.exists():
-        if marked_challenge(candidate) is not None:
-            return challenge_of(candidate, hint=""), candidate
-        try:
-            return get_challenge(first), Path(".")
-        except UnknownChallenge:
-            raise UsageError(
-                f"{first} was not started with `grader start`",
-                hint=f"give the challenge too: grader grade ID {first}",
-            ) from None
-    return get_challenge(first), Path(".")
-
-
 @main.command("grade", short_help="Grade a submission with the hidden tests.")
 @click.argument("first", metavar="[ID]", required=False)
 @click.argument("second", metavar="[PATH]", required=False)
@@ -270,7 +247,7 @@ def grade_command(
     In a folder made by `grader start`, ID and PATH can be left out: the
     folder is graded against its own challenge (from .grader.toml).
     """
-    challenge, path = _grade_target(first, second)
+    challenge, path = grade_target(first, second)
     _warn_if_started_for_another(path, challenge)
     result = grade(challenge, path, make_sandbox(sandbox))
     _emit(render(result, output_format), output)

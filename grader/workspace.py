@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 
 from .challenges import Challenge, get_challenge
-from .errors import InvalidSubmission, UsageError
+from .errors import InvalidSubmission, UnknownChallenge, UsageError
 
 MARKER_FILE = ".grader.toml"
 
@@ -59,3 +59,34 @@ def challenge_of(directory: Path, hint: str) -> Challenge:
     if challenge_id is None:
         raise UsageError(f"{directory} was not started with `grader start`", hint=hint)
     return get_challenge(challenge_id)
+
+
+def started_for(path: Path) -> str | None:
+    """The challenge a folder was started for, or None (not a folder, or not made by ``grader start``)."""
+    return marked_challenge(path) if path.is_dir() else None
+
+
+def grade_target(first: str | None, second: str | None) -> tuple[Challenge, Path]:
+    """``grader grade``'s arguments: ``ID PATH``; ``ID`` (this folder); ``PATH`` or nothing (started folders).
+
+    With one argument, an existing folder made by ``grader start`` is the
+    path (``grader grade ./hello-world``); otherwise it is a challenge id and
+    the path is this folder (``grader grade hello-world``, run inside it).
+    """
+    if first is None:
+        here = Path(".")
+        return challenge_of(here, hint="give the challenge and the path: grader grade ID PATH"), here
+    if second is not None:
+        return get_challenge(first), Path(second)
+    candidate = Path(first)
+    if started_for(candidate) is not None:
+        return challenge_of(candidate, hint=""), candidate
+    try:
+        return get_challenge(first), Path(".")
+    except UnknownChallenge:
+        if not candidate.exists():
+            raise
+        raise UsageError(
+            f"{first} was not started with `grader start`",
+            hint=f"give the challenge too: grader grade ID {first}",
+        ) from None
