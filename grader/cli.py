@@ -245,7 +245,9 @@ def grade_command(
     """Grade the submission at PATH (folder, .zip or .tar.gz) with challenge ID's hidden tests.
 
     In a folder made by `grader start`, ID and PATH can be left out: the
-    folder is graded against its own challenge (from .grader.toml).
+    folder is graded against its own challenge (from .grader.toml). With one
+    argument, a folder made by `grader start` is PATH, anything else is ID
+    (and PATH is the current folder).
     """
     challenge, path = grade_target(first, second)
     _warn_if_started_for_another(path, challenge)
@@ -317,7 +319,7 @@ def verify(challenge_ids: tuple[str, ...], sandbox_names: tuple[str, ...], junit
     "out",
     type=click.Path(path_type=Path),
     required=True,
-    help="Folder for results.csv, results.json, report.html and per-submission results (--out also works).",
+    help="Folder for results.csv, results.json, report.html and per-submission results.",
 )
 @click.option(
     "--jobs",

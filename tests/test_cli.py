@@ -426,3 +426,23 @@ def test_render_refuses_a_binary_file_as_not_text(cli: Cli, tmp_path: Path) -> N
     path.write_bytes(b"\xff\xfe\x00binary")
     result = cli("render", str(path))
     assert result.exit_code == 2 and "is not UTF-8 text" in result.stderr
+
+
+def test_render_text_of_a_crafted_result_prints_no_control_characters(cli: Cli, tmp_path: Path) -> None:
+    """A saved result is input: every string of it reaches the terminal cleaned."""
+    osc = "\x1b]0;all passed\x07"
+    saved = tmp_path / "result.json"
+    assert _save_result(cli, "examples/hello-world-submission", saved) == 1
+    data = json.loads(saved.read_text())
+    data["challenge"] += osc
+    data["limits_hit"] = [osc]
+    data["image"] = osc
+    for test in data["tests"]:
+        test["name"] += osc
+        test["description"] += osc
+        test["message"] += osc
+    saved.write_text(json.dumps(data))
+    for output_format in ("text", "markdown"):
+        rendered = cli("render", str(saved), "--format", output_format)
+        assert rendered.exit_code == 0, rendered.stderr
+        assert "\x1b" not in rendered.stdout and "\x07" not in rendered.stdout, output_format
