@@ -201,9 +201,37 @@ class Batch:
         return summary
 
 
-def write_outputs(out: Path, challenge: Challenge, summary: BatchSummary) -> None:
-    """``results.csv``, ``results.json`` and ``report.html`` for the whole batch."""
+def prepare_out(out: Path) -> None:
+    """Create the output folder, or say in one line why ``out`` cannot be one (exit 2).
+
+    Checked before anything is graded: a file, ``/dev/null`` or a folder that
+    cannot be created would otherwise fail only when the first result is
+    written, as a traceback.
+    """
+    if out.exists() and not out.is_dir():
+        raise UsageError(
+            f"--output {out} exists and is not a folder",
+            hint="pass a folder for results.csv, results.json and report.html",
+        )
+    try:
+        (out / "results").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot create the output folder {out}: {exc.strerror}", hint="pass a folder you can write"
+        ) from None
+
+
+def write_outputs(
+    out: Path, challenge: Challenge, summary: BatchSummary, sources: dict[str, Path] | None = None
+) -> None:
+    """``results.csv``, ``results.json`` and ``report.html`` for the whole batch.
+
+    ``sources`` maps submission ids to their paths, for the report's view of
+    each submission's files.
+    """
     from .output.html import render_report
+    from .output.text import clean
+    from .output.text import summary as one_line
 
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "results.csv", "w", newline="", encoding="utf-8") as handle:
@@ -219,9 +247,10 @@ def write_outputs(out: Path, challenge: Challenge, summary: BatchSummary) -> Non
                     "percent": f"{result.percent:g}",
                     "duration": f"{result.duration:.2f}",
                     "failed_tests": ";".join(t.name for t in result.failed_tests),
-                    "message": result.headline,
+                    # the cause, not only "app.py raised while loading:"
+                    "message": clean(one_line(result.message)),
                 }
             )
     document = [{"id": i, **r.to_dict()} for i, r in summary.results.items()]
     (out / "results.json").write_text(json.dumps(document, indent=2), encoding="utf-8")
-    (out / "report.html").write_text(render_report(challenge, summary.results), encoding="utf-8")
+    (out / "report.html").write_text(render_report(challenge, summary.results, sources), encoding="utf-8")

@@ -1,39 +1,91 @@
 """The ``grader`` command: parse, call :mod:`grader`, map errors to exit codes.
 
-Exit codes: 0 all tests passed; 1 graded but not all passed, or the
-submission could not be graded (status ``error``); 2 bad usage or bad input;
-3 the grader itself could not run (Docker, image, a broken challenge);
-130 interrupted (Ctrl-C or SIGTERM), after removing the run's containers.
+The console script is :func:`grader.entry.main`, which handles Ctrl-C while
+this module is being imported, then calls :data:`main` here. Every error a
+user sees is one line, ``error: what is wrong: what to do``, click's own
+usage errors included; exit codes are in :data:`EXIT_CODES` and ``--help``.
 """
 
 from __future__ import annotations
 
+import json
 import os
-import shutil
-import signal
 import sys
-import time
-import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
 from grader import __version__
 from grader.challenges import Challenge, get_challenge, list_challenges
-from grader.errors import EXIT_INTERRUPTED, GraderError, InvalidSubmission, UsageError
+from grader.errors import EXIT_INTERRUPTED, GraderError, UsageError
 from grader.grading import grade
-from grader.output import FORMATS
-from grader.output.text import challenge_table, grade_text
+from grader.output import FORMATS, render, render_many
+from grader.output.saved import load_saved
+from grader.output.text import challenge_table, clean
 from grader.protocol import Suite
-from grader.results import GradeResult, load_result
+from grader.results import GradeResult
 from grader.sandbox.base import Sandbox
+from grader.workspace import challenge_of, grade_target, start_workspace, started_for
 
-MARKER_FILE = ".grader.toml"
 SANDBOXES = ("docker", "local")
+EXIT_CODES = """\b
+Exit codes:
+  0    graded, every hidden test passed (other commands: done)
+  1    graded but not every test passed, or the submission could
+       not be graded (status "error": no app, an import error)
+  2    bad usage or bad input (unknown challenge, missing path)
+  3    the grader itself could not run (Docker, image, challenge)
+  130  interrupted by Ctrl-C or SIGTERM, after cleaning up"""
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _error(message: str, code: int) -> NoReturn:
+    """The one error line every failure prints, control characters removed (messages quote input)."""
+    click.secho(f"error: {clean(message)}", fg="red", err=True)
+    sys.exit(code)
+
+
+def _interrupted(message: str) -> NoReturn:
+    click.echo(f"\ninterrupted: {message}", err=True)
+    sys.exit(EXIT_INTERRUPTED)
+
+
+class _Grader(click.Group):
+    """The command group, with click's usage errors in the grader's one-line style."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+    ) -> Any:
+        """Run the command; click's ``Error: ...`` plus usage becomes ``error: ...: see --help`` (exit 2)."""
+        try:
+            value = super().main(
+                args, prog_name, complete_var, standalone_mode=False, windows_expand_args=windows_expand_args
+            )
+        except click.exceptions.NoArgsIsHelpError as exc:  # bare `grader`: the help is the answer
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx else "grader"
+            message = " ".join(exc.format_message().split()).rstrip(".")
+            _error(f"{message}: see `{command} --help`", exc.exit_code)
+        except click.ClickException as exc:
+            _error(" ".join(exc.format_message().split()), exc.exit_code)
+        except click.Abort:  # Ctrl-C while click itself was running (before or after a command)
+            _interrupted("nothing was started")
+        except BrokenPipeError:  # `grader list | head`: the reader left, nothing to say
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error at exit
+            sys.exit(1)
+        if not standalone_mode:
+            return value
+        sys.exit(value if isinstance(value, int) else 0)
 
 
 def _handle_errors(func: F) -> F:
@@ -49,11 +101,9 @@ def _handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except GraderError as exc:
-            click.secho(f"error: {exc.format()}", fg="red", err=True)
-            sys.exit(exc.exit_code)
+            _error(exc.format(), exc.exit_code)
         except KeyboardInterrupt:
-            click.echo("\ninterrupted: nothing of this run is left behind", err=True)
-            sys.exit(EXIT_INTERRUPTED)
+            _interrupted("nothing of this run is left behind")
 
     return wrapper  # type: ignore[return-value]
 
@@ -107,26 +157,41 @@ def _exit_for(result: GradeResult) -> None:
     sys.exit(0 if result.status == "passed" else 1)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _warn_if_started_for_another(path: Path, challenge: Challenge) -> None:
+    """Grading a `grader start` folder against a different challenge is almost always a slip."""
+    other = started_for(path)
+    if other is not None and other != challenge.id:
+        message = f"{path} was started for {other}; grading it against {challenge.id}"
+        click.secho(f"warning: {clean(message)}", fg="yellow", err=True)
+
+
+@click.group(
+    "grader",
+    cls=_Grader,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=EXIT_CODES,
+)
 @click.version_option(__version__, prog_name="grader")
 def main() -> None:
     """Grade Flask code challenges with hidden tests in a Docker sandbox."""
-    signal.signal(signal.SIGTERM, _terminate)
 
 
-def _terminate(signum: int, frame: object) -> None:
-    """SIGTERM unwinds like Ctrl-C: sandboxes remove their containers in ``finally``."""
-    raise KeyboardInterrupt
-
-
-@main.command("list")
+@main.command("list", short_help="List the challenges.")
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @_handle_errors
-def list_command() -> None:
-    """List the available challenges."""
-    click.echo(challenge_table(list_challenges()))
+def list_command(output_format: str) -> None:
+    """List the available challenges, with difficulty and points."""
+    challenges = list_challenges()
+    if output_format == "json":
+        fields = ("id", "title", "difficulty", "points", "version")
+        click.echo(json.dumps([{f: getattr(c, f) for f in fields} for c in challenges], indent=2))
+    else:
+        click.echo(challenge_table(challenges))
 
 
-@main.command()
+@main.command(short_help="Print a challenge's statement.")
 @click.argument("challenge_id", metavar="ID")
 @_handle_errors
 def show(challenge_id: str) -> None:
@@ -135,7 +200,7 @@ def show(challenge_id: str) -> None:
     click.echo(challenge.statement.read_text(encoding="utf-8"))
 
 
-@main.command()
+@main.command(short_help="Start a challenge in a new folder.")
 @click.argument("challenge_id", metavar="ID")
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
 @_handle_errors
@@ -143,15 +208,7 @@ def start(challenge_id: str, directory: Path | None) -> None:
     """Start a challenge in DIRECTORY (default ./ID): stub, public tests, statement."""
     challenge = get_challenge(challenge_id)
     target = directory or Path(challenge.id)
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise UsageError(f"{target} already exists and is not empty", hint="choose another folder")
-    shutil.copytree(challenge.stub_dir, target, dirs_exist_ok=True)
-    shutil.copytree(challenge.public_tests, target / "tests", dirs_exist_ok=True)
-    shutil.copy(challenge.statement, target / "README.md")
-    (target / MARKER_FILE).write_text(
-        f'# written by `grader start`; `grader test` reads it\nchallenge = "{challenge.id}"\n',
-        encoding="utf-8",
-    )
+    start_workspace(challenge, target)
     click.echo(f"Started {challenge.id} in {target}/")
     click.echo(f"  read      {target / 'README.md'}")
     click.echo(f"  edit      {target / 'app.py'}")
@@ -159,64 +216,67 @@ def start(challenge_id: str, directory: Path | None) -> None:
     click.echo(f"  grade     grader grade {challenge.id} {target}")
 
 
-def _challenge_of(directory: Path) -> Challenge:
-    marker = directory / MARKER_FILE
-    try:
-        data = tomllib.loads(marker.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(
-            f"{directory} was not started with `grader start`",
-            hint="pass --challenge ID",
-        ) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-        raise InvalidSubmission(
-            f"{marker} is not valid TOML", hint="delete it and pass --challenge ID"
-        ) from None
-    return get_challenge(str(data.get("challenge", "")))
-
-
-@main.command()
+@main.command(short_help="Run the public tests, fast, unsandboxed.")
 @click.argument("directory", required=False, default=".", type=click.Path(path_type=Path))
 @click.option("--challenge", "challenge_id", metavar="ID", help="Challenge id (default: from .grader.toml).")
+@_result_options
 @_handle_errors
-def test(directory: Path, challenge_id: str | None) -> None:
+def test(directory: Path, challenge_id: str | None, output_format: str, output: Path | None) -> None:
     """Run the public tests on DIRECTORY, in-process (fast, no isolation)."""
-    challenge = get_challenge(challenge_id) if challenge_id else _challenge_of(directory)
+    if challenge_id:
+        challenge = get_challenge(challenge_id)
+        _warn_if_started_for_another(directory, challenge)
+    else:
+        challenge = challenge_of(directory, hint="pass --challenge ID")
     result = grade(challenge, directory, make_sandbox("local"), suite=Suite.PUBLIC)
-    click.echo(grade_text(result))
+    _emit(render(result, output_format), output)
     _exit_for(result)
 
 
-@main.command("grade")
-@click.argument("challenge_id", metavar="ID")
-@click.argument("path", type=click.Path(path_type=Path))
+@main.command("grade", short_help="Grade a submission with the hidden tests.")
+@click.argument("first", metavar="[ID]", required=False)
+@click.argument("second", metavar="[PATH]", required=False)
 @_sandbox_option
 @_result_options
 @_handle_errors
 def grade_command(
-    challenge_id: str, path: Path, sandbox: str, output_format: str, output: Path | None
+    first: str | None, second: str | None, sandbox: str, output_format: str, output: Path | None
 ) -> None:
-    """Grade the submission at PATH (folder, .zip or .tar.gz) with the hidden tests."""
-    challenge = get_challenge(challenge_id)
+    """Grade the submission at PATH (folder, .zip or .tar.gz) with challenge ID's hidden tests.
+
+    In a folder made by `grader start`, ID and PATH can be left out: the
+    folder is graded against its own challenge (from .grader.toml). With one
+    argument, a folder made by `grader start` is PATH, anything else is ID
+    (and PATH is the current folder).
+    """
+    challenge, path = grade_target(first, second)
+    _warn_if_started_for_another(path, challenge)
     result = grade(challenge, path, make_sandbox(sandbox))
-    _emit(FORMATS[output_format](result), output)
+    _emit(render(result, output_format), output)
     _exit_for(result)
 
 
-@main.command()
+@main.command("render", short_help="Print a saved result in another format.")
 @click.argument("result_file", metavar="RESULT.json", type=click.Path(path_type=Path))
 @_result_options
 @_handle_errors
-def render(result_file: Path, output_format: str, output: Path | None) -> None:
-    """Print a result saved by `grade --format json` in another format, without grading again.
+def render_command(result_file: Path, output_format: str, output: Path | None) -> None:
+    """Print a saved result in another format, without grading again.
 
-    Exits 0 once rendered, whatever the verdict: the grading's own exit code
-    is the verdict.
+    RESULT.json is a file written by `grade --format json`, or by `batch`:
+    OUT/results/ID.json (one submission) or OUT/results.json (all of them,
+    rendered one after the other). Exits 0 once rendered, whatever the
+    verdict: the grading's own exit code is the verdict.
     """
-    _emit(FORMATS[output_format](load_result(result_file)), output)
+    saved = load_saved(result_file)
+    if saved.is_list:
+        named = [(s.id or f"#{n}", s.result) for n, s in enumerate(saved.results, 1)]
+        _emit(render_many(named, output_format), output)
+    else:
+        _emit(render(saved.results[0].result, output_format), output)
 
 
-@main.command()
+@main.command(short_help="Check that challenges are sound.")
 @click.argument("challenge_ids", metavar="[ID]...", nargs=-1)
 @click.option(
     "--sandbox",
@@ -229,7 +289,7 @@ def render(result_file: Path, output_format: str, output: Path | None) -> None:
 @_handle_errors
 def verify(challenge_ids: tuple[str, ...], sandbox_names: tuple[str, ...], junit: Path | None) -> None:
     """Check that every challenge (or the given ones) is sound."""
-    from grader.verify import to_junit, verify_challenge
+    from grader.verify import soundness_line, to_junit, verify_challenge
 
     challenges = [get_challenge(i) for i in challenge_ids] if challenge_ids else list_challenges()
     sandboxes = [make_sandbox(name) for name in (sandbox_names or SANDBOXES)]
@@ -239,49 +299,22 @@ def verify(challenge_ids: tuple[str, ...], sandbox_names: tuple[str, ...], junit
         report = verify_challenge(challenge, sandboxes, lambda m: click.secho(m, dim=True, err=True))
         for check in report.checks:
             mark = click.style("ok  ", fg="green") if check.ok else click.style("FAIL", fg="red")
-            detail = f"  ({check.detail})" if check.detail and not check.ok else ""
+            detail = f"  ({clean(check.detail)})" if check.detail and not check.ok else ""
             click.echo(f"{mark} {challenge.id}: {check.name}{detail}")
         failed += not report.ok
         reports.append(report)
     if junit is not None:
         _emit(to_junit(reports), junit)
-    click.echo(f"{len(challenges) - failed} of {len(challenges)} challenges are sound")
+    click.echo(soundness_line(len(challenges) - failed, len(challenges)))
     sys.exit(1 if failed else 0)
 
 
-class _Progress:
-    """One live line on stderr: done/total, passed/failed/error counts, rate."""
-
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.done = 0
-        self.counts = {"passed": 0, "failed": 0, "error": 0}
-        self.started = time.monotonic()
-        self.live = sys.stderr.isatty()
-
-    def __call__(self, submission: Any, result: GradeResult, reused: bool) -> None:
-        self.done += 1
-        self.counts[result.status] = self.counts.get(result.status, 0) + 1
-        elapsed = max(time.monotonic() - self.started, 1e-6)
-        width = len(str(self.total))
-        line = (
-            f"[{self.done:>{width}}/{self.total}] "
-            f"{click.style(str(self.counts['passed']) + ' passed', fg='green')}  "
-            f"{click.style(str(self.counts['failed']) + ' failed', fg='red')}  "
-            f"{click.style(str(self.counts['error']) + ' error', fg='magenta')}  "
-            f"{60 * self.done / elapsed:.0f}/min  {submission.id}: {result.status}"
-            f"{' (cached)' if reused else ''}"
-        )
-        if self.live:
-            click.echo("\r\033[K" + line, nl=self.done == self.total, err=True)
-        else:
-            click.echo(line, err=True)
-
-
-@main.command()
+@main.command(short_help="Grade a folder of submissions in parallel.")
 @click.argument("challenge_id", metavar="ID")
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option(
+    "--output",
+    "-o",
     "--out",
     "out",
     type=click.Path(path_type=Path),
@@ -300,23 +333,23 @@ class _Progress:
 @_handle_errors
 def batch(challenge_id: str, folder: Path, out: Path, jobs: int | None, sandbox: str, force: bool) -> None:
     """Grade every subfolder or archive of FOLDER; resumable, one bad submission never stops it."""
-    from grader.batch import Batch, discover, write_outputs
+    from grader.batch import Batch, discover, prepare_out, write_outputs
+    from grader.progress import Progress
 
     challenge = get_challenge(challenge_id)
     submissions = discover(folder)
+    prepare_out(out)
     runner = make_sandbox(sandbox)
     jobs = jobs or os.cpu_count() or 1
     click.echo(f"grading {len(submissions)} submissions of {challenge.id} with {jobs} job(s)", err=True)
-    progress = _Progress(len(submissions))
     grader_batch = Batch(challenge, runner, out)
     try:
         summary = grader_batch.run(
-            submissions, jobs, force=force, on_result=progress, on_interrupt=_finishing
+            submissions, jobs, force=force, on_result=Progress(len(submissions)), on_interrupt=_finishing
         )
     except KeyboardInterrupt:
-        click.echo("\ninterrupted: finished results are kept; run the same command to continue", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    write_outputs(out, challenge, summary)
+        _interrupted("finished results are kept; run the same command to continue")
+    write_outputs(out, challenge, summary, {s.id: s.path for s in submissions})
     click.echo(
         f"{len(summary.results)} submissions: {summary.count('passed')} passed, "
         f"{summary.count('failed')} failed, {summary.count('error')} error "
@@ -329,12 +362,12 @@ def _finishing(running: int) -> None:
         click.echo(f"\ninterrupted: stopping the {running} grading(s) under way...", err=True, nl=False)
 
 
-@main.group()
+@main.group(short_help="Build or clean up the Docker sandbox.")
 def sandbox() -> None:
     """Manage the Docker sandbox."""
 
 
-@sandbox.command("build")
+@sandbox.command("build", short_help="Build the sandbox image.")
 @click.option(
     "--base",
     type=click.Choice(["auto", "python", "debian"]),
@@ -352,7 +385,7 @@ def sandbox_build(base: str, rebuild_base: bool) -> None:
     click.echo(f"built {IMAGE} ({image_id[:19]})")
 
 
-@sandbox.command("prune")
+@sandbox.command("prune", short_help="Remove leftovers of killed runs.")
 @click.option("--all", "everything", is_flag=True, help="Also remove gradings still in progress.")
 @_handle_errors
 def sandbox_prune(everything: bool) -> None:
@@ -360,7 +393,3 @@ def sandbox_prune(everything: bool) -> None:
     from grader.sandbox.docker import prune
 
     click.echo(str(prune(everything=everything)))
-
-
-if __name__ == "__main__":
-    main()

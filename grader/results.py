@@ -9,13 +9,10 @@ README).
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
-from .errors import InvalidResult
 from .protocol import TestStatus, Verdict
 
 
@@ -143,18 +140,3 @@ def _number(value: object, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ReportError(f"{what} is not a finite number")
     return float(value)
-
-
-def load_result(path: Path) -> GradeResult:
-    """A result saved by ``grader grade --format json``, validated field by field."""
-    hint = "give a file written by `grader grade --format json --output FILE`"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InvalidResult(f"cannot read {path}: {exc.strerror}", hint=hint) from None
-    except ValueError:
-        raise InvalidResult(f"{path} is not JSON", hint=hint) from None
-    try:
-        return GradeResult.from_dict(data)
-    except ReportError as exc:
-        raise InvalidResult(f"{path} is not a grader result ({exc})", hint=hint) from None

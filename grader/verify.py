@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from .challenges import Challenge
 from .grading import grade
+from .output.text import summary
 from .protocol import Suite
 from .results import GradeResult
 from .sandbox.base import Sandbox
@@ -46,7 +47,18 @@ def _verdicts(result: GradeResult) -> list[tuple[str, str]]:
 
 def _failing(result: GradeResult) -> str:
     names = [t.name for t in result.failed_tests][:5]
-    return f"{result.status}: {result.headline} {names}"
+    return f"{result.status}: {summary(result.message)} {names}"
+
+
+def soundness_line(sound: int, total: int) -> str:
+    """``3 of 5 challenges are sound``, ``1 of 5 challenges is sound``, ``0 of 1 challenge is sound``.
+
+    The noun agrees with the total; the verb with the count, except that a
+    single challenge reads as one ("0 of 1 challenge is", not "are").
+    """
+    noun = "challenge" if total == 1 else "challenges"
+    verb = "is" if sound == 1 or total == 1 else "are"
+    return f"{sound} of {total} {noun} {verb} sound"
 
 
 def _disagreement(one: list[tuple[str, str]], other: list[tuple[str, str]]) -> str:

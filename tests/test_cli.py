@@ -193,3 +193,256 @@ def test_an_interrupted_batch_stops_at_once_keeps_results_and_continues(
     stdout, stderr = again.communicate(timeout=300)
     assert again.returncode == 0, stderr
     assert f"({7 - kept} graded, {kept} reused)" in stdout
+
+
+# --- The command line itself ---------------------------------------------------
+
+
+def test_help_has_a_whole_summary_for_every_command_and_the_exit_codes(cli: Cli) -> None:
+    shown = cli("--help")
+    assert shown.exit_code == 0
+    commands = shown.stdout.split("Commands:", 1)[1].split("Exit codes:", 1)[0]
+    listed = [line.split()[0] for line in commands.strip().splitlines()]
+    assert set(listed) == {"batch", "grade", "list", "render", "sandbox", "show", "start", "test", "verify"}
+    assert "..." not in commands, "click cut a summary: give the command a short_help"
+    codes = shown.stdout.split("Exit codes:", 1)[1]
+    for code in ("0", "1", "2", "3", "130"):
+        assert re.search(rf"^\s+{code}\s+\w", codes, re.M), f"exit code {code} is not explained"
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["grade", "--bogus"], "No such option '--bogus': see `grader grade --help`"),
+        (["nosuch"], "No such command 'nosuch': see `grader --help`"),
+        (["batch", "hello-world"], "Missing argument 'FOLDER': see `grader batch --help`"),
+        (["list", "--format", "xml"], "Invalid value for '--format'"),
+    ],
+)
+def test_click_usage_errors_are_one_error_line(cli: Cli, args: list[str], says: str) -> None:
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert says in result.stderr and "Usage:" not in result.stderr
+
+
+def test_error_lines_are_cleaned_of_control_characters(cli: Cli) -> None:
+    result = cli("grade", "hello-world", "/no/such/\x1b]0;pwned\x07\x1b[2Jpath")
+    assert result.exit_code == 2
+    assert "no such file or folder" in result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+
+
+def test_list_as_json(cli: Cli) -> None:
+    result = cli("list", "--format", "json")
+    assert result.exit_code == 0
+    listed = {c["id"]: c for c in json.loads(result.stdout)}
+    assert listed["hello-world"]["points"] == 12 and listed["hello-world"]["title"]
+
+
+def test_started_folder_grades_and_tests_without_arguments(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert cli("start", "hello-world", str(tmp_path / "hw")).exit_code == 0
+    shutil.copy(ROOT / "challenges/hello-world/solution/app.py", tmp_path / "hw" / "app.py")
+    monkeypatch.chdir(tmp_path / "hw")
+    graded = cli("grade", "--sandbox", "local", "--format", "json")
+    assert graded.exit_code == 0, graded.stderr
+    result = json.loads(graded.stdout)
+    assert (result["challenge"], result["status"], result["submission"]) == ("hello-world", "passed", ".")
+    tested = cli("test", "--format", "json")
+    assert tested.exit_code == 0 and json.loads(tested.stdout)["max_score"] == 2  # the public suite
+    other = cli("grade", "json-post", ".", "--sandbox", "local", "--format", "json")
+    assert other.exit_code == 1
+    assert "warning: . was started for hello-world; grading it against json-post" in other.stderr
+    assert json.loads(other.stdout)["challenge"] == "json-post"
+
+
+def test_grade_without_arguments_outside_a_started_folder_says_what_to_give(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = cli("grade")
+    assert result.exit_code == 2
+    assert "was not started with `grader start`: give the challenge and the path" in result.stderr
+
+
+def test_every_environment_variable_is_documented() -> None:
+    """Any variable the code or the scripts read has a line in the README."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    read = set()
+    for path in [*(ROOT / "grader").rglob("*.py"), *(ROOT / "scripts").glob("*.sh")]:
+        if "_data" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        read |= set(re.findall(r"environ(?:\.get\(|\[)\"([A-Z][A-Z0-9_]+)\"", text))
+        read |= set(re.findall(r"getenv\(\"([A-Z][A-Z0-9_]+)\"", text))
+        read |= set(re.findall(r"\$\{([A-Z][A-Z0-9_]+):-", text))
+    read -= {"PYTEST_DISABLE_PLUGIN_AUTOLOAD"}  # set by the runner for itself, not read
+    assert {"GRADER_CHALLENGES", "GRADER_IMAGE"} <= read
+    assert not [name for name in sorted(read) if f"`{name}`" not in readme]
+
+
+def test_the_wheel_installs_no_top_level_module() -> None:
+    """Only ``grader/`` goes into the wheel: the root ``cli.py`` shim must not shadow other packages."""
+    from hatchling.builders.wheel import WheelBuilder
+
+    files = [f.distribution_path for f in WheelBuilder(str(ROOT)).recurse_included_files()]
+    assert "grader/entry.py" in files and "grader/cli.py" in files
+    assert [f for f in files if not f.startswith("grader/")] == []
+
+
+def _console_script() -> Path:
+    script = Path(sys.executable).parent / "grader"
+    assert script.is_file(), "the test runs in the venv the project installs (scripts/test.sh)"
+    return script
+
+
+def _catches(pid: int, signum: int) -> bool:
+    """Whether process ``pid`` has a handler for ``signum`` (its SigCgt mask in /proc)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    mask = next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:"))
+    return bool(int(mask, 16) >> (signum - 1) & 1)
+
+
+@pytest.mark.parametrize("delay", [0.05, 0.1])
+def test_ctrl_c_while_the_command_is_still_loading_exits_130_quietly(delay: float) -> None:
+    """A real SIGINT to the installed console script while Python imports the commands (~0.2 s).
+
+    Python catches SIGINT from its first instant; the entry module installs
+    its own handler a few milliseconds later, then imports click and the
+    grading core. ``delay`` after Python's handler lands in those imports.
+    """
+    proc = subprocess.Popen(
+        [str(_console_script()), "list"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not _catches(proc.pid, signal.SIGINT):
+            assert proc.poll() is None and time.monotonic() < deadline, "python did not start"
+            time.sleep(0.0005)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=10)
+    finally:
+        proc.kill()
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
+    assert proc.returncode == 130, (proc.returncode, stderr)
+    assert "interrupted" in stderr and not stdout
+
+
+# --- Batch output folders, and rendering what a batch wrote ----------------------
+
+
+@pytest.fixture(scope="module")
+def batch_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small local batch: one right submission, one with a syntax error."""
+    root = tmp_path_factory.mktemp("batch")
+    shutil.copytree(ROOT / "challenges/hello-world/solution", root / "subs" / "alice")
+    shutil.copytree(ROOT / "tests/redteam/broken-syntax-error", root / "subs" / "bob")
+    result = Cli()("batch", "hello-world", str(root / "subs"), "-o", str(root / "out"), "--sandbox", "local")
+    assert result.exit_code == 0, result.output
+    return root / "out"
+
+
+@pytest.mark.parametrize("target", ["file", "/dev/null", "under-a-file"])
+def test_batch_output_that_cannot_be_a_folder_is_one_line_exit_2(
+    cli: Cli, batch_out: Path, tmp_path: Path, target: str
+) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    out = {"file": tmp_path / "file", "/dev/null": Path("/dev/null"), "under-a-file": tmp_path / "file" / "o"}
+    result = cli("batch", "hello-world", str(batch_out.parent / "subs"), "--out", str(out[target]))
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert "not a folder" in result.stderr or "Not a directory" in result.stderr
+    assert (tmp_path / "file").read_text() == "not a folder"
+
+
+def test_batch_csv_names_the_cause_of_an_error(batch_out: Path) -> None:
+    import csv
+
+    with open(batch_out / "results.csv", encoding="utf-8") as handle:
+        rows = {row["id"]: row for row in csv.DictReader(handle)}
+    assert rows["bob"]["status"] == "error"
+    assert "SyntaxError" in rows["bob"]["message"], rows["bob"]["message"]
+
+
+def test_render_a_batch_submission_file(cli: Cli, batch_out: Path) -> None:
+    path = batch_out / "results" / "bob.json"
+    stored = json.loads(path.read_text())["result"]
+    rendered = cli("render", str(path), "--format", "json")
+    assert rendered.exit_code == 0, rendered.stderr
+    assert json.loads(rendered.stdout) == stored
+    text = cli("render", str(path))
+    assert text.exit_code == 0 and text.stdout.startswith("ERROR  hello-world")
+
+
+def test_render_a_batch_results_list(cli: Cli, batch_out: Path) -> None:
+    from junitparser import JUnitXml
+
+    path = batch_out / "results.json"
+    as_json = cli("render", str(path), "--format", "json")
+    assert as_json.exit_code == 0, as_json.stderr
+    assert json.loads(as_json.stdout) == json.loads(path.read_text())
+    junit = cli("render", str(path), "--format", "junit")
+    assert junit.exit_code == 0, junit.stderr
+    suites = {suite.name: suite for suite in JUnitXml.fromstring(junit.stdout.encode())}
+    assert set(suites) == {"alice", "bob"}
+    assert suites["alice"].failures == 0 and suites["bob"].errors == 1
+    text = cli("render", str(path))
+    assert "== alice ==" in text.stdout and "== bob ==" in text.stdout
+    single = cli("render", str(path), "--format", "exercism")
+    assert single.exit_code == 2
+    assert "exercism format holds one submission's result, and this file holds 2" in single.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ("", "is not JSON (it is empty)"),
+        ('"hello"', "holds a string, not a grader result"),
+        ("[]", "is an empty list"),
+        ('[{"id": "a"}]', "is not a grader result (entry #0: `tests` is not a list)"),
+        (
+            '{"id": "a", "cache_key": "k", "result": {"status": "x"}}',
+            "`result` of 'a': `tests` is not a list",
+        ),
+        ('{"result": {}}', "has a `result` but no string `id`"),
+    ],
+)
+def test_render_refusals_name_what_is_wrong(cli: Cli, tmp_path: Path, content: str, says: str) -> None:
+    path = tmp_path / "saved.json"
+    path.write_text(content)
+    result = cli("render", str(path))
+    assert result.exit_code == 2
+    assert says in result.stderr and result.stderr.count("\n") == 1, result.stderr
+
+
+def test_render_refuses_a_binary_file_as_not_text(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "saved.json"
+    path.write_bytes(b"\xff\xfe\x00binary")
+    result = cli("render", str(path))
+    assert result.exit_code == 2 and "is not UTF-8 text" in result.stderr
+
+
+def test_render_text_of_a_crafted_result_prints_no_control_characters(cli: Cli, tmp_path: Path) -> None:
+    """A saved result is input: every string of it reaches the terminal cleaned."""
+    osc = "\x1b]0;all passed\x07"
+    saved = tmp_path / "result.json"
+    assert _save_result(cli, "examples/hello-world-submission", saved) == 1
+    data = json.loads(saved.read_text())
+    data["challenge"] += osc
+    data["limits_hit"] = [osc]
+    data["image"] = osc
+    for test in data["tests"]:
+        test["name"] += osc
+        test["description"] += osc
+        test["message"] += osc
+    saved.write_text(json.dumps(data))
+    for output_format in ("text", "markdown"):
+        rendered = cli("render", str(saved), "--format", output_format)
+        assert rendered.exit_code == 0, rendered.stderr
+        assert "\x1b" not in rendered.stdout and "\x07" not in rendered.stdout, output_format

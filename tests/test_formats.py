@@ -17,7 +17,10 @@ import jsonschema
 import pytest
 from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
 
-from grader.output.formats import FORMATS, to_exercism, to_gradescope, to_junit, to_markdown
+from grader.errors import UsageError
+from grader.output import render_many
+from grader.output.formats import FORMATS, to_exercism, to_gradescope, to_junit, to_junit_many, to_markdown
+from grader.output.text import summary
 from grader.results import GradeResult, TestResult
 
 from .conftest import ROOT, Cli
@@ -285,3 +288,70 @@ def test_cli_grade_prints_junit(cli: Cli) -> None:
     failed = [c for c in suite if not c.is_passed]
     assert [c.name for c in failed] == ["test_hello_escapes_html"]
     assert "Hello, <b>!" in (failed[0].result[0].text or "")
+
+
+# --- Errors carry their cause ----------------------------------------------------
+
+TRACEBACK_ERROR = _result(
+    "error",
+    [],
+    'app.py raised while loading:\nTraceback (most recent call last):\n  File "app.py", line 7\n'
+    "SyntaxError: expected ':'\n",
+)
+
+
+@pytest.mark.parametrize(
+    ("message", "line"),
+    [
+        (
+            "app.py raised while loading:\nTraceback (most recent call last):\n  x\nSyntaxError: bad\n",
+            "app.py raised while loading: SyntaxError: bad",
+        ),
+        (
+            "app.py raised SyntaxError while loading: '(' was never closed (app.py, line 3)\n  detail",
+            "app.py raised SyntaxError while loading: '(' was never closed (app.py, line 3)",
+        ),
+        ("\n\n  no Flask app found  \n", "no Flask app found"),
+        ("ends with a colon:", "ends with a colon:"),
+        ("", ""),
+    ],
+)
+def test_summary_names_the_cause_in_one_line(message: str, line: str) -> None:
+    assert summary(message) == line
+
+
+def test_junit_error_message_names_the_cause_and_the_body_has_the_detail() -> None:
+    (case,) = list(_suite(to_junit(TRACEBACK_ERROR)))
+    (error,) = case.result
+    assert error.message == "app.py raised while loading: SyntaxError: expected ':'"
+    assert error.text is not None and 'File "app.py", line 7' in error.text
+
+
+def test_junit_tests_not_run_name_why() -> None:
+    result = _result(
+        "error",
+        [_test("test_index", "error", message="not run: the app could not be started")],
+        "app.py raised while loading:\nTraceback:\nImportError: no module named x",
+    )
+    (case,) = list(_suite(to_junit(result)))
+    (error,) = case.result
+    assert error.message == (
+        "not run: the app could not be started: app.py raised while loading: ImportError: no module named x"
+    )
+    assert error.text is not None and error.text.endswith("ImportError: no module named x")
+
+
+def test_junit_many_has_one_suite_per_submission() -> None:
+    xml = JUnitXml.fromstring(to_junit_many([("alice", PASSED), ("bob", TRACEBACK_ERROR)]).encode())
+    suites = {suite.name: suite for suite in xml}
+    assert set(suites) == {"alice", "bob"}
+    assert xml.tests == 3 and xml.errors == 1
+    assert suites["bob"].errors == 1 and suites["alice"].tests == 2
+
+
+def test_render_many_refuses_formats_of_one_submission() -> None:
+    with pytest.raises(UsageError, match="holds one submission's result, and this file holds 2"):
+        render_many([("a", PASSED), ("b", FAILED)], "gradescope")
+    markdown = render_many([("a|b", PASSED), ("c", FAILED)], "markdown")
+    assert markdown.startswith("# `a\\|b`\n\n## ✅ hello-world: passed")
+    assert "\n# `c`\n" in markdown

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
 from grader.challenges import get_challenge
-from grader.output.html import distribution, pass_rates, render_report
+from grader.output import sources
+from grader.output.html import distribution, mean_percent, pass_rates, render_report
+from grader.output.sources import read_sources
 from grader.results import GradeResult, TestResult
 
 
@@ -37,3 +45,98 @@ def test_candidate_text_is_escaped_and_nothing_is_loaded_from_the_network() -> N
     assert "<img src=http" not in html
     assert "mallory&lt;b&gt;" in html
     assert "2 submissions" in html
+
+
+def _error(message: str) -> GradeResult:
+    return GradeResult("hello-world", "error", 0.0, 2.0, message, "docker", 0.5)
+
+
+SYNTAX = (
+    "app.py raised while loading:\nTraceback (most recent call last):\n  ...\nSyntaxError: expected ':'\n"
+)
+
+
+def test_chart_labels_stay_inside_the_chart() -> None:
+    """The tallest bar's count sits above it: it must not be cut off at the top of the SVG."""
+    html = render_report(
+        get_challenge("hello-world"),
+        {"a": _result(2, ["passed", "passed"]), "b": _result(2, ["passed", "passed"])},
+    )
+    svg = re.search(r"<svg[^>]*height=\"(\d+)\"[^>]*>(.*?)</svg>", html, re.S)
+    assert svg is not None
+    height = float(svg.group(1))
+    texts = re.findall(r"<text[^>]*y=\"([\d.-]+)\"[^>]*font-size=\"(\d+)\"[^>]*>(\d+)", svg.group(2))
+    assert len(texts) == 20  # a count above each bar, a bucket name below
+    for y, size, _ in texts:
+        assert float(y) - float(size) >= 0 and float(y) <= height, (y, size)
+    rects = re.findall(r"<rect[^>]*y=\"([\d.-]+)\"[^>]*height=\"([\d.]+)\"", svg.group(2))
+    assert all(float(y) >= 0 and float(y) + float(h) <= height for y, h in rects)
+
+
+def test_errors_are_counted_apart_not_as_zero_scores() -> None:
+    results = {
+        "full": _result(2, ["passed", "passed"]),
+        "half": _result(1, ["passed", "failed"]),
+        "crash": _error(SYNTAX),
+    }
+    values = list(results.values())
+    assert mean_percent(values) == 75.0, "the mean is of the graded submissions"
+    assert mean_percent([_error("x")]) is None
+    assert sum(distribution(values)) == 2
+    assert [(r.name, r.passed, r.total) for r in pass_rates(values)] == [("test_1", 1, 2), ("test_0", 2, 2)]
+    html = render_report(get_challenge("hello-world"), results)
+    assert "75%</b>mean score of the 2 graded" in html
+    assert "Score distribution of the 2 graded submissions" in html
+    assert "1/2 graded (50.0%)" in html
+    assert "Could not be graded (1 of 3)" in html
+    # the cause, not just the announcing first line, in the errors table and the submissions table
+    assert html.count("app.py raised while loading: SyntaxError: expected &#39;:&#39;") >= 2
+
+
+def test_error_tests_not_run_do_not_count_in_pass_rates() -> None:
+    crashed = _error("the app could not be started")
+    crashed.tests = [TestResult("test_0", "desc 0", "error", 0.0, 1.0, "not run")]
+    rates = pass_rates([_result(2, ["passed", "passed"]), crashed])
+    assert [(r.name, r.passed, r.total) for r in rates] == [("test_0", 1, 1), ("test_1", 1, 1)]
+
+
+def test_each_submissions_files_are_shown_highlighted_and_escaped(tmp_path: Path) -> None:
+    folder = tmp_path / "alice"
+    (folder / "templates").mkdir(parents=True)
+    (folder / "app.py").write_text(
+        'from flask import Flask\napp = Flask(__name__)  # "</pre><script>x()</script>"\n'
+    )
+    (folder / "templates" / "index.html").write_text("<h1>{{ name }}</h1>\n")
+    (folder / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\0\0")
+    (folder / "big.py").write_text("x = 1\n" * 6000)
+    with zipfile.ZipFile(tmp_path / "bob.zip", "w") as archive:
+        archive.writestr("bob/app.py", "import os\n")
+    results = {"alice": _result(2, ["passed", "passed"]), "bob": _result(0, ["failed", "failed"])}
+    results["carol"] = _error("gone")
+    paths = {"alice": folder, "bob": tmp_path / "bob.zip", "carol": tmp_path / "carol"}
+    html = render_report(get_challenge("hello-world"), results, paths)
+    assert '<span class="kn">from</span>' in html, "Pygments highlighted the Python"
+    assert "<script>x()</script>" not in html and "&lt;/pre&gt;&lt;script&gt;" in html
+    assert "templates/index.html" in html and '<span class="nt">h1</span>' in html
+    assert "Not shown (not text, or past the report's size cap): logo.png" in html
+    assert "(first part of 36000 bytes)" in html
+    assert '<span class="nn">os</span>' in html, "archives are read too"
+    assert "Files not shown: no such file or folder:" in html
+    assert ".highlight .kn" in html, "the highlighting styles are inline"
+    assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
+
+
+def test_sources_cap_every_file_and_the_whole_submission(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sources, "MAX_FILE_BYTES", 600)
+    monkeypatch.setattr(sources, "MAX_SUBMISSION_BYTES", 1500)
+    for i in range(6):
+        (tmp_path / f"m{i}.py").write_text("y = 2\n" * 200)  # 1200 bytes each
+    shown = read_sources(tmp_path)
+    assert [f.path for f in shown.files] == ["m0.py", "m1.py", "m2.py"]
+    assert all(f.truncated and f.size == 1200 for f in shown.files)
+    assert [str(f.html).count('class="linenos"') for f in shown.files] == [100, 100, 50]
+    assert shown.not_shown == ["m3.py", "m4.py", "m5.py"], (
+        "past the submission's cap, files are listed, not shown"
+    )

@@ -55,7 +55,7 @@ def test_cancel_stops_a_run_under_way_at_once(name: str, request: pytest.Fixture
 
 
 def test_a_view_swallowing_exceptions_cannot_swallow_the_test_deadline(tmp_path: Path) -> None:
-    """Local mode runs the view in the runner's process: its ``except Exception`` must not eat the deadline."""
+    """Local mode runs the view in the runner process: its ``except Exception`` must not eat the deadline."""
     (tmp_path / "app.py").write_text(
         "import time\nfrom flask import Flask\napp = Flask(__name__)\n\n"
         "@app.get('/')\ndef index():\n    while True:\n        try:\n            time.sleep(0.05)\n"

@@ -7,7 +7,23 @@ from pathlib import Path
 
 import pytest
 
+from grader.verify import soundness_line
+
 from .conftest import ROOT, Cli
+
+
+@pytest.mark.parametrize(
+    ("sound", "total", "line"),
+    [
+        (1, 1, "1 of 1 challenge is sound"),
+        (0, 1, "0 of 1 challenge is sound"),
+        (1, 5, "1 of 5 challenges is sound"),
+        (0, 5, "0 of 5 challenges are sound"),
+        (5, 5, "5 of 5 challenges are sound"),
+    ],
+)
+def test_the_summary_line_agrees_in_number(sound: int, total: int, line: str) -> None:
+    assert soundness_line(sound, total) == line
 
 
 @pytest.mark.docker
@@ -35,7 +51,7 @@ def test_verify_catches_a_broken_challenge(cli: Cli, tmp_path: Path, monkeypatch
     assert "FAIL hello-world: solution scores full marks (local)" in result.stdout
     assert "FAIL hello-world: hidden points add up to 13 (local)" in result.stdout
     assert "ok   hello-world: stub scores below full marks (local)" in result.stdout
-    assert "0 of 1 challenges are sound" in result.stdout
+    assert "0 of 1 challenge is sound" in result.stdout
     from junitparser import Failure, JUnitXml
 
     suites = list(JUnitXml.fromfile(str(junit)))

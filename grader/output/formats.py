@@ -20,7 +20,7 @@ from typing import Any
 
 from ..protocol import TestStatus
 from ..results import GradeResult, TestResult
-from .text import grade_text, points
+from .text import grade_text, points, summary
 
 # Everything outside XML 1.0's Char production: C0 controls except \t \n \r,
 # lone surrogates (which cannot be encoded) and the two non-characters.
@@ -50,7 +50,8 @@ def _xml_text(text: str) -> str:
     return _XML_ILLEGAL.sub("", text)
 
 
-def _junit_case(parent: ET.Element, classname: str, test: TestResult) -> None:
+def _junit_case(parent: ET.Element, classname: str, test: TestResult, cause: str) -> None:
+    """One ``<testcase>``; ``cause`` is why the whole run is an error ("" when it is not)."""
     case = ET.SubElement(
         parent,
         "testcase",
@@ -61,54 +62,88 @@ def _junit_case(parent: ET.Element, classname: str, test: TestResult) -> None:
     message = _xml_text(test.message)
     if test.status in ("failed", "error"):
         tag = "failure" if test.status == "failed" else "error"
-        outcome = ET.SubElement(case, tag, message=_first_line(message) or test.status)
-        outcome.text = message
+        summary_line = _first_line(message) or test.status
+        body = message
+        if cause and test.status == "error":
+            # "not run: the app could not be started" alone hides why: the cause goes with it
+            summary_line = f"{summary_line}: {summary(cause)}" if message else summary(cause)
+            body = f"{message}\n\n{cause}" if message else cause
+        outcome = ET.SubElement(case, tag, message=summary_line)
+        outcome.text = body
     elif test.status == "skipped":
         skipped = ET.SubElement(case, "skipped")
         if message:
             skipped.set("message", _first_line(message))
 
 
-def to_junit(result: GradeResult) -> str:
-    """JUnit XML, the format CI systems (GitLab, Jenkins, GitHub reporters) display."""
-    tests = list(result.tests)
-    if result.status == "error" and not tests:
-        # Without a test case, CI would show "0 tests" and hide why nothing ran.
-        tests = [
+def _junit_counts(tests: list[TestResult], duration: float) -> dict[str, str]:
+    return {
+        "tests": str(len(tests)),
+        "failures": str(sum(t.status == "failed" for t in tests)),
+        "errors": str(sum(t.status == "error" for t in tests)),
+        "skipped": str(sum(t.status == "skipped" for t in tests)),
+        "time": f"{duration:.3f}",
+    }
+
+
+def _junit_tests(result: GradeResult) -> list[TestResult]:
+    if result.status == "error" and not result.tests:
+        # Without a test case, CI would show "0 tests" and hide why nothing ran;
+        # this stand-in's message is the run's cause (see _junit_case).
+        return [
             TestResult(
                 name="grading",
                 description="the submission could not be graded",
                 status=TestStatus.ERROR,
                 score=0.0,
                 max_score=result.max_score,
-                message=result.message or "the submission could not be graded",
                 duration=result.duration,
             )
         ]
-    counts = {
-        "tests": str(len(tests)),
-        "failures": str(sum(t.status == "failed" for t in tests)),
-        "errors": str(sum(t.status == "error" for t in tests)),
-        "skipped": str(sum(t.status == "skipped" for t in tests)),
-        "time": f"{result.duration:.3f}",
-    }
-    root = ET.Element("testsuites", {"name": "flask-grader", **counts})
-    suite = ET.SubElement(root, "testsuite", {"name": _xml_text(result.challenge), **counts})
+    return list(result.tests)
+
+
+def _junit_suite(root: ET.Element, result: GradeResult, name: str) -> None:
+    """One ``<testsuite>`` for one result, named ``name``."""
+    tests = _junit_tests(result)
+    counts = _junit_counts(tests, result.duration)
+    suite = ET.SubElement(root, "testsuite", {"name": _xml_text(name), **counts})
     properties = ET.SubElement(suite, "properties")
-    for name, value in (
+    for key, value in (
         ("score", points(result.score)),
         ("max_score", points(result.max_score)),
         ("sandbox", result.sandbox),
         ("image", result.image or ""),
     ):
-        ET.SubElement(properties, "property", name=name, value=_xml_text(value))
+        ET.SubElement(properties, "property", name=key, value=_xml_text(value))
+    cause = ""
+    if result.status == "error":
+        cause = _xml_text(result.message) or "the submission could not be graded"
     for test in tests:
-        _junit_case(suite, result.challenge, test)
-    if result.status == "error" and result.tests and result.message:
+        _junit_case(suite, result.challenge, test, cause)
+    if cause and result.tests:
         # The per-test messages say "not run"; the reason belongs to the whole suite.
-        ET.SubElement(suite, "system-err").text = _xml_text(result.message)
+        ET.SubElement(suite, "system-err").text = cause
+
+
+def _junit_document(named: list[tuple[str, GradeResult]]) -> str:
+    all_tests = [t for _, r in named for t in _junit_tests(r)]
+    counts = _junit_counts(all_tests, sum(r.duration for _, r in named))
+    root = ET.Element("testsuites", {"name": "flask-grader", **counts})
+    for name, result in named:
+        _junit_suite(root, result, name)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
+
+
+def to_junit(result: GradeResult) -> str:
+    """JUnit XML, the format CI systems (GitLab, Jenkins, GitHub reporters) display."""
+    return _junit_document([(result.challenge, result)])
+
+
+def to_junit_many(named: list[tuple[str, GradeResult]]) -> str:
+    """Several results (a batch's) in one JUnit document: one ``<testsuite>`` per submission."""
+    return _junit_document(named)
 
 
 # --- Markdown -----------------------------------------------------------------
@@ -163,6 +198,11 @@ def to_markdown(result: GradeResult) -> str:
             lines += ["", f"**{_md_code(test.name)}**: {_md_cell(test.description)}", ""]
             lines += _md_block(test.message)
     return "\n".join(lines) + "\n"
+
+
+def to_markdown_many(named: list[tuple[str, GradeResult]]) -> str:
+    """Several results, each under a heading with its submission's name (a code span: names are input)."""
+    return "\n".join(f"# {_md_code(name)}\n\n{to_markdown(result)}" for name, result in named)
 
 
 # --- Exercism -----------------------------------------------------------------

@@ -31,6 +31,22 @@ def points(value: float) -> str:
     return f"{value:g}"
 
 
+def summary(message: str) -> str:
+    """One line that names the cause: the first line, plus the last one when the first only announces it.
+
+    An error's message is often ``app.py raised while loading:`` and then a
+    traceback; a table cell or a CSV column that kept only the first line
+    would say that something went wrong but never what. The last line of a
+    traceback is the exception itself.
+    """
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    if lines[0].endswith(":") and len(lines) > 1:
+        return f"{lines[0]} {lines[-1]}"
+    return lines[0]
+
+
 def _indent(text: str, prefix: str = "      ") -> str:
     lines = clean(text).strip().splitlines() or [""]
     if len(lines) > 15:
@@ -41,19 +57,18 @@ def _indent(text: str, prefix: str = "      ") -> str:
 def test_line(test: TestResult, width: int) -> str:
     mark, colour = _MARKS.get(test.status, ("????", "white"))
     score = f"{points(test.score)}/{points(test.max_score)}"
-    return (
-        f"  {click.style(mark, fg=colour, bold=True)}  {test.name:<{width}}  {score:>7}  {test.description}"
-    )
+    name, description = clean(test.name), clean(test.description)
+    return f"  {click.style(mark, fg=colour, bold=True)}  {name:<{width}}  {score:>7}  {description}"
 
 
 def grade_text(result: GradeResult) -> str:
-    """The full human report of one grading run."""
+    """The full human report of one grading run; every string cleaned (a saved result is input too)."""
     lines: list[str] = []
     colour = _STATUS_COLOURS.get(result.status, "white")
     headline = click.style(result.status.upper(), fg=colour, bold=True)
     lines.append(
-        f"{headline}  {result.challenge}: {points(result.score)}/{points(result.max_score)} "
-        f"({result.percent:g}%) in {result.duration:.2f} s, {result.sandbox} sandbox"
+        f"{headline}  {clean(result.challenge)}: {points(result.score)}/{points(result.max_score)} "
+        f"({result.percent:g}%) in {result.duration:.2f} s, {clean(result.sandbox)} sandbox"
     )
     if result.status == "error":
         lines.append(click.style("The submission could not be graded:", bold=True))
@@ -71,9 +86,9 @@ def grade_text(result: GradeResult) -> str:
             lines.append(_indent(test.message))
     if result.limits_hit:
         lines.append("")
-        lines.append(f"Limits hit: {', '.join(result.limits_hit)}")
+        lines.append(clean(f"Limits hit: {', '.join(result.limits_hit)}"))
     if result.image:
-        lines.append(click.style(f"image {result.image[:19]}", dim=True))
+        lines.append(click.style(f"image {clean(result.image[:19])}", dim=True))
     return "\n".join(lines)
 
 
