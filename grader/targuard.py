@@ -60,9 +60,9 @@ def _checksum_ok(block: bytes) -> bool:
 def _check_pax(record: bytes) -> None:
     """Refuse pax keywords that change how much data follows (size, GNU sparse maps)."""
     pos = 0
-    while pos < len(record) and record[pos:].strip(b"\0"):
+    while pos < len(record):
         match = _PAX_RECORD.match(record, pos)
-        if match is None or int(match.group(1)) <= len(match.group(0)):
+        if match is None or not len(match.group(0)) < int(match.group(1)) <= len(record) - pos:
             raise UnsafeTar("a pax record is malformed")
         keyword = match.group(2)
         if keyword == b"size" or keyword.startswith(b"GNU.sparse"):
@@ -83,6 +83,7 @@ class HeaderGuard:
         self._header = bytearray()
         self._data_left = 0
         self._record: bytearray | None = None
+        self._record_size = 0
         self._chain = 0
         self._ended = False
 
@@ -105,7 +106,7 @@ class HeaderGuard:
                 self._data_left -= taken
                 pos += taken
                 if not self._data_left and self._record is not None:
-                    _check_pax(bytes(self._record))
+                    _check_pax(bytes(self._record[: self._record_size]))
                     self._record = None
                 continue
             taken = BLOCK - len(self._header)
@@ -136,6 +137,7 @@ class HeaderGuard:
             if self._chain > MAX_RECORD_CHAIN:
                 raise UnsafeTar(f"more than {MAX_RECORD_CHAIN} header records precede one member")
             self._record = bytearray() if kind in (b"x", b"g", b"X") else None
+            self._record_size = size
             self._data_left = blocks
             if self._record is not None and not blocks:
                 self._record = None

@@ -83,13 +83,15 @@ def scratch() -> Iterator[Path]:
     subprocess.run(["rm", "-rf", str(folder)], check=True)
 
 
-def grade_in_subprocess(challenge: str, path: Path) -> tuple[int, str, str, float, int, int]:
+def grade_in_subprocess(
+    challenge: str, path: Path, sandbox: str = "docker"
+) -> tuple[int, str, str, float, int, int]:
     """Run the real ``grader grade`` console script: exit code, stdout, stderr, seconds, peak KiB, pid."""
     command = [str(Path(sys.executable).with_name("grader")), "grade", challenge, str(path)]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.monotonic()
         process = subprocess.Popen(
-            [*command, "--sandbox", "docker", "--format", "json"], stdout=out, stderr=err
+            [*command, "--sandbox", sandbox, "--format", "json"], stdout=out, stderr=err
         )
         killer = threading.Timer(STAGING_SECONDS + 60, process.kill)
         killer.start()

@@ -8,6 +8,6 @@ from tests.redteam.craft import APP, END, header, padded, write_gz
 
 
 def build(folder: Path) -> Path:
-    record = b"22 size=107374182400\n"
+    record = b"21 size=107374182400\n"
     parts = [header("./PaxHeaders/app.py", len(record), b"x"), padded(record)]
     return write_gz(folder / "paxsize.tar.gz", [*parts, header("app.py", len(APP)), padded(APP), END])
