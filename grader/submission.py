@@ -294,8 +294,7 @@ def _unpack(source: Path, target: Path) -> None:
         ) from None
     except UnsafeTar as exc:
         raise InvalidSubmission(f"{origin}: unsafe tar archive: {exc}") from None
-    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError, MemoryError) as exc:
-        # MemoryError: zipfile allocates what a damaged zip64 directory declares
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError) as exc:
         raise InvalidSubmission(f"{origin}: not a readable archive ({shown(exc)})") from None
 
 

@@ -51,7 +51,10 @@ def _number(field: bytes) -> int:
 
 
 def _checksum_ok(block: bytes) -> bool:
-    stored = _number(block[148:156])
+    try:
+        stored = _number(block[148:156])
+    except UnsafeTar:
+        return False
     unsigned = sum(block[:148]) + 8 * 0x20 + sum(block[156:])
     signed = sum(b - 256 if b > 127 else b for b in block[:148] + block[156:]) + 8 * 0x20
     return stored in (unsigned, signed)
