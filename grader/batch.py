@@ -7,9 +7,11 @@ hash, the challenge's content hash, the sandbox image and the grader version:
 a re-run skips every submission whose key is unchanged, so an interrupted
 batch continues where it stopped and a finished one re-grades nothing.
 
-One submission can never stop the batch: anything it causes is recorded as
-that submission's ``error`` result. Only a fault of the grader itself (no
-Docker, a broken challenge) stops it, before or between gradings.
+One submission can never stop the batch: anything it causes, an unexpected
+exception included, is recorded as that submission's ``error`` result. Only a
+fault of the grader itself (no Docker, a broken challenge) stops it, before
+or between gradings; an engine fault gets one retry first, a broken
+challenge none (it would fail the same way).
 """
 
 from __future__ import annotations
@@ -25,11 +27,11 @@ from pathlib import Path
 
 from . import __version__
 from .challenges import Challenge
-from .errors import InfrastructureError, UsageError
+from .errors import Cancelled, ChallengeError, InfrastructureError, UsageError
 from .grading import error_result, grade
 from .results import GradeResult
 from .sandbox.base import Sandbox
-from .submission import ARCHIVE_SUFFIXES, is_archive, tree_hash
+from .submission import ARCHIVE_SUFFIXES, is_archive, shown, tree_hash
 
 #: Pause before the one retry of a grading the engine failed.
 RETRY_PAUSE_SECONDS = 1.0
@@ -125,12 +127,21 @@ class Batch:
             return None
 
     def grade_one(self, submission: Submission, key: str) -> GradeResult:
-        """Grade one submission; whatever it causes becomes its own error result."""
+        """Grade one submission; whatever it causes becomes its own error result.
+
+        Only the grader's own faults (engine, challenge) and a cancel pass
+        through: they are not this submission's doing and must stop the batch.
+        """
         try:
             result = self._grade_with_retry(submission)
         except UsageError as exc:
-            result = error_result(self.challenge, self.sandbox.name, exc.format())
-            result.submission = str(submission.path)
+            result = self._error(submission, exc.format())
+        except (InfrastructureError, Cancelled):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a hostile submission may trip anything; it gets a row
+            result = self._error(
+                submission, f"the grader could not grade this submission ({type(exc).__name__}: {shown(exc)})"
+            )
         payload = {"id": submission.id, "cache_key": key, "result": result.to_dict()}
         path = self._result_path(submission)
         tmp = path.with_suffix(".json.tmp")
@@ -138,10 +149,17 @@ class Batch:
         tmp.replace(path)
         return result
 
+    def _error(self, submission: Submission, message: str) -> GradeResult:
+        result = error_result(self.challenge, self.sandbox.name, message)
+        result.submission = str(submission.path)
+        return result
+
     def _grade_with_retry(self, submission: Submission) -> GradeResult:
-        """A transient engine failure (runc hiccup under load) gets one more try."""
+        """A transient engine failure (runc hiccup under load) gets one more try; a broken challenge none."""
         try:
             return grade(self.challenge, submission.path, self.sandbox)
+        except ChallengeError:
+            raise
         except InfrastructureError:
             time.sleep(RETRY_PAUSE_SECONDS)
             return grade(self.challenge, submission.path, self.sandbox)
@@ -165,8 +183,11 @@ class Batch:
         summary = BatchSummary()
         todo: list[tuple[Submission, str]] = []
         for submission in submissions:
-            key = cache_key(submission, self.challenge_hash, self.image)
-            previous = None if force else self.cached(submission, key)
+            try:
+                key = cache_key(submission, self.challenge_hash, self.image)
+            except OSError:  # unreadable (or too deep for the OS): no key, grade_one writes its error row
+                key = ""
+            previous = None if force or not key else self.cached(submission, key)
             if previous is not None:
                 summary.results[submission.id] = previous
                 summary.reused += 1

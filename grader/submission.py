@@ -3,84 +3,175 @@
 Every submission is staged into a fresh scratch folder before anything runs:
 
 * the original is only read, never modified, and a sandbox only sees the copy;
-* symbolic links, devices and other special files are never copied, so a link
-  cannot make the host read one of its own files into the sandbox;
-* archive members with absolute paths or ``..`` are rejected, and the number
-  of files and the unpacked size are capped *before* anything is written, so
-  a zip bomb is refused rather than unpacked.
+* a symbolic link, device, socket or pipe anywhere in the submission refuses
+  it whole, folder and archive alike, with one line naming it: a link's
+  target is not part of the submission, and dropping it silently would grade
+  a different program than the candidate wrote (see README, "Submissions");
+* archive members with absolute paths or ``..`` are refused, and so are
+  paths more than :data:`MAX_DEPTH` folders deep or longer than
+  :data:`MAX_PATH_CHARS` characters (deep trees crash recursive tools);
+* caps on files, bytes and time are checked as the submission is read, each
+  member's declared size before it is written, and the first cap reached
+  stops the staging; the actual bytes written never exceed what was declared;
+* a ``.tar.gz``/``.tgz`` must be gzip and a ``.tar`` uncompressed, and tar
+  headers are checked by :mod:`grader.targuard` before ``tarfile`` reads them.
+
+Every name in an error goes through :func:`quoted` or :func:`shown`: names come from the
+candidate and must not reach a terminal with control characters in them.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
-import shutil
 import stat
 import tarfile
 import tempfile
+import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from .errors import InvalidSubmission, SubmissionNotFound
+from .targuard import HeaderGuard, UnsafeTar
 
 MAX_FILES = 2000
 MAX_TOTAL_BYTES = 50 * 1024 * 1024
 MAX_FILE_BYTES = 20 * 1024 * 1024
+#: Archive entries of any kind (folders and skipped members included).
+MAX_ENTRIES = 10 * MAX_FILES
+#: Bytes read from an archive, skipped members included; also the largest archive accepted.
+MAX_READ_BYTES = 4 * MAX_TOTAL_BYTES
+MAX_DEPTH = 32
+MAX_PATH_CHARS = 512
+#: Staging stops with an error past this, however it is spent.
+STAGING_SECONDS = 30.0
 SKIPPED_DIRS = {"__pycache__", ".git", ".venv", "venv", "node_modules", ".mypy_cache", ".pytest_cache"}
 ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz", ".tar")
+_CHUNK = 65536
+_LINK_HINT = "replace each link with the file it points to, or leave it out"
 
 
 def is_archive(path: Path) -> bool:
     return path.name.lower().endswith(ARCHIVE_SUFFIXES)
 
 
+def shown(text: object, limit: int = 160) -> str:
+    """``text`` safe for a terminal and a one-line message.
+
+    Control and other invisible characters are escaped the way ``repr``
+    does (so an escape sequence prints as ``\\x1b[2K``), and long names are cut.
+    """
+    value = str(text)
+    if len(value) > limit:
+        value = value[:limit] + "..."
+    return value if value.isprintable() else repr(value)[1:-1]
+
+
+def quoted(name: str, limit: int = 80) -> str:
+    """A name from a submission, quoted for a message: ``repr`` escapes every control character."""
+    return repr(name if len(name) <= limit else name[:limit] + "...")
+
+
 class _Budget:
-    """Counts files and bytes against the caps, failing with a clear reason."""
+    """Counts entries, files, bytes and time against the caps, failing with a clear reason."""
 
     def __init__(self, origin: Path) -> None:
-        self.origin = origin
+        self.origin = shown(origin)
+        self.deadline = time.monotonic() + STAGING_SECONDS
+        self.entries = 0
         self.files = 0
         self.bytes = 0
+
+    def refuse(self, what: str, hint: str | None = None) -> InvalidSubmission:
+        return InvalidSubmission(f"{self.origin}: {what}", hint=hint)
+
+    def tick(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise self.refuse(
+                f"staging took longer than {STAGING_SECONDS:g} s", "make the submission smaller"
+            )
+
+    def entry(self) -> None:
+        self.tick()
+        self.entries += 1
+        if self.entries > MAX_ENTRIES:
+            raise self.refuse(f"more than {MAX_ENTRIES} entries")
 
     def add(self, name: str, size: int) -> None:
         self.files += 1
         self.bytes += size
         if self.files > MAX_FILES:
-            raise InvalidSubmission(f"{self.origin}: more than {MAX_FILES} files")
+            raise self.refuse(f"more than {MAX_FILES} files")
         if size > MAX_FILE_BYTES:
-            raise InvalidSubmission(f"{self.origin}: {name} is larger than {MAX_FILE_BYTES // 2**20} MiB")
+            raise self.refuse(f"{quoted(name)} is larger than {MAX_FILE_BYTES // 2**20} MiB")
         if self.bytes > MAX_TOTAL_BYTES:
-            raise InvalidSubmission(f"{self.origin}: unpacked size exceeds {MAX_TOTAL_BYTES // 2**20} MiB")
+            raise self.refuse(f"unpacked size exceeds {MAX_TOTAL_BYTES // 2**20} MiB")
+
+    def path(self, name: str, folders: int) -> None:
+        """Refuse a path too deep or too long (``folders``: how many folders hold it)."""
+        if len(name) > MAX_PATH_CHARS:
+            raise self.refuse(f"{quoted(name, 60)} is a path longer than {MAX_PATH_CHARS} characters")
+        if folders > MAX_DEPTH:
+            raise self.refuse(f"{quoted(name, 60)} is more than {MAX_DEPTH} folders deep")
 
 
-def _safe_member(origin: Path, name: str) -> PurePosixPath | None:
+def _member_path(budget: _Budget, name: str, is_dir: bool) -> PurePosixPath | None:
     """The member's relative path, None to skip it, or an error if it is unsafe."""
+    if len(name) > MAX_PATH_CHARS:
+        budget.path(name, 0)
     path = PurePosixPath(name.replace("\\", "/"))
     if path.is_absolute() or name.startswith("/") or (len(name) > 1 and name[1] == ":"):
-        raise InvalidSubmission(f"{origin}: archive member {name!r} has an absolute path")
+        raise budget.refuse(f"archive member {quoted(name)} has an absolute path")
     if ".." in path.parts:
-        raise InvalidSubmission(f"{origin}: archive member {name!r} points outside the archive")
+        raise budget.refuse(f"archive member {quoted(name)} points outside the archive")
     parts = [p for p in path.parts if p not in ("", ".")]
+    budget.path(name, len(parts) - (0 if is_dir else 1))
     if not parts or any(p in SKIPPED_DIRS for p in parts) or parts[0] == "__MACOSX":
         return None
     return PurePosixPath(*parts)
 
 
-def regular_files(source: Path) -> Iterator[tuple[Path, os.stat_result]]:
-    """Every file of a submission folder the grader reads, as (relative path, lstat), in a stable order.
+def _walk(source: Path) -> Iterator[tuple[Path, os.stat_result]]:
+    """Every entry under ``source`` as (relative path, lstat), without recursion.
 
-    Only regular files count: links (to files or folders), sockets and devices
-    are never followed or read, and cache and VCS folders are skipped.
+    In each folder: its non-folder entries by name, then each subfolder (the
+    folder itself, then its contents) by name, as ``os.walk`` would; a folder
+    is listed only after the caller has seen it, so refusing it stops the
+    walk. Links are reported, never followed; cache and VCS folders (and
+    links named like them) are skipped.
     """
-    for current, dirs, files in os.walk(source, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
-        for name in sorted(files):
-            path = Path(current, name)
-            info = path.lstat()
-            if stat.S_ISREG(info.st_mode):
-                yield path.relative_to(source), info
+    stack: list[tuple[Path, os.stat_result | None]] = [(Path(), None)]
+    while stack:
+        relative, info = stack.pop()
+        if info is not None:
+            yield relative, info
+        subfolders = []
+        with os.scandir(source / relative) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+        for entry in entries:
+            entry_info = entry.stat(follow_symlinks=False)
+            if stat.S_ISDIR(entry_info.st_mode):
+                if entry.name not in SKIPPED_DIRS:
+                    subfolders.append((relative / entry.name, entry_info))
+            elif stat.S_ISREG(entry_info.st_mode) or entry.name not in SKIPPED_DIRS:
+                yield relative / entry.name, entry_info
+        stack.extend(reversed(subfolders))
+
+
+def regular_files(source: Path) -> Iterator[tuple[Path, os.stat_result]]:
+    """Every regular file of a folder the grader reads, as (relative path, lstat), in a stable order.
+
+    Links (to files or folders), sockets and devices are never followed or
+    read, and cache and VCS folders are skipped. The order is part of
+    :func:`tree_hash`, hence of every batch cache key: keep it.
+    """
+    for relative, info in _walk(source):
+        if stat.S_ISREG(info.st_mode):
+            yield relative, info
 
 
 def tree_hash(source: Path) -> str:
@@ -88,17 +179,56 @@ def tree_hash(source: Path) -> str:
     digest = hashlib.sha256()
     for relative, _ in regular_files(source):
         digest.update(relative.as_posix().encode() + b"\0")
-        digest.update((source / relative).read_bytes() + b"\0")
+        with open(source / relative, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        digest.update(b"\0")
     return digest.hexdigest()
+
+
+class _Capped:
+    """A reader that refuses to yield more than the size declared, or to outlive the deadline."""
+
+    def __init__(self, stream: BinaryIO, limit: int, budget: _Budget, name: str) -> None:
+        self.stream = stream
+        self.left = limit
+        self.budget = budget
+        self.name = name
+
+    def read(self, size: int = -1) -> bytes:
+        self.budget.tick()
+        chunk = self.stream.read(_CHUNK if size < 0 else min(size, _CHUNK))
+        self.left -= len(chunk)
+        if self.left < 0:
+            raise self.budget.refuse(f"{quoted(self.name)} is larger than it declares")
+        return chunk
+
+
+def _write(destination: Path, stream: BinaryIO, size: int, budget: _Budget, name: str) -> None:
+    destination.parent.mkdir(parents=True, exist_ok=True)  # at most MAX_DEPTH levels
+    reader = _Capped(stream, size, budget, name)
+    with open(destination, "wb") as out:
+        while chunk := reader.read():
+            out.write(chunk)
 
 
 def _copy_folder(source: Path, target: Path) -> None:
     budget = _Budget(source)
-    for relative, info in regular_files(source):
-        budget.add(str(relative), info.st_size)
-        destination = target / relative
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source / relative, destination, follow_symlinks=False)
+    for relative, info in _walk(source):
+        budget.entry()
+        name = relative.as_posix()
+        is_dir = stat.S_ISDIR(info.st_mode)
+        budget.path(name, len(relative.parts) - (0 if is_dir else 1))
+        if is_dir:
+            continue  # created with the files it holds, as archives' folders are
+        if stat.S_ISLNK(info.st_mode):
+            raise budget.refuse(f"{quoted(name)} is a symbolic link", _LINK_HINT)
+        if not stat.S_ISREG(info.st_mode):
+            raise budget.refuse(f"{quoted(name)} is not a regular file (a device, socket or pipe)")
+        budget.add(name, info.st_size)
+        fd = os.open(source / relative, os.O_RDONLY | os.O_NOFOLLOW)
+        with open(fd, "rb") as src:
+            _write(target / relative, src, info.st_size, budget, name)
 
 
 def _extract_zip(source: Path, target: Path) -> None:
@@ -106,72 +236,66 @@ def _extract_zip(source: Path, target: Path) -> None:
     with zipfile.ZipFile(source) as archive:
         members = []
         for info in archive.infolist():
-            relative = _safe_member(source, info.filename)
-            mode = info.external_attr >> 16
-            if stat.S_ISLNK(mode):
-                raise InvalidSubmission(f"{source}: archive member {info.filename!r} is a link")
+            budget.entry()
+            relative = _member_path(budget, info.filename, info.is_dir())
+            if stat.S_ISLNK(info.external_attr >> 16):
+                raise budget.refuse(f"archive member {quoted(info.filename)} is a link", _LINK_HINT)
             if relative is None or info.is_dir():
                 continue
             budget.add(info.filename, info.file_size)
             members.append((info, relative))
         for info, relative in members:
-            destination = target / relative
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            with archive.open(info) as src, open(destination, "wb") as dst:
-                # the declared size was checked; never trust it while writing either
-                shutil.copyfileobj(_Capped(src, info.file_size), dst)
-
-
-class _Capped:
-    """A reader that refuses to yield more than the size the archive declared."""
-
-    def __init__(self, stream: object, limit: int) -> None:
-        self.stream = stream
-        self.left = limit
-
-    def read(self, size: int = -1) -> bytes:
-        chunk: bytes = self.stream.read(65536 if size < 0 else min(size, 65536))  # type: ignore[attr-defined]
-        self.left -= len(chunk)
-        if self.left < 0:
-            raise InvalidSubmission("archive member is larger than it declares")
-        return chunk
+            with archive.open(info) as src:
+                _write(target / relative, src, info.file_size, budget, info.filename)
 
 
 def _extract_tar(source: Path, target: Path) -> None:
+    """Stream the members in order: each is checked, then written, before the next header is read."""
     budget = _Budget(source)
-    with tarfile.open(source, "r:*") as archive:
-        members = []
-        for member in archive.getmembers():
-            relative = _safe_member(source, member.name)
-            if member.issym() or member.islnk():
-                raise InvalidSubmission(f"{source}: archive member {member.name!r} is a link")
-            if member.isdev() or member.isfifo():
-                raise InvalidSubmission(f"{source}: archive member {member.name!r} is a device")
-            if relative is None or member.isdir():
-                continue
-            if not member.isfile():
-                continue
-            budget.add(member.name, member.size)
-            members.append((member, relative))
-        for member, relative in members:
-            destination = target / relative
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            extracted = archive.extractfile(member)
-            if extracted is None:
-                continue
-            with extracted as src, open(destination, "wb") as dst:
-                shutil.copyfileobj(_Capped(src, member.size), dst)
+    with open(source, "rb") as raw:
+        gzipped = source.name.lower().endswith((".tar.gz", ".tgz"))
+        stream: BinaryIO = gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw  # type: ignore[assignment]
+        guarded = HeaderGuard(stream, MAX_READ_BYTES, budget.tick)
+        with tarfile.open(fileobj=guarded, mode="r|") as archive:  # type: ignore[call-overload]
+            while (member := archive.next()) is not None:
+                budget.entry()
+                relative = _member_path(budget, member.name, member.isdir())
+                what = f"archive member {quoted(member.name)}"
+                if member.issym() or member.islnk():
+                    raise budget.refuse(f"{what} is a link", _LINK_HINT)
+                if not (member.isfile() or member.isdir()):
+                    raise budget.refuse(f"{what} is a device or pipe")
+                if member.isdir():
+                    continue
+                if relative is None:  # skipped, but tarfile reads its data to get past it
+                    if member.size > MAX_READ_BYTES - guarded.seen:
+                        raise budget.refuse(f"{what} is larger than {MAX_READ_BYTES // 2**20} MiB")
+                    continue
+                budget.add(member.name, member.size)
+                extracted = archive.extractfile(member)
+                if extracted is not None:
+                    with extracted:
+                        _write(target / relative, extracted, member.size, budget, member.name)
 
 
 def _unpack(source: Path, target: Path) -> None:
     name = source.name.lower()
+    origin = shown(source)
+    if source.stat().st_size > MAX_READ_BYTES:
+        raise InvalidSubmission(f"{origin}: the archive is larger than {MAX_READ_BYTES // 2**20} MiB")
     try:
         if name.endswith(".zip"):
             _extract_zip(source, target)
         else:
             _extract_tar(source, target)
-    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as exc:
-        raise InvalidSubmission(f"{source}: not a readable archive ({exc})") from None
+    except gzip.BadGzipFile:
+        raise InvalidSubmission(
+            f"{origin}: not gzip-compressed, as its name says", hint="name it after its real format"
+        ) from None
+    except UnsafeTar as exc:
+        raise InvalidSubmission(f"{origin}: unsafe tar archive: {exc}") from None
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError) as exc:
+        raise InvalidSubmission(f"{origin}: not a readable archive ({shown(exc)})") from None
 
 
 def _app_root(folder: Path) -> Path:
@@ -190,8 +314,8 @@ def _app_root(folder: Path) -> Path:
 def _make_readable(root: Path) -> None:
     """The sandbox user is not the host user: let it read (never write) the copy."""
     root.chmod(0o755)
-    for path in root.rglob("*"):
-        path.chmod(0o755 if path.is_dir() else 0o644)
+    for relative, info in _walk(root):
+        (root / relative).chmod(0o755 if stat.S_ISDIR(info.st_mode) else 0o644)
 
 
 @contextmanager
@@ -199,20 +323,23 @@ def prepared_submission(path: Path) -> Iterator[Path]:
     """Yield a private, read-only-for-others copy of the submission's app folder."""
     source = Path(path)
     if not source.exists():
-        raise SubmissionNotFound(f"no such file or folder: {source}", hint="check the path")
+        raise SubmissionNotFound(f"no such file or folder: {shown(source)}", hint="check the path")
     if source.is_file() and not is_archive(source):
         raise InvalidSubmission(
-            f"{source} is neither a folder nor an archive", hint="pass a folder, .zip or .tar.gz"
+            f"{shown(source)} is neither a folder nor an archive", hint="pass a folder, .zip or .tar.gz"
         )
     with tempfile.TemporaryDirectory(prefix="grader-sub-") as scratch:
         target = Path(scratch, "submission")
         target.mkdir()
         if source.is_dir():
-            _copy_folder(source.resolve(), target)
+            try:
+                _copy_folder(source.resolve(), target)
+            except OSError as exc:
+                raise InvalidSubmission(f"{shown(source)}: cannot be read ({shown(exc)})") from None
         else:
             _unpack(source, target)
         if not any(target.iterdir()):
-            raise InvalidSubmission(f"{source} is empty", hint="it should contain app.py")
+            raise InvalidSubmission(f"{shown(source)} is empty", hint="it should contain app.py")
         Path(scratch).chmod(0o755)
         _make_readable(target)
         yield _app_root(target)

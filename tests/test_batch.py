@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import subprocess
+import tomllib
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -13,8 +15,10 @@ import pytest
 
 from grader.batch import content_hash, discover
 from grader.errors import UsageError
+from grader.submission import ARCHIVE_SUFFIXES
 
 from .conftest import GOLDEN, Cli
+from .test_redteam import REDTEAM, built_submission
 
 
 def _make_batch(root: Path) -> dict[str, str]:
@@ -123,8 +127,12 @@ def test_a_hundred_mixed_submissions(cli: Cli, tmp_path: Path, docker_client: An
     while len(expected) < 100:
         for case in sources[: 100 - len(expected)]:
             name = f"{case.name}-{copy}"
-            shutil.copytree(case, folder / name, symlinks=True)
-            expected[name] = (case / "expected.toml").read_text().split('status = "')[1].split('"')[0]
+            status = tomllib.loads((case / "expected.toml").read_text())["status"]
+            if (case / "build.py").is_file():
+                _add_built(case, folder, name, tmp_path / "build" / name)
+            else:
+                shutil.copytree(case, folder / name, symlinks=True)
+            expected[name] = "error" if status == "refused" else status
         copy += 1
     out = tmp_path / "out"
     first = cli("batch", "hello-world", str(folder), "--out", str(out), "--jobs", "2")
@@ -135,6 +143,55 @@ def test_a_hundred_mixed_submissions(cli: Cli, tmp_path: Path, docker_client: An
     assert "100 submissions" in (out / "report.html").read_text()
     again = cli("batch", "hello-world", str(folder), "--out", str(out), "--jobs", "2")
     assert "(0 graded, 100 reused)" in again.stdout
+    subprocess.run(["rm", "-rf", str(folder)], check=True)  # a built case is 1,100 folders deep
+
+
+def _add_built(case: Path, batch: Path, name: str, scratch: Path) -> Path:
+    """Build a red-team case's submission and put it into the batch folder as ``name``."""
+    scratch.mkdir(parents=True)
+    built = built_submission(case, scratch)
+    suffix = next((s for s in sorted(ARCHIVE_SUFFIXES, key=len, reverse=True) if built.name.endswith(s)), "")
+    target = batch / f"{name}{suffix if built.is_file() else ''}"
+    batch.mkdir(exist_ok=True)
+    built.rename(target)
+    return target
+
+
+STAGING_CASES = sorted(
+    case.name
+    for case in REDTEAM.iterdir()
+    if case.name.startswith(("archive-", "staging-", "escape-symlink"))
+)
+
+
+def test_a_batch_of_hostile_staging_cases_writes_every_row(cli: Cli, tmp_path: Path) -> None:
+    """Every archive/staging red-team case in one batch, next to a correct submission: a row each."""
+    folder = tmp_path / "subs"
+    shutil.copytree(GOLDEN / "hello-world" / "module-markupsafe", folder / "good")
+    needles = {}
+    for name in STAGING_CASES:
+        case = REDTEAM / name
+        if (case / "build.py").is_file():
+            _add_built(case, folder, name, tmp_path / "build" / name)
+        else:
+            shutil.copytree(case, folder / name, symlinks=True)
+        needles[name] = tomllib.loads((case / "expected.toml").read_text())["message_contains"]
+    out = tmp_path / "out"
+    try:
+        result = cli(
+            "batch", "hello-world", str(folder), "--out", str(out), "--sandbox", "local", "--jobs", "2"
+        )
+    finally:
+        subprocess.run(["rm", "-rf", str(folder)], check=True)
+    assert result.exit_code == 0, result.output
+    rows = _rows(out)
+    assert set(rows) == {"good", *STAGING_CASES}
+    assert rows["good"]["status"] == "passed"
+    for name, wanted in needles.items():
+        assert rows[name]["status"] == "error", name
+        assert rows[name]["message"].isprintable(), name
+        for needle in wanted:
+            assert needle in rows[name]["message"], (name, rows[name]["message"])
 
 
 class _FlakyOnce:
@@ -161,6 +218,51 @@ class _FlakyOnce:
         if self.calls == 1:
             raise InfrastructureError("the Docker engine failed during the run (runc hiccup)")
         return self.inner.run(request)
+
+
+class _Failing(_FlakyOnce):
+    """The real local sandbox, raising ``error`` for every submission holding ``boom.txt``."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error
+
+    def run(self, request: Any) -> Any:
+        self.calls += 1
+        if (request.app_dir / "boom.txt").exists():
+            raise self.error
+        return self.inner.run(request)
+
+
+def test_an_unexpected_exception_becomes_that_submissions_error_row(tmp_path: Path) -> None:
+    from grader.batch import Batch, Submission
+    from grader.challenges import get_challenge
+
+    shutil.copytree(GOLDEN / "hello-world" / "module-markupsafe", tmp_path / "boom")
+    (tmp_path / "boom" / "boom.txt").write_text("")
+    sandbox = _Failing(RecursionError("maximum recursion depth exceeded \x1b[2K"))
+    batch = Batch(get_challenge("hello-world"), sandbox, tmp_path / "out")
+    good = Submission("good", GOLDEN / "hello-world" / "module-markupsafe")
+    summary = batch.run([Submission("boom", tmp_path / "boom"), good], jobs=1)
+    assert summary.results["good"].status == "passed"
+    boom = summary.results["boom"]
+    assert boom.status == "error" and boom.score == 0
+    assert "RecursionError: maximum recursion depth exceeded \\x1b[2K" in boom.message
+    assert json.loads((tmp_path / "out" / "results" / "boom.json").read_text())["result"]["status"] == "error"
+
+
+def test_a_broken_challenge_is_not_retried_and_stops_the_batch(tmp_path: Path) -> None:
+    from grader.batch import Batch, Submission
+    from grader.challenges import get_challenge
+    from grader.errors import ChallengeError
+
+    shutil.copytree(GOLDEN / "hello-world" / "module-markupsafe", tmp_path / "sub")
+    (tmp_path / "sub" / "boom.txt").write_text("")
+    sandbox = _Failing(ChallengeError("hello-world: the hidden suite is missing"))
+    batch = Batch(get_challenge("hello-world"), sandbox, tmp_path / "out")
+    with pytest.raises(ChallengeError):
+        batch.run([Submission("sub", tmp_path / "sub")], jobs=1)
+    assert sandbox.calls == 1, "a broken challenge fails the same way again: no retry"
 
 
 def test_a_transient_engine_failure_is_retried_once(tmp_path: Path) -> None:

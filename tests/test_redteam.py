@@ -7,20 +7,35 @@ that must be recorded) and ``limits_hit_exactly`` (the whole list). Whatever
 a submission does, the run must end within its whole-run limit plus a small
 margin, never pass when it should not, and leave no container, volume or
 network behind.
+
+A case with a ``build.py`` is built at test time (``build(folder)`` returns
+the submission it made there): hostile archives are generated rather than
+committed, and some folders (1,100 levels deep, escape sequences in names,
+pipes) cannot live in git. ``status = "refused"`` means the submission is
+refused while staged: ``grader grade`` exits 2 with one clean ``error:`` line
+on stderr and no result, within the staging deadline, and the grader's own
+peak memory (measured on a real subprocess) stays bounded.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import resource
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from grader.challenges import get_challenge
+from grader.submission import STAGING_SECONDS
 
 from .conftest import ROOT, Cli, owned_containers
 
@@ -28,6 +43,8 @@ REDTEAM = ROOT / "tests" / "redteam"
 CASES = sorted(p.parent for p in REDTEAM.glob("*/expected.toml"))
 #: How far past its whole-run limit a grading may end (container stop and removal).
 MARGIN_SECONDS = 8.0
+#: Peak memory of a whole ``grader grade`` process refusing a submission (it needs ~35 MiB).
+REFUSED_PEAK_KIB = 128 * 1024
 
 
 def _expected(case: Path) -> dict[str, Any]:
@@ -43,19 +60,86 @@ def _volumes_and_networks(client: Any) -> set[str]:
 def test_the_corpus_is_large_and_covers_every_threat() -> None:
     assert len(CASES) >= 20
     prefixes = {case.name.split("-")[0] for case in CASES}
-    assert {"hang", "res", "resp", "cheat", "escape", "broken"} <= prefixes
+    assert {"hang", "res", "resp", "cheat", "escape", "broken", "archive", "staging"} <= prefixes
+
+
+def built_submission(case: Path, folder: Path) -> Path:
+    """The case's submission: the folder itself, or what its ``build.py`` makes in ``folder``."""
+    script = case / "build.py"
+    if not script.is_file():
+        return case
+    spec = importlib.util.spec_from_file_location(f"redteam_build_{case.name.replace('-', '_')}", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    built: Path = module.build(folder)
+    return built
+
+
+@pytest.fixture
+def scratch() -> Iterator[Path]:
+    """A folder for built submissions, removed with ``rm -rf`` (shutil.rmtree recurses per level)."""
+    folder = Path(tempfile.mkdtemp(prefix="redteam-"))
+    yield folder
+    subprocess.run(["rm", "-rf", str(folder)], check=True)
+
+
+def grade_in_subprocess(
+    challenge: str, path: Path, sandbox: str = "docker"
+) -> tuple[int, str, str, float, int, int]:
+    """Run the real ``grader grade`` console script: exit code, stdout, stderr, seconds, peak KiB, pid."""
+    command = [str(Path(sys.executable).with_name("grader")), "grade", challenge, str(path)]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.monotonic()
+        process = subprocess.Popen(
+            [*command, "--sandbox", sandbox, "--format", "json"], stdout=out, stderr=err
+        )
+        killer = threading.Timer(STAGING_SECONDS + 60, process.kill)
+        killer.start()
+        try:
+            _, status, usage = os.wait4(process.pid, 0)  # this child's own rusage, not the session's
+        finally:
+            killer.cancel()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        elapsed = time.monotonic() - started
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    return process.returncode, stdout, stderr, elapsed, usage.ru_maxrss, process.pid
+
+
+def _check_refused(challenge: str, case: Path, submission: Path, docker_client: Any) -> None:
+    expected = _expected(case)
+    code, stdout, stderr, elapsed, peak_kib, pid = grade_in_subprocess(challenge, submission)
+    note = f"{case.name} ({expected.get('note', '')}): exit {code}, stderr {stderr[:300]!r}"
+    assert code == 2 and stdout == "", note
+    lines = stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), note
+    assert lines[0].isprintable(), f"control characters reach the terminal: {note}"
+    for needle in expected.get("message_contains", []):
+        assert needle in lines[0], f"{needle!r} not said: {note}"
+    assert elapsed < STAGING_SECONDS + MARGIN_SECONDS, note
+    assert peak_kib < REFUSED_PEAK_KIB, f"peak {peak_kib // 1024} MiB: {note}"
+    assert not owned_containers(docker_client, pid), f"{case.name} left containers behind"
 
 
 @pytest.mark.docker
 @pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
-def test_hostile_submission_gets_a_bounded_honest_result(cli: Cli, docker_client: Any, case: Path) -> None:
+def test_hostile_submission_gets_a_bounded_honest_result(
+    cli: Cli, docker_client: Any, case: Path, scratch: Path
+) -> None:
     expected = _expected(case)
     challenge = get_challenge(expected.get("challenge", "hello-world"))
+    submission = built_submission(case, scratch)
     objects_before = _volumes_and_networks(docker_client)
+    if expected["status"] == "refused":
+        _check_refused(challenge.id, case, submission, docker_client)
+        assert _volumes_and_networks(docker_client) - objects_before == set()
+        return
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.monotonic()
-    code, result = cli.grade_json(challenge.id, case, "docker")
+    code, result = cli.grade_json(challenge.id, submission, "docker")
     elapsed = time.monotonic() - started
     note = f"{case.name} ({expected.get('note', '')}): {result['status']} {result['message'][:300]!r}"
 
