@@ -33,7 +33,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from .errors import InvalidSubmission, SubmissionNotFound
 from .targuard import HeaderGuard, UnsafeTar
@@ -189,7 +189,7 @@ def tree_hash(source: Path) -> str:
 class _Capped:
     """A reader that refuses to yield more than the size declared, or to outlive the deadline."""
 
-    def __init__(self, stream: BinaryIO, limit: int, budget: _Budget, name: str) -> None:
+    def __init__(self, stream: IO[bytes], limit: int, budget: _Budget, name: str) -> None:
         self.stream = stream
         self.left = limit
         self.budget = budget
@@ -204,7 +204,7 @@ class _Capped:
         return chunk
 
 
-def _write(destination: Path, stream: BinaryIO, size: int, budget: _Budget, name: str) -> None:
+def _write(destination: Path, stream: IO[bytes], size: int, budget: _Budget, name: str) -> None:
     destination.parent.mkdir(parents=True, exist_ok=True)  # at most MAX_DEPTH levels
     reader = _Capped(stream, size, budget, name)
     with open(destination, "wb") as out:

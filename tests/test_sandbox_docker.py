@@ -77,6 +77,8 @@ def test_unreachable_docker_is_exit_3_with_a_fix(cli: Cli, monkeypatch: pytest.M
     result = cli("grade", "hello-world", str(ROOT / "examples" / "hello-world-submission"))
     assert result.exit_code == 3
     assert "cannot reach a Docker engine" in result.stderr and "dockerd" in result.stderr
+    assert "apt-get install docker.io" in result.stderr, "says how to get Docker"
+    assert "unsandboxed" in result.stderr, "never offers local mode as a safe fallback"
     assert "Traceback" not in result.stderr
 
 

@@ -73,9 +73,9 @@ def connect() -> Any:
     except DockerException as exc:
         raise DockerUnavailable(
             f"cannot reach a Docker engine ({str(exc).splitlines()[0][:160]})",
-            hint="install and start one (`sudo apt-get install -y docker.io && sudo dockerd &`, "
-            "or `sudo systemctl start docker`; ./scripts/demo.sh does both). "
-            "Note: --sandbox local runs the code with no sandbox at all, only for code you trust",
+            hint="start it (`sudo systemctl start docker`, or `sudo dockerd &`; to install it: "
+            "`sudo apt-get install docker.io`, or run ./scripts/demo.sh). --sandbox local is no fallback "
+            "for code you did not write: it runs the submission unsandboxed, with your rights",
         ) from None
     return client
 
