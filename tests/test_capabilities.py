@@ -17,7 +17,7 @@ def test_every_capability_works(cli: Cli, sandbox: str, monkeypatch: pytest.Monk
     monkeypatch.setenv("GRADER_CHALLENGES", str(FIXTURES))
     code, result = cli.grade_json("capabilities", CAPABILITIES / "solution", sandbox)
     failed = {t["name"]: t["message"][:300] for t in result["tests"] if t["status"] != "passed"}
-    assert (code, result["status"], result["score"]) == (0, "passed", 10), failed
+    assert (code, result["status"], result["score"]) == (0, "passed", 11), failed
 
 
 @pytest.mark.parametrize("sandbox", ["local", pytest.param("docker", marks=pytest.mark.docker)])

@@ -143,6 +143,69 @@ class Response:
         return f"<Response {self.describe()}>"
 
 
+#: How much of a streamed body :class:`StreamResult` keeps (the rest is only counted and hashed).
+STREAM_HEAD_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class StreamResult:
+    """A response read as a stream: its body counted and hashed, never held whole.
+
+    ``first_byte_seconds`` is the time from sending the request to the first
+    byte of the body; ``total_seconds`` to its last. ``head`` is the body's
+    first :data:`STREAM_HEAD_BYTES`.
+    """
+
+    status: int
+    headers: Headers
+    size: int
+    sha256: str
+    head: bytes
+    first_byte_seconds: float | None
+    total_seconds: float
+
+    @property
+    def mimetype(self) -> str:
+        raw = self.headers.get("Content-Type") or ""
+        return raw.split(";", 1)[0].strip().lower()
+
+
+class BodyMeter:
+    """Counts, hashes and times body chunks as they arrive (both transports use it)."""
+
+    def __init__(self) -> None:
+        import hashlib
+        import time
+
+        self._clock = time.monotonic
+        self.started = self._clock()
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self.head = bytearray()
+        self.first_byte: float | None = None
+
+    def add(self, chunk: bytes) -> None:
+        if not chunk:
+            return
+        if self.first_byte is None:
+            self.first_byte = self._clock() - self.started
+        self.size += len(chunk)
+        self.digest.update(chunk)
+        if len(self.head) < STREAM_HEAD_BYTES:
+            self.head += chunk[: STREAM_HEAD_BYTES - len(self.head)]
+
+    def result(self, status: int, headers: Headers) -> StreamResult:
+        return StreamResult(
+            status,
+            headers,
+            self.size,
+            self.digest.hexdigest(),
+            bytes(self.head),
+            None if self.first_byte is None else round(self.first_byte, 4),
+            round(self._clock() - self.started, 4),
+        )
+
+
 @dataclass
 class EncodedBody:
     """A request body ready to send, with the content type it implies."""
@@ -204,6 +267,10 @@ class Transport(Protocol):
 
     def send(self, request: Request) -> Response: ...
 
+    def stream(self, request: Request, meter: BodyMeter) -> tuple[int, Headers]:
+        """Send the request and feed the body to ``meter`` as it arrives; no size cap."""
+        ...
+
 
 class Client:
     """The interface every test uses; the request is encoded here, once.
@@ -237,6 +304,24 @@ class Client:
         response = self.transport.send(Request(method, path, _query(params), body.content, merged, timeout))
         self.cookies.store(response.headers.getlist("Set-Cookie"), path)
         return response
+
+    def stream(self, method: str, path: str, *, timeout: float | None = None, **kwargs: Any) -> StreamResult:
+        """Read a response of any size as a stream: counted, hashed and timed, never held whole.
+
+        Takes the same arguments as :meth:`request`; ``timeout`` bounds the whole read.
+        """
+        body = encode_body(json=kwargs.pop("json", _NO_JSON), data=kwargs.pop("data", None))
+        merged = _headers(body, kwargs.pop("headers", None))
+        jar = self.cookies.header(path)
+        if jar and not any(key.lower() == "cookie" for key, _ in merged):
+            merged += (("Cookie", jar),)
+        request = Request(method, path, _query(kwargs.pop("params", None)), body.content, merged, timeout)
+        if kwargs:
+            raise TypeError(f"unexpected arguments: {', '.join(kwargs)}")
+        meter = BodyMeter()
+        status, headers = self.transport.stream(request, meter)
+        self.cookies.store(headers.getlist("Set-Cookie"), path)
+        return meter.result(status, headers)
 
     def concurrently(self, count: int, method: str, path: str, **kwargs: Any) -> list[Response]:
         """Send ``count`` identical requests at once (one thread and connection each); answers in order."""

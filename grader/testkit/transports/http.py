@@ -18,6 +18,7 @@ import urllib.parse
 from ..client import (
     MAX_BODY_BYTES,
     MAX_HEADER_BYTES,
+    BodyMeter,
     ClientError,
     ClientTimeout,
     Headers,
@@ -34,7 +35,31 @@ class HTTPTransport:
         self.port = port
         self.default_timeout = default_timeout
 
+    def stream(self, request: Request, meter: BodyMeter) -> tuple[int, Headers]:
+        raw, deadline = self._encode(request)
+        try:
+            sock = socket.create_connection((self.host, self.port), timeout=_left(deadline))
+        except OSError as exc:
+            raise ClientError(f"could not connect to the app: {exc}") from exc
+        try:
+            _send_all(sock, raw, deadline)
+            reader = _CappedSocketReader(sock, deadline, None)
+            parser = http.client.HTTPResponse(_ReaderSocket(reader), method=request.method)  # type: ignore[arg-type]
+            try:
+                parser.begin()
+                while chunk := parser.read(65536):
+                    meter.add(chunk)
+            except (http.client.HTTPException, ValueError) as exc:
+                raise ClientError(f"the app sent a malformed HTTP response: {exc}") from exc
+            return parser.status, Headers(parser.getheaders())
+        finally:
+            sock.close()
+
     def send(self, request: Request) -> Response:
+        raw, deadline = self._encode(request)
+        return self._exchange(raw, deadline, request.method)
+
+    def _encode(self, request: Request) -> tuple[bytes, float]:
         target = urllib.parse.quote(request.path, safe="/%:@!$&'()*+,;=-._~")
         if request.query:
             target = f"{target}?{request.query}"
@@ -45,7 +70,7 @@ class HTTPTransport:
         deadline = time.monotonic() + (request.timeout or self.default_timeout)
         head = f"{request.method} {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers)
         raw = head.encode("latin-1", errors="strict") + b"\r\n" + request.body
-        return self._exchange(raw, deadline, request.method)
+        return raw, deadline
 
     def _exchange(self, raw: bytes, deadline: float, method: str) -> Response:
         try:
@@ -86,60 +111,78 @@ def _send_all(sock: socket.socket, raw: bytes, deadline: float) -> None:
 
 
 class _CappedSocketReader:
-    """A file-like reader that enforces the deadline and a byte cap."""
+    """A file-like reader that enforces the deadline and a byte cap (``None``: no cap, for streams).
 
-    def __init__(self, sock: socket.socket, deadline: float, cap: int) -> None:
+    Bytes received wait in one buffer read from a moving position, so a
+    body of many small chunks (a streamed export) costs no quadratic copying.
+    """
+
+    def __init__(self, sock: socket.socket, deadline: float, cap: int | None) -> None:
         self.sock = sock
         self.deadline = deadline
         self.cap = cap
         self.total = 0
-        self.buffer = b""
+        self.buffer = bytearray()
+        self.pos = 0
+
+    def _available(self) -> int:
+        return len(self.buffer) - self.pos
 
     def _fill(self) -> bool:
+        if self.pos > 1 << 20:  # drop what was read, now and then
+            del self.buffer[: self.pos]
+            self.pos = 0
         self.sock.settimeout(_left(self.deadline))
         try:
-            chunk = self.sock.recv(65536)
+            chunk = self.sock.recv(1 << 18)
         except TimeoutError as exc:
             raise ClientTimeout("the app did not answer in time") from exc
         except ConnectionResetError:
             chunk = b""
         self.total += len(chunk)
-        if self.total > self.cap:
+        if self.cap is not None and self.total > self.cap:
             raise ClientError(f"response larger than {self.cap} bytes")
         self.buffer += chunk
         return bool(chunk)
 
+    def _take(self, amount: int) -> bytes:
+        data = bytes(self.buffer[self.pos : self.pos + amount])
+        self.pos += len(data)
+        return data
+
     def readline(self, limit: int = -1) -> bytes:
-        while b"\n" not in self.buffer:
-            if limit >= 0 and len(self.buffer) >= limit:
+        scanned = 0  # relative to pos: _fill may move the buffer
+        while True:
+            idx = self.buffer.find(b"\n", self.pos + scanned)
+            if idx >= 0:
+                end = idx + 1 - self.pos
                 break
+            if limit >= 0 and self._available() >= limit:
+                end = self._available()
+                break
+            scanned = self._available()
             if not self._fill():
+                end = self._available()
                 break
-        idx = self.buffer.find(b"\n")
-        end = idx + 1 if idx >= 0 else len(self.buffer)
         if limit >= 0:
             end = min(end, limit)
-        line, self.buffer = self.buffer[:end], self.buffer[end:]
-        return line
+        return self._take(end)
 
     def read(self, amount: int | None = None) -> bytes:
         if amount is None or amount < 0:
             while self._fill():
                 pass
-            data, self.buffer = self.buffer, b""
-            return data
-        while len(self.buffer) < amount and self._fill():
+            return self._take(self._available())
+        while self._available() < amount and self._fill():
             pass
-        data, self.buffer = self.buffer[:amount], self.buffer[amount:]
-        return data
+        return self._take(amount)
 
     def read1(self, amount: int = -1) -> bytes:
-        if not self.buffer:
+        if not self._available():
             self._fill()
         if amount < 0:
-            amount = len(self.buffer)
-        data, self.buffer = self.buffer[:amount], self.buffer[amount:]
-        return data
+            amount = self._available()
+        return self._take(amount)
 
     def readinto(self, target: bytearray | memoryview) -> int:
         data = self.read(len(target))
