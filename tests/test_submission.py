@@ -376,3 +376,20 @@ def test_a_refusal_is_one_clean_line_and_exit_2_with_bounded_memory(tmp_path: Pa
         assert (code, stdout) == (2, "")
         assert stderr.startswith("error: ") and stderr.count("\n") == 1 and needle in stderr
         assert peak_kib < 128 * 1024
+
+
+def test_a_zip_declaring_a_huge_directory_is_refused_before_zipfile_reads_it(tmp_path: Path) -> None:
+    """Millions of tiny entries would make zipfile build millions of objects before any cap of ours."""
+    archive = _zip(tmp_path / "ok.zip", {"app.py": b"x = 1\n"})
+    data = bytearray(archive.read_bytes())
+    at = data.rfind(b"PK\x05\x06")
+    data[at + 10 : at + 12] = (staging.MAX_ENTRIES + 1).to_bytes(2, "little")
+    data[at + 8 : at + 10] = (staging.MAX_ENTRIES + 1).to_bytes(2, "little")
+    forged = tmp_path / "forged.zip"
+    forged.write_bytes(bytes(data))
+    with pytest.raises(InvalidSubmission, match="entries"), staging.prepared_submission(forged):
+        pass
+    data[at + 12 : at + 16] = (64 * 1024 * 1024).to_bytes(4, "little")
+    forged.write_bytes(bytes(data))
+    with pytest.raises(InvalidSubmission, match="directory"), staging.prepared_submission(forged):
+        pass
