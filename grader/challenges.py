@@ -192,6 +192,14 @@ def load_challenge(root: Path) -> Challenge:
     return challenge
 
 
+def challenge_folders(root: Path | None = None) -> list[Path]:
+    """Every folder holding a ``challenge.toml``, loaded or not (``grader verify`` checks each)."""
+    base = root or challenges_root()
+    if not base.is_dir():
+        raise ChallengeError(f"no challenges folder at {base}", hint="set GRADER_CHALLENGES")
+    return [p for p in sorted(base.iterdir()) if (p / "challenge.toml").is_file()]
+
+
 def list_challenges(root: Path | None = None) -> list[Challenge]:
     """Every challenge, sorted by difficulty then id."""
     base = root or challenges_root()

@@ -289,23 +289,24 @@ def render_command(result_file: Path, output_format: str, output: Path | None) -
 @_handle_errors
 def verify(challenge_ids: tuple[str, ...], sandbox_names: tuple[str, ...], junit: Path | None) -> None:
     """Check that every challenge (or the given ones) is sound."""
-    from grader.verify import soundness_line, to_junit, verify_challenge
+    from grader.challenges import challenge_folders
+    from grader.verify import soundness_line, to_junit, verify_folder
 
-    challenges = [get_challenge(i) for i in challenge_ids] if challenge_ids else list_challenges()
+    folders = [get_challenge(i).root for i in challenge_ids] if challenge_ids else challenge_folders()
     sandboxes = [make_sandbox(name) for name in (sandbox_names or SANDBOXES)]
     failed = 0
     reports = []
-    for challenge in challenges:
-        report = verify_challenge(challenge, sandboxes, lambda m: click.secho(m, dim=True, err=True))
+    for folder in folders:
+        report = verify_folder(folder, sandboxes, lambda m: click.secho(m, dim=True, err=True))
         for check in report.checks:
             mark = click.style("ok  ", fg="green") if check.ok else click.style("FAIL", fg="red")
             detail = f"  ({clean(check.detail)})" if check.detail and not check.ok else ""
-            click.echo(f"{mark} {challenge.id}: {check.name}{detail}")
+            click.echo(f"{mark} {report.challenge}: {check.name}{detail}")
         failed += not report.ok
         reports.append(report)
     if junit is not None:
         _emit(to_junit(reports), junit)
-    click.echo(soundness_line(len(challenges) - failed, len(challenges)))
+    click.echo(soundness_line(len(folders) - failed, len(folders)))
     sys.exit(1 if failed else 0)
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from .challenges import Challenge
+from .challenges import Challenge, load_challenge
+from .errors import ChallengeError
 from .grading import grade
 from .output.text import summary
 from .protocol import Suite
@@ -66,12 +68,27 @@ def _disagreement(one: list[tuple[str, str]], other: list[tuple[str, str]]) -> s
     return "; ".join(diff[:3]) or "different tests were collected"
 
 
+def verify_folder(
+    root: Path,
+    sandboxes: list[Sandbox],
+    progress: Callable[[str], None] = lambda _: None,
+) -> ChallengeReport:
+    """Check one challenge folder: its manifest first, then (if it loads) everything else."""
+    try:
+        challenge = load_challenge(root)
+    except ChallengeError as exc:
+        report = ChallengeReport(root.name)
+        report.checks.append(Check("manifest is valid", False, exc.format()))
+        return report
+    return verify_challenge(challenge, sandboxes, progress)
+
+
 def verify_challenge(
     challenge: Challenge,
     sandboxes: list[Sandbox],
     progress: Callable[[str], None] = lambda _: None,
 ) -> ChallengeReport:
-    """Run every check on one challenge in every given sandbox."""
+    """Run every check on one (loaded, so valid) challenge in every given sandbox."""
     report = ChallengeReport(challenge.id)
     report.checks.append(Check("manifest is valid", True))
     seen: dict[str, list[tuple[str, str]]] = {}

@@ -67,3 +67,18 @@ def test_invalid_manifest_is_exit_3(cli: Cli, tmp_path: Path, monkeypatch: pytes
     result = cli("verify", "hello-world", "--sandbox", "local")
     assert result.exit_code == 3
     assert "challenge.toml" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_verify_of_every_challenge_reports_a_broken_manifest_as_a_failed_check(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without ids, verify checks every folder: a broken manifest is one FAIL, the others still run."""
+    shutil.copytree(ROOT / "challenges" / "hello-world", tmp_path / "hello-world")
+    shutil.copytree(ROOT / "challenges" / "hello-world", tmp_path / "broken")
+    (tmp_path / "broken" / "challenge.toml").write_text('id = "broken"\n')
+    monkeypatch.setenv("GRADER_CHALLENGES", str(tmp_path))
+    result = cli("verify", "--sandbox", "local")
+    assert result.exit_code == 1
+    assert "FAIL broken: manifest is valid" in result.stdout
+    assert "ok   hello-world: manifest is valid" in result.stdout
+    assert "1 of 2 challenges is sound" in result.stdout
