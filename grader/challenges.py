@@ -58,6 +58,8 @@ class Challenge:
     points: float
     root: Path
     limits: Limits = field(default_factory=Limits)
+    #: what the challenge is about (``grader list``), e.g. "routing", "sessions"
+    topic: str = ""
     #: environment variables the grader gives the app, as written in ``[env]``
     env: tuple[tuple[str, str], ...] = ()
     #: ``[server]``: the app always runs in a server process (local mode too), with this many workers
@@ -178,6 +180,7 @@ def load_challenge(root: Path) -> Challenge:
         root=root.resolve(),
         limits=_limits(data.get("limits"), manifest),
         env=_env(data.get("env"), manifest),
+        topic=str(_require(data, "topic", str, manifest)) if "topic" in data else "",
         server=_server(data.get("server"), manifest),
     )
     for needed in (

@@ -182,10 +182,10 @@ def main() -> None:
 )
 @_handle_errors
 def list_command(output_format: str) -> None:
-    """List the available challenges, with difficulty and points."""
+    """List the available challenges, with level, topic and points."""
     challenges = list_challenges()
     if output_format == "json":
-        fields = ("id", "title", "difficulty", "points", "version")
+        fields = ("id", "title", "topic", "difficulty", "points", "version")
         click.echo(json.dumps([{f: getattr(c, f) for f in fields} for c in challenges], indent=2))
     else:
         click.echo(challenge_table(challenges))

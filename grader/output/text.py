@@ -97,7 +97,10 @@ def challenge_table(challenges: list[Challenge]) -> str:
     if not challenges:
         return "no challenges found"
     width = max(len(c.id) for c in challenges)
-    rows = [f"{'ID':<{width}}  {'DIFFICULTY':<10}  {'POINTS':>6}  TITLE"]
+    topic = max(len("TOPIC"), *(len(c.topic) for c in challenges))
+    rows = [f"{'ID':<{width}}  {'LEVEL':<6}  {'TOPIC':<{topic}}  {'POINTS':>6}  TITLE"]
     for c in challenges:
-        rows.append(f"{c.id:<{width}}  {c.difficulty:<10}  {points(c.points):>6}  {c.title}")
+        rows.append(
+            f"{c.id:<{width}}  {c.difficulty:<6}  {c.topic:<{topic}}  {points(c.points):>6}  {c.title}"
+        )
     return "\n".join(rows)
