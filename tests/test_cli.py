@@ -391,7 +391,8 @@ def test_render_a_batch_results_list(cli: Cli, batch_out: Path) -> None:
     assert junit.exit_code == 0, junit.stderr
     suites = {suite.name: suite for suite in JUnitXml.fromstring(junit.stdout.encode())}
     assert set(suites) == {"alice", "bob"}
-    assert suites["alice"].failures == 0 and suites["bob"].errors == 1
+    # bob's app does not load: every test of the suite is listed, not run, as an error
+    assert suites["alice"].failures == 0 and suites["bob"].errors == suites["bob"].tests > 0
     text = cli("render", str(path))
     assert "== alice ==" in text.stdout and "== bob ==" in text.stdout
     single = cli("render", str(path), "--format", "exercism")
