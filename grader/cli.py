@@ -362,5 +362,9 @@ def sandbox_prune(everything: bool) -> None:
     click.echo(f"removed {prune(everything=everything)} leftover object(s)")
 
 
+from grader.service.cli import register as _register_service  # noqa: E402 - `serve`, `admin`
+
+_register_service(main)
+
 if __name__ == "__main__":
     main()
