@@ -12,6 +12,7 @@ Configuration (``app.config.from_prefixed_env("GRADER")``, so
 ``SECRET_KEY``         session signing key (default: generated once into the data folder)
 ``START_JOBS``         run the job runner in this process (default true)
 ``WEBHOOK_ALLOW_PRIVATE``  allow webhook URLs on private or loopback addresses (default false)
+``WEBHOOK_RETRY_SECONDS``  first retry delay of a failed webhook call, doubled each time (default 5)
 ``SESSION_COOKIE_SECURE``  set behind HTTPS
 =====================  ==========================================================
 """
@@ -45,6 +46,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_UPLOAD_MB": 20,
     "START_JOBS": True,
     "WEBHOOK_ALLOW_PRIVATE": False,
+    "WEBHOOK_RETRY_SECONDS": 5.0,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
@@ -111,7 +113,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     runner: JobRunner | None = None
     sender: Sender | None = None
     if app.config["START_JOBS"]:
-        sender = Sender(db, allow_private=bool(app.config["WEBHOOK_ALLOW_PRIVATE"]))
+        sender = Sender(
+            db,
+            allow_private=bool(app.config["WEBHOOK_ALLOW_PRIVATE"]),
+            base_delay=float(app.config["WEBHOOK_RETRY_SECONDS"]),
+        )
         store = JobStore(db, data_dir, worker_name())
         runner = ThreadRunner(
             store, make_sandbox(str(app.config["SANDBOX"])), int(app.config["WORKERS"]), on_done=sender.wake

@@ -101,6 +101,7 @@ def serve(data_dir: Path, host: str, port: int, sandbox: str, workers: int | Non
     SIGTERM or Ctrl-C stops it: gradings under way are cancelled and put
     back in the queue, and the next start grades them.
     """
+    import faulthandler
     import logging
 
     from waitress.server import create_server
@@ -122,12 +123,14 @@ def serve(data_dir: Path, host: str, port: int, sandbox: str, workers: int | Non
     click.echo(
         f"serving on http://{host}:{actual_port} (sandbox {sandbox}, data {data_dir.resolve()})", err=True
     )
+    faulthandler.register(signal.SIGUSR1)  # `kill -USR1` prints every thread's stack (diagnosing a hang)
     try:
         server.run()
     except OSError:
         pass  # the listening socket was closed by stop()
     finally:
         app.extensions["grader"].stop()
+        server.task_dispatcher.shutdown(timeout=5)  # type: ignore[union-attr]
         click.echo("stopped: unfinished gradings are queued for the next start", err=True)
 
 

@@ -39,6 +39,16 @@ MAX_ATTEMPTS = 6
 TIMEOUT_SECONDS = 10.0
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer, not an invitation: never follow it (it could point inside)."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 def sign(secret: str, body: bytes) -> str:
     """The signature header's value for ``body``."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
@@ -164,7 +174,7 @@ class Sender:
                     "X-Grader-Delivery": str(delivery_id),
                 },
             )
-            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as answer:  # noqa: S310 - http(s) only
+            with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as answer:
                 answer.read(1024)
             return None
         except urllib.error.HTTPError as exc:
