@@ -115,23 +115,26 @@ def serve(data_dir: Path, host: str, port: int, sandbox: str, workers: int | Non
     server = create_server(app, host=host, port=port, threads=threads, clear_untrusted_proxy_headers=True)
     actual_port = server.effective_port  # type: ignore[union-attr]
 
-    def stop(_signum: int, _frame: FrameType | None) -> None:
-        server.close()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    # SIGTERM and Ctrl-C raise KeyboardInterrupt: waitress's run() catches it and stops its
+    # request threads; then the job runner puts what was running back in the queue.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     click.echo(
         f"serving on http://{host}:{actual_port} (sandbox {sandbox}, data {data_dir.resolve()})", err=True
     )
     faulthandler.register(signal.SIGUSR1)  # `kill -USR1` prints every thread's stack (diagnosing a hang)
     try:
         server.run()
-    except OSError:
-        pass  # the listening socket was closed by stop()
+    except KeyboardInterrupt:
+        pass  # arrived outside waitress's loop
     finally:
         app.extensions["grader"].stop()
-        server.task_dispatcher.shutdown(timeout=5)  # type: ignore[union-attr]
+        server.close()
         click.echo("stopped: unfinished gradings are queued for the next start", err=True)
+
+
+def _interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 @click.group()
