@@ -394,3 +394,8 @@ def sandbox_prune(everything: bool) -> None:
     from grader.sandbox.docker import prune
 
     click.echo(str(prune(everything=everything)))
+
+
+from grader.service.cli import register as _register_service  # noqa: E402 - `serve`, `admin`
+
+_register_service(main)

@@ -10,11 +10,13 @@ SUDO=""
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 ensure_packages() {
-  # docker.io for the engine, debootstrap for the offline image base, python3-venv for the venv.
+  # docker.io for the engine, debootstrap for the offline image base, python3-venv for the venv,
+  # chromium for the service's browser tests (Playwright drives it; never `playwright install`).
   local missing=()
   command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
   command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
   python3 -m venv --help >/dev/null 2>&1 || missing+=(python3-venv)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
   if [ "${#missing[@]}" -gt 0 ]; then
     say "installing ${missing[*]} (Debian packages)"
     $SUDO apt-get update -qq

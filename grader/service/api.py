@@ -1,0 +1,260 @@
+"""The REST API, ``/api/v1``: JSON in and out, bearer tokens, problem details on errors.
+
+Every object route looks its object up with :func:`~.models.owned`, so
+another team's id answers 404 exactly like an id that does not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, g, jsonify, request
+from sqlalchemy import delete, select
+
+from ..challenges import get_challenge, list_challenges
+from ..errors import UnknownChallenge, UsageError
+from ..output import FORMATS, render
+from ..results import GradeResult
+from . import reports
+from .app import db_session, service
+from .auth import Caller, bearer_token, current_caller, team_for_token
+from .intake import requeue
+from .models import Batch, Delivery, Submission, Webhook, owned
+from .openapi import document
+from .webhooks import check_url
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+PROBLEM = "application/problem+json"
+RESULT_FORMATS = ("json", "junit", "markdown", "exercism", "gradescope")
+_MEDIA = {"json": "application/json", "junit": "application/xml", "markdown": "text/markdown"}
+
+
+def problem(status: int, title: str, detail: str = "", **extra: Any) -> Response:
+    """An RFC 9457 problem details answer."""
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = PROBLEM
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="grader"'
+    return response
+
+
+class Problem(Exception):
+    """Raise to answer a problem from anywhere in a view."""
+
+    def __init__(self, status: int, title: str, detail: str = "") -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail = status, title, detail
+
+
+@api.errorhandler(Problem)
+def _problem(exc: Problem) -> Response:
+    return problem(exc.status, exc.title, exc.detail)
+
+
+@api.errorhandler(UsageError)
+def _usage(exc: UsageError) -> Response:
+    status = 404 if isinstance(exc, UnknownChallenge) else 400
+    return problem(status, "Invalid request" if status == 400 else "Not Found", exc.format())
+
+
+@api.before_request
+def _authenticate() -> Response | None:
+    if request.endpoint == "api.openapi":
+        return None
+    token = bearer_token()
+    team = team_for_token(db_session(), token) if token else None
+    if team is None:
+        return problem(401, "Unauthorized", "send a valid token: Authorization: Bearer <token>")
+    g.caller = Caller(team.id, team.name)
+    return None
+
+
+def _owned_submission(submission_id: int) -> Submission:
+    found = owned(db_session(), Submission, submission_id, current_caller().team_id)
+    if found is None:
+        abort(404, f"no submission {submission_id}")
+    return found
+
+
+def _owned_batch(batch_id: int) -> Batch:
+    found = owned(db_session(), Batch, batch_id, current_caller().team_id)
+    if found is None:
+        abort(404, f"no batch {batch_id}")
+    return found
+
+
+def _flag(name: str) -> bool:
+    return request.form.get(name, "").lower() in ("1", "true", "yes", "on")
+
+
+@api.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(document())
+
+
+@api.get("/challenges")
+def challenges() -> Response:
+    return jsonify(
+        [
+            {
+                "id": c.id,
+                "title": c.title,
+                "topic": str(getattr(c, "topic", "") or ""),
+                "level": c.difficulty,
+                "points": c.points,
+                "version": c.version,
+            }
+            for c in list_challenges()
+        ]
+    )
+
+
+def _upload_and(handle: Any) -> Any:
+    """Save the request's ``file``, run ``handle(path, name)``, always remove the scratch copy."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise Problem(400, "Invalid request", "attach the archive as the multipart field `file`")
+    intake = service().intake
+    path, client_name = intake.save_upload(upload)
+    try:
+        return handle(path, client_name)
+    finally:
+        intake.discard(path)
+
+
+@api.post("/submissions")
+def create_submission() -> tuple[Response, int]:
+    challenge = get_challenge(request.form.get("challenge", ""))
+    session = db_session()
+
+    def handle(path: Any, client_name: str) -> Submission:
+        return service().intake.add(
+            session,
+            current_caller().team_id,
+            challenge,
+            path,
+            client_name,
+            candidate=request.form.get("candidate", ""),
+            external_id=request.form.get("external_id", ""),
+            regrade=_flag("regrade"),
+        )
+
+    submission = _upload_and(handle)
+    session.commit()
+    _wake()
+    return jsonify({"id": submission.id, "status": submission.status, "same_as": submission.same_as_id}), 202
+
+
+@api.get("/submissions/<int:submission_id>")
+def get_submission(submission_id: int) -> Response:
+    return jsonify(_owned_submission(submission_id).summary())
+
+
+@api.get("/submissions/<int:submission_id>/result")
+def get_result(submission_id: int) -> Response:
+    submission = _owned_submission(submission_id)
+    fmt = request.args.get("format", "json")
+    if fmt not in RESULT_FORMATS or fmt not in FORMATS:
+        raise Problem(
+            400, "Invalid request", f"unknown format {fmt!r}: use one of {', '.join(RESULT_FORMATS)}"
+        )
+    if submission.status != "done" or submission.result is None:
+        raise Problem(409, "Not graded yet", f"submission {submission_id} is {submission.status}; poll it")
+    text = render(GradeResult.from_dict(submission.result), fmt)
+    return Response(text, mimetype=_MEDIA.get(fmt, "application/json"))
+
+
+@api.post("/submissions/<int:submission_id>/regrade")
+def regrade(submission_id: int) -> tuple[Response, int]:
+    submission = _owned_submission(submission_id)
+    if submission.status != "done":
+        raise Problem(409, "Already queued", f"submission {submission_id} is {submission.status}")
+    requeue(db_session(), submission)
+    db_session().commit()
+    _wake()
+    return jsonify({"id": submission.id, "status": submission.status}), 202
+
+
+@api.post("/batches")
+def create_batch() -> tuple[Response, int]:
+    session = db_session()
+    team_id = current_caller().team_id
+    if request.is_json:
+        body = request.get_json(silent=True) or {}
+        ids = body.get("submissions")
+        if not isinstance(ids, list) or not ids or not all(isinstance(i, int) for i in ids):
+            raise Problem(400, "Invalid request", "`submissions` must be a non-empty list of submission ids")
+        found = [owned(session, Submission, i, team_id) for i in ids]
+        missing = [i for i, s in zip(ids, found, strict=True) if s is None]
+        if missing:
+            abort(404, f"no submission {missing[0]}")
+        batch = service().intake.add_batch_ids(
+            session, team_id, [s for s in found if s], str(body.get("name", ""))
+        )
+    else:
+        challenge = get_challenge(request.form.get("challenge", ""))
+        batch = _upload_and(
+            lambda path, name: service().intake.add_batch_archive(
+                session, team_id, challenge, path, name, _flag("regrade")
+            )
+        )
+    session.commit()
+    _wake()
+    return jsonify(reports.summary(session, batch)), 202
+
+
+@api.get("/batches/<int:batch_id>")
+def get_batch(batch_id: int) -> Response:
+    return jsonify(reports.summary(db_session(), _owned_batch(batch_id)))
+
+
+@api.get("/batches/<int:batch_id>/results.csv")
+def batch_csv(batch_id: int) -> Response:
+    batch = _owned_batch(batch_id)
+    text = reports.to_csv(reports.members(db_session(), batch))
+    headers = {"Content-Disposition": f'attachment; filename="batch-{batch.id}.csv"'}
+    return Response(text, mimetype="text/csv", headers=headers)
+
+
+def _hook_json(hook: Webhook, secret: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": hook.id, "url": hook.url, "created_at": hook.created_at.isoformat()}
+    if secret:
+        data["secret"] = hook.secret
+    return data
+
+
+@api.get("/webhooks")
+def list_webhooks() -> Response:
+    hooks = db_session().scalars(select(Webhook).where(Webhook.team_id == current_caller().team_id))
+    return jsonify([_hook_json(h) for h in hooks])
+
+
+@api.post("/webhooks")
+def create_webhook() -> tuple[Response, int]:
+    import secrets
+
+    body = request.get_json(silent=True) or {}
+    url = check_url(str(body.get("url", "")))
+    hook = Webhook(team_id=current_caller().team_id, url=url, secret=secrets.token_hex(24))
+    db_session().add(hook)
+    db_session().commit()
+    return jsonify(_hook_json(hook, secret=True)), 201
+
+
+@api.delete("/webhooks/<int:webhook_id>")
+def delete_webhook(webhook_id: int) -> tuple[str, int]:
+    hook = owned(db_session(), Webhook, webhook_id, current_caller().team_id)
+    if hook is None:
+        abort(404, f"no webhook {webhook_id}")
+    db_session().execute(delete(Delivery).where(Delivery.webhook_id == hook.id))
+    db_session().delete(hook)
+    db_session().commit()
+    return "", 204
+
+
+def _wake() -> None:
+    runner = service().runner
+    if runner is not None:
+        runner.wake()

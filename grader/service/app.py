@@ -1,0 +1,173 @@
+"""``create_app()``: the service's Flask application, configured from ``GRADER_*``.
+
+Configuration (``app.config.from_prefixed_env("GRADER")``, so
+``GRADER_SANDBOX=local`` sets ``SANDBOX``; JSON values are parsed):
+
+=====================  ==========================================================
+``DATA_DIR``           data folder: SQLite database, uploads, secret key (``./grader-data``)
+``DATABASE_URL``       SQLAlchemy URL; the plain ``DATABASE_URL`` variable wins (PostgreSQL)
+``SANDBOX``            ``docker`` (default) or ``local`` (trusted code only)
+``WORKERS``            grading threads (default: one per core)
+``MAX_UPLOAD_MB``      largest upload accepted (default 20)
+``SECRET_KEY``         session signing key (default: generated once into the data folder)
+``START_JOBS``         run the job runner in this process (default true)
+``WEBHOOK_ALLOW_PRIVATE``  allow webhook URLs on private or loopback addresses (default false)
+``WEBHOOK_RETRY_SECONDS``  first retry delay of a failed webhook call, doubled each time (default 5)
+``SESSION_COOKIE_SECURE``  set behind HTTPS
+=====================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
+
+from .auth import login_manager
+from .db import Database, sqlite_url
+from .intake import Intake
+from .jobs import JobRunner, JobStore, ThreadRunner, make_sandbox, worker_name
+from .models import User
+from .webhooks import Sender
+
+csrf = CSRFProtect()
+
+DEFAULTS: dict[str, Any] = {
+    "DATA_DIR": "grader-data",
+    "SANDBOX": "docker",
+    "WORKERS": os.cpu_count() or 1,
+    "MAX_UPLOAD_MB": 20,
+    "START_JOBS": True,
+    "WEBHOOK_ALLOW_PRIVATE": False,
+    "WEBHOOK_RETRY_SECONDS": 5.0,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+}
+
+
+@dataclass
+class Service:
+    """What one running service holds besides Flask: the database, uploads, the executors."""
+
+    data_dir: Path
+    db: Database
+    intake: Intake
+    runner: JobRunner | None
+    sender: Sender | None
+
+    def stop(self) -> None:
+        if self.runner is not None:
+            self.runner.stop()
+        if self.sender is not None:
+            self.sender.stop()
+
+
+def service() -> Service:
+    found: Service = current_app.extensions["grader"]
+    return found
+
+
+def db_session() -> Session:
+    """The request's session (closed when the request ends)."""
+    if "db_session" not in g:
+        g.db_session = service().db.sessions()
+    session: Session = g.db_session
+    return session
+
+
+def _secret_key(data_dir: Path) -> str:
+    """A key generated once per data folder, readable only by the service's user."""
+    path = data_dir / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config, database (migrated to the newest schema), blueprints, executors."""
+    app = Flask(__name__)
+    app.config.update(DEFAULTS)
+    app.config.from_prefixed_env("GRADER")
+    if os.environ.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    app.config.update(overrides or {})
+    data_dir = Path(app.config["DATA_DIR"]).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(data_dir)
+    app.config["MAX_CONTENT_LENGTH"] = int(float(app.config["MAX_UPLOAD_MB"]) * 2**20)
+    db = Database(app.config.get("DATABASE_URL") or sqlite_url(data_dir))
+    db.upgrade()
+    runner: JobRunner | None = None
+    sender: Sender | None = None
+    if app.config["START_JOBS"]:
+        sender = Sender(
+            db,
+            allow_private=bool(app.config["WEBHOOK_ALLOW_PRIVATE"]),
+            base_delay=float(app.config["WEBHOOK_RETRY_SECONDS"]),
+        )
+        store = JobStore(db, data_dir, worker_name())
+        runner = ThreadRunner(
+            store, make_sandbox(str(app.config["SANDBOX"])), int(app.config["WORKERS"]), on_done=sender.wake
+        )
+    app.extensions["grader"] = Service(data_dir, db, Intake(data_dir), runner, sender)
+
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    from .api import api
+    from .views import views
+
+    csrf.exempt(api)  # bearer tokens, no cookies: nothing for a forged form to ride on
+    app.register_blueprint(api)
+    app.register_blueprint(views)
+    app.teardown_appcontext(_close_session)
+    app.after_request(_security_headers)
+    app.register_error_handler(HTTPException, _http_error)
+    if runner is not None and sender is not None:
+        runner.start()
+        sender.start()
+    return app
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    return db_session().get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if response.mimetype == "text/html":
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:",
+        )
+    return response
+
+
+def _http_error(exc: HTTPException) -> Response | HTTPException:
+    """API paths answer problem details; the dashboard keeps Werkzeug's pages."""
+    if request.path.startswith("/api/"):
+        from .api import problem
+
+        return problem(exc.code or 500, exc.name, exc.description or "")
+    return exc

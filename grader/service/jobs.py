@@ -1,0 +1,282 @@
+"""Grading outside the request: durable jobs in the database, and who runs them.
+
+Every submission to grade has a row in ``jobs``. The life of a job is three
+status transitions, each one SQL statement or one transaction:
+
+* **claim** ``queued -> running``: an ``UPDATE ... WHERE status = 'queued'``
+  on one row; the worker that sees ``rowcount == 1`` owns it, so two workers
+  (threads, processes, hosts) never grade the same job at once;
+* **complete** ``running -> done``: the result, the submission's ``done``
+  and the webhook deliveries are written in *one* transaction, guarded by
+  ``WHERE worker = me AND status = 'running'``: a result is never half
+  written, and never written twice;
+* **recover** on start: jobs left ``running`` by a dead process go back to
+  ``queued`` (one service process per database; see the README).
+
+:class:`JobRunner` is the seam for executors: the default
+:class:`ThreadRunner` grades in worker threads of the service process; a
+distributed executor (Celery) implements the same three methods and calls
+:func:`execute` in its workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, cast
+
+from sqlalchemy import Update, select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import Session
+
+from ..challenges import Challenge, get_challenge
+from ..errors import Cancelled, InfrastructureError, UsageError
+from ..grading import error_result, grade
+from ..results import GradeResult
+from ..sandbox.base import Sandbox
+from .db import Database
+from .models import Delivery, Job, Submission, Webhook, utcnow
+
+log = logging.getLogger(__name__)
+
+#: Gradings the engine failed (Docker down) are retried this many times, then recorded as errors.
+MAX_ATTEMPTS = 3
+GradeFunction = Callable[[Challenge, Path, Sandbox], GradeResult]
+
+
+def make_sandbox(name: str) -> Sandbox:
+    """The sandbox the service grades in (``GRADER_SANDBOX``: docker by default)."""
+    if name == "local":
+        from ..sandbox.local import LocalSandbox
+
+        return LocalSandbox()
+    from ..sandbox.docker import DockerSandbox
+
+    return DockerSandbox()
+
+
+def _changed(session: Session, statement: Update) -> int:
+    """Run an UPDATE; how many rows it changed (the claim and completion guards)."""
+    result = cast(CursorResult[Any], session.execute(statement))
+    return int(result.rowcount or 0)
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    """A job this worker owns until it completes or releases it."""
+
+    id: int
+    submission_id: int
+    challenge_id: str
+    archive: Path
+    attempts: int
+
+
+class JobStore:
+    """The jobs table's transitions (see the module docstring)."""
+
+    def __init__(self, db: Database, data_dir: Path, worker: str) -> None:
+        self.db = db
+        self.data_dir = data_dir
+        self.worker = worker
+
+    def recover(self) -> int:
+        """Put back every job a dead process left ``running``; returns how many."""
+        with self.db.session() as session:
+            rows = _changed(
+                session,
+                update(Job)
+                .where(Job.status == "running")
+                .values(status="queued", worker="", updated_at=utcnow()),
+            )
+            running = select(Job.submission_id).where(Job.status == "queued")
+            session.execute(
+                update(Submission)
+                .where(Submission.status == "running", Submission.id.in_(running))
+                .values(status="queued")
+            )
+        return int(rows or 0)
+
+    def claim(self) -> ClaimedJob | None:
+        """Take the oldest queued job, or ``None`` if there is none (or another worker won it)."""
+        for _ in range(5):
+            with self.db.session() as session:
+                job_id = session.scalar(
+                    select(Job.id).where(Job.status == "queued").order_by(Job.id).limit(1)
+                )
+                if job_id is None:
+                    return None
+                won = _changed(
+                    session,
+                    update(Job)
+                    .where(Job.id == job_id, Job.status == "queued")
+                    .values(
+                        status="running", worker=self.worker, attempts=Job.attempts + 1, updated_at=utcnow()
+                    ),
+                )
+                if won != 1:
+                    continue  # another worker took it between the select and the update
+                job = session.get_one(Job, job_id)
+                submission = session.get_one(Submission, job.submission_id)
+                submission.status = "running"
+                session.execute(
+                    update(Submission).where(Submission.same_as_id == submission.id).values(status="running")
+                )
+                return ClaimedJob(
+                    job.id,
+                    submission.id,
+                    submission.challenge_id,
+                    self.data_dir / submission.stored_path,
+                    job.attempts,
+                )
+        return None
+
+    def complete(self, job: ClaimedJob, result: GradeResult) -> bool:
+        """Write the result, ``done`` and the webhook calls at once; False if the job was not ours."""
+        with self.db.session() as session:
+            owned = _changed(
+                session,
+                update(Job)
+                .where(Job.id == job.id, Job.status == "running", Job.worker == self.worker)
+                .values(status="done", updated_at=utcnow()),
+            )
+            if owned != 1:
+                session.rollback()
+                return False
+            data = result.to_dict()
+            submission = session.get_one(Submission, job.submission_id)
+            followers = session.scalars(
+                select(Submission).where(Submission.same_as_id == submission.id)
+            ).all()
+            hooks = session.scalars(select(Webhook).where(Webhook.team_id == submission.team_id)).all()
+            for target in (submission, *followers):
+                target.status = "done"
+                target.result = dict(data, submission=target.filename)
+                target.challenge_version = result.challenge_version or target.challenge_version
+                target.grade_count += 1
+                target.finished_at = utcnow()
+                session.add_all(Delivery(webhook_id=h.id, submission_id=target.id) for h in hooks)
+        return True
+
+    def release(self, job: ClaimedJob) -> None:
+        """Give the job back (the service is stopping, or the engine failed): it will run again."""
+        with self.db.session() as session:
+            session.execute(
+                update(Job)
+                .where(Job.id == job.id, Job.worker == self.worker, Job.status == "running")
+                .values(status="queued", worker="", updated_at=utcnow())
+            )
+            session.execute(
+                update(Submission)
+                .where((Submission.id == job.submission_id) | (Submission.same_as_id == job.submission_id))
+                .where(Submission.status == "running")
+                .values(status="queued")
+            )
+
+
+def execute(store: JobStore, job: ClaimedJob, sandbox: Sandbox, grade_fn: GradeFunction = grade) -> str:
+    """Grade one claimed job and record the outcome; returns ``done`` or ``released``.
+
+    What the candidate's code causes is its own ``error`` result (as in
+    ``grader batch``); a fault of the grader (Docker down) releases the job
+    to run again, up to :data:`MAX_ATTEMPTS`, then records an error result.
+    """
+    challenge = get_challenge(job.challenge_id)
+    try:
+        result = grade_fn(challenge, job.archive, sandbox)
+    except Cancelled:
+        store.release(job)
+        return "released"
+    except UsageError as exc:
+        result = error_result(challenge, sandbox.name, exc.format())
+    except InfrastructureError as exc:
+        if job.attempts < MAX_ATTEMPTS:
+            log.warning("job %s: %s; will retry", job.id, exc.format())
+            store.release(job)
+            return "released"
+        result = error_result(challenge, sandbox.name, f"the grader could not run: {exc.format()}")
+    result.submission = job.archive.name
+    store.complete(job, result)
+    return "done"
+
+
+class JobRunner(Protocol):
+    """What the service needs of an executor: start, hear of new jobs, stop."""
+
+    def start(self) -> None: ...
+
+    def wake(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class ThreadRunner:
+    """The default executor: ``threads`` workers in this process, polling the jobs table."""
+
+    POLL_SECONDS = 1.0
+
+    def __init__(
+        self,
+        store: JobStore,
+        sandbox: Sandbox,
+        threads: int,
+        grade_fn: GradeFunction = grade,
+        on_done: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.store = store
+        self.sandbox = sandbox
+        self.threads = max(1, threads)
+        self.grade_fn = grade_fn
+        self.on_done = on_done
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._workers: list[threading.Thread] = []
+
+    def start(self) -> None:
+        recovered = self.store.recover()
+        if recovered:
+            log.info("re-queued %d job(s) left running by a previous process", recovered)
+        for index in range(self.threads):
+            thread = threading.Thread(target=self._loop, name=f"grade-{index}", daemon=True)
+            thread.start()
+            self._workers.append(thread)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Stop claiming; cancel the gradings under way (their jobs go back to ``queued``)."""
+        self._stopping.set()
+        self._wake.set()
+        self.sandbox.cancel()
+        for thread in self._workers:
+            thread.join(timeout=30)
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            job = self.store.claim()
+            if job is None:
+                self._wake.wait(self.POLL_SECONDS)
+                self._wake.clear()
+                continue
+            try:
+                outcome = execute(self.store, job, self.sandbox, self.grade_fn)
+            except Exception as exc:  # noqa: BLE001 - a grader bug must cost one result, not a worker thread
+                log.exception("job %s failed", job.id)
+                challenge = get_challenge(job.challenge_id)
+                self.store.complete(job, error_result(challenge, self.sandbox.name, f"internal error: {exc}"))
+                outcome = "done"
+            if outcome == "done":
+                self.on_done()
+            else:
+                time.sleep(self.POLL_SECONDS)

@@ -1,0 +1,208 @@
+"""The service's tables (SQLAlchemy 2 typed models) and its database handle.
+
+Every row a team can see carries ``team_id``; every query a request makes
+filters on it (see :func:`owned`), so another team's object is simply not
+found. Schema changes go through Alembic (``migrations/``): the tables here
+and the migrations are compared by a test.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from ..results import GradeResult
+
+#: Submission and job states, in the order they happen.
+STATUSES = ("queued", "running", "done")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ApiToken(Base):
+    """A bearer token; only its SHA-256 is stored, the token itself is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Batch(Base):
+    __tablename__ = "batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    challenge_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class BatchMember(Base):
+    """A submission in a batch (one submission can be in several: a batch of ids)."""
+
+    __tablename__ = "batch_members"
+
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), primary_key=True, index=True)
+
+
+class Submission(Base):
+    """One candidate's code for one challenge, and (once done) its result."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    challenge_id: Mapped[str] = mapped_column(String(100), index=True)
+    challenge_version: Mapped[str] = mapped_column(String(50))
+    candidate: Mapped[str] = mapped_column(String(200), default="")
+    external_id: Mapped[str] = mapped_column(String(200), default="")
+    filename: Mapped[str] = mapped_column(String(255))
+    #: path of the stored archive, relative to the data folder
+    stored_path: Mapped[str] = mapped_column(String(500))
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    #: graded by another submission with the same content (graded once, shared)
+    same_as_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: how many gradings wrote a result here (the kill-and-restart test checks it is 1)
+    grade_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    def grade_result(self) -> GradeResult | None:
+        return None if self.result is None else GradeResult.from_dict(self.result)
+
+    def summary(self) -> dict[str, Any]:
+        """What the API says about a submission; ``result`` is the ``--format json`` object."""
+        return {
+            "id": self.id,
+            "challenge": self.challenge_id,
+            "challenge_version": self.challenge_version,
+            "candidate": self.candidate,
+            "external_id": self.external_id,
+            "filename": self.filename,
+            "status": self.status,
+            "same_as": self.same_as_id,
+            "created_at": self.created_at.isoformat(),
+            "result": self.result if self.status == "done" else None,
+        }
+
+
+class Job(Base):
+    """A grading to run: durable, claimed with one status transition (see :mod:`.jobs`)."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    worker: Mapped[str] = mapped_column(String(100), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Webhook(Base):
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    url: Mapped[str] = mapped_column(String(1000))
+    secret: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Delivery(Base):
+    """One webhook call to make; written in the same transaction as the result it announces."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id"), index=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+Owned = TypeVar("Owned", Team, Batch, Submission, Webhook, ApiToken)
+
+
+def owned(session: Session, model: type[Owned], object_id: int, team_id: int) -> Owned | None:
+    """The object if it exists *and* belongs to the team; another team's is not found."""
+    return session.scalar(
+        select(model).where(model.id == object_id, model.team_id == team_id)  # type: ignore[attr-defined,arg-type]
+    )
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL and a busy timeout so threads can share it."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            json_serializer=json.dumps,
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)

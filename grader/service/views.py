@@ -1,0 +1,286 @@
+"""The dashboard: server-rendered pages for hiring teams, behind a login.
+
+Every page that shows an object looks it up with :func:`~.models.owned`, so
+another team's id answers 404, as in the API.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response as BaseResponse
+
+from ..challenges import get_challenge, list_challenges
+from ..errors import UsageError
+from . import reports
+from .app import db_session, service
+from .auth import Caller, check_login, current_caller
+from .forms import ActionForm, LoginForm, UploadForm
+from .intake import requeue
+from .models import Batch, BatchMember, Submission, owned
+from .source import highlighted_files
+
+views = Blueprint(
+    "views", __name__, template_folder="templates", static_folder="static", static_url_path="/static"
+)
+
+
+@views.before_request
+def _caller() -> None:
+    if current_user.is_authenticated:
+        g.caller = Caller(current_user.team_id, "")
+
+
+@views.app_context_processor
+def _inject() -> dict[str, Any]:
+    return {"action_form": ActionForm()}
+
+
+def _wake() -> None:
+    runner = service().runner
+    if runner is not None:
+        runner.wake()
+
+
+@views.route("/login", methods=["GET", "POST"])
+def login() -> str | BaseResponse:
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = check_login(db_session(), form.username.data or "", form.password.data or "")
+        if user is not None:
+            login_user(user)
+            return redirect(url_for("views.challenges"))
+        flash("wrong username or password", "error")
+    return render_template("login.html", form=form)
+
+
+@views.post("/logout")
+@login_required
+def logout() -> BaseResponse:
+    if ActionForm().validate_on_submit():
+        logout_user()
+    return redirect(url_for("views.login"))
+
+
+@views.get("/")
+@login_required
+def index() -> BaseResponse:
+    return redirect(url_for("views.challenges"))
+
+
+def _stats(team_id: int) -> dict[str, dict[str, Any]]:
+    """Per challenge: submissions, done, passed, outdated (graded under an older version)."""
+    stats: dict[str, dict[str, Any]] = {}
+    rows = db_session().execute(
+        select(
+            Submission.challenge_id, Submission.status, Submission.challenge_version, Submission.result
+        ).where(Submission.team_id == team_id)
+    )
+    versions = {c.id: c.version for c in list_challenges()}
+    for challenge_id, status, version, result in rows:
+        entry = stats.setdefault(challenge_id, {"count": 0, "done": 0, "passed": 0, "outdated": 0})
+        entry["count"] += 1
+        if status == "done" and result:
+            entry["done"] += 1
+            entry["passed"] += result.get("status") == "passed"
+            entry["outdated"] += version != versions.get(challenge_id, version)
+    for entry in stats.values():
+        entry["pass_rate"] = round(100.0 * entry["passed"] / entry["done"], 1) if entry["done"] else None
+    return stats
+
+
+@views.get("/challenges")
+@login_required
+def challenges() -> str:
+    return render_template(
+        "challenges.html", challenges=list_challenges(), stats=_stats(current_caller().team_id)
+    )
+
+
+@views.get("/challenges/<challenge_id>")
+@login_required
+def challenge(challenge_id: str) -> str:
+    try:
+        found = get_challenge(challenge_id)
+    except UsageError:
+        abort(404)
+    team_id = current_caller().team_id
+    outdated = db_session().scalars(
+        select(Submission).where(
+            Submission.team_id == team_id,
+            Submission.challenge_id == found.id,
+            Submission.status == "done",
+            Submission.challenge_version != found.version,
+        )
+    )
+    return render_template(
+        "challenge.html",
+        challenge=found,
+        statement=found.statement.read_text(encoding="utf-8"),
+        stats=_stats(team_id).get(found.id, {"count": 0, "pass_rate": None, "outdated": 0}),
+        outdated=list(outdated),
+    )
+
+
+@views.post("/challenges/<challenge_id>/regrade")
+@login_required
+def regrade_outdated(challenge_id: str) -> BaseResponse:
+    """Grade again every done submission graded under an older version of the challenge."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    found = get_challenge(challenge_id)
+    session = db_session()
+    stale = session.scalars(
+        select(Submission).where(
+            Submission.team_id == current_caller().team_id,
+            Submission.challenge_id == found.id,
+            Submission.status == "done",
+            Submission.challenge_version != found.version,
+        )
+    ).all()
+    for submission in stale:
+        requeue(session, submission)
+    session.commit()
+    _wake()
+    flash(f"{len(stale)} submission(s) queued for grading against version {found.version}", "info")
+    return redirect(url_for("views.challenge", challenge_id=found.id))
+
+
+@views.route("/upload", methods=["GET", "POST"])
+@login_required
+def upload() -> str | tuple[str, int] | BaseResponse:
+    form = UploadForm()
+    form.challenge.choices = [(c.id, f"{c.title} ({c.id})") for c in list_challenges()]
+    if form.validate_on_submit():
+        intake = service().intake
+        session = db_session()
+        team_id = current_caller().team_id
+        try:
+            challenge = get_challenge(form.challenge.data or "")
+            path, client_name = intake.save_upload(form.file.data)
+            try:
+                if form.kind.data == "batch":
+                    batch = intake.add_batch_archive(
+                        session, team_id, challenge, path, client_name, bool(form.regrade.data)
+                    )
+                else:
+                    submission = intake.add(
+                        session, team_id, challenge, path, client_name,
+                        candidate=form.candidate.data or "", regrade=bool(form.regrade.data),
+                    )  # fmt: skip
+            finally:
+                intake.discard(path)
+        except UsageError as exc:
+            session.rollback()
+            flash(exc.format(), "error")
+            return render_template("upload.html", form=form), 400
+        session.commit()
+        _wake()
+        if form.kind.data == "batch":
+            return redirect(url_for("views.batch", batch_id=batch.id))
+        return redirect(url_for("views.submission", submission_id=submission.id))
+    return render_template("upload.html", form=form)
+
+
+@views.get("/batches")
+@login_required
+def batches() -> str:
+    team_id = current_caller().team_id
+    rows = db_session().execute(
+        select(Batch, func.count())
+        .join(BatchMember, BatchMember.batch_id == Batch.id)
+        .where(Batch.team_id == team_id)
+        .group_by(Batch.id)
+        .order_by(Batch.id.desc())
+    )
+    return render_template("batches.html", batches=list(rows))
+
+
+def _owned_batch(batch_id: int) -> Batch:
+    found = owned(db_session(), Batch, batch_id, current_caller().team_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@views.get("/batches/<int:batch_id>")
+@login_required
+def batch(batch_id: int) -> str:
+    found = _owned_batch(batch_id)
+    subs = reports.members(db_session(), found)
+    challenge = get_challenge(found.challenge_id)
+    return render_template(
+        "batch.html",
+        batch=found,
+        challenge=challenge,
+        submissions=subs,
+        progress=reports.progress(subs),
+        distribution=reports.distribution(subs),
+        rates=reports.test_rates(subs),
+    )
+
+
+@views.get("/batches/<int:batch_id>/progress.json")
+@login_required
+def batch_progress(batch_id: int) -> Response:
+    subs = reports.members(db_session(), _owned_batch(batch_id))
+    counts = reports.progress(subs)
+    return jsonify({**counts, "finished": counts["done"] == counts["total"]})
+
+
+@views.get("/batches/<int:batch_id>/results.csv")
+@login_required
+def batch_csv(batch_id: int) -> Response:
+    found = _owned_batch(batch_id)
+    text = reports.to_csv(reports.members(db_session(), found))
+    headers = {"Content-Disposition": f'attachment; filename="batch-{found.id}.csv"'}
+    return Response(text, mimetype="text/csv", headers=headers)
+
+
+@views.get("/batches/<int:batch_id>/results.json")
+@login_required
+def batch_json(batch_id: int) -> Response:
+    found = _owned_batch(batch_id)
+    text = json.dumps(reports.summary(db_session(), found), indent=2)
+    headers = {"Content-Disposition": f'attachment; filename="batch-{found.id}.json"'}
+    return Response(text, mimetype="application/json", headers=headers)
+
+
+def _owned_submission(submission_id: int) -> Submission:
+    found = owned(db_session(), Submission, submission_id, current_caller().team_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@views.get("/submissions/<int:submission_id>")
+@login_required
+def submission(submission_id: int) -> str:
+    found = _owned_submission(submission_id)
+    challenge = get_challenge(found.challenge_id)
+    files, css = highlighted_files(service().data_dir / found.stored_path)
+    return render_template(
+        "submission.html",
+        submission=found,
+        result=found.grade_result() if found.status == "done" else None,
+        challenge=challenge,
+        files=files,
+        pygments_css=css,
+    )
+
+
+@views.post("/submissions/<int:submission_id>/regrade")
+@login_required
+def regrade(submission_id: int) -> BaseResponse:
+    found = _owned_submission(submission_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if found.status == "done":
+        requeue(db_session(), found)
+        db_session().commit()
+        _wake()
+    return redirect(url_for("views.submission", submission_id=found.id))
