@@ -1,8 +1,6 @@
 """A MethodView in a blueprint; request.if_none_match / if_modified_since / if_match
 parsed by Werkzeug, the 304 and the tag built by hand."""
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 

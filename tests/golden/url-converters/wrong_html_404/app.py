@@ -4,7 +4,6 @@ from datetime import datetime, timedelta
 
 from flask import Flask, jsonify, redirect, url_for
 from flask.views import MethodView
-from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter, ValidationError
 
 

@@ -2,7 +2,7 @@
 and validate everything in to_python."""
 
 import re
-from datetime import date, timedelta
+from datetime import date
 
 from flask import Blueprint, Flask, redirect, url_for
 from werkzeug.routing import BaseConverter, ValidationError
