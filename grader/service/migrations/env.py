@@ -13,7 +13,7 @@ from grader.service.models import Base
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only through grader.service.db.upgrade
-    raise SystemExit("run the migrations through `grader admin migrate`")
+    raise SystemExit("the migrations run by themselves when `grader serve` or `grader admin` starts")
 context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
 with context.begin_transaction():
     context.run_migrations()
