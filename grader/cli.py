@@ -67,6 +67,15 @@ _sandbox_option = click.option(
 )
 
 
+_broker_option = click.option(
+    "--broker",
+    envvar="GRADER_BROKER_URL",
+    default=None,
+    metavar="URL",
+    help="Redis URL of the grading workers' broker (default: $GRADER_BROKER_URL; none: grade here).",
+)
+
+
 def _result_options(func: F) -> F:
     """``--format`` and ``--output``, shared by the commands that print a result."""
     func = click.option(
@@ -297,8 +306,17 @@ class _Progress:
 )
 @_sandbox_option
 @click.option("--force", is_flag=True, help="Re-grade submissions that already have a result.")
+@_broker_option
 @_handle_errors
-def batch(challenge_id: str, folder: Path, out: Path, jobs: int | None, sandbox: str, force: bool) -> None:
+def batch(
+    challenge_id: str,
+    folder: Path,
+    out: Path,
+    jobs: int | None,
+    sandbox: str,
+    force: bool,
+    broker: str | None,
+) -> None:
     """Grade every subfolder or archive of FOLDER; resumable, one bad submission never stops it."""
     from grader.batch import Batch, discover, write_outputs
 
@@ -306,9 +324,19 @@ def batch(challenge_id: str, folder: Path, out: Path, jobs: int | None, sandbox:
     submissions = discover(folder)
     runner = make_sandbox(sandbox)
     jobs = jobs or os.cpu_count() or 1
-    click.echo(f"grading {len(submissions)} submissions of {challenge.id} with {jobs} job(s)", err=True)
-    progress = _Progress(len(submissions))
     grader_batch = Batch(challenge, runner, out)
+    if broker:
+        from grader.executors.celery import CeleryExecutor
+        from grader.executors.celery_app import redact
+
+        grader_batch.executor = CeleryExecutor(broker, challenge, sandbox, grader_batch.image, force=force)
+        click.echo(
+            f"grading {len(submissions)} submissions of {challenge.id} on the workers of {redact(broker)}",
+            err=True,
+        )
+    else:
+        click.echo(f"grading {len(submissions)} submissions of {challenge.id} with {jobs} job(s)", err=True)
+    progress = _Progress(len(submissions))
     try:
         summary = grader_batch.run(
             submissions, jobs, force=force, on_result=progress, on_interrupt=_finishing
@@ -322,6 +350,32 @@ def batch(challenge_id: str, folder: Path, out: Path, jobs: int | None, sandbox:
         f"{summary.count('failed')} failed, {summary.count('error')} error "
         f"({summary.graded} graded, {summary.reused} reused). Report: {out / 'report.html'}"
     )
+
+
+@main.command()
+@_broker_option
+@click.option(
+    "--concurrency",
+    "-c",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Gradings run at once on this host (default: one per core).",
+)
+@click.option("--hostname", "-n", default=None, help="Worker name in results (default: grader@<host>).")
+@_handle_errors
+def worker(broker: str | None, concurrency: int | None, hostname: str | None) -> None:
+    """Grade jobs from the broker on this host (needs Docker and the sandbox image)."""
+    import socket
+
+    from grader.executors.worker import preflight, start_worker
+
+    if not broker:
+        raise UsageError("no broker", hint="pass --broker redis://HOST:6379/0 or set GRADER_BROKER_URL")
+    runtime, found = preflight(broker)
+    name = hostname or f"grader@{socket.gethostname()}"
+    concurrency = concurrency or os.cpu_count() or 1
+    click.echo(f"worker {name}: {concurrency} at once; {found}", err=True)
+    start_worker(broker, name, concurrency, runtime)
 
 
 def _finishing(running: int) -> None:
