@@ -120,11 +120,17 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
 
 
 def _submissions(root: Path, count: int, cases: list[str] | None = None) -> None:
-    """``count`` submissions cycling through golden hello-world cases (correct, buggy, broken)."""
+    """``count`` distinct submissions cycling through golden hello-world cases (correct, buggy, broken).
+
+    Each gets its own ``id.txt``, so no two share a result key (identical
+    content would be graded once and its result reused).
+    """
     names = cases or sorted(p.name for p in HELLO.iterdir())
     root.mkdir(parents=True)
     for i in range(count):
-        shutil.copytree(HELLO / names[i % len(names)], root / f"s{i:02d}-{names[i % len(names)]}")
+        target = root / f"s{i:02d}-{names[i % len(names)]}"
+        shutil.copytree(HELLO / names[i % len(names)], target)
+        (target / "id.txt").write_text(f"{i}\n")
 
 
 def _rows(out: Path) -> dict[str, dict[str, str]]:
@@ -179,6 +185,7 @@ def test_a_killed_workers_job_is_graded_again_in_docker(
     _wait_for(lambda: owned_containers(docker_client, doomed.pid), 120, "a grading on w1")
     doomed.send_signal(signal.SIGKILL)
     killed_at = time.monotonic()
+    doomed.wait()  # reaped, as its supervisor would: a zombie's pid still looks alive to prune
     code, stderr = _finish(batch, 240)
     assert code == 0, stderr
     recovered_in = time.monotonic() - killed_at
@@ -227,10 +234,8 @@ def test_poisoned_jobs_become_error_rows_and_never_block_the_queue(cluster: Clus
     assert code == 0, stderr
     unknown = _rows(tmp_path / "unknown")
     assert len(unknown) == 4 and {r["status"] for r in unknown.values()} == {"error"}
-    assert all("w1@test cannot grade it: " in r["message"] for r in unknown.values()), unknown
-    assert (
-        "unknown challenge" in unknown["s00-no-escape"]["message"].lower()
-        or "hello-copy" in unknown["s00-no-escape"]["message"]
+    assert all(
+        "w1@test cannot grade it: unknown challenge 'hello-copy'" in r["message"] for r in unknown.values()
     )
     # the same worker goes on with the next batch; the unreadable archive is that submission's row
     code, stderr = _finish(cluster.batch("hello-world", subs, tmp_path / "known", "--sandbox", "local"), 120)

@@ -15,6 +15,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any, TypeVar
 
 from ..challenges import Challenge
@@ -43,6 +44,7 @@ class CeleryExecutor:
         self.sandbox = sandbox
         self.image = image
         self.force = force
+        self.fingerprint = challenge.fingerprint()
         self.redis = connect_broker(broker_url)
         self.app = spec.make_app(broker_url)
         self.batch = uuid.uuid4().hex
@@ -56,9 +58,7 @@ class CeleryExecutor:
             except UsageError as exc:  # too large or unreadable here: the submission's own error
                 yield Completed(job, self._error(job, exc.format()), this_host())
                 continue
-            previous = (
-                None if self.force else self._call(lambda j=job: self.redis.get(spec.result_key(j.key)))
-            )
+            previous = None if self.force else self._call(partial(self.redis.get, spec.result_key(job.key)))
             if previous is not None:  # graded before (another batch, or a run that was interrupted)
                 yield self._completed(job, {"kind": "result", "cacheable": True, **json.loads(previous)})
                 continue
@@ -67,7 +67,7 @@ class CeleryExecutor:
                 "job": job.id,
                 "key": job.key,
                 "challenge": self.challenge.id,
-                "fingerprint": self.challenge.fingerprint(),
+                "fingerprint": self.fingerprint,
                 "sandbox": self.sandbox,
                 "image": self.image,
                 "force": self.force,
@@ -75,7 +75,7 @@ class CeleryExecutor:
                 "archive": spec.encode(archive),
             }
             task_id = str(uuid.uuid4())
-            self._call(lambda p=payload, t=task_id: self.app.send_task(spec.TASK_NAME, args=[p], task_id=t))
+            self._call(partial(self.app.send_task, spec.TASK_NAME, args=[payload], task_id=task_id))
             self._tasks[job.id] = task_id
             outstanding[job.id] = job
         yield from self._collect(outstanding)

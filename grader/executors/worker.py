@@ -70,6 +70,7 @@ class Runtime:
 
     def _maintain(self) -> None:
         last_beat = last_prune = 0.0
+        passing: tuple[type[BaseException], ...] = (OSError, InfrastructureError, *_redis_errors())
         while True:
             time.sleep(1.0)
             now = time.monotonic()
@@ -81,7 +82,7 @@ class Runtime:
                 if self.docker is not None and now - last_prune >= PRUNE_SECONDS:
                     last_prune = now
                     self.prune()
-            except (OSError, InfrastructureError, *_redis_errors()) as exc:
+            except passing as exc:
                 log.warning("maintenance skipped: %s", exc)
 
     def _police(self) -> None:
@@ -106,9 +107,16 @@ class Runtime:
             self.redis.zadd("unacked_index", dict.fromkeys(tags, time.time()), xx=True)
 
     def prune(self) -> int:
+        """Remove containers whose grader process is gone (a killed worker's); 0 if Docker balked."""
+        from docker.errors import APIError
+
         from ..sandbox.docker import prune
 
-        return prune(self.docker)
+        try:
+            return prune(self.docker)
+        except APIError as exc:  # a container vanished while listed (another prune): next round
+            log.warning("prune skipped: %s", str(exc).splitlines()[0][:200])
+            return 0
 
 
 _RUNTIME: Runtime | None = None
