@@ -21,13 +21,14 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
 from .challenges import Challenge
 from .errors import Cancelled, ChallengeError, InfrastructureError, UsageError
+from .executors.base import Completed, Executor, Job, this_host
+from .executors.local import LocalExecutor
 from .grading import error_result, grade
 from .results import GradeResult
 from .sandbox.base import Sandbox
@@ -35,7 +36,7 @@ from .submission import ARCHIVE_SUFFIXES, is_archive, shown, tree_hash
 
 #: Pause before the one retry of a grading the engine failed.
 RETRY_PAUSE_SECONDS = 1.0
-CSV_FIELDS = ("id", "status", "score", "max_score", "percent", "duration", "failed_tests", "message")
+CSV_FIELDS = ("id", "status", "score", "max_score", "percent", "duration", "failed_tests", "message", "host")
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,10 @@ class Submission:
 
 @dataclass
 class BatchSummary:
-    """What a batch run did; ``results`` maps submission id to result."""
+    """What a batch run did; ``results`` maps submission id to result, ``hosts`` to where it was graded."""
 
     results: dict[str, GradeResult] = field(default_factory=dict)
+    hosts: dict[str, str] = field(default_factory=dict)
     graded: int = 0
     reused: int = 0
 
@@ -105,10 +107,14 @@ def cache_key(submission: Submission, challenge_hash: str, image: str) -> str:
 class Batch:
     """Grades submissions of one challenge into an output folder."""
 
-    def __init__(self, challenge: Challenge, sandbox: Sandbox, out: Path) -> None:
+    def __init__(
+        self, challenge: Challenge, sandbox: Sandbox, out: Path, executor: Executor | None = None
+    ) -> None:
         self.challenge = challenge
         self.sandbox = sandbox
         self.out = out
+        #: where the gradings run; None: a thread pool here (see :meth:`run`'s ``jobs``)
+        self.executor = executor
         self.results_dir = out / "results"
         self.image = sandbox.identity()
         self.challenge_hash = challenge.fingerprint()
@@ -116,15 +122,23 @@ class Batch:
     def _result_path(self, submission: Submission) -> Path:
         return self.results_dir / f"{submission.id}.json"
 
-    def cached(self, submission: Submission, key: str) -> GradeResult | None:
-        """The stored result if it was produced from exactly the same inputs."""
+    def cached(self, submission: Submission, key: str) -> tuple[GradeResult, str] | None:
+        """The stored result and its host if it was produced from exactly the same inputs."""
         try:
             stored = json.loads(self._result_path(submission).read_text(encoding="utf-8"))
             if not isinstance(stored, dict) or stored.get("cache_key") != key:
                 return None
-            return GradeResult.from_dict(stored.get("result"))
+            return GradeResult.from_dict(stored.get("result")), str(stored.get("host") or "")
         except (OSError, ValueError):  # missing, not JSON, or not a result (ReportError)
             return None
+
+    def store(self, submission: Submission, key: str | None, result: GradeResult, host: str) -> None:
+        """Write one result file at once (atomically); a ``None`` key is never reused."""
+        payload = {"id": submission.id, "cache_key": key, "host": host, "result": result.to_dict()}
+        path = self._result_path(submission)
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+        tmp.replace(path)
 
     def grade_one(self, submission: Submission, key: str) -> GradeResult:
         """Grade one submission; whatever it causes becomes its own error result.
@@ -142,11 +156,7 @@ class Batch:
             result = self._error(
                 submission, f"the grader could not grade this submission ({type(exc).__name__}: {shown(exc)})"
             )
-        payload = {"id": submission.id, "cache_key": key, "result": result.to_dict()}
-        path = self._result_path(submission)
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(payload, indent=2), encoding="utf-8")
-        tmp.replace(path)
+        self.store(submission, key or None, result, this_host())
         return result
 
     def _error(self, submission: Submission, message: str) -> GradeResult:
@@ -173,15 +183,16 @@ class Batch:
         on_result: Callable[[Submission, GradeResult, bool], None] = lambda *_: None,
         on_interrupt: Callable[[int], None] = lambda _: None,
     ) -> BatchSummary:
-        """Grade (or reuse) every submission; Ctrl-C stops cleanly.
+        """Grade (or reuse) every submission through the executor; Ctrl-C stops cleanly.
 
-        On Ctrl-C the sandbox is cancelled, so the gradings under way stop at
-        once (their containers removed, nothing cached); ``on_interrupt``
-        hears how many there were.
+        On Ctrl-C the executor is cancelled, so the gradings under way stop at
+        once (their containers removed, nothing cached) and queued ones never
+        start; ``on_interrupt`` hears how many were under way.
         """
         self.results_dir.mkdir(parents=True, exist_ok=True)
         summary = BatchSummary()
-        todo: list[tuple[Submission, str]] = []
+        by_id = {s.id: s for s in submissions}
+        todo: list[Job] = []
         for submission in submissions:
             try:
                 key = cache_key(submission, self.challenge_hash, self.image)
@@ -189,37 +200,32 @@ class Batch:
                 key = ""
             previous = None if force or not key else self.cached(submission, key)
             if previous is not None:
-                summary.results[submission.id] = previous
+                summary.results[submission.id], summary.hosts[submission.id] = previous
                 summary.reused += 1
-                on_result(submission, previous, True)
+                on_result(submission, previous[0], True)
             else:
-                todo.append((submission, key))
-        executor = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="grade")
-        pending: dict[Future[GradeResult], Submission] = {
-            executor.submit(self.grade_one, sub, key): sub for sub, key in todo
-        }
+                todo.append(Job(submission.id, submission.path, key))
+        executor = self.executor or LocalExecutor(self._grade_job, self.sandbox.cancel, jobs)
         try:
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    submission = pending.pop(future)
-                    result = future.result()
-                    summary.results[submission.id] = result
-                    summary.graded += 1
-                    on_result(submission, result, False)
+            for done in executor.run(todo):
+                self._record(summary, by_id[done.job.id], done)
+                on_result(by_id[done.job.id], done.result, False)
         except KeyboardInterrupt:
-            self.sandbox.cancel()
-            on_interrupt(sum(1 for future in pending if future.running()))
-            executor.shutdown(wait=True, cancel_futures=True)
+            on_interrupt(executor.cancel())
             raise
-        except InfrastructureError:
-            # let the gradings under way finish (their results are kept), start no more
-            executor.shutdown(wait=True, cancel_futures=True)
-            raise
-        executor.shutdown(wait=True)
         order = [s.id for s in submissions]
         summary.results = {i: summary.results[i] for i in order if i in summary.results}
         return summary
+
+    def _grade_job(self, job: Job) -> GradeResult:
+        return self.grade_one(Submission(job.id, job.path), job.key)
+
+    def _record(self, summary: BatchSummary, submission: Submission, done: Completed) -> None:
+        if not done.stored:
+            self.store(submission, done.job.key if done.cacheable else None, done.result, done.host)
+        summary.results[submission.id] = done.result
+        summary.hosts[submission.id] = done.host
+        summary.graded += 1
 
 
 def prepare_out(out: Path) -> None:
@@ -270,6 +276,7 @@ def write_outputs(
                     "failed_tests": ";".join(t.name for t in result.failed_tests),
                     # the cause, not only "app.py raised while loading:"
                     "message": clean(one_line(result.message)),
+                    "host": summary.hosts.get(submission_id, ""),
                 }
             )
     document = [{"id": i, **r.to_dict()} for i, r in summary.results.items()]

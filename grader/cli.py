@@ -117,6 +117,15 @@ _sandbox_option = click.option(
 )
 
 
+_broker_option = click.option(
+    "--broker",
+    envvar="GRADER_BROKER_URL",
+    default=None,
+    metavar="URL",
+    help="Redis URL of the grading workers' broker (default: $GRADER_BROKER_URL; none: grade here).",
+)
+
+
 def _result_options(func: F) -> F:
     """``--format`` and ``--output``, shared by the commands that print a result."""
     func = click.option(
@@ -331,8 +340,17 @@ def verify(challenge_ids: tuple[str, ...], sandbox_names: tuple[str, ...], junit
 )
 @_sandbox_option
 @click.option("--force", is_flag=True, help="Re-grade submissions that already have a result.")
+@_broker_option
 @_handle_errors
-def batch(challenge_id: str, folder: Path, out: Path, jobs: int | None, sandbox: str, force: bool) -> None:
+def batch(
+    challenge_id: str,
+    folder: Path,
+    out: Path,
+    jobs: int | None,
+    sandbox: str,
+    force: bool,
+    broker: str | None,
+) -> None:
     """Grade every subfolder or archive of FOLDER; resumable, one bad submission never stops it."""
     from grader.batch import Batch, discover, prepare_out, write_outputs
     from grader.progress import Progress
@@ -342,8 +360,18 @@ def batch(challenge_id: str, folder: Path, out: Path, jobs: int | None, sandbox:
     prepare_out(out)
     runner = make_sandbox(sandbox)
     jobs = jobs or os.cpu_count() or 1
-    click.echo(f"grading {len(submissions)} submissions of {challenge.id} with {jobs} job(s)", err=True)
     grader_batch = Batch(challenge, runner, out)
+    if broker:
+        from grader.executors.celery import CeleryExecutor
+        from grader.executors.celery_app import redact
+
+        grader_batch.executor = CeleryExecutor(broker, challenge, sandbox, grader_batch.image, force=force)
+        click.echo(
+            f"grading {len(submissions)} submissions of {challenge.id} on the workers of {redact(broker)}",
+            err=True,
+        )
+    else:
+        click.echo(f"grading {len(submissions)} submissions of {challenge.id} with {jobs} job(s)", err=True)
     try:
         summary = grader_batch.run(
             submissions, jobs, force=force, on_result=Progress(len(submissions)), on_interrupt=_finishing
@@ -363,39 +391,9 @@ def _finishing(running: int) -> None:
         click.echo(f"\ninterrupted: stopping the {running} grading(s) under way...", err=True, nl=False)
 
 
-@main.group(short_help="Build or clean up the Docker sandbox.")
-def sandbox() -> None:
-    """Manage the Docker sandbox."""
-
-
-@sandbox.command("build", short_help="Build the sandbox image.")
-@click.option(
-    "--base",
-    type=click.Choice(["auto", "python", "debian"]),
-    default="auto",
-    show_default=True,
-    help="python: FROM python:3.11-slim (registry). debian: debootstrap, no registry.",
-)
-@click.option("--rebuild-base", is_flag=True, help="Rebuild the cached Debian base image.")
-@_handle_errors
-def sandbox_build(base: str, rebuild_base: bool) -> None:
-    """Build the sandbox image (works without an image registry)."""
-    from grader.sandbox.image import IMAGE, build
-
-    image_id = build(base, progress=lambda m: click.secho(m, dim=True, err=True), rebuild_base=rebuild_base)
-    click.echo(f"built {IMAGE} ({image_id[:19]})")
-
-
-@sandbox.command("prune", short_help="Remove leftovers of killed runs.")
-@click.option("--all", "everything", is_flag=True, help="Also remove gradings still in progress.")
-@_handle_errors
-def sandbox_prune(everything: bool) -> None:
-    """Remove containers, networks and volumes left by killed runs."""
-    from grader.sandbox.docker import prune
-
-    click.echo(str(prune(everything=everything)))
-
-
+from grader.host_cli import register as _register_host  # noqa: E402 - `sandbox`, `worker`
 from grader.service.cli import register as _register_service  # noqa: E402 - `serve`, `admin`
+
+_register_host(main, _handle_errors, _broker_option)
 
 _register_service(main)

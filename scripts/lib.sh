@@ -12,8 +12,10 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 ensure_packages() {
   # docker.io for the engine, debootstrap for the offline image base, python3-venv for the venv,
   # chromium for the service's browser tests (Playwright drives it; never `playwright install`).
+  # redis-server for the distributed executor's tests (a broker started by the tests on loopback).
   local missing=()
   command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
   python3 -m venv --help >/dev/null 2>&1 || missing+=(python3-venv)
   [ -x /usr/bin/chromium ] || missing+=(chromium)

@@ -203,7 +203,20 @@ def test_help_has_a_whole_summary_for_every_command_and_the_exit_codes(cli: Cli)
     assert shown.exit_code == 0
     commands = shown.stdout.split("Commands:", 1)[1].split("Exit codes:", 1)[0]
     listed = [line.split()[0] for line in commands.strip().splitlines()]
-    assert set(listed) == {"batch", "grade", "list", "render", "sandbox", "show", "start", "test", "verify"}
+    assert set(listed) == {
+        "admin",
+        "batch",
+        "grade",
+        "list",
+        "render",
+        "sandbox",
+        "serve",
+        "show",
+        "start",
+        "test",
+        "verify",
+        "worker",
+    }
     assert "..." not in commands, "click cut a summary: give the command a short_help"
     codes = shown.stdout.split("Exit codes:", 1)[1]
     for code in ("0", "1", "2", "3", "130"):

@@ -51,7 +51,16 @@ def provably_dead(labels: dict[str, str]) -> bool:
         return True
     except PermissionError:
         return False
-    return False
+    return _zombie(int(pid))
+
+
+def _zombie(pid: int) -> bool:
+    """A killed process its parent has not reaped yet: dead, though ``kill(pid, 0)`` still finds it."""
+    try:
+        stat = open(f"/proc/{pid}/stat", encoding="ascii", errors="replace").read()  # noqa: SIM115
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
 @dataclass(frozen=True)
@@ -83,8 +92,9 @@ def prune(client: Any = None, *, everything: bool = False) -> PruneReport:
     client = client or connect()
     removed = skipped = 0
     filters = {"label": LABEL}
-    for container in client.containers.list(all=True, filters=filters):
-        if not everything and not provably_dead(container.labels):
+    # sparse: the list answer itself, no inspect per container that another prune may race to remove
+    for container in client.containers.list(all=True, filters=filters, sparse=True):
+        if not everything and not provably_dead(container.attrs.get("Labels") or {}):
             skipped += 1
             continue
         try:

@@ -1,0 +1,1 @@
+"""Executors: where a batch's gradings run (see base.Executor)."""

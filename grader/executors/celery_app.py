@@ -1,0 +1,137 @@
+"""The Celery side shared by clients and workers: app settings, job format, Redis keys.
+
+A job is one JSON message: the challenge id and fingerprint, the sandbox and
+its image, the result key, and the submission itself as a size-capped archive
+(base64), so a worker needs no shared file system. Results are not kept by
+Celery: a worker stores each under ``flask-grader:result:<key>`` in the same
+Redis (``SET NX``, so a job delivered twice is stored once) and then tells
+the batch on its ``done`` list; only after that does the task return and its
+message get acknowledged (``acks_late``).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import tarfile
+from pathlib import Path
+from typing import Any
+
+from ..challenges import Limits
+from ..errors import InvalidSubmission, UsageError
+from ..submission import MAX_TOTAL_BYTES, is_archive, regular_files
+
+TASK_NAME = "grader.grade"
+QUEUE = "flask-grader"
+#: A message whose worker stopped heart-beating (see grader.executors.worker) for this
+#: long is given to another worker. Live workers refresh their messages every
+#: HEARTBEAT_SECONDS, so a long grading is never handed out twice.
+VISIBILITY_TIMEOUT = 30
+HEARTBEAT_SECONDS = 5
+#: How often a worker looks for messages to give back (kombu's default is 10 s x 10).
+RESTORE_INTERVAL = 5
+#: Added to a challenge's own start and run limits to bound a whole job (staging, containers).
+JOB_MARGIN_SECONDS = 30.0
+#: The largest submission archive a job may carry.
+MAX_JOB_BYTES = 16 * 2**20
+#: How long results and a batch's lists stay in Redis.
+RESULT_TTL_SECONDS = 7 * 24 * 3600
+BATCH_TTL_SECONDS = 24 * 3600
+PREFIX = "flask-grader"
+
+
+def result_key(key: str) -> str:
+    """Where the result of the inputs hashed as ``key`` is stored, once."""
+    return f"{PREFIX}:result:{key}"
+
+
+def done_key(batch: str) -> str:
+    """The list a batch reads its results from, as workers finish them."""
+    return f"{PREFIX}:batch:{batch}:done"
+
+
+def cancelled_key(batch: str) -> str:
+    """Set when a batch is interrupted: workers drop its jobs and stop its gradings."""
+    return f"{PREFIX}:batch:{batch}:cancelled"
+
+
+def job_limit(limits: Limits) -> float:
+    """The most a job may take, in seconds, before its worker stops it."""
+    return limits.start_timeout + limits.run_timeout + JOB_MARGIN_SECONDS
+
+
+def make_app(broker_url: str) -> Any:
+    """A Celery app for ``broker_url`` with at-least-once settings and the grading task."""
+    from celery import Celery
+
+    app = Celery("flask-grader", broker=broker_url, set_as_current=False)
+    app.conf.update(
+        task_acks_late=True,  # acknowledged only once the result is stored
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,  # results live under their content key, not in Celery's backend
+        task_default_queue=QUEUE,
+        broker_connection_retry_on_startup=True,
+        broker_connection_max_retries=None,  # a Redis restart is waited out
+        worker_cancel_long_running_tasks_on_connection_loss=False,
+        worker_hijack_root_logger=False,
+        worker_send_task_events=False,
+        broker_transport_options={
+            "visibility_timeout": VISIBILITY_TIMEOUT,
+            "unacked_restore_interval": RESTORE_INTERVAL,
+            "unacked_restore_throttle": 1,
+        },
+    )
+    from .worker import grade_task
+
+    app.task(name=TASK_NAME, bind=True, acks_late=True, reject_on_worker_lost=True)(grade_task)
+    return app
+
+
+def pack(path: Path) -> tuple[str, bytes]:
+    """The submission as one archive: its own bytes, or a folder's regular files as tar.gz.
+
+    Raises :class:`InvalidSubmission` when it cannot be read or is too large to send.
+    """
+    cap = f"larger than {MAX_JOB_BYTES // 2**20} MiB, the most a job may carry"
+    try:
+        if path.is_file() and is_archive(path):
+            if path.stat().st_size > MAX_JOB_BYTES:
+                raise InvalidSubmission(f"{path} is {cap}")
+            return path.name, path.read_bytes()
+        if not path.is_dir():
+            raise InvalidSubmission(f"{path} is neither a folder nor an archive")
+        buffer = io.BytesIO()
+        total = 0
+        with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=1) as archive:
+            for relative, info in regular_files(path):
+                total += info.st_size
+                if total > MAX_TOTAL_BYTES:
+                    raise InvalidSubmission(f"{path}: unpacked size exceeds {MAX_TOTAL_BYTES // 2**20} MiB")
+                archive.add(path / relative, arcname=relative.as_posix(), recursive=False)
+    except OSError as exc:
+        raise InvalidSubmission(f"{path}: cannot be read ({exc.strerror})") from None
+    if buffer.tell() > MAX_JOB_BYTES:
+        raise InvalidSubmission(f"{path} is {cap} once packed")
+    return f"{path.name}.tar.gz", buffer.getvalue()
+
+
+def encode(archive: bytes) -> str:
+    return base64.b64encode(archive).decode("ascii")
+
+
+def decode(text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except ValueError:
+        raise UsageError("the job's submission is not valid base64") from None
+
+
+def redact(url: str) -> str:
+    """The broker URL without its password, for messages."""
+    scheme, sep, rest = url.partition("://")
+    if "@" not in rest:
+        return url
+    return f"{scheme}{sep}***@{rest.rpartition('@')[2]}"
