@@ -29,11 +29,16 @@ from .errors import InfrastructureError, UsageError
 from .grading import error_result, grade
 from .results import GradeResult
 from .sandbox.base import Sandbox
+from .similarity import SimilarityReport
+from .similarity.render import similarity_fields, write_similarity
 from .submission import ARCHIVE_SUFFIXES, is_archive, tree_hash
 
 #: Pause before the one retry of a grading the engine failed.
 RETRY_PAUSE_SECONDS = 1.0
-CSV_FIELDS = ("id", "status", "score", "max_score", "percent", "duration", "failed_tests", "message")
+CSV_FIELDS = (
+    "id", "status", "score", "max_score", "percent", "duration", "failed_tests", "message",
+    "max_similarity", "similar_to",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -201,8 +206,10 @@ class Batch:
         return summary
 
 
-def write_outputs(out: Path, challenge: Challenge, summary: BatchSummary) -> None:
-    """``results.csv``, ``results.json`` and ``report.html`` for the whole batch."""
+def write_outputs(
+    out: Path, challenge: Challenge, summary: BatchSummary, similarity: SimilarityReport | None = None
+) -> None:
+    """``results.csv``, ``results.json`` and ``report.html`` for the whole batch (and ``similarity.json``)."""
     from .output.html import render_report
 
     out.mkdir(parents=True, exist_ok=True)
@@ -220,8 +227,13 @@ def write_outputs(out: Path, challenge: Challenge, summary: BatchSummary) -> Non
                     "duration": f"{result.duration:.2f}",
                     "failed_tests": ";".join(t.name for t in result.failed_tests),
                     "message": result.headline,
+                    **similarity_fields(similarity, submission_id),
                 }
             )
-    document = [{"id": i, **r.to_dict()} for i, r in summary.results.items()]
+    document = [
+        {"id": i, **r.to_dict(), **similarity_fields(similarity, i)} for i, r in summary.results.items()
+    ]
     (out / "results.json").write_text(json.dumps(document, indent=2), encoding="utf-8")
-    (out / "report.html").write_text(render_report(challenge, summary.results), encoding="utf-8")
+    (out / "report.html").write_text(render_report(challenge, summary.results, similarity), encoding="utf-8")
+    if similarity is not None:
+        write_similarity(out, challenge, similarity, page=False)

@@ -29,6 +29,7 @@ from grader.grading import grade
 from grader.output.text import challenge_table, grade_text
 from grader.results import GradeResult, load_result
 from grader.sandbox.base import Sandbox
+from grader.similarity import DEFAULT_THRESHOLD, SimilarityReport, analyse_submissions
 
 MARKER_FILE = ".grader.toml"
 SANDBOXES = ("docker", "local")
@@ -297,8 +298,17 @@ class _Progress:
 )
 @_sandbox_option
 @click.option("--force", is_flag=True, help="Re-grade submissions that already have a result.")
+@click.option("--no-similarity", is_flag=True, help="Skip the similarity analysis between submissions.")
 @_handle_errors
-def batch(challenge_id: str, folder: Path, out: Path, jobs: int | None, sandbox: str, force: bool) -> None:
+def batch(
+    challenge_id: str,
+    folder: Path,
+    out: Path,
+    jobs: int | None,
+    sandbox: str,
+    force: bool,
+    no_similarity: bool,
+) -> None:
     """Grade every subfolder or archive of FOLDER; resumable, one bad submission never stops it."""
     from grader.batch import Batch, discover, write_outputs
 
@@ -316,12 +326,20 @@ def batch(challenge_id: str, folder: Path, out: Path, jobs: int | None, sandbox:
     except KeyboardInterrupt:
         click.echo("\ninterrupted: finished results are kept; run the same command to continue", err=True)
         sys.exit(EXIT_INTERRUPTED)
-    write_outputs(out, challenge, summary)
+    similarity = None if no_similarity else _similarity(challenge, submissions)
+    write_outputs(out, challenge, summary, similarity)
     click.echo(
         f"{len(summary.results)} submissions: {summary.count('passed')} passed, "
         f"{summary.count('failed')} failed, {summary.count('error')} error "
         f"({summary.graded} graded, {summary.reused} reused). Report: {out / 'report.html'}"
     )
+
+
+def _similarity(challenge: Challenge, submissions: list[Any]) -> SimilarityReport:
+    report = analyse_submissions(challenge, [(s.id, s.path) for s in submissions])
+    flagged, clusters = len(report.flagged), len(report.clusters())
+    click.echo(f"similarity: {flagged} pair(s) flagged, {clusters} cluster(s)", err=True)
+    return report
 
 
 def _finishing(running: int) -> None:
@@ -360,6 +378,31 @@ def sandbox_prune(everything: bool) -> None:
     from grader.sandbox.docker import prune
 
     click.echo(f"removed {prune(everything=everything)} leftover object(s)")
+
+
+@main.command("similar")
+@click.argument("challenge_id", metavar="ID")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), help="Also write OUT/similarity.json and .html.")
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0.0, 1.0),
+    default=DEFAULT_THRESHOLD,
+    show_default=True,
+    help="Flag pairs whose score reaches this.",
+)
+@_handle_errors
+def similar(challenge_id: str, folder: Path, out: Path | None, threshold: float) -> None:
+    """Pairs and clusters of FOLDER's submissions sharing code beyond the stub (evidence, not a verdict)."""
+    from grader.batch import discover
+    from grader.similarity.render import similarity_text, write_similarity
+
+    challenge = get_challenge(challenge_id)
+    report = analyse_submissions(challenge, [(s.id, s.path) for s in discover(folder)], threshold)
+    click.echo(similarity_text(report))
+    if out is not None:
+        write_similarity(out, challenge, report)
+        click.echo(f"details: {out / 'similarity.html'}")
 
 
 if __name__ == "__main__":

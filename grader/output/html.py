@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from .. import __version__
 from ..challenges import Challenge
 from ..results import GradeResult
+
+if TYPE_CHECKING:
+    from ..similarity import SimilarityReport
 
 BUCKETS = 10
 
@@ -55,8 +59,10 @@ def pass_rates(results: list[GradeResult]) -> list[TestRate]:
     return sorted(rates.values(), key=lambda r: (r.percent, r.name))
 
 
-def render_report(challenge: Challenge, results: dict[str, GradeResult]) -> str:
-    """The whole HTML document."""
+def render_report(
+    challenge: Challenge, results: dict[str, GradeResult], similarity: SimilarityReport | None = None
+) -> str:
+    """The whole HTML document; with ``similarity``, its section too."""
     env = Environment(
         loader=PackageLoader("grader.output", "templates"),
         autoescape=select_autoescape(["html", "j2"], default=True),
@@ -75,4 +81,5 @@ def render_report(challenge: Challenge, results: dict[str, GradeResult]) -> str:
         rates=pass_rates(values),
         generated=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         version=__version__,
+        similarity=similarity,
     )
