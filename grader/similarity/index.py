@@ -37,16 +37,18 @@ class FingerprintIndex:
     """Winnowed fingerprints of a batch, without the base, by fingerprint."""
 
     def __init__(self, documents: list[Document], base: set[int]) -> None:
-        self.sizes: dict[str, int] = {}
         postings: dict[int, list[str]] = defaultdict(list)
         for document in documents:
-            kept = document.fingerprints() - base
-            self.sizes[document.id] = len(kept)
-            for value in kept:
+            for value in document.fingerprints() - base:
                 postings[value].append(document.id)
         limit = ubiquity_limit(len(documents))
         self.ubiquitous = {value for value, holders in postings.items() if len(holders) > limit}
         self.postings = {v: h for v, h in postings.items() if v not in self.ubiquitous}
+        #: Fingerprints per submission that can be shared (neither base nor ubiquitous).
+        self.sizes: dict[str, int] = dict.fromkeys((d.id for d in documents), 0)
+        for holders in self.postings.values():
+            for holder in holders:
+                self.sizes[holder] += 1
 
     def shared_counts(self) -> Counter[tuple[str, str]]:
         """For every pair sharing at least one fingerprint, how many it shares."""

@@ -53,6 +53,9 @@ class Fragment:
 class Pair:
     """Two submissions compared exactly.
 
+    ``fragments`` is empty for a pair that is not flagged, and for a flagged
+    pair beyond the ones shown side by side (``analysis.DETAILED_PAIRS``).
+
     ``coverage_a`` is the share of A's own tokens (not inherited from the
     stub) found in B, and the other way round; ``score`` is the share of both
     together, so an unused function added to one side lowers it only a little.
