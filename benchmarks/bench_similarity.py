@@ -52,6 +52,7 @@ IDENTIFIER = re.compile(
 def corpus_quality() -> None:
     truth = tomllib.loads((CORPUS / "corpus.toml").read_text(encoding="utf-8"))
     scores: dict[str, list[tuple[float, bool]]] = {}
+    disguises: list[tuple[str, str, float]] = []
     for challenge_id, spec in truth.items():
         items = [(p.name, p) for p in sorted((CORPUS / challenge_id).iterdir()) if p.is_dir()]
         copies = {pair for family in spec["families"] for pair in combinations(sorted(family), 2)}
@@ -63,6 +64,10 @@ def corpus_quality() -> None:
             enough = pair is not None and pair.shared_tokens >= 40
             scores.setdefault(challenge_id, []).append((pair.score if enough and pair else 0.0, is_copy))
         print(f"corpus {challenge_id}: {len(items)} submissions, {len(copies)} copied pairs")
+        for family in spec["families"]:
+            for member in family[1:]:
+                pair = exact.get(tuple(sorted((family[0], member))))  # type: ignore[arg-type]
+                disguises.append((family[0], member, pair.score if pair else 0.0))
     every = [s for values in scores.values() for s in values]
     positives = sum(1 for _, c in every if c)
     print(f"\n{'threshold':>9} {'flagged':>7} {'TP':>4} {'FP':>4} {'FN':>4} {'precision':>9} {'recall':>6}")
@@ -75,6 +80,9 @@ def corpus_quality() -> None:
             f"{threshold:>9.2f} {tp + fp:>7} {tp:>4} {fp:>4} {positives - tp:>4} "
             f"{precision:>9.2f} {tp / positives:>6.2f}{mark}"
         )
+    print("\noriginal ~ copy: score")
+    for original, member, score in disguises:
+        print(f"  {original} ~ {member}: {score:.2f}")
     lowest_copy = min(s for s, c in every if c)
     highest_other = max(s for s, c in every if not c)
     print(f"\nlowest score of a copied pair {lowest_copy:.2f}; of an independent pair {highest_other:.2f}")
