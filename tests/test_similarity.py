@@ -176,3 +176,18 @@ def test_the_page_escapes_candidate_code_and_loads_nothing(tmp_path: Path, evil:
 def test_keyword_arguments_keep_their_name_even_after_non_ascii_text() -> None:
     texts = _texts('def f(name):\n    return dict(é="ü", name=name)\n')
     assert texts[-6:] == ["name", "=", "V", ")", ";", "}"]
+
+
+def test_code_written_twice_on_one_side_is_shown_once_beside_its_counterpart() -> None:
+    body = (
+        "def V{n}(request, store):\n    data = request.get_json(silent=True) or {{}}\n"
+        "    for key in sorted(data):\n        store.setdefault(key, []).append(len(data[key]))\n"
+        "    return {{k: sum(v) for k, v in store.items()}}\n"
+    )
+    once = _document("once", "import json\n\n" + body.format(n=1) + "\nprint(json.dumps([1, 2]))\n")
+    twice = _document("twice", "import json\n\n" + body.format(n=1) + "\n" + body.format(n=2))
+    report = analyse("c", [once, twice], base=set(), threshold=0.1)
+    (pair,) = report.flagged
+    assert pair.coverage_b == 1.0  # both copies in 'twice' are found in 'once'
+    b_ranges = [(f.a.start, f.a.end) if pair.a == "once" else (f.b.start, f.b.end) for f in pair.fragments]
+    assert len(b_ranges) == len(set(b_ranges)) == 1  # 'once' is shown beside one of them, not twice

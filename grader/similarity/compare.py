@@ -25,7 +25,7 @@ CONTEXT_LINES = 2
 #: Fragments kept per flagged pair (longest first).
 MAX_FRAGMENTS = 25
 
-Run = tuple[int, int, int, int, int]  # file in A, start in A, file in B, start in B, k-grams
+Run = tuple[int, int, int, int, int]  # file in A, first token in A, file in B, first token in B, tokens
 
 
 @dataclass
@@ -82,17 +82,57 @@ def runs(a: Prepared, b: Prepared) -> list[Run]:
                     run = [fa, sa, fb, sb, 1]
                     active[diagonal] = run
                     found.append(run)
-    return sorted((fa, sa, fb, sb, n) for fa, sa, fb, sb, n in found if n + K - 1 >= MIN_FRAGMENT_TOKENS)
+    return [(fa, sa, fb, sb, n + K - 1) for fa, sa, fb, sb, n in found if n + K - 1 >= MIN_FRAGMENT_TOKENS]
+
+
+def _longest_free(used_a: bytearray, used_b: bytearray, sa: int, sb: int, size: int) -> tuple[int, int]:
+    """The longest stretch (offset, length) of a run whose tokens are free on both sides."""
+    if used_a.find(1, sa, sa + size) == -1 and used_b.find(1, sb, sb + size) == -1:
+        return 0, size
+    best, best_size, start = 0, 0, -1
+    for offset in range(size + 1):
+        free = offset < size and not used_a[sa + offset] and not used_b[sb + offset]
+        if free and start < 0:
+            start = offset
+        elif not free and start >= 0:
+            if offset - start > best_size:
+                best, best_size = start, offset - start
+            start = -1
+    return best, best_size
+
+
+def tiles(a: Prepared, b: Prepared, chains: list[Run]) -> list[Run]:
+    """Runs taken longest first, no token used twice on either side (greedy string tiling).
+
+    Code repeated inside one submission (``return error(...)`` four times)
+    matches the other's copy several times over; tiling keeps one match per
+    token so a reader sees each passage once, beside its likeliest
+    counterpart (on a tie, the one at the closest position).
+    """
+    used_a = [bytearray(len(f.tokens)) for f in a.document.files]
+    used_b = [bytearray(len(f.tokens)) for f in b.document.files]
+    kept: list[Run] = []
+    for fa, sa, fb, sb, size in sorted(chains, key=lambda r: (-r[4], abs(r[1] - r[3]), r[:4])):
+        offset, length = _longest_free(used_a[fa], used_b[fb], sa, sb, size)
+        if length >= MIN_FRAGMENT_TOKENS:
+            used_a[fa][sa + offset : sa + offset + length] = b"\x01" * length
+            used_b[fb][sb + offset : sb + offset + length] = b"\x01" * length
+            kept.append((fa, sa + offset, fb, sb + offset, length))
+    return kept
 
 
 def compare(a: Prepared, b: Prepared) -> tuple[Pair, list[Run]]:
-    """The exact comparison of two submissions; the runs become fragments if the pair is flagged."""
+    """The exact comparison of two submissions; the runs become fragments if the pair is flagged.
+
+    A token counts as found in the other submission if any run covers it, so
+    code written twice on one side and once on the other is found twice.
+    """
     chains = runs(a, b)
     spans_a: dict[int, list[tuple[int, int]]] = defaultdict(list)
     spans_b: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for fa, sa, fb, sb, length in chains:
-        spans_a[fa].append((sa, sa + length + K - 1))
-        spans_b[fb].append((sb, sb + length + K - 1))
+    for fa, sa, fb, sb, size in chains:
+        spans_a[fa].append((sa, sa + size))
+        spans_b[fb].append((sb, sb + size))
     shared_a, shared_b = a.covered(spans_a), b.covered(spans_b)
     total_a, total_b = a.own_total, b.own_total
     pair = Pair(
@@ -117,8 +157,8 @@ def _span(source: SourceFile, first_token: int, last_token: int) -> Span:
 
 def _trimmed(own_a: list[bool], own_b: list[bool], run: Run) -> tuple[int, int] | None:
     """The run's first and last token offsets without stub code at its edges; None if nothing is left."""
-    _, sa, _, sb, length = run
-    first, last = 0, length + K - 2
+    _, sa, _, sb, size = run
+    first, last = 0, size - 1
     while first <= last and not (own_a[sa + first] or own_b[sb + first]):
         first += 1
     while last >= first and not (own_a[sa + last] or own_b[sb + last]):
@@ -126,11 +166,29 @@ def _trimmed(own_a: list[bool], own_b: list[bool], run: Run) -> tuple[int, int] 
     return (first, last) if first <= last else None
 
 
+def _joined(chains: list[Run]) -> list[Run]:
+    """Tiles on one diagonal with less than a k-gram between them, as one.
+
+    A k-gram of the base (the stub or the visible tests) inside copied code
+    breaks a run in two; the reader should see one passage.
+    """
+    joined: list[Run] = []
+    for fa, sa, fb, sb, size in sorted(chains, key=lambda r: (r[0], r[2], r[3] - r[1], r[1])):
+        if joined:
+            pa, psa, pb, psb, psize = joined[-1]
+            gap = sa - (psa + psize)
+            if (pa, pb, psb - psa) == (fa, fb, sb - sa) and 0 <= gap < K:
+                joined[-1] = (pa, psa, pb, psb, psize + gap + size)
+                continue
+        joined.append((fa, sa, fb, sb, size))
+    return joined
+
+
 def fragments(a: Prepared, b: Prepared, chains: list[Run]) -> list[Fragment]:
     """The longest runs as side-by-side line ranges, stub lines at their edges left out."""
     found = []
     seen: set[tuple[str, int, int, str, int, int]] = set()
-    for run in sorted(chains, key=lambda r: (-r[4], r[:4])):
+    for run in sorted(_joined(tiles(a, b, chains)), key=lambda r: (-r[4], r[:4])):
         fa, sa, fb, sb, _ = run
         kept = _trimmed(a.own[fa], b.own[fb], run)
         if kept is None:
