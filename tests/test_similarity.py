@@ -191,3 +191,9 @@ def test_code_written_twice_on_one_side_is_shown_once_beside_its_counterpart() -
     assert pair.coverage_b == 1.0  # both copies in 'twice' are found in 'once'
     b_ranges = [(f.a.start, f.a.end) if pair.a == "once" else (f.b.start, f.b.end) for f in pair.fragments]
     assert len(b_ranges) == len(set(b_ranges)) == 1  # 'once' is shown beside one of them, not twice
+
+
+def test_a_block_ends_on_its_own_last_line() -> None:
+    tokens = normalise("def f():\n    return 1\n\n\nx = 2\n")
+    dedent = next(t for t in tokens if t.text == "}")
+    assert (dedent.first_line, dedent.last_line) == (2, 2)

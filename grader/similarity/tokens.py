@@ -171,6 +171,8 @@ def normalise(source: str) -> list[Token]:
             text = "{"
         elif info.type == tok.DEDENT:
             text = "}"
+            # tokenize puts a DEDENT on the next statement's line; it closes the block before it
+            first = last = out[-1].last_line if out else first
         else:
             text = info.string
         if text in _CLOSING and out and out[-1].text == ",":
