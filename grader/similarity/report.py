@@ -8,6 +8,7 @@ evidence for a person to read side by side (see ``docs/similarity.md``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -87,7 +88,7 @@ class Pair:
 
 @dataclass
 class SimilarityReport:
-    """The analysis of one batch."""
+    """The analysis of one batch (read-only once built: lookups are cached)."""
 
     challenge: str
     threshold: float
@@ -96,7 +97,7 @@ class SimilarityReport:
     skipped: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
-    @property
+    @cached_property
     def flagged(self) -> list[Pair]:
         """Pairs at or above the threshold, highest first."""
         return sorted((p for p in self.pairs if p.flagged), key=lambda p: (-p.score, p.a, p.b))
@@ -119,21 +120,26 @@ class SimilarityReport:
         found = [sorted(g) for g in groups.values() if len(g) >= 3]
         return sorted(found, key=lambda g: (-len(g), g))
 
+    @cached_property
+    def _scores(self) -> dict[frozenset[str], float]:
+        return {frozenset((p.a, p.b)): p.score for p in self.pairs}
+
     def score(self, a: str, b: str) -> float | None:
         """The exact score of a pair, None if it was never close enough to compare."""
-        for pair in self.pairs:
-            if {pair.a, pair.b} == {a, b}:
-                return pair.score
-        return None
+        return self._scores.get(frozenset((a, b)))
 
-    def best(self) -> dict[str, tuple[float, str]]:
-        """Each submission's highest similarity and its partner (only pairs compared exactly)."""
+    @cached_property
+    def _best(self) -> dict[str, tuple[float, str]]:
         found: dict[str, tuple[float, str]] = {}
         for pair in self.pairs:
             for own in (pair.a, pair.b):
                 if own not in found or pair.score > found[own][0]:
                     found[own] = (pair.score, pair.partner(own))
         return found
+
+    def best(self) -> dict[str, tuple[float, str]]:
+        """Each submission's highest similarity and its partner (only pairs compared exactly)."""
+        return self._best
 
     def to_dict(self) -> dict[str, Any]:
         best = self.best()
