@@ -32,11 +32,16 @@ from .executors.local import LocalExecutor
 from .grading import error_result, grade
 from .results import GradeResult
 from .sandbox.base import Sandbox
+from .similarity import SimilarityReport
+from .similarity.render import similarity_fields, write_similarity
 from .submission import ARCHIVE_SUFFIXES, is_archive, shown, tree_hash
 
 #: Pause before the one retry of a grading the engine failed.
 RETRY_PAUSE_SECONDS = 1.0
-CSV_FIELDS = ("id", "status", "score", "max_score", "percent", "duration", "failed_tests", "message", "host")
+CSV_FIELDS = (
+    "id", "status", "score", "max_score", "percent", "duration", "failed_tests", "message",
+    "host", "max_similarity", "similar_to",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -249,9 +254,13 @@ def prepare_out(out: Path) -> None:
 
 
 def write_outputs(
-    out: Path, challenge: Challenge, summary: BatchSummary, sources: dict[str, Path] | None = None
+    out: Path,
+    challenge: Challenge,
+    summary: BatchSummary,
+    sources: dict[str, Path] | None = None,
+    similarity: SimilarityReport | None = None,
 ) -> None:
-    """``results.csv``, ``results.json`` and ``report.html`` for the whole batch.
+    """``results.csv``, ``results.json`` and ``report.html`` for the whole batch (and ``similarity.json``).
 
     ``sources`` maps submission ids to their paths, for the report's view of
     each submission's files.
@@ -277,8 +286,14 @@ def write_outputs(
                     # the cause, not only "app.py raised while loading:"
                     "message": clean(one_line(result.message)),
                     "host": summary.hosts.get(submission_id, ""),
+                    **similarity_fields(similarity, submission_id),
                 }
             )
-    document = [{"id": i, **r.to_dict()} for i, r in summary.results.items()]
+    document = [
+        {"id": i, **r.to_dict(), **similarity_fields(similarity, i)} for i, r in summary.results.items()
+    ]
     (out / "results.json").write_text(json.dumps(document, indent=2), encoding="utf-8")
-    (out / "report.html").write_text(render_report(challenge, summary.results, sources), encoding="utf-8")
+    report = render_report(challenge, summary.results, sources, similarity)
+    (out / "report.html").write_text(report, encoding="utf-8")
+    if similarity is not None:
+        write_similarity(out, challenge, similarity, page=False)

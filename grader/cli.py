@@ -28,6 +28,7 @@ from grader.output.text import challenge_table, clean
 from grader.protocol import Suite
 from grader.results import GradeResult
 from grader.sandbox.base import Sandbox
+from grader.similarity.cli import batch_similarity
 from grader.workspace import challenge_of, grade_target, start_workspace, started_for
 
 SANDBOXES = ("docker", "local")
@@ -341,6 +342,7 @@ def verify(challenge_ids: tuple[str, ...], sandbox_names: tuple[str, ...], junit
 @_sandbox_option
 @click.option("--force", is_flag=True, help="Re-grade submissions that already have a result.")
 @_broker_option
+@click.option("--no-similarity", is_flag=True, help="Skip the similarity analysis between submissions.")
 @_handle_errors
 def batch(
     challenge_id: str,
@@ -350,6 +352,7 @@ def batch(
     sandbox: str,
     force: bool,
     broker: str | None,
+    no_similarity: bool,
 ) -> None:
     """Grade every subfolder or archive of FOLDER; resumable, one bad submission never stops it."""
     from grader.batch import Batch, discover, prepare_out, write_outputs
@@ -378,7 +381,8 @@ def batch(
         )
     except KeyboardInterrupt:
         _interrupted("finished results are kept; run the same command to continue")
-    write_outputs(out, challenge, summary, {s.id: s.path for s in submissions})
+    similarity = None if no_similarity else batch_similarity(challenge, submissions)
+    write_outputs(out, challenge, summary, {s.id: s.path for s in submissions}, similarity)
     click.echo(
         f"{len(summary.results)} submissions: {summary.count('passed')} passed, "
         f"{summary.count('failed')} failed, {summary.count('error')} error "
@@ -393,7 +397,9 @@ def _finishing(running: int) -> None:
 
 from grader.host_cli import register as _register_host  # noqa: E402 - `sandbox`, `worker`
 from grader.service.cli import register as _register_service  # noqa: E402 - `serve`, `admin`
+from grader.similarity.cli import register as _register_similar  # noqa: E402 - `similar`
 
 _register_host(main, _handle_errors, _broker_option)
 
 _register_service(main)
+_register_similar(main, _handle_errors)

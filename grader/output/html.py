@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -25,6 +26,9 @@ from ..challenges import Challenge
 from ..results import GradeResult
 from .sources import SubmissionFiles, read_sources, stylesheet
 from .text import summary
+
+if TYPE_CHECKING:
+    from ..similarity import SimilarityReport
 
 BUCKETS = 10
 
@@ -93,8 +97,10 @@ def render_report(
     challenge: Challenge,
     results: dict[str, GradeResult],
     sources: dict[str, Path] | None = None,
+    similarity: SimilarityReport | None = None,
 ) -> str:
-    """The whole HTML document; ``sources`` (id -> submission path) adds each submission's files."""
+    """The whole HTML document; ``sources`` (id -> submission path) adds each submission's files,
+    ``similarity`` its section."""
     env = Environment(
         loader=PackageLoader("grader.output", "templates"),
         autoescape=select_autoescape(["html", "j2"], default=True),
@@ -123,4 +129,5 @@ def render_report(
         code_css=stylesheet() if files else "",
         generated=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         version=__version__,
+        similarity=similarity,
     )

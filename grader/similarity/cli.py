@@ -1,0 +1,52 @@
+"""``grader similar``, and the similarity step of ``grader batch``.
+
+Registered into the main ``grader`` command by :func:`register`, which is
+handed the CLI's own error handling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..challenges import Challenge, get_challenge
+from . import DEFAULT_THRESHOLD, SimilarityReport, analyse_submissions
+
+
+def batch_similarity(challenge: Challenge, submissions: list[Any]) -> SimilarityReport:
+    """The batch's similarity analysis, with a one-line summary on stderr."""
+    report = analyse_submissions(challenge, [(s.id, s.path) for s in submissions])
+    flagged, clusters = len(report.flagged), len(report.clusters())
+    click.echo(f"similarity: {flagged} pair(s) flagged, {clusters} cluster(s)", err=True)
+    return report
+
+
+def register(main: click.Group, handle_errors: Callable[[Any], Any]) -> None:
+    """Add ``similar`` to ``main``."""
+
+    @main.command("similar", short_help="Find submissions that share code (evidence).")
+    @click.argument("challenge_id", metavar="ID")
+    @click.argument("folder", type=click.Path(path_type=Path))
+    @click.option("--out", type=click.Path(path_type=Path), help="Also write OUT/similarity.json and .html.")
+    @click.option(
+        "--threshold",
+        type=click.FloatRange(0.0, 1.0),
+        default=DEFAULT_THRESHOLD,
+        show_default=True,
+        help="Flag pairs whose score reaches this.",
+    )
+    @handle_errors
+    def similar(challenge_id: str, folder: Path, out: Path | None, threshold: float) -> None:
+        """Pairs and clusters of FOLDER's submissions sharing code beyond the stub (evidence, not a verdict)."""
+        from grader.batch import discover
+        from grader.similarity.render import similarity_text, write_similarity
+
+        challenge = get_challenge(challenge_id)
+        report = analyse_submissions(challenge, [(s.id, s.path) for s in discover(folder)], threshold)
+        click.echo(similarity_text(report))
+        if out is not None:
+            write_similarity(out, challenge, report)
+            click.echo(f"details: {out / 'similarity.html'}")

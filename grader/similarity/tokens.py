@@ -1,0 +1,182 @@
+"""Python source to a normalised token stream that survives the usual disguises.
+
+Two files that are one program under a disguise should give the same stream:
+
+* comments, blank lines and line breaks inside brackets are dropped (comments
+  changed, code reformatted);
+* a statement made of a string alone (a docstring) is dropped, every other
+  string, f-strings included, becomes ``S`` (docstrings and literals changed);
+* a trailing comma before a closing bracket is dropped (what formatters add);
+* every name the file binds itself (functions, classes, parameters, variables,
+  ``import ... as`` aliases) becomes ``V`` (identifiers renamed), while names
+  it does not bind (``Flask``, ``jsonify``, ``request.args``, builtins,
+  keywords) keep their text: they cannot be renamed without breaking the
+  program, so they keep two independent solutions apart.
+
+Each token keeps the lines it came from, so a match points back at the code.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import keyword
+import token as tok
+import tokenize
+from dataclasses import dataclass
+
+#: Operators after which a name is being bound (fallback for files ast cannot parse).
+_BINDING_KEYWORDS = {"def", "class", "as", "for", "global", "nonlocal", "lambda"}
+_ASSIGNMENTS = {"=", ":=", "+=", "-=", "*=", "/=", "//=", "%=", "|=", "&=", "^=", ">>=", "<<=", "**=", "@="}
+_CLOSING = {")", "]", "}"}
+_SKIPPED = {tok.COMMENT, tok.NL, tok.ENCODING, tok.ENDMARKER}
+_FSTRING_START = getattr(tok, "FSTRING_START", -1)
+_FSTRING_END = getattr(tok, "FSTRING_END", -1)
+
+
+@dataclass(frozen=True)
+class Token:
+    """One normalised token and the lines (1-based, inclusive) it spans."""
+
+    text: str
+    first_line: int
+    last_line: int
+
+
+def source_lines(source: str) -> list[str]:
+    """The lines as Python numbers them (``str.splitlines`` also splits on form feeds and others)."""
+    lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return lines[:-1] if lines and not lines[-1] else lines
+
+
+def bound_names(source: str) -> tuple[set[str], set[tuple[int, int]]] | None:
+    """Every name the module binds itself, and where keyword arguments are named; None if it does not parse.
+
+    A keyword argument (``jsonify(name=...)``) names the callee's parameter,
+    not one of the file's own: it keeps its text even if the file also has a
+    variable of that name.
+    """
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    lines = source_lines(source)
+    names: set[str] = set()
+    keywords: set[tuple[int, int]] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg is not None:
+            # ast counts UTF-8 bytes, tokenize counts characters
+            line = lines[node.lineno - 1].encode()
+            keywords.add((node.lineno, len(line[: node.col_offset].decode(errors="replace"))))
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        elif isinstance(node, ast.alias) and node.asname:
+            names.add(node.asname)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            names.update(node.names)
+        elif isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
+            names.add(node.name)
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.ctx, ast.Store)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "self"
+        ):
+            names.add(node.attr)
+    return names, keywords
+
+
+def _raw_tokens(source: str) -> list[tokenize.TokenInfo]:
+    """The tokens of ``source``; a file that stops tokenizing keeps what came before."""
+    found: list[tokenize.TokenInfo] = []
+    try:
+        for info in tokenize.generate_tokens(io.StringIO(source).readline):
+            found.append(info)
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return found
+
+
+def _drop_string_statements(raw: list[tokenize.TokenInfo]) -> list[tokenize.TokenInfo]:
+    """Remove statements that are nothing but a string (docstrings), with their NEWLINE."""
+    significant = [t for t in raw if t.type not in _SKIPPED]
+    kept: list[tokenize.TokenInfo] = []
+    index = 0
+    while index < len(significant):
+        current = significant[index]
+        at_start = not kept or kept[-1].type in (tok.NEWLINE, tok.INDENT, tok.DEDENT)
+        if at_start and current.type in (tok.STRING, _FSTRING_START):
+            end = _string_run_end(significant, index)
+            if end >= len(significant) or significant[end].type in (tok.NEWLINE, tok.DEDENT):
+                index = end + 1 if end < len(significant) and significant[end].type == tok.NEWLINE else end
+                continue
+        kept.append(current)
+        index += 1
+    return kept
+
+
+def _string_run_end(tokens: list[tokenize.TokenInfo], index: int) -> int:
+    """Index just after the run of adjacent string literals starting at ``index``."""
+    depth = 0
+    while index < len(tokens):
+        kind = tokens[index].type
+        if kind == _FSTRING_START:
+            depth += 1
+        elif kind == _FSTRING_END:
+            depth -= 1
+        elif depth == 0 and kind != tok.STRING:
+            return index
+        index += 1
+    return index
+
+
+def _is_bound(
+    tokens: list[tokenize.TokenInfo], index: int, bound: tuple[set[str], set[tuple[int, int]]] | None
+) -> bool:
+    name = tokens[index].string
+    if bound is not None:
+        names, keywords = bound
+        return name in names and tokens[index].start not in keywords
+    previous = tokens[index - 1].string if index else ""
+    following = tokens[index + 1].string if index + 1 < len(tokens) else ""
+    return previous in _BINDING_KEYWORDS or following in _ASSIGNMENTS
+
+
+def normalise(source: str) -> list[Token]:
+    """The normalised token stream of one Python file (see the module docstring)."""
+    bound = bound_names(source)
+    tokens = _drop_string_statements(_raw_tokens(source))
+    out: list[Token] = []
+    index = 0
+    while index < len(tokens):
+        info = tokens[index]
+        first, last = info.start[0], info.end[0]
+        if info.type in (tok.STRING, _FSTRING_START):
+            end = _string_run_end(tokens, index)
+            out.append(Token("S", first, tokens[end - 1].end[0]))
+            index = end
+            continue
+        if info.type == tok.NAME:
+            keep = keyword.iskeyword(info.string) or not _is_bound(tokens, index, bound)
+            text = info.string if keep else "V"
+        elif info.type == tok.NEWLINE:
+            text = ";"
+        elif info.type == tok.INDENT:
+            text = "{"
+        elif info.type == tok.DEDENT:
+            text = "}"
+            # tokenize puts a DEDENT on the next statement's line; it closes the block before it
+            first = last = out[-1].last_line if out else first
+        else:
+            text = info.string
+        if text in _CLOSING and out and out[-1].text == ",":
+            out.pop()
+        out.append(Token(text, first, last))
+        index += 1
+    return out
