@@ -133,8 +133,13 @@ def test_both_transports_send_the_app_the_same_request() -> None:
     app = Flask("echo")
 
     @app.route("/", methods=["GET", "POST", "DELETE"])
+    @app.route("/search", methods=["GET", "POST", "DELETE"])
     def echo() -> dict[str, object]:
-        return {"headers": dict(request.headers), "url": request.url, "remote": request.remote_addr}
+        return {
+            "headers": dict(request.headers),
+            "url": request.url,
+            "args": request.args.to_dict(flat=False),
+        }
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -150,5 +155,13 @@ def test_both_transports_send_the_app_the_same_request() -> None:
             remote = http.request(method, "/", **body).json()
             assert local == remote, method
             assert local["url"] == "http://localhost/"
+        for path, params in [
+            ("/search?q=a b&x=1", None),
+            ("/search?q=flask", {"page": 2}),
+            ("/search", {"q": "é"}),
+        ]:
+            local = FlaskClient(app).get(path, params=params).json()
+            assert http.get(path, params=params).json() == local, path
+            assert local["args"]["q"], "a query written in the path reaches the app in both transports"
     finally:
         server.shutdown()

@@ -40,7 +40,7 @@ def register(main: click.Group, handle_errors: Callable[[Any], Any]) -> None:
     )
     @handle_errors
     def similar(challenge_id: str, folder: Path, out: Path | None, threshold: float) -> None:
-        """Pairs and clusters of FOLDER's submissions sharing code beyond the stub (evidence, not a verdict)."""
+        """Pairs and clusters of FOLDER's submissions sharing code beyond the stub (evidence only)."""
         from grader.batch import discover
         from grader.similarity.render import similarity_text, write_similarity
 

@@ -244,11 +244,18 @@ def encode_body(
     return EncodedBody(b"", None)
 
 
-def _query(params: Params) -> str:
-    if not params:
-        return ""
-    items = list(params.items()) if isinstance(params, Mapping) else list(params)
-    return urllib.parse.urlencode(items)
+def _target(path: str, params: Params) -> tuple[str, str]:
+    """The path and the query string, the same for both transports.
+
+    A query written into the path (``"/search?q=x"``) is kept as written, and
+    ``params`` are appended to it, so both transports send the same URL.
+    """
+    path, _, written = path.partition("?")
+    query = urllib.parse.quote(written, safe="=&;%+/?:@!$'()*,~-._")  # a space in it becomes %20
+    if params:
+        items = list(params.items()) if isinstance(params, Mapping) else list(params)
+        query = "&".join(part for part in (query, urllib.parse.urlencode(items)) if part)
+    return path, query
 
 
 def _headers(body: EncodedBody, headers: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
@@ -301,7 +308,8 @@ class Client:
         jar = self.cookies.header(path)
         if jar and not any(key.lower() == "cookie" for key, _ in merged):
             merged += (("Cookie", jar),)
-        response = self.transport.send(Request(method, path, _query(params), body.content, merged, timeout))
+        path, query = _target(path, params)
+        response = self.transport.send(Request(method, path, query, body.content, merged, timeout))
         self.cookies.store(response.headers.getlist("Set-Cookie"), path)
         return response
 
@@ -315,7 +323,8 @@ class Client:
         jar = self.cookies.header(path)
         if jar and not any(key.lower() == "cookie" for key, _ in merged):
             merged += (("Cookie", jar),)
-        request = Request(method, path, _query(kwargs.pop("params", None)), body.content, merged, timeout)
+        path, query = _target(path, kwargs.pop("params", None))
+        request = Request(method, path, query, body.content, merged, timeout)
         if kwargs:
             raise TypeError(f"unexpected arguments: {', '.join(kwargs)}")
         meter = BodyMeter()
