@@ -29,9 +29,10 @@ def test_the_summary_line_agrees_in_number(sound: int, total: int, line: str) ->
 @pytest.mark.docker
 @pytest.mark.slow
 def test_every_shipped_challenge_is_sound_in_both_sandboxes(cli: Cli, docker_client: object) -> None:
+    shipped = sum(1 for p in (ROOT / "challenges").iterdir() if (p / "challenge.toml").is_file())
     result = cli("verify")
     assert result.exit_code == 0, result.stdout
-    assert "5 of 5 challenges are sound" in result.stdout
+    assert f"{shipped} of {shipped} challenges are sound" in result.stdout
     assert "docker and local agree on every test" in result.stdout.replace(
         "local and docker", "docker and local"
     )

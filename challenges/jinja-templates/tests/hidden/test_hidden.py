@@ -115,8 +115,10 @@ def test_base_template(app_facts):
 @pytest.mark.points(2)
 def test_layout_on_every_page(client):
     """/, /about, an article and /search are HTML pages with a <title> and a <nav> linking / and /about."""
-    for path in ["/", "/about", "/articles/hello-flask", "/articles/escaping", "/search?q=flask"]:
-        response, page = page_of(client, path)
+    pages = [("/", None), ("/about", None), ("/articles/hello-flask", None), ("/articles/escaping", None)]
+    pages.append(("/search", {"q": "flask"}))  # a query goes in params=, never in the path
+    for path, params in pages:
+        response, page = page_of(client, path, params=params)
         assert_layout(page, response, f"GET {path}")
 
 
