@@ -78,3 +78,19 @@ def test_a_failed_comparison_shows_both_sides_of_the_diff() -> None:
     assert "- Hello, &lt;b&gt;!" in message
     assert "+ Hello, &amp;lt;b&amp;gt;!" in message
     assert "where" not in message
+
+
+@pytest.mark.parametrize("name", [pytest.param("docker", marks=pytest.mark.docker), "local"])
+def test_a_load_error_names_its_cause_and_shows_only_the_candidates_frames(
+    name: str, request: pytest.FixtureRequest
+) -> None:
+    result = grade(
+        get_challenge("hello-world"), ROOT / "tests/redteam/broken-import-error", _sandbox(name, request)
+    )
+    assert result.headline == (
+        "app.py raised ModuleNotFoundError while loading: "
+        "No module named 'flask_sqlalchemy_that_is_not_installed'"
+    )
+    assert 'File "app.py", line 2' in result.message, "paths relative to the submission"
+    for foreign in ("/opt/grader", "flask/cli.py", "grader-sub-", "importlib", "site-packages"):
+        assert foreign not in result.message
