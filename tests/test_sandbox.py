@@ -94,3 +94,17 @@ def test_a_load_error_names_its_cause_and_shows_only_the_candidates_frames(
     assert 'File "app.py", line 2' in result.message, "paths relative to the submission"
     for foreign in ("/opt/grader", "flask/cli.py", "grader-sub-", "importlib", "site-packages"):
         assert foreign not in result.message
+
+
+def test_the_users_environment_does_not_reach_the_app_in_local_mode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A variable on the grader's machine must not change a verdict (docker passes none either)."""
+    (tmp_path / "app.py").write_text(
+        "import os\nfrom flask import Flask\napp = Flask(__name__)\n\n"
+        "@app.get('/')\ndef index():\n    return os.environ.get('APP_GREETING', 'Hello') + ', World!'\n"
+    )
+    monkeypatch.setenv("APP_GREETING", "Bonjour")
+    result = grade(get_challenge("hello-world"), tmp_path, LocalSandbox())
+    index = next(t for t in result.tests if t.name == "test_index_says_hello")
+    assert index.status == "passed", index.message

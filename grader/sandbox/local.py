@@ -27,6 +27,9 @@ from ..protocol import Limit, ProtocolError, RunReport, load
 from .base import APP_ENV_VAR, UPLOAD_ENV, AppExit, RunOutcome, RunRequest, resolve_env
 
 POLL_SECONDS = 0.05
+#: All the app gets of the user's environment (plus the challenge's ``[env]``), as in docker, where
+#: it gets none: a host's ``APP_*`` or ``FLASK_*`` variables must not change a local verdict.
+_KEPT_ENV = frozenset({"PATH", "LANG", "LANGUAGE", "TZ", "TMPDIR", "SYSTEMROOT"})
 
 #: How much of the subprocess's output is kept (the tail), in bytes.
 OUTPUT_TAIL_BYTES = 16 * 1024
@@ -97,7 +100,8 @@ class LocalSandbox:
             uploads = Path(scratch, "uploads")
             uploads.mkdir()
             report_path = Path(scratch, "report.json")
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "FLASK_"))}
+            env = {k: v for k, v in os.environ.items() if k in _KEPT_ENV or k.startswith("LC_")}
+            env["HOME"] = scratch
             app_env = {**resolve_env(request.env, str(uploads)), UPLOAD_ENV: str(uploads)}
             env.update(app_env)
             env.update(
