@@ -30,7 +30,8 @@ from .text import summary
 if TYPE_CHECKING:
     from ..similarity import SimilarityReport
 
-BUCKETS = 10
+#: Score buckets in percent: 0-9, 10-19, ... 90-99, and 100 on its own (full marks stand apart).
+BUCKETS = 11
 
 
 @dataclass
@@ -75,10 +76,10 @@ def mean_percent(results: list[GradeResult]) -> float | None:
 
 
 def distribution(results: list[GradeResult]) -> list[int]:
-    """Counts of graded submissions per 10 % score bucket (100 % in the last one)."""
+    """Counts of graded submissions per 10 % score bucket; the last one is exactly 100 %."""
     counts = [0] * BUCKETS
     for result in graded(results):
-        counts[min(BUCKETS - 1, int(result.percent // (100 / BUCKETS)))] += 1
+        counts[min(BUCKETS - 1, int(result.percent // 10))] += 1
     return counts
 
 

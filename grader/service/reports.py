@@ -7,18 +7,17 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..batch import CSV_FIELDS
+from ..output import html
+from ..results import GradeResult, ReportError
 from .models import Batch, BatchMember, Submission
 
 CSV_COLUMNS = ("submission", "candidate", "external_id", *CSV_FIELDS[1:], "challenge_version")
-#: Score distribution buckets, in percent: 0-9, 10-19, ... 90-99, 100.
-BUCKETS = 11
 
 
 def members(session: Session, batch: Batch) -> list[Submission]:
@@ -55,37 +54,25 @@ def _done(submissions: list[Submission]) -> list[dict[str, Any]]:
     return [s.result for s in submissions if s.status == "done" and s.result]
 
 
+def _graded_results(submissions: list[Submission]) -> list[GradeResult]:
+    """The done results as :class:`GradeResult` objects (stored JSON, validated on the way)."""
+    results = []
+    for stored in _done(submissions):
+        try:
+            results.append(GradeResult.from_dict(stored))
+        except ReportError:  # a row from an older schema: shown in the table, left out of the charts
+            continue
+    return results
+
+
 def distribution(submissions: list[Submission]) -> list[int]:
-    """How many results fall in each 10-percent bucket (the last one is exactly 100 %)."""
-    buckets = [0] * BUCKETS
-    for result in _done(submissions):
-        percent = float(result.get("percent", 0.0))
-        buckets[min(int(percent // 10), BUCKETS - 1)] += 1
-    return buckets
+    """Graded results per 10-percent bucket, as in ``report.html`` (errors are counted apart)."""
+    return html.distribution(_graded_results(submissions))
 
 
-@dataclass(frozen=True)
-class TestRate:
-    name: str
-    description: str
-    passed: int
-    total: int
-
-    @property
-    def percent(self) -> float:
-        return round(100.0 * self.passed / self.total, 1) if self.total else 0.0
-
-
-def test_rates(submissions: list[Submission]) -> list[TestRate]:
-    """Each test's pass rate over the done results, hardest first."""
-    seen: dict[str, list[Any]] = {}
-    for result in _done(submissions):
-        for test in result.get("tests", []):
-            entry = seen.setdefault(test["name"], [test.get("description", ""), 0, 0])
-            entry[1] += test["status"] == "passed"
-            entry[2] += 1
-    rates = [TestRate(name, d, p, t) for name, (d, p, t) in seen.items()]
-    return sorted(rates, key=lambda r: (r.percent, r.name))
+def test_rates(submissions: list[Submission]) -> list[html.TestRate]:
+    """Each test's pass rate over the graded results, hardest first, as in ``report.html``."""
+    return html.pass_rates(_graded_results(submissions))
 
 
 def summary(session: Session, batch: Batch) -> dict[str, Any]:
