@@ -14,6 +14,8 @@ import http.client
 import socket
 import time
 import urllib.parse
+from collections.abc import Callable
+from typing import TypeVar
 
 from ..client import (
     MAX_BODY_BYTES,
@@ -26,6 +28,8 @@ from ..client import (
     Response,
 )
 
+T = TypeVar("T")
+
 
 class HTTPTransport:
     """Speaks HTTP/1.1 to ``host:port``."""
@@ -36,13 +40,7 @@ class HTTPTransport:
         self.default_timeout = default_timeout
 
     def stream(self, request: Request, meter: BodyMeter) -> tuple[int, Headers]:
-        raw, deadline = self._encode(request)
-        try:
-            sock = socket.create_connection((self.host, self.port), timeout=_left(deadline))
-        except OSError as exc:
-            raise ClientError(f"could not connect to the app: {exc}") from exc
-        try:
-            _send_all(sock, raw, deadline)
+        def read_all(sock: socket.socket, deadline: float) -> tuple[int, Headers]:
             reader = _CappedSocketReader(sock, deadline, None)
             parser = http.client.HTTPResponse(_ReaderSocket(reader), method=request.method)  # type: ignore[arg-type]
             try:
@@ -52,12 +50,24 @@ class HTTPTransport:
             except (http.client.HTTPException, ValueError) as exc:
                 raise ClientError(f"the app sent a malformed HTTP response: {exc}") from exc
             return parser.status, Headers(parser.getheaders())
-        finally:
-            sock.close()
+
+        return self._exchange(request, read_all)
 
     def send(self, request: Request) -> Response:
+        return self._exchange(request, lambda sock, deadline: _read_response(sock, deadline, request.method))
+
+    def _exchange(self, request: Request, read: Callable[[socket.socket, float], T]) -> T:
+        """One connection: send the whole request, then ``read`` the answer, all before the deadline."""
         raw, deadline = self._encode(request)
-        return self._exchange(raw, deadline, request.method)
+        try:
+            sock = socket.create_connection((self.host, self.port), timeout=_left(deadline))
+        except OSError as exc:
+            raise ClientError(f"could not connect to the app: {exc}") from exc
+        try:
+            _send_all(sock, raw, deadline)
+            return read(sock, deadline)
+        finally:
+            sock.close()
 
     def _encode(self, request: Request) -> tuple[bytes, float]:
         target = urllib.parse.quote(request.path, safe="/%:@!$&'()*+,;=-._~")
@@ -71,17 +81,6 @@ class HTTPTransport:
         head = f"{request.method} {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers)
         raw = head.encode("latin-1", errors="strict") + b"\r\n" + request.body
         return raw, deadline
-
-    def _exchange(self, raw: bytes, deadline: float, method: str) -> Response:
-        try:
-            sock = socket.create_connection((self.host, self.port), timeout=_left(deadline))
-        except OSError as exc:
-            raise ClientError(f"could not connect to the app: {exc}") from exc
-        try:
-            _send_all(sock, raw, deadline)
-            return _read_response(sock, deadline, method)
-        finally:
-            sock.close()
 
 
 def _left(deadline: float) -> float:
