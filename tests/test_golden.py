@@ -1,7 +1,7 @@
 """Golden submissions: known implementations with known verdicts.
 
 Every folder ``tests/golden/<challenge>/<case>/`` is a submission with an
-``expected.toml`` (``status``, ``must_fail``, ``note``). Each is graded
+``expected.toml`` (``status``, ``must_fail``, optional ``must_pass``, ``note``). Each is graded
 through the real ``grader grade`` entry point in local mode and in the Docker
 sandbox, and both modes must agree test by test.
 """
@@ -43,6 +43,10 @@ def _check(case: Path, exit_code: int, result: dict[str, Any]) -> None:
     not_passed = {t["name"].split("[")[0] for t in result["tests"] if t["status"] != "passed"}
     for name in expected.get("must_fail", []):
         assert name in not_passed, f"{name} should not pass for {_case_id(case)}"
+    # one mistake loses points once: tests that must not be dragged down by it
+    names = {t["name"].split("[")[0] for t in result["tests"]}
+    for name in expected.get("must_pass", []):
+        assert name in names and name not in not_passed, f"{name} should pass for {_case_id(case)}"
 
 
 def _local(cli: Cli, case: Path) -> tuple[int, dict[str, Any]]:
