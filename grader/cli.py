@@ -226,12 +226,48 @@ def render(result_file: Path, output_format: str, output: Path | None) -> None:
     help="Sandbox(es) to verify in (default: both).",
 )
 @click.option("--junit", "junit", type=click.Path(path_type=Path), help="Also write the checks as JUnit XML.")
+@click.option("--mutants", is_flag=True, help="Mutation testing: grade mutants of each reference solution.")
+@click.option(
+    "--min-score",
+    type=click.FloatRange(0, 1),
+    default=0.9,
+    show_default=True,
+    help="With --mutants: exit 1 when a challenge's mutation score is lower.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="With --mutants: how to print the report (markdown: a CI job summary).",
+)
+@click.option(
+    "--jobs", "-j", type=click.IntRange(1, 64), default=None, help="With --mutants: gradings at once."
+)
 @_handle_errors
-def verify(challenge_ids: tuple[str, ...], sandbox_names: tuple[str, ...], junit: Path | None) -> None:
-    """Check that every challenge (or the given ones) is sound."""
+def verify(
+    challenge_ids: tuple[str, ...],
+    sandbox_names: tuple[str, ...],
+    junit: Path | None,
+    mutants: bool,
+    min_score: float,
+    output_format: str,
+    jobs: int | None,
+) -> None:
+    """Check that every challenge (or the given ones) is sound; --mutants: that its suite is strong."""
     from grader.verify import to_junit, verify_challenge
 
     challenges = [get_challenge(i) for i in challenge_ids] if challenge_ids else list_challenges()
+    if mutants:
+        from grader.mutation.command import verify_mutants
+
+        if junit is not None or len(sandbox_names) > 1:
+            raise UsageError("--mutants runs in one sandbox and has no --junit", hint="use --format json")
+        runner = make_sandbox(sandbox_names[0] if sandbox_names else "docker")
+        sys.exit(verify_mutants(challenges, runner, min_score, output_format, jobs or os.cpu_count() or 1))
+    if output_format != "text":
+        raise UsageError("--format applies to --mutants", hint="use --junit FILE for the soundness checks")
     sandboxes = [make_sandbox(name) for name in (sandbox_names or SANDBOXES)]
     failed = 0
     reports = []
