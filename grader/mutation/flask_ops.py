@@ -17,7 +17,7 @@ STATUS_SWAPS = {
     405: 404, 409: 400, 413: 400, 415: 400, 422: 400, 500: 400,
 }  # fmt: skip
 ROUTE_SHORTCUTS = {"get": "post", "post": "get", "put": "post", "patch": "put", "delete": "get"}
-SANITIZERS = {"escape", "secure_filename", "safe_join"}
+SANITIZERS = {"escape", "secure_filename"}
 COOKIE_FLAGS = {"httponly", "secure", "samesite", "max_age", "expires"}
 REGISTRATIONS = {"register_error_handler", "register_blueprint", "add_url_rule", "init_app"}
 
@@ -113,11 +113,14 @@ def converter(tree: ast.Module, src: Source) -> Iterator[Mutation]:
 
 
 def _rule_variables(rule: str) -> Iterator[str]:
-    while "<" in rule and ">" in rule:
-        start = rule.index("<")
-        end = rule.index(">", start)
+    """The ``<...>`` parts of a URL rule, without the brackets."""
+    start = rule.find("<")
+    while start != -1:
+        end = rule.find(">", start)
+        if end == -1:
+            return
         yield rule[start + 1 : end]
-        rule = rule[end + 1 :]
+        start = rule.find("<", end)
 
 
 def sanitizer_dropped(tree: ast.Module, src: Source) -> Iterator[Mutation]:
