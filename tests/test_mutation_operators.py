@@ -42,6 +42,7 @@ CASES = [
     ("arithmetic", "limit = 1024 * 1024\n", "limit = 1024 / 1024"),
     ("off-by-one", "n = len(u) + 1\n", "n = len(u) + 0"),
     ("json-key", "user = {'id': 1}\n", "user = {'ID': 1}"),
+    ("json-key", 'user = {"id": 1}\n', 'user = {"ID": 1}'),
     ("json-key", "def v():\n    return jsonify(error='x')\n", "jsonify(ERROR='x')"),
     ("not-json", "def v():\n    return jsonify(error='x')\n", "str(dict(error='x'))"),
     ("not-json", "def v():\n    return jsonify(items)\n", "return str(items)"),

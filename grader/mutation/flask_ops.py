@@ -154,10 +154,12 @@ def json_key(tree: ast.Module, src: Source) -> Iterator[Mutation]:
             for key in node.keys:
                 if isinstance(key, ast.Constant) and isinstance(key.value, str) and key.value:
                     wrong = _renamed(key.value)
+                    quote = src.text(key)[:1]
+                    literal = f"{quote}{wrong}{quote}" if quote in {'"', "'"} else repr(wrong)
                     yield Mutation(
                         "json-key",
                         key.lineno,
-                        (src.replace(key, repr(wrong)),),
+                        (src.replace(key, literal),),
                         f"{key.value!r} -> {wrong!r}",
                     )
         elif isinstance(node, ast.Call) and call_name(node) == "jsonify":

@@ -129,7 +129,8 @@ def to_markdown(reports: list[MutationReport], min_score: float) -> str:
         for outcome in survivors:
             mutant = outcome.mutant
             lines += [
-                f"**Survived** `{_cell(mutant.id)}`: {_cell(mutant.change)}. {_cell(mutant.why)}.",
+                f"**Survived** `{_cell(mutant.id)}`: `{_cell(mutant.change)}`. "
+                f"*Why it matters:* {_cell(mutant.why)}.",
                 "",
                 "```diff",
                 mutant.diff.rstrip("\n"),
