@@ -262,8 +262,10 @@ def verify(
     if mutants:
         from grader.mutation.command import verify_mutants
 
-        if junit is not None or len(sandbox_names) > 1:
-            raise UsageError("--mutants runs in one sandbox and has no --junit", hint="use --format json")
+        if len(sandbox_names) > 1:
+            raise UsageError("--mutants runs in one sandbox", hint="pass one --sandbox (default: docker)")
+        if junit is not None:
+            raise UsageError("--junit is for the soundness checks", hint="with --mutants use --format json")
         runner = make_sandbox(sandbox_names[0] if sandbox_names else "docker")
         sys.exit(verify_mutants(challenges, runner, min_score, output_format, jobs or os.cpu_count() or 1))
     if output_format != "text":
