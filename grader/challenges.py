@@ -48,6 +48,14 @@ class Server:
 
 
 @dataclass(frozen=True)
+class EquivalentMutant:
+    """A mutant of the reference solution no statement-faithful test can kill, and why."""
+
+    mutant: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Challenge:
     """One challenge folder with its validated manifest."""
 
@@ -58,6 +66,7 @@ class Challenge:
     points: float
     root: Path
     limits: Limits = field(default_factory=Limits)
+    equivalent_mutants: tuple[EquivalentMutant, ...] = ()
     #: what the challenge is about (``grader list``), e.g. "routing", "sessions"
     topic: str = ""
     #: environment variables the grader gives the app, as written in ``[env]``
@@ -153,6 +162,30 @@ def _server(raw: object, where: Path) -> Server | None:
     return Server(workers=workers)
 
 
+def _equivalent_mutants(raw: object, where: Path) -> tuple[EquivalentMutant, ...]:
+    """``[[mutation.equivalent]]`` entries: each a ``mutant`` id and a one-line ``reason``."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict) or set(raw) - {"equivalent"}:
+        raise ChallengeError(f"{where}: [mutation] may only hold [[mutation.equivalent]] entries")
+    entries = raw.get("equivalent", [])
+    if not isinstance(entries, list):
+        raise ChallengeError(f"{where}: mutation.equivalent must be an array of tables")
+    found: list[EquivalentMutant] = []
+    for entry in entries:
+        if not isinstance(entry, dict) or set(entry) != {"mutant", "reason"}:
+            raise ChallengeError(f"{where}: each [[mutation.equivalent]] needs exactly `mutant` and `reason`")
+        mutant, reason = entry["mutant"], entry["reason"]
+        if not isinstance(mutant, str) or not mutant.strip():
+            raise ChallengeError(f"{where}: mutation.equivalent `mutant` must be a mutant id")
+        if not isinstance(reason, str) or not reason.strip() or "\n" in reason.strip():
+            raise ChallengeError(f"{where}: the reason for equivalent mutant {mutant} must be one line")
+        if any(e.mutant == mutant for e in found):
+            raise ChallengeError(f"{where}: equivalent mutant {mutant} is declared twice")
+        found.append(EquivalentMutant(mutant, reason.strip()))
+    return tuple(found)
+
+
 def load_challenge(root: Path) -> Challenge:
     """Read and validate ``root/challenge.toml``."""
     manifest = root / "challenge.toml"
@@ -182,6 +215,7 @@ def load_challenge(root: Path) -> Challenge:
         env=_env(data.get("env"), manifest),
         topic=str(_require(data, "topic", str, manifest)) if "topic" in data else "",
         server=_server(data.get("server"), manifest),
+        equivalent_mutants=_equivalent_mutants(data.get("mutation"), manifest),
     )
     for needed in (
         challenge.statement,

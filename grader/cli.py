@@ -20,18 +20,17 @@ import click
 
 from grader import __version__
 from grader.challenges import Challenge, get_challenge, list_challenges
-from grader.errors import EXIT_INTERRUPTED, GraderError, UsageError
+from grader.errors import EXIT_INTERRUPTED, GraderError
 from grader.grading import grade
-from grader.output import FORMATS, render, render_many
+from grader.output import FORMATS, emit, render, render_many
 from grader.output.saved import load_saved
 from grader.output.text import challenge_table, clean
 from grader.protocol import Suite
 from grader.results import GradeResult
-from grader.sandbox.base import Sandbox
+from grader.sandbox import SANDBOXES, make_sandbox
 from grader.similarity.cli import batch_similarity
 from grader.workspace import challenge_of, grade_target, start_workspace, started_for
 
-SANDBOXES = ("docker", "local")
 EXIT_CODES = """\b
 Exit codes:
   0    graded, every hidden test passed (other commands: done)
@@ -142,25 +141,7 @@ def _result_options(func: F) -> F:
     )(func)
 
 
-def make_sandbox(name: str) -> Sandbox:
-    """The sandbox named on the command line."""
-    if name == "local":
-        from grader.sandbox.local import LocalSandbox
-
-        return LocalSandbox()
-    from grader.sandbox.docker import DockerSandbox
-
-    return DockerSandbox()
-
-
-def _emit(text: str, output: Path | None) -> None:
-    if output is None:
-        click.echo(text)
-        return
-    try:
-        output.write_text(text + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror}") from None
+_emit = emit
 
 
 def _exit_for(result: GradeResult) -> None:
@@ -286,40 +267,6 @@ def render_command(result_file: Path, output_format: str, output: Path | None) -
         _emit(render(saved.results[0].result, output_format), output)
 
 
-@main.command(short_help="Check that challenges are sound.")
-@click.argument("challenge_ids", metavar="[ID]...", nargs=-1)
-@click.option(
-    "--sandbox",
-    "sandbox_names",
-    type=click.Choice(SANDBOXES),
-    multiple=True,
-    help="Sandbox(es) to verify in (default: both).",
-)
-@click.option("--junit", "junit", type=click.Path(path_type=Path), help="Also write the checks as JUnit XML.")
-@_handle_errors
-def verify(challenge_ids: tuple[str, ...], sandbox_names: tuple[str, ...], junit: Path | None) -> None:
-    """Check that every challenge (or the given ones) is sound."""
-    from grader.challenges import challenge_folders
-    from grader.verify import soundness_line, to_junit, verify_folder
-
-    folders = [get_challenge(i).root for i in challenge_ids] if challenge_ids else challenge_folders()
-    sandboxes = [make_sandbox(name) for name in (sandbox_names or SANDBOXES)]
-    failed = 0
-    reports = []
-    for folder in folders:
-        report = verify_folder(folder, sandboxes, lambda m: click.secho(m, dim=True, err=True))
-        for check in report.checks:
-            mark = click.style("ok  ", fg="green") if check.ok else click.style("FAIL", fg="red")
-            detail = f"  ({clean(check.detail)})" if check.detail and not check.ok else ""
-            click.echo(f"{mark} {report.challenge}: {check.name}{detail}")
-        failed += not report.ok
-        reports.append(report)
-    if junit is not None:
-        _emit(to_junit(reports), junit)
-    click.echo(soundness_line(len(folders) - failed, len(folders)))
-    sys.exit(1 if failed else 0)
-
-
 @main.command(short_help="Grade a folder of submissions in parallel.")
 @click.argument("challenge_id", metavar="ID")
 @click.argument("folder", type=click.Path(path_type=Path))
@@ -398,8 +345,10 @@ def _finishing(running: int) -> None:
 from grader.host_cli import register as _register_host  # noqa: E402 - `sandbox`, `worker`
 from grader.service.cli import register as _register_service  # noqa: E402 - `serve`, `admin`
 from grader.similarity.cli import register as _register_similar  # noqa: E402 - `similar`
+from grader.verify_cli import register as _register_verify  # noqa: E402 - `verify`
 
 _register_host(main, _handle_errors, _broker_option)
+_register_verify(main, _handle_errors)
 
 _register_service(main)
 _register_similar(main, _handle_errors)

@@ -1,7 +1,7 @@
 """Golden submissions: known implementations with known verdicts.
 
 Every folder ``tests/golden/<challenge>/<case>/`` is a submission with an
-``expected.toml`` (``status``, ``must_fail``, ``note``: what a person
+``expected.toml`` (``status``, ``must_fail``, optional ``must_pass``, ``note``: what a person
 decided) and a ``snapshot.json`` (the whole expected result: status, score,
 and every test's status and score, as Exercism's test runner keeps them).
 Each is graded through the real ``grader grade`` entry point in local mode
@@ -50,6 +50,10 @@ def _check(case: Path, exit_code: int, result: dict[str, Any]) -> None:
     not_passed = {t["name"].split("[")[0] for t in result["tests"] if t["status"] != "passed"}
     for name in expected.get("must_fail", []):
         assert name in not_passed, f"{name} should not pass for {_case_id(case)}"
+    # one mistake loses points once: tests that must not be dragged down by it
+    names = {t["name"].split("[")[0] for t in result["tests"]}
+    for name in expected.get("must_pass", []):
+        assert name in names and name not in not_passed, f"{name} should pass for {_case_id(case)}"
 
 
 def snapshot_of(result: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ for a batch's list; the CLI's ``--format`` choices are the keys of
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
@@ -21,7 +22,7 @@ from ..results import GradeResult
 from .formats import FORMATS, to_junit_many, to_markdown_many
 from .text import clean, grade_text
 
-__all__ = ["FORMATS", "SINGLE_RESULT_FORMATS", "render", "render_many"]
+__all__ = ["FORMATS", "SINGLE_RESULT_FORMATS", "emit", "render", "render_many"]
 
 #: Formats that describe one submission by definition (a platform reads one file per submission).
 SINGLE_RESULT_FORMATS = ("exercism", "gradescope")
@@ -53,3 +54,14 @@ def render_many(named: list[tuple[str, GradeResult]], output_format: str) -> str
         return to_markdown_many(named)
     sections = [f"{click.style(f'== {clean(name)} ==', bold=True)}\n{grade_text(r)}" for name, r in named]
     return "\n\n".join(sections)
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Print ``text``, or write it to ``output`` (one clear error if it cannot be written)."""
+    if output is None:
+        click.echo(text)
+        return
+    try:
+        output.write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror}") from None

@@ -19,7 +19,7 @@ def read_json() -> tuple[bool, Any]:
     if not request.is_json:
         return False, None
     try:
-        return True, json.loads(request.get_data(as_text=True))
+        return True, json.loads(request.get_data())
     except ValueError:
         return False, None
 

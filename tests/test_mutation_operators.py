@@ -1,0 +1,129 @@
+"""Mutation operators and generation: each kind of Flask mistake is made, and only valid Python."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from grader.errors import ChallengeError
+from grader.mutation.generate import generate_mutants, mutants_of_module
+from grader.mutation.operators import KINDS
+
+from .conftest import ROOT
+
+# (kind, source, a line the mutant must contain)
+CASES = [
+    ("status-code", "def v():\n    abort(404)\n", "abort(400)"),
+    ("status-code", "def v():\n    return {'a': 1}, 201\n", "return {'a': 1}, 200"),
+    ("status-code", "def v():\n    return error('bad', 400)\n", "error('bad', 404)"),
+    ("method-swapped", "@app.get('/')\ndef v():\n    return 'x'\n", "@app.post('/')"),
+    (
+        "method-added",
+        "@bp.get('/x')\ndef v():\n    return 'x'\n",
+        '@bp.route(\'/x\', methods=["GET", "POST"])',
+    ),
+    ("methods-dropped", "@app.route('/', methods=['POST'])\ndef v():\n    return 'x'\n", "@app.route('/')"),
+    ("converter", "@app.get('/u/<int:uid>')\ndef v(uid):\n    return 'x'\n", "@app.get('/u/<uid>')"),
+    ("converter", "@app.get('/hello/<name>')\ndef v(name):\n    return name\n", "/hello/<path:name>"),
+    ("sanitizer-dropped", "def v(name):\n    return f'Hi {escape(name)}'\n", "return f'Hi {name}'"),
+    ("sanitizer-dropped", "name = secure_filename(f.filename)\n", "name = f.filename"),
+    ("unsafe-send-file", "def v(n):\n    return send_from_directory(D, n)\n", "send_file("),
+    ("guard-removed", "def v(x):\n    if not x:\n        return 'no', 400\n    return 'ok'\n", "    pass"),
+    ("abort-removed", "def v():\n    abort(403)\n", "    pass"),
+    ("clause-dropped", "ok = a or b\n", "ok = b"),
+    ("comparison", "ok = n < 10\n", "ok = n <= 10"),
+    ("comparison", "ok = n >0\n", "ok = n >=0"),
+    ("comparison", "ok = k not in d\n", "ok = k in d"),
+    ("comparison", "ok = u is None\n", "ok = u is not None"),
+    ("arithmetic", "n = len(u) + 1\n", "n = len(u) - 1"),
+    ("arithmetic", "n -= 1\n", "n += 1"),
+    ("arithmetic", "limit = 1024 * 1024\n", "limit = 1024 / 1024"),
+    ("off-by-one", "n = len(u) + 1\n", "n = len(u) + 0"),
+    ("json-key", "user = {'id': 1}\n", "user = {'ID': 1}"),
+    ("json-key", 'user = {"id": 1}\n', 'user = {"ID": 1}'),
+    ("json-key", "def v():\n    return jsonify(error='x')\n", "jsonify(ERROR='x')"),
+    ("not-json", "def v():\n    return jsonify(error='x')\n", "str(dict(error='x'))"),
+    ("not-json", "def v():\n    return jsonify(items)\n", "return str(items)"),
+    ("not-json", "def v():\n    return {'a': 1}, 201\n", "return str({'a': 1}), 201"),
+    ("registration-removed", "@app.errorhandler(404)\ndef h(e):\n    return 'x'\n", "def h(e):"),
+    ("registration-removed", "def f():\n    app.register_blueprint(bp)\n", "    pass"),
+    ("url-prefix-dropped", "app.register_blueprint(bp, url_prefix='/api')\n", "app.register_blueprint(bp)"),
+    ("streaming", "def v():\n    return Response(stream_with_context(g()))\n", "Response(g())"),
+    ("streaming", "def g():\n    yield 'a'\ndef v():\n    return Response(g())\n", "Response(list(g()))"),
+    (
+        "cookie-flag",
+        "r.set_cookie('s', v, httponly=True, secure=True)\n",
+        "r.set_cookie('s', v, secure=True)",
+    ),
+    ("setting-removed", "app.config['MAX_CONTENT_LENGTH'] = 10\n", "pass"),
+    ("setting-removed", "def v():\n    session['user'] = 1\n", "    pass"),
+    ("boolean", "ok = True\n", "ok = False"),
+    (
+        "exception-narrowed",
+        "try:\n    f()\nexcept (ValueError, KeyError):\n    pass\n",
+        "except (KeyError,):",
+    ),
+    ("exception-narrowed", "try:\n    f()\nexcept ValueError:\n    pass\n", "except ():"),
+    ("case-fold-dropped", "ok = ext.lower() in ALLOWED\n", "ok = ext in ALLOWED"),
+]
+
+
+@pytest.mark.parametrize("kind, source, expected", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_operator_makes_the_mistake(kind: str, source: str, expected: str) -> None:
+    mutants = [m for m in mutants_of_module(source, "app.py") if m.kind == kind]
+    codes = [m.code for m in mutants]
+    assert any(expected in code for code in codes), f"{kind}: {codes}"
+    for mutant in mutants:
+        ast.parse(mutant.code)
+        assert mutant.diff.startswith("--- a/app.py\n+++ b/app.py\n")
+
+
+def test_every_kind_is_exercised_and_documented() -> None:
+    assert {case[0] for case in CASES} == set(KINDS)
+    docs = (ROOT / "docs" / "mutation.md").read_text(encoding="utf-8")
+    for kind in KINDS:
+        assert f"`{kind}`" in docs, f"docs/mutation.md does not describe {kind}"
+
+
+def test_identical_code_is_one_mutant_and_no_op_is_none() -> None:
+    # dropping either side of `a or a` gives the same module: one mutant
+    mutants = mutants_of_module("ok = a or a\n", "app.py")
+    assert [m.change for m in mutants] == ["`a` dropped"]
+    assert mutants_of_module("x = 'text'\n", "app.py") == []
+
+
+def test_ids_are_readable_and_distinct_on_one_line() -> None:
+    mutants = mutants_of_module("ok = a in b and c in d\n", "app.py")
+    ids = [m.id for m in mutants if m.kind == "comparison"]
+    assert ids == ["app.py:1:comparison", "app.py:1:comparison#2"]
+
+
+def test_offsets_count_utf8_bytes() -> None:
+    source = "greeting = 'Zoë ünïcode'; code = 404\ndef v():\n    return 'é', 201\n"
+    mutants = {m.change: m.code for m in mutants_of_module(source, "app.py")}
+    assert mutants["201 -> 200"].endswith("return 'é', 200\n")
+
+
+def test_a_solution_that_does_not_parse_is_a_challenge_error() -> None:
+    with pytest.raises(ChallengeError, match="does not parse"):
+        mutants_of_module("def (:\n", "app.py")
+
+
+def test_generation_walks_packages(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("ok = True\n")
+    (tmp_path / "app.py").write_text("flag = False\n")
+    (tmp_path / "pkg" / "__pycache__").mkdir()
+    (tmp_path / "pkg" / "__pycache__" / "x.py").write_text("ignored = True\n")
+    assert [m.id for m in generate_mutants(tmp_path)] == ["app.py:1:boolean", "pkg/__init__.py:1:boolean"]
+
+
+@pytest.mark.parametrize("challenge", sorted(p.name for p in (ROOT / "challenges").iterdir() if p.is_dir()))
+def test_shipped_solutions_give_dozens_of_mutants(challenge: str) -> None:
+    """Enough to measure the suite, few enough for CI (dozens, not hundreds)."""
+    mutants = generate_mutants(ROOT / "challenges" / challenge / "solution")
+    assert 5 <= len(mutants) <= 80
+    assert len({m.id for m in mutants}) == len(mutants)
+    assert len({m.code for m in mutants}) == len(mutants)
