@@ -32,8 +32,13 @@ def grade(
     sandbox: Sandbox,
     *,
     suite: Suite = Suite.HIDDEN,
+    first_failure: bool = False,
 ) -> GradeResult:
-    """Grade ``submission`` (a folder or an archive) against one of the challenge's suites."""
+    """Grade ``submission`` (a folder or an archive) against one of the challenge's suites.
+
+    ``first_failure`` stops the suite at its first failing test (mutation
+    testing only needs to know that a mutant is killed, not how badly).
+    """
     started = time.monotonic()
     tests_dir = challenge.hidden_tests if suite == Suite.HIDDEN else challenge.public_tests
     with prepared_submission(submission) as app_dir:
@@ -45,6 +50,7 @@ def grade(
             challenge.run_env(),
             served=server is not None,
             workers=server.workers if server else 1,
+            first_failure=first_failure,
         )
         outcome = sandbox.run(request)
     result = interpret(challenge, outcome)

@@ -108,3 +108,23 @@ def test_the_users_environment_does_not_reach_the_app_in_local_mode(
     result = grade(get_challenge("hello-world"), tmp_path, LocalSandbox())
     index = next(t for t in result.tests if t.name == "test_index_says_hello")
     assert index.status == "passed", index.message
+
+
+@pytest.mark.parametrize("name", [pytest.param("docker", marks=pytest.mark.docker), "local"])
+def test_first_failure_stops_the_suite_and_reports_the_rest_as_not_run(
+    name: str, request: pytest.FixtureRequest
+) -> None:
+    """What makes mutation testing affordable: one failing test kills a mutant."""
+    result = grade(
+        get_challenge("hello-world"),
+        ROOT / "examples/hello-world-submission",
+        _sandbox(name, request),
+        first_failure=True,
+    )
+    statuses = [t.status for t in result.tests]
+    first = statuses.index("failed")
+    assert result.status == "failed" and first < len(statuses) - 1
+    assert statuses[first + 1 :] == ["error"] * (len(statuses) - first - 1)
+    assert all(
+        t.message == "not run: the suite stopped at the first failing test" for t in result.tests[first + 1 :]
+    )

@@ -102,14 +102,15 @@ class MutationRun:
         self.jobs = max(1, jobs)
         self.declared = {e.mutant: e.reason for e in challenge.equivalent_mutants}
 
-    def _grade(self, folder: Path) -> GradeResult:
+    def _grade(self, folder: Path, *, first_failure: bool = True) -> GradeResult:
+        """A mutant's suite stops at its first failing test: one failure kills it."""
         try:
-            return grade(self.challenge, folder, self.sandbox)
+            return grade(self.challenge, folder, self.sandbox, first_failure=first_failure)
         except InfrastructureError as exc:
             if isinstance(exc, ChallengeError):
                 raise
             time.sleep(RETRY_PAUSE_SECONDS)
-            return grade(self.challenge, folder, self.sandbox)
+            return grade(self.challenge, folder, self.sandbox, first_failure=first_failure)
 
     def grade_mutant(self, mutant: Mutant, scratch: Path) -> MutantOutcome:
         """Copy the solution, apply the mutant, grade it like a submission."""
@@ -130,7 +131,7 @@ class MutationRun:
 
     def check_baseline(self) -> None:
         """Mutation scores mean nothing unless the unchanged solution scores full marks."""
-        result = self._grade(self.challenge.solution_dir)
+        result = self._grade(self.challenge.solution_dir, first_failure=False)
         if _verdict(result)[0]:
             raise ChallengeError(
                 f"{self.challenge.id}: the reference solution does not score full marks ({result.headline})",

@@ -40,6 +40,8 @@ class RunRequest:
     #: the app always runs in a server process (local mode too), with this many workers
     served: bool = False
     workers: int = 1
+    #: stop the suite at its first failing test (the rest are reported as not run)
+    first_failure: bool = False
 
 
 @dataclass(frozen=True)

@@ -156,6 +156,7 @@ def runner_spec(
             f"{limits.start_timeout:g}",
             "--test-timeout",
             f"{limits.test_timeout:g}",
+            *(["--exitfirst"] if request.first_failure else []),
         ],
         "name": f"grader-tests-{run_id}",
         "network_mode": f"container:{app_id}",

@@ -126,6 +126,7 @@ class LocalSandbox:
                 "--test-timeout",
                 str(limits.test_timeout),
             ] + (["--serve", "--workers", str(request.workers)] if request.served else [])
+            command += ["--exitfirst"] if request.first_failure else []
             tail: deque[bytes] = deque()
             proc = subprocess.Popen(
                 command,

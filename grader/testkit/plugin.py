@@ -202,6 +202,11 @@ class ResultRecorder:
             entry["outcome"] = "skipped"
             entry["message"] = _message(report)
 
+    def stopped_early(self) -> bool:
+        """Some test failed and some never ran: the run was stopped at a failure (``-x``)."""
+        outcomes = [entry["outcome"] for entry in self.tests.values()]
+        return None in outcomes and any(o in ("failed", "error") for o in outcomes)
+
     def report(self, interrupted: str | None = None, app_failure: AppFailure | None = None) -> RunReport:
         """The report; tests that never ran keep no outcome."""
         return RunReport(

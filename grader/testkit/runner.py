@@ -255,6 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--test-timeout", type=float, default=5.0)
     parser.add_argument("--serve", action="store_true", help="local mode: serve the app from a process")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--exitfirst", action="store_true", help="stop at the first failing test")
     args = parser.parse_args(argv)
 
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
@@ -286,12 +287,13 @@ def main(argv: list[str] | None = None) -> int:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115 - replaces the process stdout
-    extra = ["--collect-only"] if failure is not None else []
+    extra = ["--collect-only"] if failure is not None else (["-x"] if args.exitfirst else [])
     pytest.main(
         _pytest_args(args.tests) + extra,
         plugins=[recorder, FixturePlugin(target), DeadlinePlugin(args.test_timeout)],
     )
-    emitter.emit(recorder.report(app_failure=failure))
+    stopped = "not run: the suite stopped at the first failing test" if recorder.stopped_early() else None
+    emitter.emit(recorder.report(interrupted=stopped, app_failure=failure))
     if target.instances is not None:
         target.instances.close()
     return 0
