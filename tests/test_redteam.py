@@ -20,7 +20,6 @@ peak memory (measured on a real subprocess) stays bounded.
 from __future__ import annotations
 
 import importlib.util
-import os
 import resource
 import subprocess
 import sys
@@ -89,23 +88,51 @@ def grade_in_subprocess(
 ) -> tuple[int, str, str, float, int, int]:
     """Run the real ``grader grade`` console script: exit code, stdout, stderr, seconds, peak KiB, pid."""
     command = [str(Path(sys.executable).with_name("grader")), "grade", challenge, str(path)]
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        peak_file = Path(tmp, "peak")
         started = time.monotonic()
+        # A forked child starts with its parent's RSS high-water mark (Linux keeps it across exec), and
+        # this pytest process may be large: a small wrapper process starts the grader and measures it.
         process = subprocess.Popen(
-            [*command, "--sandbox", sandbox, "--format", "json"], stdout=out, stderr=err
+            [
+                sys.executable,
+                "-c",
+                _MEASURE,
+                str(peak_file),
+                *command,
+                "--sandbox",
+                sandbox,
+                "--format",
+                "json",
+            ],
+            stdout=out,
+            stderr=err,
         )
-        killer = threading.Timer(STAGING_SECONDS + 60, process.kill)
-        killer.start()
         try:
-            _, status, usage = os.wait4(process.pid, 0)  # this child's own rusage, not the session's
-        finally:
-            killer.cancel()
-        process.returncode = os.waitstatus_to_exitcode(status)
+            process.wait(timeout=STAGING_SECONDS + 60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
         elapsed = time.monotonic() - started
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode()
-    return process.returncode, stdout, stderr, elapsed, usage.ru_maxrss, process.pid
+        code, peak, pid = (int(x) for x in peak_file.read_text().split())
+    return code, stdout, stderr, elapsed, peak, pid
+
+
+#: Runs ARGV[2:] and writes "exit-code peak-KiB pid" to ARGV[1] (the grader's own peak memory).
+_MEASURE = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+with open(sys.argv[1], "w") as handle:
+    handle.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss} {child.pid}")
+"""
 
 
 def _check_refused(challenge: str, case: Path, submission: Path, docker_client: Any) -> None:
