@@ -34,7 +34,7 @@ SOLUTION = ROOT / "challenges" / "hello-world" / "solution"
 
 def _grader(*args: str) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "grader.cli", *args], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "grader", *args], capture_output=True, text=True, check=True
     )
     return done.stdout.strip()
 
@@ -94,7 +94,7 @@ def main() -> None:
         token = _grader("admin", "create-token", "--team", "bench", "--data-dir", str(data)).splitlines()[-1]
         log = open(Path(scratch, "server.log"), "w+")  # noqa: SIM115 - the server writes to it until the end
         server = subprocess.Popen(
-            [sys.executable, "-m", "grader.cli", "serve", "--data-dir", str(data), "--port", "0",
+            [sys.executable, "-m", "grader", "serve", "--data-dir", str(data), "--port", "0",
              "--sandbox", args.sandbox, "--workers", "1"],
             stdout=log, stderr=log,
         )  # fmt: skip
@@ -111,7 +111,7 @@ def main() -> None:
             for _ in range(args.runs):
                 started = time.monotonic()
                 subprocess.run(
-                    [sys.executable, "-m", "grader.cli", "grade", "hello-world", str(SOLUTION),
+                    [sys.executable, "-m", "grader", "grade", "hello-world", str(SOLUTION),
                      "--sandbox", args.sandbox, "--format", "json"],
                     capture_output=True, check=False,
                 )  # fmt: skip

@@ -352,3 +352,6 @@ _register_verify(main, _handle_errors)
 
 _register_service(main)
 _register_similar(main, _handle_errors)
+
+if __name__ == "__main__":  # ``python -m grader.cli``; the console script goes through grader.entry
+    main()

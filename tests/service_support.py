@@ -97,7 +97,7 @@ class Server:
             [
                 sys.executable,
                 "-m",
-                "grader.cli",
+                "grader",
                 "serve",
                 "--data-dir",
                 str(self.data_dir),

@@ -25,7 +25,7 @@ from .conftest import GOLDEN, ROOT, owned_containers
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 HELLO = GOLDEN / "hello-world"
-GRADER = [sys.executable, "-m", "grader.cli"]
+GRADER = [sys.executable, "-m", "grader"]
 
 
 def _free_port() -> int:
