@@ -163,6 +163,8 @@ class StreamResult:
     head: bytes
     first_byte_seconds: float | None
     total_seconds: float
+    #: False when ``max_bytes`` stopped the read before the body ended
+    complete: bool = True
 
     @property
     def mimetype(self) -> str:
@@ -173,7 +175,7 @@ class StreamResult:
 class BodyMeter:
     """Counts, hashes and times body chunks as they arrive (both transports use it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int | None = None) -> None:
         import hashlib
         import time
 
@@ -183,6 +185,15 @@ class BodyMeter:
         self.size = 0
         self.head = bytearray()
         self.first_byte: float | None = None
+        self.limit = limit
+        self.stopped = False
+
+    @property
+    def full(self) -> bool:
+        """The caller's ``max_bytes`` is reached: the transport stops reading and hangs up."""
+        if self.limit is not None and self.size >= self.limit:
+            self.stopped = True
+        return self.stopped
 
     def add(self, chunk: bytes) -> None:
         if not chunk:
@@ -203,6 +214,7 @@ class BodyMeter:
             bytes(self.head),
             None if self.first_byte is None else round(self.first_byte, 4),
             round(self._clock() - self.started, 4),
+            not self.stopped,
         )
 
 
@@ -313,10 +325,20 @@ class Client:
         self.cookies.store(response.headers.getlist("Set-Cookie"), path)
         return response
 
-    def stream(self, method: str, path: str, *, timeout: float | None = None, **kwargs: Any) -> StreamResult:
+    def stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        timeout: float | None = None,
+        max_bytes: int | None = None,
+        **kwargs: Any,
+    ) -> StreamResult:
         """Read a response of any size as a stream: counted, hashed and timed, never held whole.
 
         Takes the same arguments as :meth:`request`; ``timeout`` bounds the whole read.
+        ``max_bytes`` stops reading (and hangs up) once that much of the body
+        arrived: enough to check the start of a huge answer cheaply.
         """
         body = encode_body(json=kwargs.pop("json", _NO_JSON), data=kwargs.pop("data", None))
         merged = _headers(body, kwargs.pop("headers", None))
@@ -327,7 +349,7 @@ class Client:
         request = Request(method, path, query, body.content, merged, timeout)
         if kwargs:
             raise TypeError(f"unexpected arguments: {', '.join(kwargs)}")
-        meter = BodyMeter()
+        meter = BodyMeter(max_bytes)
         status, headers = self.transport.stream(request, meter)
         self.cookies.store(headers.getlist("Set-Cookie"), path)
         return meter.result(status, headers)

@@ -45,7 +45,7 @@ class HTTPTransport:
             parser = http.client.HTTPResponse(_ReaderSocket(reader), method=request.method)  # type: ignore[arg-type]
             try:
                 parser.begin()
-                while chunk := parser.read(65536):
+                while not meter.full and (chunk := parser.read(65536)):
                     meter.add(chunk)
             except (http.client.HTTPException, ValueError) as exc:
                 raise ClientError(f"the app sent a malformed HTTP response: {exc}") from exc

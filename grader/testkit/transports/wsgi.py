@@ -18,6 +18,8 @@ class WSGITransport:
         try:
             for chunk in result.iter_encoded():
                 meter.add(chunk)
+                if meter.full:
+                    break
         finally:
             result.close()
         return result.status_code, Headers(list(result.headers.items()))

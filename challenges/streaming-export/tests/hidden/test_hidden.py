@@ -173,8 +173,8 @@ def test_rows_out_of_range(client):
 
 @pytest.mark.points(2)
 def test_rows_not_a_whole_number(client):
-    """rows that is not a whole number (abc, 1.5, 12abc) answers 400 with a JSON error."""
-    for value in ["abc", "1.5", "12abc"]:
+    """rows that is not a whole number in decimal digits (abc, 1.5, 12abc, ²) answers 400 with a JSON error."""
+    for value in ["abc", "1.5", "12abc", "²"]:
         response = get_export(client, rows=value)
         assert_json_error(response, f"rows={value}")
 
