@@ -14,17 +14,23 @@ SIGTERM does the same, so that the sandboxes remove their containers in
 
 from __future__ import annotations
 
+import _signal  # the C module, already loaded: ``signal`` would first import enum and functools
 import os
-import signal
-from types import FrameType
 
-from grader.errors import EXIT_INTERRUPTED  # no imports of its own: as light as this module
+from grader.errors import EXIT_INTERRUPTED  # a module with no imports of its own
 
 
-def _stop_while_starting(signum: int, frame: FrameType | None) -> None:
+def _stop_while_starting(signum: int, frame: object) -> None:
     """Nothing runs yet: leave without unwinding (a half-done import has nothing to undo)."""
     os.write(2, b"\ninterrupted\n")
     os._exit(EXIT_INTERRUPTED)
+
+
+_signal.signal(_signal.SIGINT, _stop_while_starting)
+_signal.signal(_signal.SIGTERM, _stop_while_starting)
+
+import signal  # noqa: E402 - after the handlers: its imports are interruptible
+from types import FrameType  # noqa: E402
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
@@ -34,8 +40,6 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 
 def main() -> None:
     """Run the ``grader`` command with early interrupts handled."""
-    signal.signal(signal.SIGINT, _stop_while_starting)
-    signal.signal(signal.SIGTERM, _stop_while_starting)
     from grader.cli import main as commands
 
     signal.signal(signal.SIGINT, signal.default_int_handler)

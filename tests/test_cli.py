@@ -224,6 +224,7 @@ def test_help_has_a_whole_summary_for_every_command_and_the_exit_codes(cli: Cli)
         "sandbox",
         "serve",
         "show",
+        "similar",
         "start",
         "test",
         "verify",
@@ -333,20 +334,22 @@ def _catches(pid: int, signum: int) -> bool:
     return bool(int(mask, 16) >> (signum - 1) & 1)
 
 
-@pytest.mark.parametrize("delay", [0.05, 0.1])
+@pytest.mark.parametrize("delay", [0.0, 0.05])
 def test_ctrl_c_while_the_command_is_still_loading_exits_130_quietly(delay: float) -> None:
-    """A real SIGINT to the installed console script while Python imports the commands (~0.2 s).
+    """A real SIGINT to the installed console script while it imports the commands (~0.2 s or more).
 
-    Python catches SIGINT from its first instant; the entry module installs
-    its own handler a few milliseconds later, then imports click and the
-    grading core. ``delay`` after Python's handler lands in those imports.
+    The entry module's first statement installs handlers for SIGINT and
+    SIGTERM (Python's own catches only SIGINT, so a caught SIGTERM shows they
+    are in place), then it imports click and the grading core: ``delay``
+    after that lands in those imports. Only the interpreter's own start-up,
+    before any code of ours runs, is left to Python's handler.
     """
     proc = subprocess.Popen(
         [str(_console_script()), "list"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
         deadline = time.monotonic() + 10
-        while not _catches(proc.pid, signal.SIGINT):
+        while not _catches(proc.pid, signal.SIGTERM):
             assert proc.poll() is None and time.monotonic() < deadline, "python did not start"
             time.sleep(0.0005)
         time.sleep(delay)
