@@ -63,4 +63,6 @@ def owned_containers(client: Any, pid: int | None = None, **filters: str) -> lis
     from grader.sandbox.docker import LABEL_OWNER, owner
 
     label = {"label": f"{LABEL_OWNER}={owner(pid)}"}
-    return list(client.containers.list(all=True, filters={**label, **filters}))
+    # sparse: the list answer itself; a full list inspects each container and fails if one is
+    # removed meanwhile (another grading finishing)
+    return list(client.containers.list(all=True, sparse=True, filters={**label, **filters}))

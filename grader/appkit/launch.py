@@ -114,7 +114,8 @@ class Launcher:
         with self.lock:
             if len(self.extra) >= MAX_INSTANCES:
                 raise ValueError(f"at most {MAX_INSTANCES} extra instances per run")
-            instance = Instance(FIRST_INSTANCE_PORT + len(self.extra), env)
+            port = _free_port() if self.args.free_ports else FIRST_INSTANCE_PORT + len(self.extra)
+            instance = Instance(port, env)
             self.extra.append(instance)
         self.start(instance)
         return instance
@@ -144,6 +145,15 @@ class Launcher:
             with self.lock:
                 if server is self.main.server:
                     return code if code >= 0 else 128 - code
+
+
+def _free_port() -> int:
+    """A port nothing listens on now (local mode shares the host's loopback with everything else)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def _valid_env(raw: object) -> dict[str, str]:
@@ -227,6 +237,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--timeout", type=int, default=30)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--free-ports",
+        action="store_true",
+        help="extra instances on free ports (local mode: a shared loopback)",
+    )
     args = parser.parse_args(argv)
     make_undumpable()
     launcher = Launcher(args)

@@ -210,6 +210,7 @@ def _served_target(app_dir: str, start_timeout: float, request_timeout: float, w
             f"{start_timeout:g}",
             "--workers",
             str(workers),
+            "--free-ports",
         ),
         stdin=subprocess.DEVNULL,
     )
