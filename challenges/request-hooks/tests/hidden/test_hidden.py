@@ -1,6 +1,7 @@
 """Hidden tests for request-hooks. Each checks one promise of the statement."""
 
 import re
+import time
 import uuid
 
 import pytest
@@ -172,6 +173,26 @@ def test_response_time_on_every_response(client, app_env):
         )
 
 
+@pytest.mark.points(1)
+def test_response_time_is_a_duration(client, app_env):
+    """X-Response-Time-Ms is never more than the time the client waited for the answer."""
+    for label, method, path, headers in samples(app_env):
+        started = time.perf_counter()
+        response = client.request(method, path, headers=headers)
+        waited_ms = (time.perf_counter() - started) * 1000
+        value = response.headers.get("X-Response-Time-Ms")
+        assert value is not None, f"{label}: no X-Response-Time-Ms header: {response.describe()}"
+        assert DECIMAL.fullmatch(value), (
+            f"{label}: X-Response-Time-Ms {value!r} is not a non-negative decimal number: "
+            f"{response.describe()}"
+        )
+        # 50 ms of slack for coarse clocks and rounding up; a clock reading is far larger.
+        assert float(value) <= waited_ms + 50, (
+            f"{label}: X-Response-Time-Ms is {value} but the client waited only {waited_ms:.1f} ms "
+            f"for the answer: it must be the time taken, in milliseconds: {response.describe()}"
+        )
+
+
 # --- endpoints -----------------------------------------------------------------
 
 
@@ -255,6 +276,7 @@ def test_routing_errors_are_json(client, app_env):
         ("GET", "/nowhere", {}, 404),
         ("GET", "/api/nowhere", key, 404),
         ("POST", "/health", {}, 405),
+        ("POST", "/whoami", {}, 405),
         ("DELETE", "/api/counter", key, 405),
     ]
     for method, path, headers, status in cases:
