@@ -244,15 +244,21 @@ def test_login_failures_look_the_same(new_client):
 
 
 @pytest.mark.points(1)
-def test_login_rejects_malformed_bodies(client):
+def test_login_rejects_malformed_bodies(client, new_client):
     """A login body that is not an object with string username and password answers 400 or 401."""
     username = new_name()
+    register(new_client(), username)
     for value in [
         {},
         [username, PASSWORD],
         None,
         {"username": username},
         {"username": 123, "password": PASSWORD},
+        {"username": [username], "password": PASSWORD},
+        {"username": {"name": username}, "password": PASSWORD},
+        {"username": username, "password": 12345678},
+        {"username": username, "password": None},
+        {"username": username, "password": [PASSWORD]},
     ]:
         response = client.post("/login", timeout=SLOW, json=value)
         assert_error(response, {400, 401}, f"logging in with {value!r}")
@@ -351,6 +357,19 @@ def test_password_change_invalid_new(new_client):
         response = client.post("/password", timeout=SLOW, json={"old": PASSWORD, "new": new})
         assert_error(response, {400}, f"changing the password to {new!r}")
     assert login_works(new_client, username, PASSWORD), "after a 400, the password must not have changed"
+
+
+@pytest.mark.points(1)
+def test_password_change_malformed_body(new_client):
+    """A /password body that is not a JSON object, or an old password not a string, answers 400 or 401."""
+    client, username = logged_in(new_client)
+    bodies = [[PASSWORD, OTHER_PASSWORD], OTHER_PASSWORD, 42, None, {"old": 12345678, "new": OTHER_PASSWORD}]
+    for value in bodies:
+        response = client.post("/password", timeout=SLOW, json=value)
+        assert_error(response, {400, 401}, f"changing the password with the body {value!r}")
+    response = client.post("/password", timeout=SLOW, data='{"old": "abc",', headers=JSON_TYPE)
+    assert_error(response, {400, 401}, "changing the password with malformed JSON")
+    assert login_works(new_client, username, PASSWORD), "after a 400 or 401, the password must be the same"
 
 
 @pytest.mark.points(1)
