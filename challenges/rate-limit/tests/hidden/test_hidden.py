@@ -199,6 +199,39 @@ def test_remaining_never_negative(client):
     until_exact(attempt)
 
 
+# A Retry-After or X-RateLimit-Reset at most this long is checked by waiting it out.
+SHORT_WAIT = 3
+
+
+@pytest.mark.points(2)
+def test_retry_after_is_the_real_wait(client):
+    """Retry-After and X-RateLimit-Reset on a 429 are the real wait: after it, the client is allowed again."""
+
+    def attempt() -> str | None:
+        client_id = new_id("wait")
+        answers = burst(client, client_id, LIMIT + 1)
+        refused = answers[-1]
+        if refused.status != 429:
+            return f"the {LIMIT + 1}th request was not refused: {pattern(answers)}"
+        check_refusal(refused, WINDOW)
+        retry, reset = int_header(refused, "Retry-After"), int_header(refused, "X-RateLimit-Reset")
+        # RATE_WINDOW is 3600: a correct limiter says a few seconds only when its window (aligned to
+        # the clock) is about to start again; waiting that long is then enough.
+        wait = min(retry, reset)
+        if wait > SHORT_WAIT:
+            return None
+        time.sleep(wait + 1.5)
+        again = quote(client, client_id)
+        if again.status != 200:
+            return (
+                f"the 429 said Retry-After {retry} and X-RateLimit-Reset {reset}, but {wait + 1.5} s "
+                f"later the client is still refused (RATE_WINDOW is {WINDOW}): {again.describe()}"
+            )
+        return None
+
+    until_exact(attempt)
+
+
 # --- who is a client ---------------------------------------------------------
 
 
@@ -222,13 +255,18 @@ def test_clients_independent(client):
     until_exact(attempt)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(3)
 def test_address_when_no_header(app_with_env):
-    """Without X-Client-Id a client is its address (RATE_LIMIT=3: the 4th is refused); an id is another."""
+    """Without X-Client-Id, or with an empty one, a client is its address (RATE_LIMIT=3); an id is another."""
     other = app_with_env({"RATE_LIMIT": "3", "RATE_WINDOW": "86400"})
     answers = burst(other, None, 4, limit=3, window=86400)
     assert pattern(answers) == expected_pattern(3, 1), (
         f"(status, Remaining) of 4 requests without X-Client-Id, RATE_LIMIT=3: {pattern(answers)}"
+    )
+    empty = burst(other, "", 1, limit=3, window=86400)[0]
+    assert empty.status == 429 and empty.headers.get("X-RateLimit-Remaining") == "0", (
+        "an empty X-Client-Id counts as none: the request is the address's, which is over its limit: "
+        f"{empty.describe()}"
     )
     named = burst(other, new_id("named"), 1, limit=3, window=86400)[0]
     assert named.status == 200 and named.headers.get("X-RateLimit-Remaining") == "2", (

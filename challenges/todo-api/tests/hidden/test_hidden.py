@@ -316,6 +316,13 @@ def test_list_rejects_bad_paging(client):
 
 
 @pytest.mark.points(1)
+def test_list_rejects_other_digits(client):
+    """page or per_page written with a digit other than 0-9 (the superscript "²") is a 400, not a crash."""
+    for params in [{"page": "²"}, {"per_page": "²"}, {"page": "1", "per_page": "1²"}]:
+        assert_error(client.get("/api/todos", params=params), 400, f"GET /api/todos {params}")
+
+
+@pytest.mark.points(1)
 def test_list_rejects_bad_done_filter(client):
     """A done filter other than true or false (yes, 1, TRUE) answers 400."""
     create(client, unique("Filter me"), done=True)
