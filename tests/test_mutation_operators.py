@@ -124,6 +124,6 @@ def test_generation_walks_packages(tmp_path: Path) -> None:
 def test_shipped_solutions_give_dozens_of_mutants(challenge: str) -> None:
     """Enough to measure the suite, few enough for CI (dozens, not hundreds)."""
     mutants = generate_mutants(ROOT / "challenges" / challenge / "solution")
-    assert 5 <= len(mutants) <= 80
+    assert 5 <= len(mutants) <= 100
     assert len({m.id for m in mutants}) == len(mutants)
     assert len({m.code for m in mutants}) == len(mutants)
