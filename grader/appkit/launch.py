@@ -114,7 +114,7 @@ class Launcher:
         with self.lock:
             if len(self.extra) >= MAX_INSTANCES:
                 raise ValueError(f"at most {MAX_INSTANCES} extra instances per run")
-            port = _free_port() if self.args.free_ports else FIRST_INSTANCE_PORT + len(self.extra)
+            port = free_port() if self.args.free_ports else FIRST_INSTANCE_PORT + len(self.extra)
             instance = Instance(port, env)
             self.extra.append(instance)
         self.start(instance)
@@ -147,7 +147,7 @@ class Launcher:
                     return code if code >= 0 else 128 - code
 
 
-def _free_port() -> int:
+def free_port() -> int:
     """A port nothing listens on now (local mode shares the host's loopback with everything else)."""
     import socket
 

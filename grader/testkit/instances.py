@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..appkit.launch import free_port
 from ..protocol import AppFailure, Facts, ProtocolError, load
 from .client import Client, ClientError, HttpClient
 
@@ -27,12 +28,6 @@ LAUNCHER = Path(__file__).resolve().parents[1] / "appkit" / "launch.py"
 
 class InstanceError(AssertionError):
     """An instance could not be started; the test that asked for it fails with this message."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_listening(host: str, port: int, timeout: float) -> None:

@@ -194,8 +194,9 @@ def _http_target(
 def _served_target(app_dir: str, start_timeout: float, request_timeout: float, workers: int) -> Any:
     """Local mode for a challenge with ``[server]``: the launcher in a subprocess, no sandbox, then HTTP."""
     from grader.appkit.inspection import launch_command
+    from grader.appkit.launch import free_port
 
-    from .instances import LAUNCHER, free_port
+    from .instances import LAUNCHER
 
     port, control = free_port(), free_port()
     subprocess.Popen(  # in this process group: the local sandbox ends it with the run
