@@ -165,9 +165,7 @@ class Batch:
         return result
 
     def _error(self, submission: Submission, message: str) -> GradeResult:
-        result = error_result(self.challenge, self.sandbox.name, message)
-        result.submission = str(submission.path)
-        return result
+        return error_result(self.challenge, self.sandbox.name, message, submission=str(submission.path))
 
     def _grade_with_retry(self, submission: Submission) -> GradeResult:
         """A transient engine failure (runc hiccup under load) gets one more try; a broken challenge none."""

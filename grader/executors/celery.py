@@ -119,9 +119,7 @@ class CeleryExecutor:
         return Completed(job, result, host, cacheable=bool(note.get("cacheable", True)))
 
     def _error(self, job: Job, message: str) -> GradeResult:
-        result = error_result(self.challenge, self.sandbox, message)
-        result.submission = str(job.path)
-        return result
+        return error_result(self.challenge, self.sandbox, message, submission=str(job.path))
 
     def cancel(self) -> int:
         """Tell workers to drop this batch (a flag they check) and revoke its queued tasks."""

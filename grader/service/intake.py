@@ -193,8 +193,7 @@ class Intake:
         batch: Batch,
     ) -> None:
         submission = self._new(session, team_id, challenge, path, path.name, "", candidate, "")
-        result = error_result(challenge, "none", why)
-        result.submission = path.name
+        result = error_result(challenge, "none", why, submission=path.name)
         submission.status = "done"
         submission.result = result.to_dict()
         submission.finished_at = utcnow()
