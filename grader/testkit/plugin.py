@@ -11,6 +11,8 @@ Suites use two fixtures and two markers:
 * ``app_facts``: the app's structure (routes, blueprints, factory), see
   :mod:`grader.appkit.introspect`;
 * ``@pytest.mark.points(n)``: what the test is worth (default 1);
+* ``@pytest.mark.promises("id", ...)``: the statement's promises (its
+  ``[#id]`` tags) the test checks, read by ``grader verify --promises``;
 * the test's docstring: its description, shown to people.
 """
 
@@ -154,6 +156,9 @@ class ResultRecorder:
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "points(n): what the test is worth (default 1)")
+        config.addinivalue_line(
+            "markers", "promises(*ids): the statement's promises ([#id] tags) this test checks"
+        )
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
