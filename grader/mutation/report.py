@@ -30,7 +30,7 @@ def summary_line(report: MutationReport, min_score: float) -> str:
     return (
         f"{_verdict(report, min_score):<4} {report.challenge}: {report.generated} mutants, "
         f"{killed} killed{timeouts}, {report.count('survived')} survived, "
-        f"{report.count('equivalent')} equivalent: score {_percent(report.score)} "
+        f"{report.count('equivalent')} equivalent: score {report.score_text} = {_percent(report.score)} "
         f"(min {_percent(min_score)}) in {report.duration:.1f} s"
     )
 
@@ -85,6 +85,7 @@ def to_dict(report: MutationReport, min_score: float) -> dict[str, Any]:
         "survived": report.count("survived"),
         "equivalent": report.count("equivalent"),
         "score": round(report.score, 4),
+        "score_text": report.score_text,
         "ok": report.ok(min_score),
         "duration": report.duration,
         "problems": list(report.problems),
@@ -118,7 +119,7 @@ def to_markdown(reports: list[MutationReport], min_score: float) -> str:
         mark = "✅" if r.ok(min_score) else "❌"
         lines.append(
             f"| `{r.challenge}` | {r.generated} | {r.count('killed')} | {r.timeouts} | "
-            f"{r.count('survived')} | {r.count('equivalent')} | {_percent(r.score)} | "
+            f"{r.count('survived')} | {r.count('equivalent')} | {r.score_text} | "
             f"{r.duration:.1f} s | {mark} |"
         )
     for r in reports:

@@ -28,6 +28,7 @@ from ..errors import ChallengeError, InfrastructureError
 from ..grading import grade
 from ..results import GradeResult
 from ..sandbox.base import Sandbox
+from .counts import cap_problem
 from .generate import Mutant, generate_mutants
 
 #: Pause before the one retry of a grading the engine failed (as in a batch).
@@ -68,6 +69,13 @@ class MutationReport:
     @property
     def timeouts(self) -> int:
         return sum(1 for o in self.outcomes if o.status == "killed" and o.timed_out)
+
+    @property
+    def score_text(self) -> str:
+        """The score as counts, never a bare percentage: ``killed/total (N declared equivalent)``."""
+        equivalent = self.count("equivalent")
+        total = self.generated - equivalent
+        return f"{self.count('killed')}/{total} ({equivalent} declared equivalent)"
 
     @property
     def score(self) -> float:
@@ -150,6 +158,9 @@ class MutationRun:
                 f"declared equivalent mutant {mutant_id} is not generated: "
                 "remove or update the declaration in challenge.toml"
             )
+        over = cap_problem(len(mutants), sorted(self.declared))
+        if over:
+            report.problems.append(over)
         by_id: dict[str, MutantOutcome] = {}
         with tempfile.TemporaryDirectory(prefix="grader-mutants-") as scratch:
             executor = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="mutant")
