@@ -27,7 +27,7 @@ from .generate import generate_mutants
 #: Share of a challenge's mutants that may be declared equivalent (rounded down, at least one).
 CAP_SHARE = 0.10
 PINNED_FILE = Path(__file__).resolve().parents[2] / "tests" / "test_mutation_counts.py"
-_PINNED = re.compile(r"(# pinned:start[^\n]*\n)(.*?)(\s*# pinned:end)", re.S)
+_PINNED = re.compile(r"(# pinned:start[^\n]*\nPINNED = \{\n)(.*?)(\}\n# pinned:end)", re.S)
 
 
 def declaration_cap(generated: int) -> int:
@@ -80,8 +80,8 @@ def pin(counts: list[Counts], path: Path = PINNED_FILE) -> bool:
     text = path.read_text(encoding="utf-8")
     match = _PINNED.search(text)
     if match is None:
-        raise SystemExit(f"{path}: no `# pinned:start` / `# pinned:end` markers")
-    new = text[: match.start(2)] + render_pinned(counts).rstrip("\n") + text[match.end(2) :]
+        raise SystemExit(f"{path}: no PINNED table between `# pinned:start` and `# pinned:end`")
+    new = text[: match.start(2)] + render_pinned(counts) + text[match.end(2) :]
     path.write_text(new, encoding="utf-8")
     return new != text
 

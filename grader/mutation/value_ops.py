@@ -81,21 +81,27 @@ def _json_dicts(tree: ast.Module) -> Iterator[ast.Dict]:
                 yield node
 
 
-def _may_be_text(value: ast.expr) -> bool:
-    """A value that can carry a client's string (not a literal, container, number or comparison)."""
+def _may_be_text(value: ast.expr, helpers: set[str]) -> bool:
+    """A value that can carry a client's string (not a literal, container, number or comparison).
+
+    Calls of the module's own functions are left out: in the solutions they
+    build nested objects or numbers, where escaping a top-level string
+    changes nothing (an equivalent mutant, not a mistake).
+    """
     if isinstance(value, ast.Call):
-        return call_name(value) not in NOT_TEXT_CALLS
+        return call_name(value) not in NOT_TEXT_CALLS | helpers
     return isinstance(value, ast.Name | ast.Attribute | ast.Subscript | ast.JoinedStr)
 
 
 def json_escaped(tree: ast.Module, src: Source) -> Iterator[Mutation]:
     """A value of a JSON response (dict literal or ``jsonify(key=...)``) HTML-escaped."""
+    helpers = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
     values: list[ast.expr] = [v for d in _json_dicts(tree) for v in d.values]
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and call_name(node) == "jsonify":
             values.extend(k.value for k in node.keywords if k.arg)
     for value in values:
-        if _may_be_text(value):
+        if _may_be_text(value, helpers):
             new = ESCAPED.format(src.text(value))
             yield Mutation(
                 "json-escaped", value.lineno, (src.replace(value, new),), f"`{src.text(value)}` HTML-escaped"
