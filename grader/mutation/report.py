@@ -107,14 +107,16 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+#: The head of the Markdown table (``benchmarks/mutation_table.py`` copies the table into README.md).
+TABLE_HEAD = (
+    "| challenge | mutants | killed | by time limit | survived | equivalent | score | time | |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+)
+
+
 def to_markdown(reports: list[MutationReport], min_score: float) -> str:
     """A job summary: one table row per challenge, then the survivors and problems."""
-    lines = [
-        f"## Mutation testing (min score {_percent(min_score)})",
-        "",
-        "| challenge | mutants | killed | by time limit | survived | equivalent | score | time | |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
-    ]
+    lines = [f"## Mutation testing (min score {_percent(min_score)})", "", *TABLE_HEAD]
     for r in reports:
         mark = "✅" if r.ok(min_score) else "❌"
         lines.append(
