@@ -185,7 +185,7 @@ def suite_tests(root: Path, suite: str, problems: list[str]) -> list[MarkedTest]
             tests.append(MarkedTest(suite, nodeid, line, ids or ()))
             if not ids:
                 problems.append(
-                    f"{nodeid} (line {line}) names no promise: add @pytest.mark.promises(\"id\", ...)"
+                    f'{nodeid} (line {line}) names no promise: add @pytest.mark.promises("id", ...)'
                 )
     return tests
 

@@ -101,7 +101,8 @@ def register(main: click.Group, handle_errors: Callable[[Any], Any]) -> None:
             )
         if output_format != "text":
             raise UsageError(
-                "--format applies to --mutants and --promises", hint="use --junit FILE for the soundness checks"
+                "--format applies to --mutants and --promises",
+                hint="use --junit FILE for the soundness checks",
             )
         folders = [get_challenge(i).root for i in challenge_ids] if challenge_ids else challenge_folders()
         sandboxes = [make_sandbox(name) for name in (sandbox_names or SANDBOXES)]

@@ -119,7 +119,9 @@ def test_readme_table_is_the_generated_one_with_the_pinned_counts() -> None:
 
 def test_table_script_replaces_only_its_section() -> None:
     script = _table_script()
-    report = "\n".join(["## Mutation testing (min score 100.0%)", "", *TABLE_HEAD, "| `a` | 1 |", "", "### `a`"])
+    report = "\n".join(
+        ["## Mutation testing (min score 100.0%)", "", *TABLE_HEAD, "| `a` | 1 |", "", "### `a`"]
+    )
     assert script.table_of(report) == [*TABLE_HEAD, "| `a` | 1 |"]
     text = f"intro\n{script.START}\nold\n{script.END}\nrest\n"
     new = script.replace_section(text, script.section(script.table_of(report), "2026-12-04", "1.0"))

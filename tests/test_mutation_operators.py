@@ -5,11 +5,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from grader.errors import ChallengeError
-import jinja2
-
 from grader.mutation.generate import Mutant, generate_mutants, mutants_of_module, mutants_of_template
 from grader.mutation.operators import KINDS
 
@@ -70,16 +69,20 @@ CASES = [
     ("exception-narrowed", "try:\n    f()\nexcept ValueError:\n    pass\n", "except ():"),
     ("case-fold-dropped", "ok = ext.lower() in ALLOWED\n", "ok = ext in ALLOWED"),
     # issue 18: the misses outside measurement found in suites that scored 100%
-    ("env-constant", "KEY = os.environ['SECRET_KEY']\n", "KEY = \"grader-constant\""),
+    ("env-constant", "KEY = os.environ['SECRET_KEY']\n", 'KEY = "grader-constant"'),
     ("env-constant", "LIMIT = int(os.environ.get('RATE', '5'))\n", "LIMIT = int('5')"),
-    ("env-constant", "NAME = os.getenv('NAME')\n", "NAME = \"grader-constant\""),
-    ("env-constant", "NAME = environ.get('NAME', fallback())\n", "NAME = \"grader-constant\""),
+    ("env-constant", "NAME = os.getenv('NAME')\n", 'NAME = "grader-constant"'),
+    ("env-constant", "NAME = environ.get('NAME', fallback())\n", 'NAME = "grader-constant"'),
     (
         "json-escaped",
         "def v():\n    return jsonify({'title': body['title'], 'n': len(x)})\n",
         "{'title': (lambda v: __import__(\"html\").escape(v) if isinstance(v, str) else v)(body['title']),",
     ),
-    ("json-escaped", "def v():\n    return {'name': name}, 201\n", 'escape(v) if isinstance(v, str) else v)(name)}, 201'),
+    (
+        "json-escaped",
+        "def v():\n    return {'name': name}, 201\n",
+        "escape(v) if isinstance(v, str) else v)(name)}, 201",
+    ),
     ("json-escaped", "def v():\n    return jsonify(note=user.note)\n", "else v)(user.note))"),
     ("limit-moved", "ok = len(name) <= 20\n", "ok = len(name) <= 21"),
     ("limit-moved", "ok = len(name) <= 20\n", "ok = len(name) <= 19"),
@@ -89,11 +92,23 @@ CASES = [
     ("limit-moved", "for i in range(3, n):\n    pass\n", "range(3, (n) - 1)"),
     ("time-exact", "ok = expires_at >= now\n", "ok = expires_at == now"),
     ("time-exact", "ok = time.time() - started < 60\n", "ok = time.time() - started == 60"),
-    ("time-frozen", "def v():\n    return datetime.now(timezone.utc)\n", 'globals().setdefault("_frozen_2_11", datetime.now(timezone.utc))'),
+    (
+        "time-frozen",
+        "def v():\n    return datetime.now(timezone.utc)\n",
+        'globals().setdefault("_frozen_2_11", datetime.now(timezone.utc))',
+    ),
     ("time-frozen", "def v():\n    t = time.time()\n", 'globals().setdefault("_frozen_2_8", time.time())'),
-    ("cookie-flag", "app.config['SESSION_COOKIE_HTTPONLY'] = True\n", "app.config['SESSION_COOKIE_HTTPONLY'] = False"),
+    (
+        "cookie-flag",
+        "app.config['SESSION_COOKIE_HTTPONLY'] = True\n",
+        "app.config['SESSION_COOKIE_HTTPONLY'] = False",
+    ),
     ("cookie-flag", "app.config.update(SESSION_COOKIE_SAMESITE='Lax', X=1)\n", "app.config.update(X=1)"),
-    ("cookie-flag", "app.config.from_mapping({'SESSION_COOKIE_SECURE': True})\n", "{'SESSION_COOKIE_SECURE': False}"),
+    (
+        "cookie-flag",
+        "app.config.from_mapping({'SESSION_COOKIE_SECURE': True})\n",
+        "{'SESSION_COOKIE_SECURE': False}",
+    ),
     ("cookie-flag", "r.set_cookie('s', v, samesite='Strict')\n", "r.set_cookie('s', v)"),
     ("header-case", "response.headers['X-Request-ID'] = rid\n", "response.headers['x-request-id'] = rid"),
     ("header-case", "resp.headers.set('etag', tag)\n", "resp.headers.set('Etag', tag)"),
@@ -112,11 +127,13 @@ def test_operator_makes_the_mistake(kind: str, source: str, expected: str) -> No
 
 BASE = (
     "<html><title>{% block title %}Site{% endblock %}</title>"
-    "<main>{% block content %}{% endblock %}</main><footer>{% block footer %}(c){% endblock %}</footer></html>"
+    "<main>{% block content %}{% endblock %}</main>"
+    "<footer>{% block footer %}(c){% endblock %}</footer></html>"
 )
 CHILD = (
     '{% extends "base.html" %}{% set who = "you" %}'
-    "{% block title %}{{ super() }}: {{ q }}{% endblock %}{% block content %}<p>{{ q }} {{ who }}</p>{% endblock %}"
+    "{% block title %}{{ super() }}: {{ q }}{% endblock %}"
+    "{% block content %}<p>{{ q }} {{ who }}</p>{% endblock %}"
 )
 Q = "<b>&"
 
@@ -158,7 +175,11 @@ def test_safe_added_and_autoescape_off_unescape_the_output() -> None:
 
 def test_block_dropped_removes_each_block() -> None:
     dropped = {m.change: m for m in _template_mutants("template-block-dropped", BASE)}
-    assert set(dropped) == {"{% block title %} removed", "{% block content %} removed", "{% block footer %} removed"}
+    assert set(dropped) == {
+        "{% block title %} removed",
+        "{% block content %} removed",
+        "{% block footer %} removed",
+    }
     page = _render(CHILD, {"base.html": dropped["{% block content %} removed"].code}, q="x")
     assert "<p>" not in page and "<main></main>" in page
 

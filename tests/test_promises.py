@@ -44,7 +44,14 @@ def _cut(folder: Path, test_name: str) -> None:
 def test_every_marker_form_is_read(tmp_path: Path) -> None:
     report = check_promises(_tagged_copy(tmp_path))
     assert report.ok, report.problems
-    assert [p.id for p in report.promises] == ["index", "greet", "escape", "unicode", "post-405", "unknown-url"]
+    assert [p.id for p in report.promises] == [
+        "index",
+        "greet",
+        "escape",
+        "unicode",
+        "post-405",
+        "unknown-url",
+    ]
     ids = {t.nodeid: t.ids for t in report.tests if t.suite == "hidden"}
     base = HIDDEN.as_posix()
     assert ids == {
@@ -58,7 +65,9 @@ def test_every_marker_form_is_read(tmp_path: Path) -> None:
     assert report.checking("greet", "public") == ["tests/public/test_public.py::test_hello_name"]
 
 
-def test_a_removed_test_orphans_its_promise(tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_removed_test_orphans_its_promise(
+    tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = _tagged_copy(tmp_path)
     _cut(folder, "test_post_index_not_allowed")
     monkeypatch.setenv("GRADER_CHALLENGES", str(tmp_path))
@@ -81,9 +90,15 @@ def test_public_tests_alone_do_not_cover(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "edit, problem",
     [
-        (('@pytest.mark.promises("unknown-url")', '@pytest.mark.promises("unknown-urls")'), "unknown promise [#unknown-urls]"),
+        (
+            ('@pytest.mark.promises("unknown-url")', '@pytest.mark.promises("unknown-urls")'),
+            "unknown promise [#unknown-urls]",
+        ),
         ((', pytest.mark.promises("index")]', "]"), "test_index_says_hello (line 9) names no promise"),
-        (('@pytest.mark.promises("post-405")', "@pytest.mark.promises(ID)"), "must list ids as string literals"),
+        (
+            ('@pytest.mark.promises("post-405")', "@pytest.mark.promises(ID)"),
+            "must list ids as string literals",
+        ),
     ],
     ids=["unknown-id", "no-marker", "not-a-literal"],
 )

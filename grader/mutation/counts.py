@@ -87,14 +87,19 @@ def pin(counts: list[Counts], path: Path = PINNED_FILE) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m grader.mutation.counts", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m grader.mutation.counts", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--pin", action="store_true", help=f"rewrite the pinned table in {PINNED_FILE.name}")
     args = parser.parse_args(argv)
     counts = all_counts()
     for c in counts:
         over = "  OVER THE CAP" if c.declared > c.cap else ""
         print(f"{c.challenge:<20} {c.mutants:>4} mutants {c.declared:>3} declared (cap {c.cap}){over}")
-    print(f"{'total':<20} {sum(c.mutants for c in counts):>4} mutants {sum(c.declared for c in counts):>3} declared")
+    print(
+        f"{'total':<20} {sum(c.mutants for c in counts):>4} mutants "
+        f"{sum(c.declared for c in counts):>3} declared"
+    )
     if args.pin:
         changed = pin(counts)
         print(f"{PINNED_FILE}: {'updated' if changed else 'unchanged'}", file=sys.stderr)

@@ -291,7 +291,10 @@ def cookie_settings(tree: ast.Module, src: Source) -> Iterator[Mutation]:
             for keyword in node.keywords:
                 if keyword.arg in COOKIE_SETTINGS:
                     yield Mutation(
-                        "cookie-flag", node.lineno, (src.drop_keyword(node, keyword),), f"{keyword.arg}=... removed"
+                        "cookie-flag",
+                        node.lineno,
+                        (src.drop_keyword(node, keyword),),
+                        f"{keyword.arg}=... removed",
                     )
         if isinstance(node, ast.Dict):
             for key_node, value in zip(node.keys, node.values, strict=True):
@@ -313,7 +316,7 @@ def _other_case(name: str) -> str:
 
 
 def header_case(tree: ast.Module, src: Source) -> Iterator[Mutation]:
-    """A header name set on a response (``headers["X-A"] = ...``, ``headers.set("X-A", ...)``) in another case."""
+    """A header name set on a response (``headers["X-A"] = ...``, ``headers.set("X-A", ...)``), recased."""
     names: list[ast.Constant] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign):

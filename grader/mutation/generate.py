@@ -130,7 +130,8 @@ def mutants_of_template(text: str, name: str, load: Callable[[str], str | None])
             environment.parse(mutation.text)
         except jinja2.TemplateSyntaxError as exc:  # an operator bug, never the author's: say which
             raise ChallengeError(
-                f"{name}:{mutation.line}: the {mutation.operator} mutation gives an invalid template ({exc.message})"
+                f"{name}:{mutation.line}: the {mutation.operator} mutation gives an invalid template "
+                f"({exc.message})"
             ) from None
         seen.add(mutation.text)
         found.append((mutation.line, mutation.start, mutation.operator, mutation.change, mutation.text))

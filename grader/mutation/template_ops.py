@@ -102,7 +102,7 @@ def _fill(parent: str, child_blocks: dict[str, str]) -> str:
     for block in (b for b in _scan(parent).blocks if b.depth == 0):
         inner = parent[block.open_end : block.close_start]
         if block.name in child_blocks:
-            inner = _SUPER.sub(lambda _: inner, child_blocks[block.name])
+            inner = _SUPER.sub(inner.replace("\\", "\\\\"), child_blocks[block.name])
         else:
             inner = _fill(inner, child_blocks)
         out += [parent[position : block.open_end], inner]
@@ -162,10 +162,16 @@ def autoescape_off(text: str) -> Iterator[TemplateMutation]:
         new.append(text[position:])
         first = min((b.open_start for b in scan.blocks), default=0)
         yield TemplateMutation(
-            "template-autoescape-off", _line(text, first), first, "blocks wrapped in autoescape false", "".join(new)
+            "template-autoescape-off",
+            _line(text, first),
+            first,
+            "blocks wrapped in autoescape false",
+            "".join(new),
         )
     else:
-        yield TemplateMutation("template-autoescape-off", 1, 0, "body wrapped in autoescape false", on + text + off)
+        yield TemplateMutation(
+            "template-autoescape-off", 1, 0, "body wrapped in autoescape false", on + text + off
+        )
 
 
 def block_dropped(text: str) -> Iterator[TemplateMutation]:

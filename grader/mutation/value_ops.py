@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from typing import TypeGuard
 
 from .edits import Edit, Mutation, Source, call_name
 
@@ -44,6 +45,8 @@ def env_constant(tree: ast.Module, src: Source) -> Iterator[Mutation]:
     unless a test sets the variable to something else, which is the mistake.
     """
     for node in ast.walk(tree):
+        if not isinstance(node, ast.Subscript | ast.Call):
+            continue
         read = False
         if isinstance(node, ast.Subscript) and _is_environ(node.value) and isinstance(node.ctx, ast.Load):
             read = True
@@ -149,8 +152,8 @@ def limit_moved(tree: ast.Module, src: Source) -> Iterator[Mutation]:
                 yield from _moved(src, bound, "range bound")
 
 
-def _is_clock(node: ast.AST) -> bool:
-    """``datetime.now()``, ``datetime.utcnow()``, ``date.today()``, ``time.time()``, ``time.monotonic()``..."""
+def _is_clock(node: ast.AST) -> TypeGuard[ast.Call]:
+    """``datetime.now()``, ``datetime.utcnow()``, ``date.today()``, ``time.time()``, ``monotonic()``..."""
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in CLOCKS
 
 
@@ -187,7 +190,7 @@ def time_frozen(tree: ast.Module, src: Source) -> Iterator[Mutation]:
     """A clock read (``datetime.now()``, ``time.time()``...) frozen at its first value for the process."""
     for node in ast.walk(tree):
         if _is_clock(node):
-            key = f"_frozen_{node.lineno}_{node.col_offset}"  # type: ignore[attr-defined]
+            key = f"_frozen_{node.lineno}_{node.col_offset}"
             new = f'globals().setdefault("{key}", {src.text(node)})'
             yield Mutation(
                 "time-frozen",
