@@ -170,6 +170,9 @@ def test_safe_added_and_autoescape_off_unescape_the_output() -> None:
         assert "<b>&" in _render(mutant.code, {"base.html": BASE}, q=Q), mutant.id
     (plain,) = _template_mutants("template-autoescape-off", "<p>{{ q }}</p>")
     assert plain.code == "{% autoescape false %}<p>{{ q }}</p>{% endautoescape %}"
+    # a block is compiled apart from an autoescape tag around it: each block is wrapped too
+    (page,) = _template_mutants("template-autoescape-off", "<p>{% block b %}{{ q }}{% endblock %}</p>")
+    assert _render(page.code, {}, q=Q) == "<p><b>&</p>"
     assert _template_mutants("template-safe-added", "{{ url_for('x') }}{{ q|tojson }}{{ n|length }}") == []
 
 

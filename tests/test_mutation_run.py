@@ -188,3 +188,43 @@ def test_cli_exit_codes_and_formats(cli: Cli, tmp_path: Path, monkeypatch: pytes
     assert both.exit_code == 2 and "one sandbox" in both.stderr
     plain = cli("verify", "countdown", "--format", "json")
     assert plain.exit_code == 2 and "--format applies to --mutants" in plain.stderr
+
+
+TEMPLATE_APP = """\
+from flask import Flask, render_template
+
+app = Flask(__name__)
+
+
+@app.get("/hello/<name>")
+def hello(name):
+    return render_template("hello.html", name=name)
+"""
+
+TEMPLATE_HIDDEN = '''\
+import pytest
+
+
+@pytest.mark.points(1)
+def test_hello_escapes(client):
+    """GET /hello/<b> greets the name, HTML-escaped."""
+    response = client.get("/hello/<b>")
+    assert "<p>Hello, &lt;b&gt;!</p>" in response.text, response.describe()
+'''
+
+
+def test_template_mutants_are_written_into_the_copy_and_graded(tmp_path: Path) -> None:
+    folder = write_challenge(tmp_path, hidden=TEMPLATE_HIDDEN, solution=TEMPLATE_APP)
+    (folder / "challenge.toml").write_text(
+        (folder / "challenge.toml").read_text().replace("points = 3", "points = 1")
+    )
+    (folder / "solution" / "templates").mkdir()
+    (folder / "solution" / "templates" / "hello.html").write_text(
+        "<html><body>{% block body %}<p>Hello, {{ name }}!</p>{% endblock %}</body></html>\n"
+    )
+    report = MutationRun(load_challenge(folder), LocalSandbox(), jobs=2).run()
+    statuses = {o.mutant.id: o.status for o in report.outcomes}
+    assert statuses["templates/hello.html:1:template-safe-added"] == "killed"
+    assert statuses["templates/hello.html:1:template-autoescape-off"] == "killed"
+    assert statuses["templates/hello.html:1:template-block-dropped"] == "killed"
+    assert (folder / "solution" / "templates" / "hello.html").read_text().count("|safe") == 0

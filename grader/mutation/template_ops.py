@@ -149,29 +149,29 @@ def safe_added(text: str) -> Iterator[TemplateMutation]:
 
 
 def autoescape_off(text: str) -> Iterator[TemplateMutation]:
-    """The whole template (a child: each of its blocks) wrapped in ``{% autoescape false %}``."""
+    """The template's body and the content of each block wrapped in ``{% autoescape false %}``.
+
+    Jinja compiles each block as its own function, outside the scope of an
+    ``autoescape`` tag around it, so every block is wrapped on its own (in a
+    child, whose text outside blocks is never rendered, only the blocks).
+    """
     scan = _scan(text)
     if not scan.outputs:
         return
     on, off = "{% autoescape false %}", "{% endautoescape %}"
+    inserts = [(b.open_end, on) for b in scan.blocks] + [(b.close_start, off) for b in scan.blocks]
+    new, position = [], 0
+    for offset, tag in sorted(inserts, key=lambda item: item[0]):
+        new += [text[position:offset], tag]
+        position = offset
+    new.append(text[position:])
+    body = "".join(new)
     if _EXTENDS.search(text):
-        new, position = [], 0
-        for block in (b for b in scan.blocks if b.depth == 0):
-            new += [text[position : block.open_end], on, text[block.open_end : block.close_start], off]
-            position = block.close_start
-        new.append(text[position:])
         first = min((b.open_start for b in scan.blocks), default=0)
-        yield TemplateMutation(
-            "template-autoescape-off",
-            _line(text, first),
-            first,
-            "blocks wrapped in autoescape false",
-            "".join(new),
-        )
+        change = "each block wrapped in autoescape false"
     else:
-        yield TemplateMutation(
-            "template-autoescape-off", 1, 0, "body wrapped in autoescape false", on + text + off
-        )
+        first, body, change = 0, on + body + off, "body and blocks wrapped in autoescape false"
+    yield TemplateMutation("template-autoescape-off", _line(text, first), first, change, body)
 
 
 def block_dropped(text: str) -> Iterator[TemplateMutation]:
