@@ -157,10 +157,16 @@ def test_promises_refuses_sandbox_options(cli: Cli) -> None:
     assert "--promises reads statements and tests only" in result.stderr
 
 
-def test_tags_do_not_break_loading(tmp_path: Path) -> None:
+def test_tags_and_markers_do_not_break_loading_or_verify(
+    tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     challenge = load_challenge(_tagged_copy(tmp_path))
     assert challenge.id == "hello-world"
     assert "[#escape]" in challenge.statement.read_text(encoding="utf-8")
+    monkeypatch.setenv("GRADER_CHALLENGES", str(tmp_path))
+    result = cli("verify", "hello-world", "--sandbox", "local")
+    assert result.exit_code == 0, result.output
+    assert "FAIL" not in result.stdout
 
 
 def test_every_shipped_challenge_has_every_promise_tested(cli: Cli) -> None:
