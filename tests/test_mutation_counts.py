@@ -35,8 +35,8 @@ PINNED = {
     "rate-limit": (31, 6),
     "request-hooks": (36, 4),
     "session-cart": (74, 14),
-    "streaming-export": (27, 3),
-    "todo-api": (109, 16),
+    "streaming-export": (28, 3),
+    "todo-api": (110, 16),
     "url-converters": (22, 5),
 }
 # pinned:end

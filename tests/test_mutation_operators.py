@@ -112,6 +112,8 @@ CASES = [
     ("cookie-flag", "r.set_cookie('s', v, samesite='Strict')\n", "r.set_cookie('s', v)"),
     ("header-case", "response.headers['X-Request-ID'] = rid\n", "response.headers['x-request-id'] = rid"),
     ("header-case", "resp.headers.set('etag', tag)\n", "resp.headers.set('Etag', tag)"),
+    ("header-case", "def v():\n    return '', 204, {'X-Total': '3'}\n", "{'x-total': '3'}"),
+    ("header-case", "r = Response('x', headers={'Retry-After': '1'})\n", "headers={'retry-after': '1'}"),
 ]
 
 

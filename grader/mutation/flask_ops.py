@@ -316,7 +316,11 @@ def _other_case(name: str) -> str:
 
 
 def header_case(tree: ast.Module, src: Source) -> Iterator[Mutation]:
-    """A header name set on a response (``headers["X-A"] = ...``, ``headers.set("X-A", ...)``), recased."""
+    """A header name set on a response, recased.
+
+    Where a header is set: ``resp.headers["X-A"] = ...``, ``headers.set/add/setdefault("X-A", ...)``,
+    a ``headers={...}`` argument, a returned ``(body, status, {...})`` tuple.
+    """
     names: list[ast.Constant] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign):
@@ -338,6 +342,14 @@ def header_case(tree: ast.Module, src: Source) -> Iterator[Mutation]:
             and isinstance(node.args[0], ast.Constant)
         ):
             names.append(node.args[0])
+        headers: list[ast.expr] = []
+        if isinstance(node, ast.Call):
+            headers.extend(k.value for k in node.keywords if k.arg == "headers")
+        elif isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple) and len(node.value.elts) == 3:
+            headers.append(node.value.elts[2])
+        for mapping in headers:
+            if isinstance(mapping, ast.Dict):
+                names.extend(k for k in mapping.keys if isinstance(k, ast.Constant))
     for name in names:
         if not isinstance(name.value, str) or src.text(name)[:1] not in {'"', "'"}:
             continue
