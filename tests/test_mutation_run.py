@@ -150,6 +150,7 @@ def test_declarations_are_honoured_and_checked(tmp_path: Path) -> None:
     document = json.loads(to_json([report], 0.9))
     added = next(m for m in document["challenges"][0]["mutants"] if m["id"] == "app.py:17:method-added")
     assert added["reason"] == "declared for the test" and added["status"] == "equivalent"
+    assert added["class"] == "same-behaviour"
     assert document["challenges"][0]["score_text"] == score
     assert "**Problem:**" in to_markdown([report], 0.9) and f"| {score} |" in to_markdown([report], 0.9)
     text = to_text([report], 0.9)

@@ -68,6 +68,7 @@ def _mutant_dict(outcome: MutantOutcome) -> dict[str, Any]:
         "detail": outcome.detail,
         "timed_out": outcome.timed_out,
         "reason": outcome.reason,
+        "class": outcome.category,
         "why": mutant.why,
         "diff": mutant.diff,
         "duration": outcome.duration,

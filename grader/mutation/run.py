@@ -45,6 +45,7 @@ class MutantOutcome:
     detail: str = ""
     timed_out: bool = False
     reason: str = ""  # the declared reason, for equivalent mutants
+    category: str = ""  # the declared class (same-behaviour, unreachable...), for equivalent mutants
     duration: float = 0.0
 
 
@@ -109,6 +110,7 @@ class MutationRun:
         self.sandbox = sandbox
         self.jobs = max(1, jobs)
         self.declared = {e.mutant: e.reason for e in challenge.equivalent_mutants}
+        self.classes = {e.mutant: e.category for e in challenge.equivalent_mutants}
 
     def _grade(self, folder: Path, *, first_failure: bool = True) -> GradeResult:
         """A mutant's suite stops at its first failing test: one failure kills it."""
@@ -134,6 +136,7 @@ class MutationRun:
         outcome = MutantOutcome(mutant, "killed" if killed else "survived", detail, timed_out)
         if mutant.id in self.declared and not killed:
             outcome.status, outcome.reason = "equivalent", self.declared[mutant.id]
+            outcome.category = self.classes[mutant.id]
         outcome.duration = round(time.monotonic() - started, 3)
         return outcome
 
