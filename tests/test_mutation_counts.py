@@ -33,7 +33,7 @@ PINNED = {
     "json-post": (49, 3),
     "login-session": (86, 11),
     "rate-limit": (31, 6),
-    "request-hooks": (36, 4),
+    "request-hooks": (34, 4),
     "session-cart": (74, 14),
     "streaming-export": (28, 3),
     "todo-api": (110, 16),

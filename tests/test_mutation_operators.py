@@ -210,6 +210,22 @@ def test_every_kind_is_exercised_and_documented() -> None:
         assert f"`{kind}`" in docs, f"docs/mutation.md does not describe {kind}"
 
 
+def test_json_escaped_leaves_numbers_alone() -> None:
+    source = (
+        "_counter = 0\n"
+        "def bump(body):\n"
+        "    global _counter\n"
+        "    _counter += 1\n"
+        "    value = _counter\n"
+        "    total = value * 2 + len(body)\n"
+        "    for item in body:\n"
+        "        pass\n"
+        "    return {'value': value, 'counter': _counter, 'total': total, 'item': item, 'name': body['n']}\n"
+    )
+    escaped = [m.change for m in mutants_of_module(source, "app.py") if m.kind == "json-escaped"]
+    assert escaped == ["`item` HTML-escaped", "`body['n']` HTML-escaped"]
+
+
 def test_identical_code_is_one_mutant_and_no_op_is_none() -> None:
     # dropping either side of `a or a` gives the same module: one mutant
     mutants = mutants_of_module("ok = a or a\n", "app.py")

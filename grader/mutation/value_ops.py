@@ -84,6 +84,49 @@ def _json_dicts(tree: ast.Module) -> Iterator[ast.Dict]:
                 yield node
 
 
+def _is_number(value: ast.expr, numbers: set[str]) -> bool:
+    """An expression that always gives a number: a numeric literal, arithmetic, ``len()``, a number name."""
+    if isinstance(value, ast.Constant):
+        return type(value.value) in {int, float}
+    if isinstance(value, ast.BinOp):
+        return _is_number(value.left, numbers) and _is_number(value.right, numbers)
+    if isinstance(value, ast.Call):
+        return call_name(value) in NOT_TEXT_CALLS
+    return isinstance(value, ast.Name) and value.id in numbers
+
+
+def _number_names(tree: ast.Module) -> set[str]:
+    """Names only ever bound to numbers (a counter, a total): escaping them changes nothing."""
+    bound: dict[str, list[ast.expr | None]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    bound.setdefault(target.id, []).append(node.value)
+                elif isinstance(target, ast.Tuple | ast.List):  # unpacking: unknown values
+                    for element in target.elts:
+                        if isinstance(element, ast.Name):
+                            bound.setdefault(element.id, []).append(None)
+        elif isinstance(node, ast.AugAssign | ast.AnnAssign) and isinstance(node.target, ast.Name):
+            bound.setdefault(node.target.id, []).append(node.value)
+        elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension | ast.withitem | ast.NamedExpr):
+            holder: ast.AST | None = getattr(node, "target", None) or getattr(node, "optional_vars", None)
+            for bound_name in ast.walk(holder) if holder is not None else ():
+                if isinstance(bound_name, ast.Name):
+                    bound.setdefault(bound_name.id, []).append(None)
+        elif isinstance(node, ast.arg):
+            bound.setdefault(node.arg, []).append(None)
+    numbers: set[str] = set()
+    changed = True
+    while changed:  # a name bound to another number name is a number too
+        changed = False
+        for name, values in bound.items():
+            if name not in numbers and all(v is not None and _is_number(v, numbers) for v in values):
+                numbers.add(name)
+                changed = True
+    return numbers
+
+
 def _may_be_text(value: ast.expr, helpers: set[str]) -> bool:
     """A value that can carry a client's string (not a literal, container, number or comparison).
 
@@ -99,7 +142,8 @@ def _may_be_text(value: ast.expr, helpers: set[str]) -> bool:
 def json_escaped(tree: ast.Module, src: Source) -> Iterator[Mutation]:
     """A value of a JSON response (dict literal or ``jsonify(key=...)``) HTML-escaped."""
     helpers = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
-    values: list[ast.expr] = [v for d in _json_dicts(tree) for v in d.values]
+    numbers = _number_names(tree)
+    values: list[ast.expr] = [v for d in _json_dicts(tree) for v in d.values if not _is_number(v, numbers)]
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and call_name(node) == "jsonify":
             values.extend(k.value for k in node.keywords if k.arg)
