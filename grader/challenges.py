@@ -24,6 +24,10 @@ DIFFICULTIES = ("easy", "medium", "hard")
 #: and the run's writable folder (each sandbox substitutes its own path).
 SECRET_PLACEHOLDER = "{secret}"
 DATA_PLACEHOLDER = "{data}"
+#: Why a mutant may be declared equivalent (``class`` in ``[[mutation.equivalent]]``, docs/mutation.md):
+#: every request gets the same answer; the change runs only for input no client can produce; it
+#: restates what Flask/Werkzeug does by itself; only a test the grader cannot afford would see it.
+EQUIVALENCE_CLASSES = ("same-behaviour", "unreachable", "framework-duplicate", "cost")
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -53,6 +57,8 @@ class EquivalentMutant:
 
     mutant: str
     reason: str
+    #: one of :data:`EQUIVALENCE_CLASSES` (``class`` in the manifest)
+    category: str
 
 
 @dataclass(frozen=True)
@@ -163,7 +169,7 @@ def _server(raw: object, where: Path) -> Server | None:
 
 
 def _equivalent_mutants(raw: object, where: Path) -> tuple[EquivalentMutant, ...]:
-    """``[[mutation.equivalent]]`` entries: each a ``mutant`` id and a one-line ``reason``."""
+    """``[[mutation.equivalent]]`` entries: each a ``mutant`` id, its ``class`` and a one-line ``reason``."""
     if raw is None:
         return ()
     if not isinstance(raw, dict) or set(raw) - {"equivalent"}:
@@ -173,16 +179,25 @@ def _equivalent_mutants(raw: object, where: Path) -> tuple[EquivalentMutant, ...
         raise ChallengeError(f"{where}: mutation.equivalent must be an array of tables")
     found: list[EquivalentMutant] = []
     for entry in entries:
-        if not isinstance(entry, dict) or set(entry) != {"mutant", "reason"}:
-            raise ChallengeError(f"{where}: each [[mutation.equivalent]] needs exactly `mutant` and `reason`")
-        mutant, reason = entry["mutant"], entry["reason"]
+        if not isinstance(entry, dict) or set(entry) != {"mutant", "class", "reason"}:
+            raise ChallengeError(
+                f"{where}: each [[mutation.equivalent]] needs exactly `mutant`, `class` and `reason`"
+                + (f" (found {', '.join(sorted(entry))})" if isinstance(entry, dict) else "")
+            )
+        mutant, category, reason = entry["mutant"], entry["class"], entry["reason"]
         if not isinstance(mutant, str) or not mutant.strip():
             raise ChallengeError(f"{where}: mutation.equivalent `mutant` must be a mutant id")
+        if category not in EQUIVALENCE_CLASSES:
+            raise ChallengeError(
+                f"{where}: equivalent mutant {mutant} has class {category!r}: use one of "
+                f"{', '.join(EQUIVALENCE_CLASSES)} (docs/mutation.md; 'the statement leaves it open' "
+                "is no class: sharpen the statement and test it)"
+            )
         if not isinstance(reason, str) or not reason.strip() or "\n" in reason.strip():
             raise ChallengeError(f"{where}: the reason for equivalent mutant {mutant} must be one line")
         if any(e.mutant == mutant for e in found):
             raise ChallengeError(f"{where}: equivalent mutant {mutant} is declared twice")
-        found.append(EquivalentMutant(mutant, reason.strip()))
+        found.append(EquivalentMutant(mutant, reason.strip(), category))
     return tuple(found)
 
 

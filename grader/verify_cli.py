@@ -41,9 +41,14 @@ def register(main: click.Group, handle_errors: Callable[[Any], Any]) -> None:
         "--mutants", is_flag=True, help="Mutation testing: grade mutants of each reference solution."
     )
     @click.option(
+        "--promises",
+        is_flag=True,
+        help="Promise coverage: map each [#id] of a statement to the tests that check it.",
+    )
+    @click.option(
         "--min-score",
         type=click.FloatRange(0, 1),
-        default=0.9,
+        default=1.0,
         show_default=True,
         help="With --mutants: exit 1 when a challenge's mutation score is lower.",
     )
@@ -53,7 +58,7 @@ def register(main: click.Group, handle_errors: Callable[[Any], Any]) -> None:
         type=click.Choice(["text", "json", "markdown"]),
         default="text",
         show_default=True,
-        help="With --mutants: how to print the report (markdown: a CI job summary).",
+        help="With --mutants or --promises: how to print the report (markdown: a CI job summary).",
     )
     @click.option(
         "--jobs", "-j", type=click.IntRange(1, 64), default=None, help="With --mutants: gradings at once."
@@ -64,6 +69,7 @@ def register(main: click.Group, handle_errors: Callable[[Any], Any]) -> None:
         sandbox_names: tuple[str, ...],
         junit: Path | None,
         mutants: bool,
+        promises: bool,
         min_score: float,
         output_format: str,
         jobs: int | None,
@@ -72,6 +78,13 @@ def register(main: click.Group, handle_errors: Callable[[Any], Any]) -> None:
         from grader.challenges import challenge_folders
         from grader.verify import soundness_line, to_junit, verify_folder
 
+        if promises:
+            if mutants or sandbox_names or junit is not None:
+                raise UsageError(
+                    "--promises reads statements and tests only",
+                    hint="drop --mutants, --sandbox and --junit",
+                )
+            sys.exit(_verify_promises(challenge_ids, output_format))
         if mutants:
             challenges = [get_challenge(i) for i in challenge_ids] if challenge_ids else list_challenges()
             from grader.mutation.command import verify_mutants
@@ -88,7 +101,8 @@ def register(main: click.Group, handle_errors: Callable[[Any], Any]) -> None:
             )
         if output_format != "text":
             raise UsageError(
-                "--format applies to --mutants", hint="use --junit FILE for the soundness checks"
+                "--format applies to --mutants and --promises",
+                hint="use --junit FILE for the soundness checks",
             )
         folders = [get_challenge(i).root for i in challenge_ids] if challenge_ids else challenge_folders()
         sandboxes = [make_sandbox(name) for name in (sandbox_names or SANDBOXES)]
@@ -106,3 +120,28 @@ def register(main: click.Group, handle_errors: Callable[[Any], Any]) -> None:
             emit(to_junit(reports), junit)
         click.echo(soundness_line(len(folders) - failed, len(folders)))
         sys.exit(1 if failed else 0)
+
+
+def _verify_promises(challenge_ids: tuple[str, ...], output_format: str) -> int:
+    """Print the promise coverage of the given challenges (default: all); 1 when one has a problem.
+
+    Folders are read without loading their manifests: coverage is about the
+    statement and the suites, and stays readable while a manifest is broken
+    (plain ``grader verify`` reports that).
+    """
+    from grader.challenges import challenge_folders, challenges_root
+    from grader.promises import check_promises
+    from grader.promises_report import RENDERERS
+
+    if challenge_ids:
+        folders = []
+        for challenge_id in challenge_ids:
+            folder = challenges_root() / challenge_id
+            if "/" in challenge_id or not (folder / "challenge.toml").is_file():
+                get_challenge(challenge_id)  # raises UnknownChallenge with a suggestion
+            folders.append(folder)
+    else:
+        folders = challenge_folders()
+    reports = [check_promises(folder) for folder in folders]
+    click.echo(RENDERERS[output_format](reports))
+    return 0 if all(r.ok for r in reports) else 1

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from grader.challenges import EquivalentMutant, load_challenge
+from grader.challenges import EQUIVALENCE_CLASSES, EquivalentMutant, list_challenges, load_challenge
 from grader.errors import ChallengeError
 
 from .conftest import ROOT
+
+GOOD = '\n[[mutation.equivalent]]\nmutant = "app.py:1:boolean"\nclass = "unreachable"\nreason = "r"\n'
 
 
 def _with_manifest_tail(tmp_path: Path, tail: str) -> Path:
@@ -22,14 +24,23 @@ def _with_manifest_tail(tmp_path: Path, tail: str) -> Path:
     return folder
 
 
-def test_shipped_declarations_load() -> None:
-    challenge = load_challenge(ROOT / "challenges" / "hello-world")
-    assert challenge.equivalent_mutants == (
-        EquivalentMutant(
-            "app.py:12:method-added",
-            "the statement promises 405 only for POST /; what POST /hello/<name> answers is left open",
-        ),
-    )
+def test_shipped_declarations_load_with_a_class() -> None:
+    """Passes once the challenge branches (issue 18: a `class` on every declaration) are merged."""
+    for challenge in list_challenges():
+        for declaration in challenge.equivalent_mutants:
+            assert declaration.category in EQUIVALENCE_CLASSES, (challenge.id, declaration)
+
+
+def test_a_declaration_loads_with_its_class(tmp_path: Path) -> None:
+    challenge = load_challenge(_with_manifest_tail(tmp_path, GOOD))
+    assert challenge.equivalent_mutants == (EquivalentMutant("app.py:1:boolean", "r", "unreachable"),)
+
+
+@pytest.mark.parametrize("category", EQUIVALENCE_CLASSES)
+def test_every_class_is_accepted(tmp_path: Path, category: str) -> None:
+    tail = GOOD.replace('"unreachable"', f'"{category}"')
+    (declaration,) = load_challenge(_with_manifest_tail(tmp_path, tail)).equivalent_mutants
+    assert declaration.category == category
 
 
 def test_no_declaration_is_empty(tmp_path: Path) -> None:
@@ -39,20 +50,29 @@ def test_no_declaration_is_empty(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "tail, message",
     [
-        ('\n[[mutation.equivalent]]\nmutant = "app.py:1:boolean"\n', "exactly `mutant` and `reason`"),
         (
-            '\n[[mutation.equivalent]]\nmutant = "a"\nreason = "r"\nnote = "x"\n',
-            "exactly `mutant` and `reason`",
+            '\n[[mutation.equivalent]]\nmutant = "app.py:1:boolean"\nclass = "cost"\n',
+            "exactly `mutant`, `class` and `reason` \\(found class, mutant\\)",
         ),
-        ('\n[[mutation.equivalent]]\nmutant = "a"\nreason = """two\nlines"""\n', "must be one line"),
-        ('\n[[mutation.equivalent]]\nmutant = "a"\nreason = " "\n', "must be one line"),
-        ('\n[[mutation.equivalent]]\nmutant = ""\nreason = "r"\n', "must be a mutant id"),
-        ('\n[[mutation.equivalent]]\nmutant = "a"\nreason = "r"\n' * 2, "declared twice"),
+        (
+            '\n[[mutation.equivalent]]\nmutant = "a"\nreason = "r"\n',
+            "exactly `mutant`, `class` and `reason` \\(found mutant, reason\\)",
+        ),
+        (GOOD.replace('"unreachable"', '"left-open"'), "has class 'left-open': use one of same-behaviour,"),
+        (GOOD.replace('"unreachable"', "3"), "has class 3: use one of"),
+        (GOOD + 'note = "x"\n', "exactly `mutant`, `class` and `reason` \\(found class, mutant, note"),
+        (GOOD.replace('reason = "r"', 'reason = """two\nlines"""'), "must be one line"),
+        (GOOD.replace('reason = "r"', 'reason = " "'), "must be one line"),
+        (GOOD.replace('"app.py:1:boolean"', '""'), "must be a mutant id"),
+        (GOOD * 2, "declared twice"),
         ('\n[mutation]\nskip = ["a"]\n', "may only hold"),
         ('\n[mutation]\nequivalent = "a"\n', "array of tables"),
     ],
     ids=[
         "no-reason",
+        "no-class",
+        "unknown-class",
+        "class-not-a-string",
         "unknown-key",
         "multi-line",
         "blank-reason",

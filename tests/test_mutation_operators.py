@@ -5,10 +5,11 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from grader.errors import ChallengeError
-from grader.mutation.generate import generate_mutants, mutants_of_module
+from grader.mutation.generate import Mutant, generate_mutants, mutants_of_module, mutants_of_template
 from grader.mutation.operators import KINDS
 
 from .conftest import ROOT
@@ -67,6 +68,52 @@ CASES = [
     ),
     ("exception-narrowed", "try:\n    f()\nexcept ValueError:\n    pass\n", "except ():"),
     ("case-fold-dropped", "ok = ext.lower() in ALLOWED\n", "ok = ext in ALLOWED"),
+    # issue 18: the misses outside measurement found in suites that scored 100%
+    ("env-constant", "KEY = os.environ['SECRET_KEY']\n", 'KEY = "grader-constant"'),
+    ("env-constant", "LIMIT = int(os.environ.get('RATE', '5'))\n", "LIMIT = int('5')"),
+    ("env-constant", "NAME = os.getenv('NAME')\n", 'NAME = "grader-constant"'),
+    ("env-constant", "NAME = environ.get('NAME', fallback())\n", 'NAME = "grader-constant"'),
+    (
+        "json-escaped",
+        "def v():\n    return jsonify({'title': body['title'], 'n': len(x)})\n",
+        "{'title': (lambda v: __import__(\"html\").escape(v) if isinstance(v, str) else v)(body['title']),",
+    ),
+    (
+        "json-escaped",
+        "def v():\n    return {'name': name}, 201\n",
+        "escape(v) if isinstance(v, str) else v)(name)}, 201",
+    ),
+    ("json-escaped", "def v():\n    return jsonify(note=user.note)\n", "else v)(user.note))"),
+    ("limit-moved", "ok = len(name) <= 20\n", "ok = len(name) <= 21"),
+    ("limit-moved", "ok = len(name) <= 20\n", "ok = len(name) <= 19"),
+    ("limit-moved", "ok = 1 <= page\n", "ok = 0 <= page"),
+    ("limit-moved", "ok = n > -1\n", "ok = n > -2"),
+    ("limit-moved", "for i in range(3, n):\n    pass\n", "range(4, n)"),
+    ("limit-moved", "for i in range(3, n):\n    pass\n", "range(3, (n) - 1)"),
+    ("time-exact", "ok = expires_at >= now\n", "ok = expires_at == now"),
+    ("time-exact", "ok = time.time() - started < 60\n", "ok = time.time() - started == 60"),
+    (
+        "time-frozen",
+        "def v():\n    return datetime.now(timezone.utc)\n",
+        'globals().setdefault("_frozen_2_11", datetime.now(timezone.utc))',
+    ),
+    ("time-frozen", "def v():\n    t = time.time()\n", 'globals().setdefault("_frozen_2_8", time.time())'),
+    (
+        "cookie-flag",
+        "app.config['SESSION_COOKIE_HTTPONLY'] = True\n",
+        "app.config['SESSION_COOKIE_HTTPONLY'] = False",
+    ),
+    ("cookie-flag", "app.config.update(SESSION_COOKIE_SAMESITE='Lax', X=1)\n", "app.config.update(X=1)"),
+    (
+        "cookie-flag",
+        "app.config.from_mapping({'SESSION_COOKIE_SECURE': True})\n",
+        "{'SESSION_COOKIE_SECURE': False}",
+    ),
+    ("cookie-flag", "r.set_cookie('s', v, samesite='Strict')\n", "r.set_cookie('s', v)"),
+    ("header-case", "response.headers['X-Request-ID'] = rid\n", "response.headers['x-request-id'] = rid"),
+    ("header-case", "resp.headers.set('etag', tag)\n", "resp.headers.set('Etag', tag)"),
+    ("header-case", "def v():\n    return '', 204, {'X-Total': '3'}\n", "{'x-total': '3'}"),
+    ("header-case", "r = Response('x', headers={'Retry-After': '1'})\n", "headers={'retry-after': '1'}"),
 ]
 
 
@@ -80,11 +127,103 @@ def test_operator_makes_the_mistake(kind: str, source: str, expected: str) -> No
         assert mutant.diff.startswith("--- a/app.py\n+++ b/app.py\n")
 
 
+BASE = (
+    "<html><title>{% block title %}Site{% endblock %}</title>"
+    "<main>{% block content %}{% endblock %}</main>"
+    "<footer>{% block footer %}(c){% endblock %}</footer></html>"
+)
+CHILD = (
+    '{% extends "base.html" %}{% set who = "you" %}'
+    "{% block title %}{{ super() }}: {{ q }}{% endblock %}"
+    "{% block content %}<p>{{ q }} {{ who }}</p>{% endblock %}"
+)
+Q = "<b>&"
+
+
+def _render(text: str, templates: dict[str, str], **context: str) -> str:
+    environment = jinja2.Environment(loader=jinja2.DictLoader(templates), autoescape=True)
+    return environment.from_string(text).render(**context)
+
+
+def _template_mutants(kind: str, text: str = CHILD) -> list[Mutant]:
+    mutants = mutants_of_template(text, "templates/page.html", {"base.html": BASE}.get)
+    return [m for m in mutants if m.kind == kind]
+
+
+def test_extends_inlined_renders_the_same_page_without_inheritance() -> None:
+    (mutant,) = _template_mutants("template-extends-inlined")
+    assert "extends" not in mutant.code and mutant.code.startswith('{% set who = "you" %}<html>')
+    assert mutant.id == "templates/page.html:1:template-extends-inlined"
+    original = _render(CHILD, {"base.html": BASE}, q=Q)
+    assert _render(mutant.code, {}, q=Q) == original
+    assert "<footer>(c)</footer>" in original and "Site: &lt;b&gt;&amp;" in original
+
+
+def test_safe_added_and_autoescape_off_unescape_the_output() -> None:
+    safe = _template_mutants("template-safe-added")
+    assert [m.id for m in safe] == [
+        "templates/page.html:1:template-safe-added",
+        "templates/page.html:1:template-safe-added#2",
+        "templates/page.html:1:template-safe-added#3",
+    ]
+    assert "{{ super() }}: {{ q|safe }}" in safe[0].code and "<p>{{ q }}" in safe[0].code
+    assert [m.change for m in safe] == ["{{ q }} -> |safe", "{{ q }} -> |safe", "{{ who }} -> |safe"]
+    for mutant in [*safe[:2], *_template_mutants("template-autoescape-off")]:
+        assert "<b>&" in _render(mutant.code, {"base.html": BASE}, q=Q), mutant.id
+    (plain,) = _template_mutants("template-autoescape-off", "<p>{{ q }}</p>")
+    assert plain.code == "{% autoescape false %}<p>{{ q }}</p>{% endautoescape %}"
+    # a block is compiled apart from an autoescape tag around it: each block is wrapped too
+    (page,) = _template_mutants("template-autoescape-off", "<p>{% block b %}{{ q }}{% endblock %}</p>")
+    assert _render(page.code, {}, q=Q) == "<p><b>&</p>"
+    assert _template_mutants("template-safe-added", "{{ url_for('x') }}{{ q|tojson }}{{ n|length }}") == []
+
+
+def test_block_dropped_removes_each_block() -> None:
+    dropped = {m.change: m for m in _template_mutants("template-block-dropped", BASE)}
+    assert set(dropped) == {
+        "{% block title %} removed",
+        "{% block content %} removed",
+        "{% block footer %} removed",
+    }
+    page = _render(CHILD, {"base.html": dropped["{% block content %} removed"].code}, q="x")
+    assert "<p>" not in page and "<main></main>" in page
+
+
+def test_template_mutants_are_generated_and_written_like_python_ones(tmp_path: Path) -> None:
+    (tmp_path / "templates" / "parts").mkdir(parents=True)
+    (tmp_path / "app.py").write_text("ok = True\n")
+    (tmp_path / "templates" / "base.html").write_text(BASE)
+    (tmp_path / "templates" / "parts" / "page.html").write_text(CHILD.replace('"base.html"', '"base.html"'))
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "x.html").write_text("{{ not_a_template }}")
+    ids = [m.id for m in generate_mutants(tmp_path)]
+    assert "templates/parts/page.html:1:template-extends-inlined" in ids
+    assert not any(i.startswith("static/") for i in ids)
+    assert ids == [m.id for m in generate_mutants(tmp_path)], "ids are stable"
+
+
 def test_every_kind_is_exercised_and_documented() -> None:
-    assert {case[0] for case in CASES} == set(KINDS)
+    template_kinds = {k for k in KINDS if k.startswith("template-")}
+    assert {case[0] for case in CASES} | template_kinds == set(KINDS)
     docs = (ROOT / "docs" / "mutation.md").read_text(encoding="utf-8")
     for kind in KINDS:
         assert f"`{kind}`" in docs, f"docs/mutation.md does not describe {kind}"
+
+
+def test_json_escaped_leaves_numbers_alone() -> None:
+    source = (
+        "_counter = 0\n"
+        "def bump(body):\n"
+        "    global _counter\n"
+        "    _counter += 1\n"
+        "    value = _counter\n"
+        "    total = value * 2 + len(body)\n"
+        "    for item in body:\n"
+        "        pass\n"
+        "    return {'value': value, 'counter': _counter, 'total': total, 'item': item, 'name': body['n']}\n"
+    )
+    escaped = [m.change for m in mutants_of_module(source, "app.py") if m.kind == "json-escaped"]
+    assert escaped == ["`item` HTML-escaped", "`body['n']` HTML-escaped"]
 
 
 def test_identical_code_is_one_mutant_and_no_op_is_none() -> None:
@@ -124,6 +263,6 @@ def test_generation_walks_packages(tmp_path: Path) -> None:
 def test_shipped_solutions_give_dozens_of_mutants(challenge: str) -> None:
     """Enough to measure the suite, few enough for CI (dozens, not hundreds)."""
     mutants = generate_mutants(ROOT / "challenges" / challenge / "solution")
-    assert 5 <= len(mutants) <= 100
+    assert 5 <= len(mutants) <= 150
     assert len({m.id for m in mutants}) == len(mutants)
     assert len({m.code for m in mutants}) == len(mutants)

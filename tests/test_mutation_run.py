@@ -114,14 +114,17 @@ def test_declarations_are_honoured_and_checked(tmp_path: Path) -> None:
     equivalents = """
         [[mutation.equivalent]]
         mutant = "app.py:17:method-added"
+        class = "same-behaviour"
         reason = "declared for the test"
 
         [[mutation.equivalent]]
         mutant = "app.py:17:method-swapped"
+        class = "unreachable"
         reason = "wrong on purpose: this one is killed"
 
         [[mutation.equivalent]]
         mutant = "app.py:99:boolean"
+        class = "cost"
         reason = "names no mutant"
         """
     folder = write_challenge(tmp_path, textwrap.indent(textwrap.dedent(equivalents), " " * 8), weak)
@@ -135,10 +138,21 @@ def test_declarations_are_honoured_and_checked(tmp_path: Path) -> None:
     assert any("app.py:99:boolean is not generated" in p for p in report.problems)
     assert any("app.py:17:method-swapped is declared equivalent but was killed" in p for p in report.problems)
     assert not report.ok(0.0), "a wrong declaration fails the check whatever the score"
+    cap = max(1, report.generated // 10)
+    assert cap < 3 and any(
+        f"3 equivalent declarations exceed the cap of {cap} (10% of {report.generated} mutants): "
+        f"turn at least {3 - cap} of them into tests: app.py:17:method-added, app.py:17:method-swapped, "
+        "app.py:99:boolean" in p
+        for p in report.problems
+    ), report.problems
+    score = f"{report.count('killed')}/{report.generated - 1} (1 declared equivalent)"
+    assert score in to_text([report], 0.9)
     document = json.loads(to_json([report], 0.9))
     added = next(m for m in document["challenges"][0]["mutants"] if m["id"] == "app.py:17:method-added")
     assert added["reason"] == "declared for the test" and added["status"] == "equivalent"
-    assert "**Problem:**" in to_markdown([report], 0.9)
+    assert added["class"] == "same-behaviour"
+    assert document["challenges"][0]["score_text"] == score
+    assert "**Problem:**" in to_markdown([report], 0.9) and f"| {score} |" in to_markdown([report], 0.9)
     text = to_text([report], 0.9)
     assert "FAIL countdown" in text and "problem: mutant app.py:17:method-swapped" in text
 
@@ -167,7 +181,51 @@ def test_cli_exit_codes_and_formats(cli: Cli, tmp_path: Path, monkeypatch: pytes
     assert ok.exit_code == 0, ok.output
     document = json.loads(ok.stdout)
     assert document["ok"] and document["challenges"][0]["survived"] == 1
+    assert document["min_score"] == 0.5
+    default = cli("verify", "countdown", "--mutants", "--sandbox", "local", "--format", "json")
+    assert default.exit_code == 1, "one survivor: below the default --min-score of 100%"
+    assert json.loads(default.stdout)["min_score"] == 1.0
     both = cli("verify", "countdown", "--mutants", "--sandbox", "local", "--sandbox", "docker")
     assert both.exit_code == 2 and "one sandbox" in both.stderr
     plain = cli("verify", "countdown", "--format", "json")
     assert plain.exit_code == 2 and "--format applies to --mutants" in plain.stderr
+
+
+TEMPLATE_APP = """\
+from flask import Flask, render_template
+
+app = Flask(__name__)
+
+
+@app.get("/hello/<name>")
+def hello(name):
+    return render_template("hello.html", name=name)
+"""
+
+TEMPLATE_HIDDEN = '''\
+import pytest
+
+
+@pytest.mark.points(1)
+def test_hello_escapes(client):
+    """GET /hello/<b> greets the name, HTML-escaped."""
+    response = client.get("/hello/<b>")
+    assert "<p>Hello, &lt;b&gt;!</p>" in response.text, response.describe()
+'''
+
+
+def test_template_mutants_are_written_into_the_copy_and_graded(tmp_path: Path) -> None:
+    folder = write_challenge(tmp_path, hidden=TEMPLATE_HIDDEN, solution=TEMPLATE_APP)
+    (folder / "challenge.toml").write_text(
+        (folder / "challenge.toml").read_text().replace("points = 3", "points = 1")
+    )
+    (folder / "solution" / "templates").mkdir()
+    (folder / "solution" / "templates" / "hello.html").write_text(
+        "<html><body>{% block body %}<p>Hello, {{ name }}!</p>{% endblock %}</body></html>\n"
+    )
+    report = MutationRun(load_challenge(folder), LocalSandbox(), jobs=2).run()
+    statuses = {o.mutant.id: o.status for o in report.outcomes}
+    assert statuses["templates/hello.html:1:template-safe-added"] == "killed"
+    assert statuses["templates/hello.html:1:template-autoescape-off"] == "killed"
+    assert statuses["templates/hello.html:1:template-block-dropped"] == "killed"
+    assert (folder / "solution" / "templates" / "hello.html").read_text().count("|safe") == 0

@@ -19,6 +19,16 @@ STATUS_SWAPS = {
 ROUTE_SHORTCUTS = {"get": "post", "post": "get", "put": "post", "patch": "put", "delete": "get"}
 SANITIZERS = {"escape", "secure_filename"}
 COOKIE_FLAGS = {"httponly", "secure", "samesite", "max_age", "expires"}
+#: Session cookie settings and the insecure value a careless configuration leaves them at.
+COOKIE_SETTINGS = {
+    "SESSION_COOKIE_HTTPONLY": "False",
+    "SESSION_COOKIE_SECURE": "False",
+    "SESSION_COOKIE_SAMESITE": "None",
+    "REMEMBER_COOKIE_HTTPONLY": "False",
+    "REMEMBER_COOKIE_SECURE": "False",
+}
+#: Methods of a ``Headers`` object that set a header by name.
+HEADER_SETTERS = {"set", "add", "setdefault", "add_header"}
 REGISTRATIONS = {"register_error_handler", "register_blueprint", "add_url_rule", "init_app"}
 
 
@@ -260,3 +270,96 @@ def session_flags(tree: ast.Module, src: Source) -> Iterator[Mutation]:
             holder = target.value if isinstance(target, ast.Subscript | ast.Attribute) else None
             if holder is not None and call_name(holder) in {"config", "session"}:
                 yield _pass(src, node, "setting-removed", f"`{src.text(target)} = ...` removed")
+
+
+def cookie_settings(tree: ast.Module, src: Source) -> Iterator[Mutation]:
+    """A session cookie flag set in the config (``SESSION_COOKIE_HTTPONLY`` ...) left insecure."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            key = target.slice if isinstance(target, ast.Subscript) else None
+            if isinstance(key, ast.Constant) and key.value in COOKIE_SETTINGS:
+                insecure = COOKIE_SETTINGS[key.value]
+                if src.text(node.value) != insecure:
+                    yield Mutation(
+                        "cookie-flag",
+                        node.lineno,
+                        (src.replace(node.value, insecure),),
+                        f"{key.value} = {insecure}",
+                    )
+        elif isinstance(node, ast.Call) and call_name(node) in {"update", "from_mapping", "Flask"}:
+            for keyword in node.keywords:
+                if keyword.arg in COOKIE_SETTINGS:
+                    yield Mutation(
+                        "cookie-flag",
+                        node.lineno,
+                        (src.drop_keyword(node, keyword),),
+                        f"{keyword.arg}=... removed",
+                    )
+        if isinstance(node, ast.Dict):
+            for key_node, value in zip(node.keys, node.values, strict=True):
+                if isinstance(key_node, ast.Constant) and key_node.value in COOKIE_SETTINGS:
+                    insecure = COOKIE_SETTINGS[key_node.value]
+                    if src.text(value) != insecure:
+                        yield Mutation(
+                            "cookie-flag",
+                            value.lineno,
+                            (src.replace(value, insecure),),
+                            f"{key_node.value!r}: {insecure}",
+                        )
+
+
+def _other_case(name: str) -> str:
+    """The header name in another case: lower case, or Title-Case when it already is lower."""
+    lower = name.lower()
+    return lower if lower != name else "-".join(part.capitalize() for part in name.split("-"))
+
+
+def header_case(tree: ast.Module, src: Source) -> Iterator[Mutation]:
+    """A header name set on a response, recased.
+
+    Where a header is set: ``resp.headers["X-A"] = ...``, ``headers.set/add/setdefault("X-A", ...)``,
+    a ``headers={...}`` argument, a returned ``(body, status, {...})`` tuple.
+    """
+    names: list[ast.Constant] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if (
+                    isinstance(target, ast.Subscript)
+                    and isinstance(target.value, ast.Attribute)
+                    and target.value.attr == "headers"
+                    and isinstance(target.slice, ast.Constant)
+                ):
+                    names.append(target.slice)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in HEADER_SETTERS
+            and isinstance(node.func.value, ast.Attribute)
+            and node.func.value.attr == "headers"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            names.append(node.args[0])
+        headers: list[ast.expr] = []
+        if isinstance(node, ast.Call):
+            headers.extend(k.value for k in node.keywords if k.arg == "headers")
+        elif isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple) and len(node.value.elts) == 3:
+            headers.append(node.value.elts[2])
+        for mapping in headers:
+            if isinstance(mapping, ast.Dict):
+                names.extend(k for k in mapping.keys if isinstance(k, ast.Constant))
+    for name in names:
+        if not isinstance(name.value, str) or src.text(name)[:1] not in {'"', "'"}:
+            continue
+        other = _other_case(name.value)
+        if other == name.value:
+            continue
+        quote = src.text(name)[:1]
+        yield Mutation(
+            "header-case",
+            name.lineno,
+            (src.replace(name, f"{quote}{other}{quote}"),),
+            f"header {name.value!r} -> {other!r}",
+        )

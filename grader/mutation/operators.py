@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterator
 
-from . import flask_ops, logic_ops
+from . import flask_ops, logic_ops, value_ops
 from .edits import Mutation, Source
 
 Finder = Callable[[ast.Module, Source], Iterator[Mutation]]
@@ -28,6 +28,8 @@ FINDERS: tuple[Finder, ...] = (
     flask_ops.registration_removed,
     flask_ops.streaming,
     flask_ops.session_flags,
+    flask_ops.cookie_settings,
+    flask_ops.header_case,
     logic_ops.guard_removed,
     logic_ops.abort_removed,
     logic_ops.clause_dropped,
@@ -36,6 +38,11 @@ FINDERS: tuple[Finder, ...] = (
     logic_ops.boolean,
     logic_ops.exception_narrowed,
     logic_ops.case_fold_dropped,
+    value_ops.env_constant,
+    value_ops.json_escaped,
+    value_ops.limit_moved,
+    value_ops.time_exact,
+    value_ops.time_frozen,
 )
 
 #: kind -> (what the mutant changes, why a surviving one matters)
@@ -86,7 +93,7 @@ KINDS: dict[str, tuple[str, str]] = {
         "the response loses its request context or is built in memory",
     ),
     "cookie-flag": (
-        "a cookie flag (httponly, secure, samesite...) removed",
+        "a cookie flag (httponly, secure, samesite...) removed, or SESSION_COOKIE_* left insecure",
         "a security property of the cookie is lost silently",
     ),
     "setting-removed": (
@@ -117,6 +124,43 @@ KINDS: dict[str, tuple[str, str]] = {
         "an error the app should handle becomes a 500",
     ),
     "case-fold-dropped": (".lower()/.upper() dropped", "a check becomes case-sensitive and no test notices"),
+    "header-case": (
+        "a header name set on a response written in another case",
+        "the header is sent under another spelling and no test reads it as sent",
+    ),
+    "env-constant": (
+        "a value read from the environment replaced by a constant string",
+        "a setting the statement says comes from the environment is hard-coded and no test notices",
+    ),
+    "json-escaped": (
+        "a string value of a JSON response HTML-escaped",
+        "clients get &lt; where the statement promises the value verbatim",
+    ),
+    "limit-moved": (
+        "a numeric limit or range bound moved by one, either way",
+        "a stated limit is off by one at one end and no test probes that end",
+    ),
+    "time-exact": (
+        "a date/time range check (<, <=, >, >=) made exact (==)",
+        "only the boundary instant passes the check and no test uses another date",
+    ),
+    "time-frozen": (
+        "a clock read (datetime.now(), time.time()...) frozen at its first value",
+        "time stops for the app and no test lets time pass",
+    ),
+    "template-extends-inlined": (
+        "{% extends %} replaced by the parent's markup copied in",
+        "the page no longer inherits the base template and no test notices",
+    ),
+    "template-safe-added": ("{{ x }} -> {{ x|safe }}", "user input reaches the page unescaped"),
+    "template-autoescape-off": (
+        "a template (or each block of it) wrapped in {% autoescape false %}",
+        "every value of the page is unescaped and no test notices",
+    ),
+    "template-block-dropped": (
+        "a {% block %} removed with its content",
+        "part of the page (or a child's override) disappears and no test notices",
+    ),
 }
 
 

@@ -30,7 +30,7 @@ def summary_line(report: MutationReport, min_score: float) -> str:
     return (
         f"{_verdict(report, min_score):<4} {report.challenge}: {report.generated} mutants, "
         f"{killed} killed{timeouts}, {report.count('survived')} survived, "
-        f"{report.count('equivalent')} equivalent: score {_percent(report.score)} "
+        f"{report.count('equivalent')} equivalent: score {report.score_text} = {_percent(report.score)} "
         f"(min {_percent(min_score)}) in {report.duration:.1f} s"
     )
 
@@ -68,6 +68,7 @@ def _mutant_dict(outcome: MutantOutcome) -> dict[str, Any]:
         "detail": outcome.detail,
         "timed_out": outcome.timed_out,
         "reason": outcome.reason,
+        "class": outcome.category,
         "why": mutant.why,
         "diff": mutant.diff,
         "duration": outcome.duration,
@@ -85,6 +86,7 @@ def to_dict(report: MutationReport, min_score: float) -> dict[str, Any]:
         "survived": report.count("survived"),
         "equivalent": report.count("equivalent"),
         "score": round(report.score, 4),
+        "score_text": report.score_text,
         "ok": report.ok(min_score),
         "duration": report.duration,
         "problems": list(report.problems),
@@ -106,19 +108,21 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+#: The head of the Markdown table (``benchmarks/mutation_table.py`` copies the table into README.md).
+TABLE_HEAD = (
+    "| challenge | mutants | killed | by time limit | survived | equivalent | score | time | |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+)
+
+
 def to_markdown(reports: list[MutationReport], min_score: float) -> str:
     """A job summary: one table row per challenge, then the survivors and problems."""
-    lines = [
-        f"## Mutation testing (min score {_percent(min_score)})",
-        "",
-        "| challenge | mutants | killed | by time limit | survived | equivalent | score | time | |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
-    ]
+    lines = [f"## Mutation testing (min score {_percent(min_score)})", "", *TABLE_HEAD]
     for r in reports:
         mark = "✅" if r.ok(min_score) else "❌"
         lines.append(
             f"| `{r.challenge}` | {r.generated} | {r.count('killed')} | {r.timeouts} | "
-            f"{r.count('survived')} | {r.count('equivalent')} | {_percent(r.score)} | "
+            f"{r.count('survived')} | {r.count('equivalent')} | {r.score_text} | "
             f"{r.duration:.1f} s | {mark} |"
         )
     for r in reports:

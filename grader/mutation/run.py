@@ -28,6 +28,7 @@ from ..errors import ChallengeError, InfrastructureError
 from ..grading import grade
 from ..results import GradeResult
 from ..sandbox.base import Sandbox
+from .counts import cap_problem
 from .generate import Mutant, generate_mutants
 
 #: Pause before the one retry of a grading the engine failed (as in a batch).
@@ -44,6 +45,7 @@ class MutantOutcome:
     detail: str = ""
     timed_out: bool = False
     reason: str = ""  # the declared reason, for equivalent mutants
+    category: str = ""  # the declared class (same-behaviour, unreachable...), for equivalent mutants
     duration: float = 0.0
 
 
@@ -68,6 +70,13 @@ class MutationReport:
     @property
     def timeouts(self) -> int:
         return sum(1 for o in self.outcomes if o.status == "killed" and o.timed_out)
+
+    @property
+    def score_text(self) -> str:
+        """The score as counts, never a bare percentage: ``killed/total (N declared equivalent)``."""
+        equivalent = self.count("equivalent")
+        total = self.generated - equivalent
+        return f"{self.count('killed')}/{total} ({equivalent} declared equivalent)"
 
     @property
     def score(self) -> float:
@@ -101,6 +110,7 @@ class MutationRun:
         self.sandbox = sandbox
         self.jobs = max(1, jobs)
         self.declared = {e.mutant: e.reason for e in challenge.equivalent_mutants}
+        self.classes = {e.mutant: e.category for e in challenge.equivalent_mutants}
 
     def _grade(self, folder: Path, *, first_failure: bool = True) -> GradeResult:
         """A mutant's suite stops at its first failing test: one failure kills it."""
@@ -126,6 +136,7 @@ class MutationRun:
         outcome = MutantOutcome(mutant, "killed" if killed else "survived", detail, timed_out)
         if mutant.id in self.declared and not killed:
             outcome.status, outcome.reason = "equivalent", self.declared[mutant.id]
+            outcome.category = self.classes[mutant.id]
         outcome.duration = round(time.monotonic() - started, 3)
         return outcome
 
@@ -150,6 +161,9 @@ class MutationRun:
                 f"declared equivalent mutant {mutant_id} is not generated: "
                 "remove or update the declaration in challenge.toml"
             )
+        over = cap_problem(len(mutants), sorted(self.declared))
+        if over:
+            report.problems.append(over)
         by_id: dict[str, MutantOutcome] = {}
         with tempfile.TemporaryDirectory(prefix="grader-mutants-") as scratch:
             executor = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="mutant")
