@@ -81,4 +81,4 @@ def test_mutants_grade_in_docker_with_the_same_verdicts(cli: Cli, docker_client:
     _, local = _mutants(cli, "hello-world", "--sandbox", "local")
     verdicts = [(m["id"], m["status"]) for m in challenge["mutants"]]
     assert verdicts == [(m["id"], m["status"]) for m in local["challenges"][0]["mutants"]]
-    assert challenge["killed"] >= 5 and challenge["equivalent"] == 1
+    assert challenge["killed"] >= 5 and challenge["equivalent"] == 0
