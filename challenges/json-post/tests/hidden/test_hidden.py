@@ -160,7 +160,8 @@ def test_data_rejects_non_json_content_type(client):
 @pytest.mark.promises("create")
 def test_create_user(client):
     """POST /api/users with a valid name and email answers 201 with id, name and email as sent."""
-    for name, email in [("Ada Lovelace", "ada@example.com"), ("O'Brien <ob&co>", "o'b&<x>@example.com")]:
+    sent = [("Ada Lovelace", "ada@example.com"), ("O'Brien <ob&co>", "o'b&<x>@example.com"), (" ", "sp@ce")]
+    for name, email in sent:
         response = client.post("/api/users", json={"name": name, "email": email})
         assert response.status == 201, response.describe()
         user = body_of(response)
