@@ -6,13 +6,12 @@ from werkzeug.utils import secure_filename
 ALLOWED_EXTENSIONS = {"txt", "pdf", "png", "jpg", "jpeg", "gif"}
 
 app = Flask(__name__)
-LIMIT = 1024 * 1024
+LIMIT = 1000 * 1000  # wrong: 1 MB, not 1 MiB (1,048,576 bytes)
 
 
 @app.before_request
 def limit_body():
-    # wrong: >= also refuses a body of exactly 1 MiB, which the statement accepts
-    if request.content_length is not None and request.content_length >= LIMIT:
+    if request.content_length is not None and request.content_length > LIMIT:
         return {"error": "too large"}, 413
 
 
