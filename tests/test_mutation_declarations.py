@@ -23,12 +23,15 @@ def _with_manifest_tail(tmp_path: Path, tail: str) -> Path:
 
 
 def test_shipped_declarations_load() -> None:
-    challenge = load_challenge(ROOT / "challenges" / "hello-world")
-    assert challenge.equivalent_mutants == (
-        EquivalentMutant(
-            "app.py:12:method-added",
-            "the statement promises 405 only for POST /; what POST /hello/<name> answers is left open",
-        ),
+    assert load_challenge(ROOT / "challenges" / "hello-world").equivalent_mutants == ()
+    (declared,) = load_challenge(ROOT / "challenges" / "file-upload").equivalent_mutants
+    assert declared.mutant == "app.py:33:converter" and "secure_filename" in declared.reason
+
+
+def test_a_declaration_may_name_its_class(tmp_path: Path) -> None:
+    tail = '\n[[mutation.equivalent]]\nmutant = "app.py:1:boolean"\nclass = "unreachable"\nreason = "why"\n'
+    assert load_challenge(_with_manifest_tail(tmp_path, tail)).equivalent_mutants == (
+        EquivalentMutant("app.py:1:boolean", "why"),
     )
 
 
