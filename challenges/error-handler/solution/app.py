@@ -1,25 +1,21 @@
+import json
+
 from flask import Flask, Response, abort, jsonify, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 app = Flask(__name__)
 
 ITEMS: dict[int, str] = {1: "apple", 2: "banana", 3: "cherry"}
 
 
-def error_response(error: HTTPException) -> tuple[Response, int]:
-    code = error.code or 500
-    return jsonify(error=error.name, status=code), code
-
-
 @app.errorhandler(HTTPException)
-def handle_http_error(error: HTTPException) -> tuple[Response, int]:
-    return error_response(error)
-
-
-@app.errorhandler(Exception)
-def handle_unexpected_error(error: Exception) -> tuple[Response, int]:
-    app.logger.exception("unhandled error")
-    return error_response(InternalServerError())
+def handle_http_error(error: HTTPException) -> Response:
+    # Unhandled exceptions reach this handler too, as InternalServerError.
+    # get_response() keeps the error's headers, such as the Allow header of a 405.
+    response = error.get_response()
+    response.data = json.dumps({"error": error.name, "status": error.code})
+    response.content_type = "application/json"
+    return response
 
 
 @app.get("/items/<int:item_id>")

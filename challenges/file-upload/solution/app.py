@@ -20,7 +20,7 @@ def has_allowed_extension(filename: str) -> bool:
 @app.post("/upload")
 def upload():
     file = request.files.get("file")
-    if file is None or not file.filename:
+    if not file:  # no `file` field, or a file with an empty name (FileStorage is falsy then)
         return {"error": "send a file in the `file` field"}, 400
     filename = secure_filename(file.filename)
     if not has_allowed_extension(filename):

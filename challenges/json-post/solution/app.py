@@ -34,14 +34,14 @@ def echo() -> Any:
 
 @app.post("/api/users")
 def create_user() -> Any:
-    ok, body = read_json()
-    if not ok or not isinstance(body, dict):
+    _, body = read_json()
+    if not isinstance(body, dict):  # an invalid body reads as None, which is no object
         return error("expected a JSON object", 400)
     name, email = body.get("name"), body.get("email")
     if not isinstance(name, str) or not name:
         return error("name must be a non-empty string", 400)
     if not isinstance(email, str) or "@" not in email:
-        return error("email must be a string containing '@'", 400)
+        return error("email must be a string containing @", 400)
     with _lock:
         user = {"id": len(_users) + 1, "name": name, "email": email}
         _users[user["id"]] = user

@@ -25,10 +25,23 @@ def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _admin_page_url(client):
+    """Where the admin page lives: /admin, or /admin/ when /admin redirects there."""
+    response = client.get("/admin")
+    return "/admin/" if 300 <= response.status < 400 else "/admin"
+
+
+def _allowed(response):
+    """The methods an `Allow` header lists, upper-cased."""
+    header = response.headers.get("Allow") or ""
+    return {method.strip().upper() for method in header.split(",") if method.strip()}
+
+
 # --- structure ---------------------------------------------------------------
 
 
 @pytest.mark.points(3)
+@pytest.mark.promises("factory")
 def test_factory_returns_fresh_app(app_facts):
     """create_app() exists, takes no arguments and returns a new app on each call."""
     factory = app_facts["factory"]
@@ -40,6 +53,7 @@ def test_factory_returns_fresh_app(app_facts):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("blueprints")
 def test_blueprints_registered(app_facts):
     """The app registers blueprints named api and admin."""
     names = app_facts["blueprints"]
@@ -48,6 +62,7 @@ def test_blueprints_registered(app_facts):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("prefixes")
 def test_blueprint_prefixes(app_facts, client):
     """Every route of api is under /api/v1 and every route of admin under /admin, and answers there."""
     for name, prefix in PREFIXES.items():
@@ -63,6 +78,7 @@ def test_blueprint_prefixes(app_facts, client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("no-app-views")
 def test_no_view_on_app(app_facts):
     """No view is registered on the app itself: every route belongs to api or admin."""
     stray = [
@@ -74,6 +90,7 @@ def test_no_view_on_app(app_facts):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("ping-endpoint")
 def test_url_for_ping(app_facts, client):
     """url_for("api.ping") is /api/v1/ping, and that URL answers."""
     url = app_facts["url_for"].get("api.ping")
@@ -86,6 +103,7 @@ def test_url_for_ping(app_facts, client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("ping", "json-type")
 def test_ping(client):
     """GET /api/v1/ping answers 200 with the JSON object {"pong": true}."""
     response = client.get("/api/v1/ping")
@@ -96,6 +114,7 @@ def test_ping(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("books", "json-type")
 def test_books_list(client):
     """GET /api/v1/books answers a JSON list of at least two books (int "id", str "title")."""
     response = client.get("/api/v1/books")
@@ -107,9 +126,12 @@ def test_books_list(client):
         assert isinstance(book, dict), f"a book is not a JSON object: {book!r}"
         assert _is_int(book.get("id")), f'"id" is not an integer in {book!r}'
         assert isinstance(book.get("title"), str), f'"title" is not a string in {book!r}'
+    ids = [book["id"] for book in books]
+    assert len(set(ids)) == len(ids), f"book ids must be unique: {ids}"
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("book", "json-type")
 def test_book_detail(client):
     """GET /api/v1/books/<id> answers each listed book with the same id and title."""
     books = _get_books(client)
@@ -127,6 +149,7 @@ def test_book_detail(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("book-404")
 @pytest.mark.parametrize("kind", ["unknown-id", "not-an-int"])
 def test_book_unknown_404(client, kind):
     """GET /api/v1/books/<id> answers 404 for an id no book has, or one that is not an integer."""
@@ -144,6 +167,7 @@ def test_book_unknown_404(client, kind):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("admin-page")
 def test_admin_index(client):
     """GET /admin (or the /admin/ it redirects to) answers an HTML page containing "Admin"."""
     response = client.get("/admin")
@@ -162,6 +186,7 @@ def test_admin_index(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("stats", "json-type")
 def test_admin_stats(client):
     """GET /admin/stats answers {"books": n}, n being the number of books in GET /api/v1/books."""
     count = len(_get_books(client))
@@ -173,3 +198,52 @@ def test_admin_stats(client):
     assert _is_int(data.get("books")) and data["books"] == count, (
         f"/api/v1/books lists {count} books, but /admin/stats answers {response.describe()}"
     )
+
+
+# --- HTTP rules --------------------------------------------------------------
+
+
+@pytest.mark.points(2)
+@pytest.mark.promises("methods")
+def test_other_methods_405(client):
+    """POST, PUT, PATCH and DELETE on every URL answer 405 with an Allow header naming GET."""
+    paths = ["/api/v1/ping", "/api/v1/books", "/api/v1/books/1", _admin_page_url(client), "/admin/stats"]
+    for path in paths:
+        for method in ("POST", "PUT", "PATCH", "DELETE"):
+            response = client.request(method, path)
+            sent = f"{method} {path}"
+            assert response.status == 405, f"{sent}: {response.describe()}"
+            methods = _allowed(response)
+            assert "GET" in methods and method not in methods, (
+                f"{sent}: the Allow header must list GET (and not {method}): {response.describe()}"
+            )
+
+
+@pytest.mark.points(1)
+@pytest.mark.promises("unknown-url")
+def test_unknown_urls_404(client):
+    """URLs the statement does not describe answer 404: siblings, deeper paths, extra segments."""
+    for path in [
+        "/nope",
+        "/api/v1",
+        "/api/v2/ping",
+        "/api/v1/book",
+        "/api/v1/ping/x",
+        "/api/v1/books/1/x",
+        "/admin/stats/x",
+        "/admin/nope",
+    ]:
+        response = client.get(path)
+        assert response.status == 404, f"GET {path}: {response.describe()}"
+
+
+@pytest.mark.points(1)
+@pytest.mark.promises("safe-get")
+def test_get_changes_nothing(client):
+    """Repeated GETs answer the same: the books, a book, the stats and ping do not change."""
+    paths = ["/api/v1/books", "/api/v1/books/1", "/admin/stats", "/api/v1/ping", _admin_page_url(client)]
+    first = [(client.get(p).status, client.get(p).text) for p in paths]
+    for path in paths:
+        client.get(path)
+    again = [(client.get(p).status, client.get(p).text) for p in paths]
+    assert again == first, f"the answers changed after more GETs: {first} -> {again}"

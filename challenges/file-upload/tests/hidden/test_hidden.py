@@ -31,6 +31,26 @@ def assert_json_error(response, statuses):
     )
 
 
+def multipart_body(total, filename):
+    """A multipart body of exactly `total` bytes holding one file; returns (body, file content, headers)."""
+    boundary = f"grader-{RUN}"
+    head = (
+        f"--{boundary}\r\n"
+        f'Content-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    content = (bytes(range(256)) * (total // 256 + 1))[: total - len(head) - len(tail)]
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    return head + content + tail, content, headers
+
+
+def allowed(response):
+    """The methods an `Allow` header lists, upper-cased."""
+    header = response.headers.get("Allow") or ""
+    return {method.strip().upper() for method in header.split(",") if method.strip()}
+
+
 def assert_created(response, filename, size):
     assert response.status == 201, response.describe()
     try:
@@ -43,6 +63,7 @@ def assert_created(response, filename, size):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("created")
 def test_upload_returns_201_with_filename_and_size(client):
     """POST /upload answers 201 with {"filename", "size"} (size in bytes)."""
     name = f"created-{RUN}.png"
@@ -50,6 +71,7 @@ def test_upload_returns_201_with_filename_and_size(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("extensions", "created")
 def test_allowed_extensions(client):
     """Every allowed extension (txt, pdf, png, jpg, jpeg, gif) is accepted."""
     for ext in ["txt", "pdf", "png", "jpg", "jpeg", "gif"]:
@@ -59,6 +81,7 @@ def test_allowed_extensions(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("any-case")
 def test_extensions_case_insensitive(client):
     """Extensions are checked case-insensitively (photo.JPG is accepted)."""
     for ext in ["TXT", "Pdf", "PNG", "JpG", "JPEG", "gIF"]:
@@ -68,6 +91,7 @@ def test_extensions_case_insensitive(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("bad-extension")
 @pytest.mark.parametrize("name", ["shell.php", "archive.tar.gz", "notes.txt.exe"])
 def test_rejects_disallowed_extension(client, name):
     """Other extensions are refused with 400 or 415 and a JSON `error`."""
@@ -76,6 +100,7 @@ def test_rejects_disallowed_extension(client, name):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("bad-extension")
 def test_rejects_name_without_extension(client):
     """A name without an extension is refused with 400 or 415 and a JSON `error`."""
     for name in [f"README-{RUN}", "txt"]:
@@ -84,6 +109,7 @@ def test_rejects_name_without_extension(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("missing-file")
 @pytest.mark.parametrize("how", ["other_field_name", "no_body", "plain_form_field"])
 def test_missing_file_field(client, how):
     """A request without a `file` field answers 400 with a JSON `error`."""
@@ -97,6 +123,7 @@ def test_missing_file_field(client, how):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("empty-filename")
 def test_empty_filename(client):
     """A file part with an empty filename answers 400 with a JSON `error`."""
     response = upload(client, "", b"a file without a name")
@@ -104,6 +131,7 @@ def test_empty_filename(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("secure-name", "download")
 @pytest.mark.parametrize(
     "original, stored",
     [
@@ -124,6 +152,7 @@ def test_secure_filename(client, original, stored):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("download")
 def test_download_returns_same_bytes(client):
     """GET /uploads/<filename> answers 200 with the uploaded bytes (binary included)."""
     name = f"roundtrip-{RUN}.gif"
@@ -134,6 +163,7 @@ def test_download_returns_same_bytes(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("download-404")
 def test_unknown_file_404(client):
     """GET /uploads/<name> for a name never uploaded answers 404."""
     response = client.get(f"/uploads/never-uploaded-{RUN}.txt")
@@ -141,6 +171,7 @@ def test_unknown_file_404(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("size-limit")
 def test_body_over_1mib_413(client):
     """A request body over 1 MiB (1,048,576 bytes) answers 413."""
     for size in [3 * MIB // 2, 2 * MIB]:
@@ -148,7 +179,24 @@ def test_body_over_1mib_413(client):
         assert response.status == 413, f"{size}-byte file: " + response.describe()
 
 
+@pytest.mark.points(2)
+@pytest.mark.promises("size-limit")
+def test_body_limit_is_1mib(client):
+    """A body of 1,048,575 bytes is accepted; one of 1,048,577 bytes answers 413."""
+    name = f"just-under-1mib-{RUN}.txt"
+    body, _, headers = multipart_body(MIB - 1, name)
+    assert len(body) == MIB - 1
+    response = client.post("/upload", data=body, headers=headers)
+    # what a created upload answers is checked elsewhere: here only that it is not refused
+    assert 200 <= response.status < 300, f"a body of 1,048,575 bytes: {response.describe()}"
+    body, _, headers = multipart_body(MIB + 1, f"one-byte-over-{RUN}.txt")
+    assert len(body) == MIB + 1
+    response = client.post("/upload", data=body, headers=headers)
+    assert response.status == 413, f"a body of 1,048,577 bytes: {response.describe()}"
+
+
 @pytest.mark.points(1)
+@pytest.mark.promises("size-limit", "download")
 def test_half_mib_file_accepted(client):
     """A 512 KiB file is accepted and served back intact."""
     name = f"half-mib-{RUN}.pdf"
@@ -160,6 +208,7 @@ def test_half_mib_file_accepted(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("no-traversal")
 @pytest.mark.parametrize(
     "path",
     [
@@ -175,3 +224,52 @@ def test_no_path_traversal(client, path):
     response = client.get(path)
     leaked = response.status == 200 and b"root:" in response.content
     assert not leaked, f"GET {path} served /etc/passwd: " + response.describe()
+
+
+# --- HTTP rules ----------------------------------------------------------------
+
+
+@pytest.mark.points(2)
+@pytest.mark.promises("methods")
+def test_other_methods_405(client):
+    """Methods a URL does not list answer 405 with an Allow header naming the one it lists."""
+    name = f"methods-{RUN}.txt"
+    upload(client, name, b"methods")  # the upload itself is checked by other tests
+    urls = [("/upload", "POST"), (f"/uploads/{name}", "GET")]
+    for path, listed in urls:
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            if method == listed:
+                continue
+            response = client.request(method, path)
+            sent = f"{method} {path}"
+            assert response.status == 405, f"{sent}: {response.describe()}"
+            methods = allowed(response)
+            assert listed in methods and method not in methods, (
+                f"{sent}: the Allow header must list {listed} (and not {method}): {response.describe()}"
+            )
+
+
+@pytest.mark.points(1)
+@pytest.mark.promises("unknown-url")
+def test_unknown_urls_404(client):
+    """URLs the statement does not describe answer 404: siblings, deeper paths, extra segments."""
+    name = f"unknown-urls-{RUN}.txt"
+    upload(client, name, b"unknown")  # the upload itself is checked by other tests
+    for path in ["/nope", "/uploads", "/uploads/", "/upload/x", f"/uploads/{name}/x", f"/files/{name}"]:
+        response = client.get(path)
+        assert response.status == 404, f"GET {path}: {response.describe()}"
+
+
+@pytest.mark.points(1)
+@pytest.mark.promises("safe-get")
+def test_get_changes_nothing(client):
+    """Repeated GETs of a stored file, and of an unknown name, answer the same each time."""
+    name = f"safe-get-{RUN}.txt"
+    upload(client, name, b"unchanged")  # the upload itself is checked by other tests
+    paths = [f"/uploads/{name}", f"/uploads/never-{RUN}.txt"]
+    first = [(client.get(p).status, client.get(p).content) for p in paths]
+    for path in paths:
+        client.get(path)
+    again = [(client.get(p).status, client.get(p).content) for p in paths]
+    assert again == first, f"the answers changed after more GETs: {first} -> {again}"
+    assert first[0] == (200, b"unchanged"), f"GET /uploads/{name} after GETs: {first[0]}"

@@ -2,9 +2,12 @@
 
 import secrets
 
+import pytest
+
 RUN = secrets.token_hex(4)
 
 
+@pytest.mark.promises("created")
 def test_upload_txt(client):
     """POST /upload stores a .txt file and answers 201 with its name and size."""
     name = f"hello-{RUN}.txt"
@@ -15,6 +18,7 @@ def test_upload_txt(client):
     assert body["size"] == 12, response.describe()
 
 
+@pytest.mark.promises("download")
 def test_download_uploaded_file(client):
     """An uploaded file is served back by GET /uploads/<filename>."""
     name = f"roundtrip-{RUN}.txt"
@@ -25,6 +29,7 @@ def test_download_uploaded_file(client):
     assert response.content == b"round trip", response.describe()
 
 
+@pytest.mark.promises("bad-extension")
 def test_rejects_exe(client):
     """A .exe file is refused with 400 or 415 and a JSON error."""
     response = client.post("/upload", files={"file": (f"virus-{RUN}.exe", b"MZ")})

@@ -7,6 +7,9 @@ import pytest
 # An id that no run ever reaches (ids are positive integers assigned by the app).
 UNKNOWN_ID = 987654321
 JSON_TYPE = {"Content-Type": "application/json"}
+#: Text an HTML-escaping app would change: JSON values come back exactly as sent.
+HTML_TEXT = "<b>Tom & Jerry's</b> \"quoted\""
+OTHER_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def same_json(left: Any, right: Any) -> bool:
@@ -79,27 +82,37 @@ def create_user(client: Any, name: str, email: str) -> dict[str, Any]:
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("echo", "json-type")
 def test_data_echoes_object(client):
     """POST /api/data echoes a nested JSON object as {"received": ...}."""
     assert_echoes(
-        client, {"name": "Zoë", "tags": ["a", "b"], "nested": {"n": 1, "x": None, "ok": True}}
+        client,
+        {
+            "name": "Zoë",
+            "note": HTML_TEXT,
+            "tags": ["a", "b"],
+            "nested": {"n": 1, "x": None, "ok": True},
+        },
     )
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("echo")
 def test_data_echoes_array(client):
     """POST /api/data echoes a JSON array (not only objects are accepted)."""
     assert_echoes(client, [1, "two", None, True, {"three": 3.5}])
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("echo")
 def test_data_echoes_scalars(client):
     """POST /api/data echoes bare strings, numbers and true."""
-    for value in ["hello", 42, -2.5, True]:
+    for value in ["hello", HTML_TEXT, 42, -2.5, True]:
         assert_echoes(client, value)
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("echo")
 def test_data_echoes_falsy_values(client):
     """POST /api/data echoes falsy values: false, 0, "", [] and {}."""
     for value in [False, 0, "", [], {}]:
@@ -107,6 +120,7 @@ def test_data_echoes_falsy_values(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("echo-null")
 def test_data_echoes_null(client):
     """POST /api/data with the body null answers 200 {"received": null}."""
     response = client.post("/api/data", json=None)
@@ -117,6 +131,7 @@ def test_data_echoes_null(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("data-invalid-json", "error-body")
 def test_data_rejects_malformed_json(client):
     """Malformed JSON (truncated, single quotes, empty body) answers 400 or 415, JSON error."""
     for raw in ['{"a": 1', "{'a': 1}", ""]:
@@ -125,6 +140,7 @@ def test_data_rejects_malformed_json(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("data-content-type", "error-body")
 def test_data_rejects_non_json_content_type(client):
     """A missing or non-JSON content type answers 400 or 415 with a JSON error."""
     cases = [
@@ -137,29 +153,26 @@ def test_data_rejects_non_json_content_type(client):
         assert_error(response, {400, 415}, f"posting {label}")
 
 
-@pytest.mark.points(1)
-def test_data_get_not_allowed(client):
-    """GET /api/data answers 405."""
-    response = client.get("/api/data")
-    assert response.status == 405, response.describe()
-
-
 # --- /api/users --------------------------------------------------------------
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("create")
 def test_create_user(client):
-    """POST /api/users with a valid name and email answers 201 with id, name and email."""
-    response = client.post("/api/users", json={"name": "Ada Lovelace", "email": "ada@example.com"})
-    assert response.status == 201, response.describe()
-    user = body_of(response)
-    assert isinstance(user, dict), response.describe()
-    assert is_positive_int(user.get("id")), f"id must be a positive integer: {response.describe()}"
-    assert user.get("name") == "Ada Lovelace", response.describe()
-    assert user.get("email") == "ada@example.com", response.describe()
+    """POST /api/users with a valid name and email answers 201 with id, name and email as sent."""
+    sent = [("Ada Lovelace", "ada@example.com"), ("O'Brien <ob&co>", "o'b&<x>@example.com"), (" ", "sp@ce")]
+    for name, email in sent:
+        response = client.post("/api/users", json={"name": name, "email": email})
+        assert response.status == 201, response.describe()
+        user = body_of(response)
+        assert isinstance(user, dict), response.describe()
+        assert is_positive_int(user.get("id")), f"id must be a positive integer: {response.describe()}"
+        assert user.get("name") == name, response.describe()
+        assert user.get("email") == email, response.describe()
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("ids")
 def test_user_ids_are_unique(client):
     """Every user created gets a different positive integer id."""
     users = [create_user(client, f"User {i}", f"user{i}@example.com") for i in range(3)]
@@ -169,24 +182,24 @@ def test_user_ids_are_unique(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("get-user")
 def test_get_user(client):
     """GET /api/users/<id> answers 200 with the user created under that id."""
-    created = [
-        create_user(client, "Grace Hopper", "grace@example.com"),
-        create_user(client, "Zoë", "zoe@example.org"),
-    ]
-    for user in created:
+    sent = [("Grace Hopper", "grace@example.com"), ("Zoë <z&o'>", "zoe&'<z>@example.org")]
+    created = [create_user(client, name, email) for name, email in sent]
+    for user, (name, email) in zip(created, sent, strict=True):
         assert is_positive_int(user.get("id")), f"id must be a positive integer: {user!r}"
         response = client.get(f"/api/users/{user['id']}")
         assert response.status == 200, response.describe()
         body = body_of(response)
         assert isinstance(body, dict), response.describe()
         assert same_json(body.get("id"), user["id"]), response.describe()
-        assert body.get("name") == user.get("name"), response.describe()
-        assert body.get("email") == user.get("email"), response.describe()
+        assert body.get("name") == name, response.describe()
+        assert body.get("email") == email, response.describe()
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("unknown-user", "error-body")
 def test_get_unknown_user(client):
     """GET /api/users/<id> for an id no user has answers 404 with a JSON error, never another user."""
     create_user(client, "Someone", "someone@example.com")
@@ -202,6 +215,7 @@ def test_get_unknown_user(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("user-missing", "error-body")
 def test_create_user_missing_or_empty_fields(client):
     """A missing name or email, or an empty name, answers 400 with a JSON error."""
     for payload in [
@@ -215,6 +229,7 @@ def test_create_user_missing_or_empty_fields(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("user-types", "error-body")
 def test_create_user_wrong_types(client):
     """A name or email that is not a string answers 400 with a JSON error."""
     for payload in [
@@ -230,6 +245,7 @@ def test_create_user_wrong_types(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("user-email", "error-body")
 def test_create_user_email_without_at(client):
     """An email without "@" answers 400 with a JSON error."""
     for email in ["ada.example.com", ""]:
@@ -239,6 +255,7 @@ def test_create_user_email_without_at(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("extra-keys")
 def test_create_user_ignores_other_keys(client):
     """Other keys in the body may be ignored: the user is created (201) with its name and email."""
     payload = {"name": "Extra Keys", "email": "extra@example.com", "role": "admin", "age": 36}
@@ -252,6 +269,7 @@ def test_create_user_ignores_other_keys(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("user-content-type", "error-body")
 def test_create_user_non_json_content_type(client):
     """A missing or non-JSON content type answers 400 or 415 with a JSON error, even for a valid user."""
     text = '{"name": "Ada", "email": "ada@example.com"}'
@@ -266,6 +284,7 @@ def test_create_user_non_json_content_type(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("user-not-object", "error-body")
 def test_create_user_non_object_body(client):
     """A JSON body that is not an object, or invalid JSON, answers 400 with a JSON error."""
     for value in [["Ada", "ada@example.com"], "Ada", 42, None]:
@@ -279,6 +298,7 @@ def test_create_user_non_object_body(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("json-type")
 def test_responses_are_json(client):
     """Answers (echo, errors, created and fetched users) have Content-Type application/json."""
     user = create_user(client, "Json Type", "type@example.com")
@@ -298,3 +318,50 @@ def test_responses_are_json(client):
         assert response.is_json, (
             f"{sent}: Content-Type must be application/json, got {response.describe()}"
         )
+
+
+# --- HTTP rules ----------------------------------------------------------------
+
+
+@pytest.mark.points(2)
+@pytest.mark.promises("methods")
+def test_other_methods_405(client):
+    """Methods a URL does not list answer 405 with an Allow header naming the ones it lists."""
+    user = create_user(client, "Methods", "methods@example.com")
+    urls = [("/api/data", "POST"), ("/api/users", "POST"), (f"/api/users/{user['id']}", "GET")]
+    for path, listed in urls:
+        for method in OTHER_METHODS:
+            if method == listed:
+                continue
+            response = client.request(method, path)
+            sent = f"{method} {path}"
+            assert response.status == 405, f"{sent}: {response.describe()}"
+            header = response.headers.get("Allow") or ""
+            methods = {m.strip().upper() for m in header.split(",") if m.strip()}
+            assert listed in methods and method not in methods, (
+                f"{sent}: the Allow header must list {listed} (and not {method}): {response.describe()}"
+            )
+
+
+@pytest.mark.points(1)
+@pytest.mark.promises("unknown-url")
+def test_unknown_urls_404(client):
+    """URLs the statement does not describe answer 404: siblings, deeper paths, extra segments."""
+    user = create_user(client, "Unknown Urls", "unknown@example.com")
+    for path in ["/api", "/api/user", "/api/data/x", f"/api/users/{user['id']}/x", "/api/users/abc"]:
+        response = client.get(path)
+        assert response.status == 404, f"GET {path}: {response.describe()}"
+
+
+@pytest.mark.points(1)
+@pytest.mark.promises("safe-get")
+def test_get_changes_nothing(client):
+    """Repeated GETs of a user (and of an unknown id) answer the same each time."""
+    user = create_user(client, "Safe Get", "safe@example.com")
+    paths = [f"/api/users/{user['id']}", f"/api/users/{UNKNOWN_ID}"]
+    first = [(client.get(p).status, client.get(p).text) for p in paths]
+    for path in paths:
+        client.get(path)
+    assert [(client.get(p).status, client.get(p).text) for p in paths] == first
+    again = client.get(paths[0])
+    assert again.status == 200 and same_json(body_of(again), user), again.describe()

@@ -9,7 +9,9 @@ def create_app() -> Flask:
 
     def make_handler(code: int):
         def handler(error):
-            return {"error": HTTP_STATUS_CODES[code], "status": code}, code
+            # a 405 keeps its Allow header (MethodNotAllowed knows the methods)
+            headers = {"Allow": ", ".join(error.valid_methods)} if code == 405 else {}
+            return {"error": HTTP_STATUS_CODES[code], "status": code}, code, headers
 
         return handler
 

@@ -9,7 +9,9 @@ ITEMS = {1: "apple", 2: "banana", 3: "cherry"}
 @app.errorhandler(HTTPException)
 def json_error(error: HTTPException):
     # Unhandled exceptions reach this too, wrapped by Flask in InternalServerError.
-    return jsonify(error=error.name, status=error.code), error.code
+    # keep the error's own headers (the Allow of a 405), not its HTML content type
+    headers = {name: value for name, value in error.get_headers() if name != "Content-Type"}
+    return jsonify(error=error.name, status=error.code), error.code, headers
 
 
 @app.get("/items/<int:item_id>")

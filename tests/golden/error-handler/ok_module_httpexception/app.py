@@ -1,3 +1,5 @@
+import json
+
 from flask import Flask, abort, request
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
@@ -7,7 +9,10 @@ ITEMS = {1: "apple", 2: "banana", 3: "cherry"}
 
 
 def as_json(error: HTTPException):
-    return {"error": error.name, "status": error.code}, error.code
+    response = error.get_response()  # keeps the Allow header of a 405
+    response.set_data(json.dumps({"error": error.name, "status": error.code}))
+    response.mimetype = "application/json"
+    return response
 
 
 @app.errorhandler(HTTPException)

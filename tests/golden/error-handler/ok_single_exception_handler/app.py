@@ -8,14 +8,17 @@ ITEMS = {1: "apple", 2: "banana", 3: "cherry"}
 
 @app.errorhandler(Exception)
 def any_error(error: Exception):
+    headers: list[tuple[str, str]] = []
     if isinstance(error, HTTPException):
         code, name = error.code, error.name
+        headers = [(key, value) for key, value in error.get_headers() if key == "Allow"]
     elif isinstance(error, (ValueError, ZeroDivisionError)):
         code, name = 400, "Bad Request"
     else:
         code, name = 500, "Internal Server Error"
     response = make_response(jsonify(status=code, error=name))
     response.status_code = code
+    response.headers.extend(headers)
     return response
 
 

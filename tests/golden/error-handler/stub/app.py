@@ -31,4 +31,4 @@ def divide():
 
 
 # TODO: every error answers JSON: {"error": <reason phrase>, "status": <code>}
-#       (404, 405, 403, 400 and 500, see the README).
+#       (404, 405, 403, 400 and 500, see the README); a 405 keeps its Allow header.

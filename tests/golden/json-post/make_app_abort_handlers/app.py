@@ -17,8 +17,11 @@ def make_app():
     app = Flask(__name__)
     users: dict[int, User] = {}
 
-    for code in (400, 404, 405, 415):
+    for code in (400, 404, 415):
         app.register_error_handler(code, lambda e: ({"error": str(e.description)}, e.code))
+    app.register_error_handler(
+        405, lambda e: ({"error": str(e.description)}, 405, {"Allow": ", ".join(e.valid_methods or ())})
+    )
 
     def json_body():
         if not request.is_json:

@@ -13,7 +13,9 @@ next_id = itertools.count(1)
 
 @app.errorhandler(HTTPException)
 def json_error(exc):
-    return jsonify(error=exc.description or exc.name), exc.code
+    # keep the Allow header a 405 carries (the HTTP rules)
+    allow = [(name, value) for name, value in exc.get_headers() if name == "Allow"]
+    return jsonify(error=exc.description or exc.name), exc.code, allow
 
 
 @app.route("/api/data", methods=["POST"])

@@ -28,7 +28,7 @@ def post_user():
     missing = [key for key in ("name", "email") if not isinstance(payload.get(key), str)]
     if missing:
         return fail(400, f"missing or non-string: {', '.join(missing)}")
-    if not payload["name"].strip():
+    if not payload["name"]:
         return fail(400, "name must not be empty")
     if "@" not in payload["email"]:
         return fail(400, "email must contain @")

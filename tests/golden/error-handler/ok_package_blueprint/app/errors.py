@@ -7,14 +7,15 @@ from werkzeug.http import HTTP_STATUS_CODES
 errors = Blueprint("errors", __name__)
 
 
-def json_error(code: int) -> Response:
+def json_error(code: int, headers: list[tuple[str, str]] | None = None) -> Response:
     body = json.dumps({"status": code, "error": HTTP_STATUS_CODES[code]})
-    return Response(body, status=code, mimetype="application/json")
+    return Response(body, status=code, mimetype="application/json", headers=headers)
 
 
 @errors.app_errorhandler(HTTPException)
 def http_error(error: HTTPException) -> Response:
-    return json_error(error.code or 500)
+    allow = [(name, value) for name, value in error.get_headers() if name == "Allow"]
+    return json_error(error.code or 500, allow)
 
 
 @errors.app_errorhandler(Exception)

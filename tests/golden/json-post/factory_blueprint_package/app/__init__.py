@@ -1,5 +1,7 @@
 """A package with a create_app() factory; the routes live in a blueprint."""
 
+import json
+
 from flask import Flask
 from werkzeug.exceptions import HTTPException
 
@@ -13,6 +15,9 @@ def create_app() -> Flask:
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):
-        return {"error": exc.description or "request failed"}, exc.code
+        response = exc.get_response()  # keeps the Allow header of a 405
+        response.data = json.dumps({"error": exc.description or "request failed"})
+        response.content_type = "application/json"
+        return response
 
     return app
