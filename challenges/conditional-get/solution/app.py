@@ -46,7 +46,9 @@ def find(article_id: int) -> dict[str, Any]:
 
 @app.errorhandler(HTTPException)
 def json_error(error: HTTPException) -> Any:
-    return jsonify(error=error.description or error.name), error.code
+    # get_headers() holds a 405's Allow header; its Content-Type (HTML) is not kept.
+    headers = [(name, value) for name, value in error.get_headers() if name != "Content-Type"]
+    return jsonify(error=error.description), error.code, headers
 
 
 @app.get("/articles/<int:article_id>")
@@ -56,7 +58,7 @@ def get_article(article_id: int) -> Any:
     return article_response(article_id, find(article_id)).make_conditional(request)
 
 
-@app.put("/articles/<int:article_id>")
+@app.route("/articles/<int:article_id>", methods=["PUT"])
 def put_article(article_id: int) -> Any:
     with _lock:
         article = find(article_id)

@@ -42,7 +42,9 @@ app.url_map.converters["intlist"] = IntListConverter
 
 @app.errorhandler(HTTPException)
 def json_error(error: HTTPException) -> Any:
-    return jsonify(error=error.description or error.name), error.code
+    # get_headers() holds a 405's Allow header; its Content-Type (HTML) is not kept.
+    headers = [(name, value) for name, value in error.get_headers() if name != "Content-Type"]
+    return jsonify(error=error.description), error.code, headers
 
 
 @app.get("/events/<date:day>")
