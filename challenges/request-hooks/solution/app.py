@@ -19,7 +19,7 @@ _lock = threading.Lock()
 @app.before_request
 def start_request():
     """Runs first: the id and the clock exist for every response, the 401 included."""
-    g.started = time.perf_counter()
+    g.started = time.perf_counter_ns()
     sent = request.headers.get("X-Request-ID", "")
     g.request_id = sent if CANONICAL_UUID.fullmatch(sent) else str(uuid.uuid4())
 
@@ -37,14 +37,16 @@ def check_api_key():
 @app.after_request
 def add_headers(response):
     response.headers["X-Request-ID"] = g.request_id
-    elapsed_ms = (time.perf_counter() - g.started) * 1000
+    elapsed_ms = (time.perf_counter_ns() - g.started) / 1_000_000
     response.headers["X-Response-Time-Ms"] = f"{elapsed_ms:.3f}"
     return response
 
 
 @app.errorhandler(HTTPException)
 def http_error(error):
-    return {"error": error.description or error.name}, error.code
+    # get_headers() holds a 405's Allow header; its Content-Type (HTML) is not kept.
+    headers = [(name, value) for name, value in error.get_headers() if name != "Content-Type"]
+    return {"error": error.description}, error.code, headers
 
 
 @app.get("/health")
@@ -62,7 +64,7 @@ def read_counter():
     return {"value": _counter}
 
 
-@app.post("/api/counter")
+@app.route("/api/counter", methods=["POST"])
 def increment_counter():
     global _counter
     with _lock:
