@@ -70,9 +70,10 @@ def make_describer() -> Describer:
                 continue
             parent = None
             for node in find_all(parsed, extends_node):
-                target = node.template
-                if isinstance_(target, const_node) and isinstance_(target.value, str_):
-                    parent = str_(target.value)
+                target = getattr_(node, "template", None)
+                value = getattr_(target, "value", None)
+                if isinstance_(target, const_node) and isinstance_(value, str_):
+                    parent = str_(value)
                 break
             tags = {tag.lower() for node in find_all(parsed, data_node) for tag in find_tags(str_(node.data))}
             tree[name] = {

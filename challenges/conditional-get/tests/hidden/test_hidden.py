@@ -354,10 +354,10 @@ def test_put_unknown_article(client):
 @pytest.mark.promises("put-400", "error-response")
 @pytest.mark.points(2)
 def test_put_bad_body(client):
-    """A PUT with the current tag but a body other than {"title": str, "body": str} answers 400, changing nothing."""
+    """A PUT with the current tag but a body other than {"title": str, "body": str} answers 400, no change."""
     bodies: list[tuple[str, dict[str, Any]]] = [
         ("a body that is not JSON", {"data": "not json", "headers": {"Content-Type": "application/json"}}),
-        ("a text/plain body that is not JSON", {"data": "title=t", "headers": {"Content-Type": "text/plain"}}),
+        ("a text/plain body, not JSON", {"data": "title=t", "headers": {"Content-Type": "text/plain"}}),
         ("a JSON list", {"json": ["title", "body"]}),
         ("no title", {"json": {"body": "a body"}}),
         ("a title that is a number", {"json": {"title": 5, "body": "a body"}}),
@@ -369,7 +369,7 @@ def test_put_bad_body(client):
         response = client.put(f"/articles/{WRITABLE}", headers=headers, **kwargs)
         assert_error(response, 400, f"PUT /articles/{WRITABLE} (current If-Match) with {what}")
         after, tag_after, _ = get_current(client, WRITABLE)
-        assert (after, tag_after) == (before, tag), f"PUT with {what} changed the article: {before} -> {after}"
+        assert (after, tag_after) == (before, tag), f"PUT with {what} changed it: {before} -> {after}"
 
 
 @pytest.mark.promises("ims-not-modified", "not-modified-answer")
@@ -450,7 +450,7 @@ def test_unknown_urls_answer_404(client):
 @pytest.mark.promises("safe-get")
 @pytest.mark.points(1)
 def test_get_changes_nothing(client):
-    """GET and HEAD requests, conditional or not, leave the article, its tag and Last-Modified as they were."""
+    """GET and HEAD requests, conditional or not, leave the article, its tag and Last-Modified unchanged."""
     before = get_current(client, WRITABLE)
     time.sleep(max(0.0, int(time.time()) + 1.05 - time.time()))  # a GET in a later second than any PUT
     for headers in ({}, {"If-None-Match": before[1]}, {"If-None-Match": NOT_A_TAG},
