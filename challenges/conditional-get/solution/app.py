@@ -46,8 +46,8 @@ def find(article_id: int) -> dict[str, Any]:
 
 @app.errorhandler(HTTPException)
 def json_error(error: HTTPException) -> Any:
-    # get_headers() holds a 405's Allow header; its Content-Type (HTML) is not kept.
-    headers = [(name, value) for name, value in error.get_headers() if name != "Content-Type"]
+    # A 405 keeps its Allow header (get_headers() also holds an HTML Content-Type, not kept).
+    headers = [(name, value) for name, value in error.get_headers() if name == "Allow"]
     return jsonify(error=error.description), error.code, headers
 
 

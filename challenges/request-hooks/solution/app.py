@@ -44,8 +44,8 @@ def add_headers(response):
 
 @app.errorhandler(HTTPException)
 def http_error(error):
-    # get_headers() holds a 405's Allow header; its Content-Type (HTML) is not kept.
-    headers = [(name, value) for name, value in error.get_headers() if name != "Content-Type"]
+    # A 405 keeps its Allow header (get_headers() also holds an HTML Content-Type, not kept).
+    headers = [(name, value) for name, value in error.get_headers() if name == "Allow"]
     return {"error": error.description}, error.code, headers
 
 

@@ -69,7 +69,11 @@ def opaque(tag: str) -> str:
 def new_content() -> dict[str, str]:
     """A title and body that no other request of this run has sent."""
     n = next(_edits)
-    return {"title": f"Edited title #{n}", "body": f"Edited body #{n}, with ünïcode."}
+    # <, >, & and quotes must come back verbatim (JSON is not HTML: nothing is escaped).
+    return {
+        "title": f"Edited <title> #{n} & 'more'",
+        "body": f"Edited body #{n}, with ünïcode, <b>, \"quotes\" & 'apostrophes'.",
+    }
 
 
 def put(client: Any, content: dict[str, str], if_match: str | None = None) -> Any:
