@@ -379,16 +379,13 @@ def test_put_bad_body(client):
 @pytest.mark.promises("ims-not-modified", "not-modified-answer")
 @pytest.mark.points(1)
 def test_if_modified_since_later(client):
-    """If-Modified-Since later than the Last-Modified (a second later, a day later, now) answers 304."""
+    """If-Modified-Since later than the Last-Modified (a second later, the current time) answers 304."""
     moment = last_modified(client, 1)
     # Dates in the future are not sent: wait (at most a second) until Last-Modified + 1 s has passed.
     time.sleep(max(0.0, moment.timestamp() + 1.05 - time.time()))
     _, tag, _ = get_current(client, 1)
     now = datetime.fromtimestamp(int(time.time()), timezone.utc)
-    later = [moment + timedelta(seconds=1), now]
-    if moment + timedelta(days=1) <= now:
-        later.append(moment + timedelta(days=1))
-    for value in map(http_date, later):
+    for value in map(http_date, (moment + timedelta(seconds=1), now)):
         response = client.get("/articles/1", headers={"If-Modified-Since": value})
         assert_not_modified(response, tag, f"GET /articles/1 (Last-Modified {http_date(moment)}) "
                             f"with If-Modified-Since: {value}")
