@@ -191,9 +191,21 @@ def test_rows_not_a_whole_number(client):
 @pytest.mark.promises("rows-range")
 @pytest.mark.points(2)
 def test_largest_rows_accepted(client):
-    """rows=3000000, the largest allowed, answers 200 with the CSV (only the start of the body is read)."""
+    """rows=3000000, the largest allowed, answers 200 with the CSV (only the start of the body is read).
+
+    An app killed while it builds the whole body first (the connection breaks
+    before any answer, in the sandbox) fails test_large_export_is_streamed
+    for that; this test fails an answer that refuses the number.
+    """
+    from grader.testkit.client import ClientError, ClientTimeout
+
     for value in ("3000000", "2999999"):
-        result = client.stream("GET", "/export.csv", params={"rows": value}, max_bytes=4096, timeout=60)
+        try:
+            result = client.stream("GET", "/export.csv", params={"rows": value}, max_bytes=4096, timeout=60)
+        except ClientTimeout:
+            raise
+        except ClientError:
+            continue  # no answer at all: the memory limit, not a refusal
         assert result.status == 200, f"rows={value}: expected 200, got {result.status}: {shown(result.head)}"
         assert result.mimetype == "text/csv", f"rows={value}: the content type must be text/csv"
         start = expected_body(3)[: len(result.head)]
