@@ -69,5 +69,4 @@ def increment_counter():
     global _counter
     with _lock:
         _counter += 1
-        value = _counter
-    return {"value": value}
+        return {"value": _counter}
