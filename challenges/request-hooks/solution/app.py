@@ -6,7 +6,6 @@ import time
 import uuid
 
 from flask import Flask, g, request
-from werkzeug.exceptions import HTTPException
 
 CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -42,11 +41,16 @@ def add_headers(response):
     return response
 
 
-@app.errorhandler(HTTPException)
-def http_error(error):
-    # A 405 keeps its Allow header (get_headers() also holds an HTML Content-Type, not kept).
-    headers = [(name, value) for name, value in error.get_headers() if name == "Allow"]
-    return {"error": error.description}, error.code, headers
+@app.errorhandler(404)
+def not_found(error):
+    return {"error": "not found"}, 404
+
+
+@app.errorhandler(405)
+def method_not_allowed(error):
+    # The Allow header stays (get_headers() also holds an HTML Content-Type, not kept).
+    allow = [(name, value) for name, value in error.get_headers() if name == "Allow"]
+    return {"error": "method not allowed"}, 405, allow
 
 
 @app.get("/health")
