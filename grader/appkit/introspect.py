@@ -18,16 +18,22 @@ deliberate attack on the inspector can still do.
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
+from jinja2 import Environment, meta, nodes
 from werkzeug.routing import BuildError, Map, MapAdapter
 
 from .loader import LoadedApp
 
 FACTORY_NAMES = ("create_app", "make_app")
 IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
+#: The opening HTML tags in a template's own markup (its text outside Jinja tags).
+HTML_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)")
+#: Templates described in ``template_tree``: bounds the facts whatever the folder holds.
+MAX_TEMPLATES = 200
 Describer = Callable[[LoadedApp], dict[str, Any]]
 
 
@@ -42,6 +48,40 @@ def make_describer() -> Describer:
     )
     sorted_, isinstance_, vars_, str_, getattr_, repr_ = sorted, isinstance, vars, str, getattr, repr
     exception = Exception
+    parse, find_all, referenced = Environment.parse, nodes.Node.find_all, meta.find_referenced_templates
+    extends_node, const_node, data_node = nodes.Extends, nodes.Const, nodes.TemplateData
+    find_tags, max_templates, set_ = HTML_TAG.findall, MAX_TEMPLATES, set
+
+    def template_tree(jinja: Environment, names: list[str]) -> dict[str, dict[str, Any]]:
+        """Each template's parent, the templates it includes or imports, and the HTML tags it writes itself.
+
+        "Every page extends base.html" cannot be seen in a page: a template that
+        copies the layout renders the same HTML. Its syntax tree shows it.
+        Templates that cannot be read or parsed (not Jinja, a loader that
+        cannot give sources) are left out.
+        """
+        tree: dict[str, dict[str, Any]] = {}
+        for name in names[:max_templates]:
+            try:
+                source = jinja.loader.get_source(jinja, name)[0]  # type: ignore[union-attr]
+                parsed = parse(jinja, source, name)
+                references = [str_(ref) for ref in referenced(parsed) if isinstance_(ref, str_)]
+            except exception:  # noqa: BLE001 - a template that is not Jinja, or the candidate's own loader
+                continue
+            parent = None
+            for node in find_all(parsed, extends_node):
+                target = getattr_(node, "template", None)
+                value = getattr_(target, "value", None)
+                if isinstance_(target, const_node) and isinstance_(value, str_):
+                    parent = str_(value)
+                break
+            tags = {tag.lower() for node in find_all(parsed, data_node) for tag in find_tags(str_(node.data))}
+            tree[name] = {
+                "extends": parent,
+                "references": sorted_(set_(references) - {parent}),
+                "tags": sorted_(tags),
+            }
+        return tree
 
     def factory_facts(loaded: LoadedApp) -> dict[str, Any] | None:
         """Whether the module offers a factory and whether it builds a fresh app per call."""
@@ -104,6 +144,7 @@ def make_describer() -> Describer:
             "converters": sorted_(str_(name) for name in vars_(url_map)["converters"]),
             "jinja_filters": sorted_(str_(name) for name in jinja.filters),
             "templates": templates,
+            "template_tree": template_tree(jinja, templates),
         }
 
     return describe

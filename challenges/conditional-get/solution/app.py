@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from flask import Flask, abort, jsonify, make_response, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import NotFound
 
 app = Flask(__name__)
 
@@ -40,13 +40,14 @@ def article_response(article_id: int, article: dict[str, Any]) -> Any:
 def find(article_id: int) -> dict[str, Any]:
     article = ARTICLES.get(article_id)
     if article is None:
-        abort(404, description=f"no article with id {article_id}")
+        abort(404)
     return article
 
 
-@app.errorhandler(HTTPException)
-def json_error(error: HTTPException) -> Any:
-    return jsonify(error=error.description or error.name), error.code
+@app.errorhandler(404)
+def not_found(error: NotFound) -> Any:
+    # Only 404s must be JSON; a 405 keeps Flask's own answer, Allow header included.
+    return jsonify(error="no such article"), 404
 
 
 @app.get("/articles/<int:article_id>")
@@ -56,7 +57,7 @@ def get_article(article_id: int) -> Any:
     return article_response(article_id, find(article_id)).make_conditional(request)
 
 
-@app.put("/articles/<int:article_id>")
+@app.route("/articles/<int:article_id>", methods=["PUT"])
 def put_article(article_id: int) -> Any:
     with _lock:
         article = find(article_id)

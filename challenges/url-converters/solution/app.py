@@ -2,7 +2,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import Flask, jsonify, redirect, url_for
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import BaseConverter, ValidationError
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -40,9 +40,10 @@ app.url_map.converters["date"] = DateConverter
 app.url_map.converters["intlist"] = IntListConverter
 
 
-@app.errorhandler(HTTPException)
-def json_error(error: HTTPException) -> Any:
-    return jsonify(error=error.description or error.name), error.code
+@app.errorhandler(404)
+def not_found(error: NotFound) -> Any:
+    # Only 404s must be JSON; a 405 keeps Flask's own answer, Allow header included.
+    return jsonify(error="not found"), 404
 
 
 @app.get("/events/<date:day>")

@@ -58,6 +58,8 @@ RAW_MARKUP = [
     "<em>html</em>",
 ]
 UNKNOWN_SLUG = "no-such-article"
+# The layout's markup, which only base.html (and what it includes) may write.
+LAYOUT_TAGS = {"html", "head", "body", "title", "nav"}
 
 
 def collapse(text):
@@ -95,6 +97,7 @@ def assert_layout(page, response, where):
 # --- structure -------------------------------------------------------------------
 
 
+@pytest.mark.promises("longdate")
 @pytest.mark.points(1)
 def test_longdate_filter_registered(app_facts, client):
     """A Jinja filter named longdate is registered on the app (and article dates use it)."""
@@ -105,6 +108,7 @@ def test_longdate_filter_registered(app_facts, client):
     assert "5 January 2024" in texts, f"/articles/hello-flask: <time> texts {texts}: {response.describe()}"
 
 
+@pytest.mark.promises("base-template")
 @pytest.mark.points(1)
 def test_base_template(app_facts):
     """The app's templates folder has a template named base.html."""
@@ -112,6 +116,7 @@ def test_base_template(app_facts):
     assert "base.html" in templates, f"no template named base.html; the app's templates: {templates}"
 
 
+@pytest.mark.promises("layout", "html-pages")
 @pytest.mark.points(2)
 def test_layout_on_every_page(client):
     """/, /about, an article and /search are HTML pages with a <title> and a <nav> linking / and /about."""
@@ -122,6 +127,7 @@ def test_layout_on_every_page(client):
         assert_layout(page, response, f"GET {path}")
 
 
+@pytest.mark.promises("not-found")
 @pytest.mark.points(2)
 def test_unknown_slug_404_with_layout(client):
     """An unknown slug answers 404 with an HTML page that has the layout (<title>, <nav>)."""
@@ -129,9 +135,52 @@ def test_unknown_slug_404_with_layout(client):
     assert_layout(page, response, f"GET /articles/{UNKNOWN_SLUG}")
 
 
+def extends_base(tree, name):
+    """Whether the template's chain of {% extends %} reaches base.html."""
+    seen = set()
+    while name is not None and name not in seen:
+        seen.add(name)
+        name = (tree.get(name) or {}).get("extends")
+        if name == "base.html":
+            return True
+    return False
+
+
+def included_by_base(tree):
+    """base.html and the templates it includes or imports, directly or through each other."""
+    found, todo = set(), ["base.html"]
+    while todo:
+        name = todo.pop()
+        if name not in found:
+            found.add(name)
+            todo.extend((tree.get(name) or {}).get("references", []))
+    return found
+
+
+@pytest.mark.promises("extends-base")
+@pytest.mark.points(2)
+def test_pages_extend_base(app_facts):
+    """Page templates extend base.html; no other template writes <html>, <head>, <body>, <title> or <nav>."""
+    tree = app_facts["template_tree"]
+    assert "base.html" in tree, f"no readable Jinja template base.html; the app's templates: {sorted(tree)}"
+    extending = sorted(name for name in tree if extends_base(tree, name))
+    assert extending, f"no template extends base.html; the app's templates: {sorted(tree)}"
+    layout_owners = included_by_base(tree)
+    for name, facts in sorted(tree.items()):
+        if name in layout_owners or name in extending:
+            continue
+        own = sorted(set(facts["tags"]) & LAYOUT_TAGS)
+        assert not own, (
+            f"the template {name} does not extend base.html but writes the layout's "
+            f"{', '.join(f'<{tag}>' for tag in own)} itself: every page must extend base.html "
+            f"(templates that extend it: {extending})"
+        )
+
+
 # --- the index -------------------------------------------------------------------
 
 
+@pytest.mark.promises("index-title")
 @pytest.mark.points(1)
 def test_index_title(client):
     """GET / has the <title> Articles."""
@@ -142,6 +191,7 @@ def test_index_title(client):
     )
 
 
+@pytest.mark.promises("index-links")
 @pytest.mark.points(2)
 def test_index_links_every_article(client):
     """GET / links every article as <a href="/articles/<slug>"> whose text is its title."""
@@ -154,6 +204,7 @@ def test_index_links_every_article(client):
         )
 
 
+@pytest.mark.promises("index-order")
 @pytest.mark.points(2)
 def test_index_newest_first(client):
     """GET / lists the articles newest first."""
@@ -168,6 +219,7 @@ def test_index_newest_first(client):
 # --- an article --------------------------------------------------------------------
 
 
+@pytest.mark.promises("article-h1", "article-title", "article-body")
 @pytest.mark.points(2)
 def test_article_page(client):
     """GET /articles/<slug> has the title in <h1>, the body, and the <title> '<title> · Articles'."""
@@ -186,6 +238,7 @@ def test_article_page(client):
         )
 
 
+@pytest.mark.promises("article-tags")
 @pytest.mark.points(1)
 def test_article_tags(client):
     """GET /articles/<slug> lists the tags as the <li> items of a <ul class="tags">."""
@@ -200,6 +253,7 @@ def test_article_tags(client):
         )
 
 
+@pytest.mark.promises("article-date", "longdate")
 @pytest.mark.points(2)
 def test_article_date(client):
     """GET /articles/<slug> has <time datetime="YYYY-MM-DD"> whose text is the long date (5 January 2024)."""
@@ -218,6 +272,7 @@ def test_article_date(client):
 # --- about and search --------------------------------------------------------------
 
 
+@pytest.mark.promises("about")
 @pytest.mark.points(1)
 def test_about(client):
     """GET /about has an <h1> About."""
@@ -231,6 +286,7 @@ def search_results(client, query):
     return response, page, article_links(page)
 
 
+@pytest.mark.promises("search")
 @pytest.mark.points(2)
 def test_search_titles(client):
     """GET /search?q= links exactly the articles whose title contains q, as links with the title."""
@@ -242,6 +298,7 @@ def test_search_titles(client):
         )
 
 
+@pytest.mark.promises("search")
 @pytest.mark.points(1)
 def test_search_ignores_case(client):
     """GET /search matches titles whatever the case of the query (FLASK finds Hello, Flask)."""
@@ -252,6 +309,7 @@ def test_search_ignores_case(client):
         assert found == wanted, f"/search?q={query}: found {sorted(found)}, expected {sorted(wanted)}"
 
 
+@pytest.mark.promises("search")
 @pytest.mark.points(1)
 def test_search_titles_only(client):
     """GET /search does not search bodies or tags: a word found only there finds nothing."""
@@ -260,6 +318,7 @@ def test_search_titles_only(client):
         assert not links, f"/search?q={query} matches no title, but links {links}"
 
 
+@pytest.mark.promises("search-query")
 @pytest.mark.points(1)
 def test_search_shows_query(client):
     """GET /search shows the query back, as text or as an <input>'s value."""
@@ -274,6 +333,7 @@ def test_search_shows_query(client):
 # --- escaping ------------------------------------------------------------------------
 
 
+@pytest.mark.promises("escaping")
 @pytest.mark.points(2)
 def test_article_escaped(client):
     """The article with HTML in its title, body and tags shows it as text, never as markup."""
@@ -291,6 +351,7 @@ def test_article_escaped(client):
     )
 
 
+@pytest.mark.promises("escaping")
 @pytest.mark.points(1)
 def test_index_and_search_escaped(client):
     """The index, a search result and the query shown back are escaped."""
@@ -308,3 +369,45 @@ def test_index_and_search_escaped(client):
     assert ("escaping", ESCAPING["title"]) in links, (
         f"/search?q=<script> must find the escaping article: {links}"
     )
+
+
+# --- HTTP rules ------------------------------------------------------------------------
+
+PAGES = ("/", "/about", "/articles/hello-flask", "/search?q=flask")
+
+
+@pytest.mark.promises("methods")
+@pytest.mark.points(1)
+def test_other_methods_answer_405(client):
+    """POST, PUT, PATCH and DELETE on the pages answer 405 with an Allow header naming GET."""
+    for path in PAGES:
+        for method in ("POST", "PUT", "PATCH", "DELETE"):
+            response = client.request(method, path)
+            assert response.status == 405, f"{method} {path}: expected 405, got {response.describe()}"
+            allow = {m.strip().upper() for m in (response.headers.get("Allow") or "").split(",") if m.strip()}
+            assert allow - {"HEAD", "OPTIONS"} == {"GET"}, (
+                f"{method} {path}: the Allow header must list GET (HEAD, OPTIONS may be there too), "
+                f"got {response.headers.get('Allow')!r}"
+            )
+
+
+@pytest.mark.promises("unknown-url")
+@pytest.mark.points(1)
+def test_unknown_urls_answer_404(client):
+    """URLs the statement does not describe answer 404."""
+    for path in ("/articles", "/articles/", "/articles/hello-flask/comments", "/abouts", "/about/team",
+                 "/search/flask", "/index.html", "/article/hello-flask"):
+        response = client.get(path)
+        assert response.status == 404, f"GET {path}: expected 404, got {response.describe()}"
+
+
+@pytest.mark.promises("safe-get")
+@pytest.mark.points(1)
+def test_gets_change_nothing(client):
+    """Earlier GETs (pages, searches, unknown slugs) do not change what later GETs answer."""
+    first = {path: client.get(path).text for path in PAGES}
+    for path in (*PAGES, f"/articles/{UNKNOWN_SLUG}", "/search?q=<script>", "/search?q="):
+        client.get(path)
+    for path, text in first.items():
+        again = client.get(path)
+        assert again.status == 200 and again.text == text, f"GET {path} answered differently the second time"

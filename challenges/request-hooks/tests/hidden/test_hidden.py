@@ -75,6 +75,7 @@ def counter_value(client, app_env, context):
 # --- X-Request-ID --------------------------------------------------------------
 
 
+@pytest.mark.promises("id-new")
 @pytest.mark.points(2)
 def test_request_id_generated(client, app_env):
     """Without X-Request-ID, every response (errors and 404s included) carries a canonical new one."""
@@ -83,6 +84,7 @@ def test_request_id_generated(client, app_env):
         assert_canonical(request_id_of(response, label), response, label)
 
 
+@pytest.mark.promises("id-new")
 @pytest.mark.points(1)
 def test_generated_ids_differ(client):
     """Every request without an X-Request-ID gets a different new id."""
@@ -90,6 +92,7 @@ def test_generated_ids_differ(client):
     assert len(set(ids)) == len(ids), f"generated ids repeat: {ids}"
 
 
+@pytest.mark.promises("id-echo")
 @pytest.mark.points(2)
 def test_canonical_id_echoed(client, app_env):
     """A canonical X-Request-ID sent is echoed unchanged on every response, errors included."""
@@ -103,6 +106,7 @@ def test_canonical_id_echoed(client, app_env):
             )
 
 
+@pytest.mark.promises("id-replaced")
 @pytest.mark.points(2)
 def test_non_canonical_id_replaced(client, app_env):
     """A non-canonical X-Request-ID (upper case, braces, no hyphens, wrong length...) is replaced."""
@@ -133,6 +137,7 @@ def test_non_canonical_id_replaced(client, app_env):
             )
 
 
+@pytest.mark.promises("whoami")
 @pytest.mark.points(2)
 def test_whoami_matches_header(client):
     """GET /whoami answers {"request_id"} equal to that response's X-Request-ID (new, echoed or replaced)."""
@@ -160,6 +165,7 @@ def test_whoami_matches_header(client):
 # --- X-Response-Time-Ms --------------------------------------------------------
 
 
+@pytest.mark.promises("time-header")
 @pytest.mark.points(2)
 def test_response_time_on_every_response(client, app_env):
     """Every response (errors and 404s included) carries X-Response-Time-Ms, a non-negative decimal number."""
@@ -173,6 +179,7 @@ def test_response_time_on_every_response(client, app_env):
         )
 
 
+@pytest.mark.promises("time-duration")
 @pytest.mark.points(1)
 def test_response_time_is_a_duration(client, app_env):
     """X-Response-Time-Ms is never more than the time the client waited for the answer."""
@@ -196,6 +203,7 @@ def test_response_time_is_a_duration(client, app_env):
 # --- endpoints -----------------------------------------------------------------
 
 
+@pytest.mark.promises("health")
 @pytest.mark.points(1)
 def test_health(client):
     """GET /health answers 200 {"status": "ok"} without a key."""
@@ -204,6 +212,7 @@ def test_health(client):
     assert body_of(response, "GET /health") == {"status": "ok"}, response.describe()
 
 
+@pytest.mark.promises("counter-post", "counter-get")
 @pytest.mark.points(2)
 def test_counter_post_adds_one(client, app_env):
     """POST /api/counter with the key adds one and answers the new value; GET /api/counter reads it."""
@@ -234,6 +243,7 @@ def wrong_keys(app_env):
     return keys
 
 
+@pytest.mark.promises("key-401")
 @pytest.mark.points(2)
 def test_api_requires_key(client, app_env):
     """GET and POST /api/counter without the key, or with a wrong one, answer 401 with a JSON error."""
@@ -243,6 +253,7 @@ def test_api_requires_key(client, app_env):
             assert_error(response, 401, f"{method} /api/counter with {label}")
 
 
+@pytest.mark.promises("key-view-skipped")
 @pytest.mark.points(2)
 def test_unauthorised_post_does_not_count(client, app_env):
     """An unauthorised POST /api/counter does not change the counter (the view does not run)."""
@@ -253,6 +264,7 @@ def test_unauthorised_post_does_not_count(client, app_env):
     assert after == before, f"unauthorised POSTs changed the counter from {before} to {after}"
 
 
+@pytest.mark.promises("key-before-routing")
 @pytest.mark.points(2)
 def test_key_checked_before_routing(client, app_env):
     """Without a valid key, unknown paths and wrong methods under /api/ answer 401, not 404 or 405."""
@@ -268,6 +280,7 @@ def test_key_checked_before_routing(client, app_env):
             assert_error(response, 401, f"{method} {path} with {label}")
 
 
+@pytest.mark.promises("errors-json")
 @pytest.mark.points(1)
 def test_routing_errors_are_json(client, app_env):
     """Unknown paths answer 404 and wrong methods 405, with a JSON error (with the key under /api/)."""
@@ -285,9 +298,72 @@ def test_routing_errors_are_json(client, app_env):
         assert_error(response, status, f"{method} {path}{where}")
 
 
+@pytest.mark.promises("no-key-outside")
 @pytest.mark.points(1)
 def test_no_key_outside_api(client):
     """GET /health and GET /whoami answer 200 without a key."""
     for path in ("/health", "/whoami"):
         response = client.get(path)
         assert response.status == 200, f"GET {path} without a key: {response.describe()}"
+
+
+# --- HTTP rules ----------------------------------------------------------------
+
+
+def allowed(response):
+    return {m.strip().upper() for m in (response.headers.get("Allow") or "").split(",") if m.strip()}
+
+
+@pytest.mark.promises("methods")
+@pytest.mark.points(1)
+def test_other_methods_answer_405(client, app_env):
+    """Methods a URL does not accept answer 405 with an Allow header naming the ones it does."""
+    key = key_headers(app_env)
+    cases = [
+        ("/health", ("POST", "PUT", "PATCH", "DELETE"), {}, {"GET"}),
+        ("/whoami", ("POST", "PUT", "PATCH", "DELETE"), {}, {"GET"}),
+        ("/api/counter", ("PUT", "PATCH", "DELETE"), key, {"GET", "POST"}),
+    ]
+    for path, methods, headers, accepted in cases:
+        for method in methods:
+            response = client.request(method, path, headers=headers)
+            context = f"{method} {path}" + (" with the key" if headers else "")
+            assert response.status == 405, f"{context}: expected 405, got {response.describe()}"
+            assert allowed(response) - {"HEAD", "OPTIONS"} == accepted, (
+                f"{context}: the Allow header must list {', '.join(sorted(accepted))} (HEAD, OPTIONS may be "
+                f"there too), got {response.headers.get('Allow')!r}"
+            )
+
+
+@pytest.mark.promises("unknown-url")
+@pytest.mark.points(1)
+def test_unknown_urls_answer_404(client, app_env):
+    """URLs the statement does not describe answer 404 (under /api/, with the key)."""
+    key = key_headers(app_env)
+    cases = [
+        ("GET", "/", {}),
+        ("GET", "/healthz", {}),
+        ("GET", "/health/more", {}),
+        ("GET", "/whoami/me", {}),
+        ("GET", "/api", {}),
+        ("GET", "/api/counter/value", key),
+        ("POST", "/api/counters", key),
+        ("GET", "/api/", key),
+    ]
+    for method, path, headers in cases:
+        response = client.request(method, path, headers=headers)
+        context = f"{method} {path}" + (" with the key" if headers else "")
+        assert response.status == 404, f"{context}: expected 404, got {response.describe()}"
+
+
+@pytest.mark.promises("safe-get")
+@pytest.mark.points(1)
+def test_gets_change_nothing(client, app_env):
+    """GET requests (the counter's included, with or without the key) leave the counter as it was."""
+    before = counter_value(client, app_env, "before the GETs")
+    for path, headers in (("/api/counter", key_headers(app_env)), ("/api/counter", {}), ("/health", {}),
+                          ("/whoami", {}), ("/api/counter", key_headers(app_env))):
+        client.get(path, headers=headers)
+        client.head(path, headers=headers)
+    after = counter_value(client, app_env, "after the GETs")
+    assert after == before, f"GET requests changed the counter from {before} to {after}"

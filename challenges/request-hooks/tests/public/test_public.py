@@ -2,9 +2,12 @@
 
 import re
 
+import pytest
+
 CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
+@pytest.mark.promises("health")
 def test_health(client):
     """GET /health answers {"status": "ok"} without a key."""
     response = client.get("/health")
@@ -12,6 +15,7 @@ def test_health(client):
     assert response.json() == {"status": "ok"}, response.describe()
 
 
+@pytest.mark.promises("id-new", "id-echo")
 def test_request_id_header(client):
     """A response carries a canonical X-Request-ID, and echoes a canonical one sent."""
     response = client.get("/health")
@@ -21,6 +25,7 @@ def test_request_id_header(client):
     assert response.headers.get("X-Request-ID") == sent, response.describe()
 
 
+@pytest.mark.promises("key-401", "counter-get")
 def test_counter_needs_the_key(client, app_env):
     """/api/counter answers 401 without the key and a value with it."""
     assert client.get("/api/counter").status == 401

@@ -76,6 +76,7 @@ def assert_json_error(response: Any, context: str) -> None:
     )
 
 
+@pytest.mark.promises("rows-content", "crlf")
 @pytest.mark.points(3)
 def test_small_export_is_exact(client):
     """GET /export.csv?rows=3 answers exactly the header line and three rows, each ending in \\r\\n."""
@@ -87,6 +88,7 @@ def test_small_export_is_exact(client):
     )
 
 
+@pytest.mark.promises("default-rows")
 @pytest.mark.points(2)
 def test_default_is_100_rows(client):
     """Without a rows parameter the export has exactly 100 rows."""
@@ -97,6 +99,7 @@ def test_default_is_100_rows(client):
     assert got[-1].split(",", 1)[0] == "100", f"the last row must be row 100, got {got[-1]!r}"
 
 
+@pytest.mark.promises("rows-content", "rows-range")
 @pytest.mark.points(2)
 def test_row_count(client):
     """rows=N gives exactly N rows, numbered 1 to N (no row missing or added)."""
@@ -114,6 +117,7 @@ def test_row_count(client):
         )
 
 
+@pytest.mark.promises("rows-content")
 @pytest.mark.points(2)
 def test_names_and_scores(client):
     """The header is id,name,score and every row i of a 1000-row export is i,name-i,(i*37)%101."""
@@ -126,6 +130,7 @@ def test_names_and_scores(client):
         assert line == row(i), f"row {i} must be {row(i)!r}, got {line!r}"
 
 
+@pytest.mark.promises("crlf")
 @pytest.mark.points(2)
 def test_lines_end_with_crlf(client):
     """Every line of the body, the last one too, ends with \\r\\n (no bare \\n)."""
@@ -139,6 +144,7 @@ def test_lines_end_with_crlf(client):
     )
 
 
+@pytest.mark.promises("content-type")
 @pytest.mark.points(1)
 def test_content_type_is_csv(client):
     """The export's content type is text/csv."""
@@ -148,6 +154,7 @@ def test_content_type_is_csv(client):
         assert response.mimetype == "text/csv", f"the content type must be text/csv: {response.describe()}"
 
 
+@pytest.mark.promises("disposition")
 @pytest.mark.points(2)
 def test_content_disposition(client):
     """The export carries Content-Disposition: attachment; filename="export.csv"."""
@@ -163,6 +170,7 @@ def test_content_disposition(client):
     )
 
 
+@pytest.mark.promises("rows-range", "rows-invalid")
 @pytest.mark.points(2)
 def test_rows_out_of_range(client):
     """rows=0, a negative rows or rows over 3,000,000 answers 400 with a JSON error."""
@@ -171,12 +179,78 @@ def test_rows_out_of_range(client):
         assert_json_error(response, f"rows={value}")
 
 
+@pytest.mark.promises("rows-invalid")
 @pytest.mark.points(2)
 def test_rows_not_a_whole_number(client):
     """rows that is not a whole number in decimal digits (abc, 1.5, 12abc, ²) answers 400 with a JSON error."""
     for value in ["abc", "1.5", "12abc", "²"]:
         response = get_export(client, rows=value)
         assert_json_error(response, f"rows={value}")
+
+
+@pytest.mark.promises("rows-range")
+@pytest.mark.points(2)
+def test_largest_rows_accepted(client):
+    """rows=3000000, the largest allowed, answers 200 with the CSV (only the start of the body is read).
+
+    An app killed while it builds the whole body first (the connection breaks
+    before any answer, in the sandbox) fails test_large_export_is_streamed
+    for that; this test fails an answer that refuses the number.
+    """
+    from grader.testkit.client import ClientError, ClientTimeout
+
+    for value in ("3000000", "2999999"):
+        try:
+            result = client.stream("GET", "/export.csv", params={"rows": value}, max_bytes=4096, timeout=60)
+        except ClientTimeout:
+            raise
+        except ClientError:
+            continue  # no answer at all: the memory limit, not a refusal
+        assert result.status == 200, f"rows={value}: expected 200, got {result.status}: {shown(result.head)}"
+        assert result.mimetype == "text/csv", f"rows={value}: the content type must be text/csv"
+        start = expected_body(3)[: len(result.head)]
+        assert len(result.head) >= len(start) and result.head.startswith(start), (
+            f"rows={value}: the body must start {shown(expected_body(3))}, got {shown(result.head)}"
+        )
+
+
+@pytest.mark.promises("methods")
+@pytest.mark.points(1)
+def test_other_methods_answer_405(client):
+    """POST, PUT, PATCH and DELETE on /export.csv answer 405 with an Allow header naming GET."""
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        response = client.request(method, "/export.csv", params={"rows": 3})
+        assert response.status == 405, f"{method} /export.csv: expected 405, got {response.describe()}"
+        allow = {m.strip().upper() for m in (response.headers.get("Allow") or "").split(",") if m.strip()}
+        assert allow - {"HEAD", "OPTIONS"} == {"GET"}, (
+            f"{method} /export.csv: the Allow header must list GET (HEAD, OPTIONS may be there too), "
+            f"got {response.headers.get('Allow')!r}"
+        )
+
+
+@pytest.mark.promises("unknown-url")
+@pytest.mark.points(1)
+def test_unknown_urls_answer_404(client):
+    """URLs the statement does not describe answer 404."""
+    for path in ("/", "/export", "/export.json", "/export.csv/all", "/exports/export.csv", "/export.csvx"):
+        response = client.get(path, params={"rows": 3})
+        assert response.status == 404, f"GET {path}?rows=3: expected 404, got {response.describe()}"
+
+
+@pytest.mark.promises("safe-get")
+@pytest.mark.points(1)
+def test_exports_do_not_change_later_exports(client):
+    """Earlier exports, valid or refused, do not change what a later export answers."""
+    first = get_export(client, rows=7)
+    assert_ok(first, "rows=7")
+    for value in ("3", "0", "abc", "3000001", "1"):
+        get_export(client, rows=value)
+    get_export(client)
+    again = get_export(client, rows=7)
+    assert_ok(again, "rows=7, asked again")
+    assert again.content == first.content == expected_body(7), (
+        f"rows=7 answered {shown(first.content)} and later {shown(again.content)}"
+    )
 
 
 def download_large_export(client: Any, size: int, digest: str) -> tuple[float, float]:
@@ -201,6 +275,7 @@ def download_large_export(client: Any, size: int, digest: str) -> tuple[float, f
     return result.first_byte_seconds, result.total_seconds
 
 
+@pytest.mark.promises("streamed", "memory")
 @pytest.mark.points(4)
 def test_large_export_is_streamed(client):
     """A 1,500,000-row export is exact, and its first byte arrives in the first sixth of the download."""

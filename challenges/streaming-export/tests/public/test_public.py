@@ -2,7 +2,10 @@
 
 import hashlib
 
+import pytest
 
+
+@pytest.mark.promises("rows-content", "crlf")
 def test_small_export(client):
     """GET /export.csv?rows=3 answers the header line and three rows, each ending in \\r\\n."""
     response = client.get("/export.csv", params={"rows": 3})
@@ -12,6 +15,7 @@ def test_small_export(client):
     )
 
 
+@pytest.mark.promises("content-type", "disposition")
 def test_csv_download_headers(client):
     """The export is text/csv with Content-Disposition: attachment; filename="export.csv"."""
     response = client.get("/export.csv", params={"rows": 5})
@@ -23,6 +27,7 @@ def test_csv_download_headers(client):
     assert kind == "attachment" and options.get("filename") == "export.csv", response.describe()
 
 
+@pytest.mark.promises("rows-invalid")
 def test_zero_rows_is_an_error(client):
     """rows=0 answers 400 with a JSON error."""
     response = client.get("/export.csv", params={"rows": 0})
@@ -30,6 +35,7 @@ def test_zero_rows_is_an_error(client):
     assert isinstance(response.json().get("error"), str), response.describe()
 
 
+@pytest.mark.promises("streamed")
 def test_a_larger_export_is_streamed(client):
     """A 200,000-row export is exact, and its first bytes arrive within the first sixth of the download."""
     rows = 200_000

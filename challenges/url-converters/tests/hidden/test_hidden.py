@@ -118,6 +118,7 @@ def assert_sum(client: Any, text: str, numbers: list[int]) -> None:
 # --- structure ---------------------------------------------------------------
 
 
+@pytest.mark.promises("routes")
 @pytest.mark.points(2)
 def test_routes_use_converters(app_facts):
     """The routes are declared with the date and intlist converters."""
@@ -131,6 +132,7 @@ def test_routes_use_converters(app_facts):
 # --- date --------------------------------------------------------------------
 
 
+@pytest.mark.promises("event-day", "date-valid", "json")
 @pytest.mark.points(3)
 def test_event_day(client):
     """GET /events/<date> answers {"date": ..., "weekday": ...} for real dates."""
@@ -138,6 +140,7 @@ def test_event_day(client):
         assert_day(client, day, weekday)
 
 
+@pytest.mark.promises("event-day", "date-valid")
 @pytest.mark.points(1)
 def test_event_day_small_year(client):
     """Years below 1000 are dates too, written with four digits (0999-12-31, 0001-01-01)."""
@@ -145,6 +148,7 @@ def test_event_day_small_year(client):
     assert_day(client, "0001-01-01", "Monday")
 
 
+@pytest.mark.promises("date-valid", "date-invalid")
 @pytest.mark.points(2)
 def test_leap_years(client):
     """February 29 exists in leap years only (2000 and 2024 yes; 1900, 2023 and 2100 no)."""
@@ -154,6 +158,7 @@ def test_leap_years(client):
         assert_not_found(client, f"/events/{day}")
 
 
+@pytest.mark.promises("date-invalid")
 @pytest.mark.points(2)
 def test_impossible_dates(client):
     """Impossible dates (month 13 or 00, April 31, day 32 or 00, year 0000) answer 404."""
@@ -161,6 +166,7 @@ def test_impossible_dates(client):
         assert_not_found(client, f"/events/{day}")
 
 
+@pytest.mark.promises("date-invalid")
 @pytest.mark.points(2)
 def test_malformed_dates(client):
     """Anything but YYYY-MM-DD (2024-1-5, 24-01-05, 20240105, 2024-01-05x...) answers 404."""
@@ -168,6 +174,7 @@ def test_malformed_dates(client):
         assert_not_found(client, f"/events/{day}")
 
 
+@pytest.mark.promises("next-day", "date-url")
 @pytest.mark.points(2)
 def test_next_day_redirect(client):
     """GET /events/<date>/next answers 302 to the next day's /events/ URL, across months and years."""
@@ -181,6 +188,7 @@ def test_next_day_redirect(client):
         )
 
 
+@pytest.mark.promises("date-invalid")
 @pytest.mark.points(1)
 def test_next_of_rejected_date(client):
     """/next after an impossible or malformed date answers 404."""
@@ -191,6 +199,7 @@ def test_next_of_rejected_date(client):
 # --- intlist -----------------------------------------------------------------
 
 
+@pytest.mark.promises("sum", "intlist-valid", "json")
 @pytest.mark.points(2)
 def test_sum(client):
     """GET /sum/<intlist> answers the integers in order and their sum."""
@@ -202,12 +211,14 @@ def test_sum(client):
     assert_sum(client, "123456789012,1", [123456789012, 1])
 
 
+@pytest.mark.promises("intlist-valid")
 @pytest.mark.points(1)
 def test_sum_leading_zeros(client):
     """Leading zeros are allowed: 007 is 7 and -0 is 0."""
     assert_sum(client, "007,-0,010", [7, 0, 10])
 
 
+@pytest.mark.promises("intlist-valid", "intlist-invalid")
 @pytest.mark.points(1)
 def test_sum_fifty_numbers(client):
     """Fifty integers are accepted; fifty-one answer 404."""
@@ -217,6 +228,7 @@ def test_sum_fifty_numbers(client):
     assert_not_found(client, "/sum/" + ",".join(map(str, range(60))))
 
 
+@pytest.mark.promises("intlist-invalid")
 @pytest.mark.points(2)
 def test_sum_malformed(client):
     """Empty items, trailing commas, letters, +, _, decimals and stray minus signs answer 404."""
@@ -227,6 +239,7 @@ def test_sum_malformed(client):
 # --- errors ------------------------------------------------------------------
 
 
+@pytest.mark.promises("not-found-json")
 @pytest.mark.points(1)
 def test_not_found_is_json(client):
     """Every 404, including URLs the converters reject, is a JSON error {"error": "..."}."""
@@ -238,3 +251,51 @@ def test_not_found_is_json(client):
         assert isinstance(body, dict) and isinstance(body.get("error"), str) and body["error"], (
             f"GET {path}: the 404 body needs a non-empty string 'error': {response.describe()}"
         )
+
+
+# --- HTTP rules --------------------------------------------------------------
+
+
+@pytest.mark.promises("methods")
+@pytest.mark.points(1)
+def test_other_methods_answer_405(client):
+    """POST, PUT, PATCH and DELETE on the three routes answer 405 with an Allow header naming GET."""
+    for path in ("/events/2024-02-29", "/events/2024-02-29/next", "/sum/3,-1,4"):
+        for method in ("POST", "PUT", "PATCH", "DELETE"):
+            response = client.request(method, path)
+            assert response.status == 405, f"{method} {path}: expected 405, got {response.describe()}"
+            allow = {m.strip().upper() for m in (response.headers.get("Allow") or "").split(",") if m.strip()}
+            assert allow - {"HEAD", "OPTIONS"} == {"GET"}, (
+                f"{method} {path}: the Allow header must list GET (HEAD, OPTIONS may be there too), "
+                f"got {response.headers.get('Allow')!r}"
+            )
+
+
+@pytest.mark.promises("unknown-url", "not-found-json")
+@pytest.mark.points(1)
+def test_unknown_urls_answer_404(client):
+    """URLs the statement does not describe answer 404 with a JSON error."""
+    for path in ("/", "/events", "/events/", "/sum", "/sum/", "/events/2024-02-29/previous",
+                 "/events/2024-02-29/next/next", "/sum/1,2/total", "/event/2024-02-29"):
+        response = client.get(path)
+        assert response.status == 404, f"GET {path}: expected 404, got {response.describe()}"
+        body = body_of(response) if response.is_json else None
+        assert isinstance(body, dict) and isinstance(body.get("error"), str) and body["error"], (
+            f"GET {path}: a 404 is a JSON error with a non-empty string 'error': {response.describe()}"
+        )
+
+
+@pytest.mark.promises("safe-get")
+@pytest.mark.points(1)
+def test_gets_change_nothing(client):
+    """Earlier GETs, answered or refused, do not change what later GETs answer."""
+    paths = ("/events/2024-02-29", "/events/2024-02-28/next", "/sum/3,-1,4", "/events/2023-02-29", "/sum/1,,")
+    for path in paths:
+        client.get(path)
+    assert_day(client, "2024-02-29", "Thursday")
+    assert_sum(client, "3,-1,4", [3, -1, 4])
+    response = client.get("/events/2024-02-28/next")
+    location = urlsplit(response.headers.get("Location") or "").path
+    assert response.status == 302 and location == "/events/2024-02-29", (
+        f"GET /events/2024-02-28/next, asked again: {response.describe()}"
+    )

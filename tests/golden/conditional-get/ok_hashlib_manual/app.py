@@ -74,8 +74,10 @@ def replace(article_id):
     strong = [t for t in tags_in(header) if not t.startswith("W/")]
     if "*" not in strong and etag(article) not in strong:
         return jsonify({"error": "precondition failed: stale ETag"}), 412
-    data = request.get_json(silent=True) or {}
-    article["title"] = str(data.get("title", article["title"]))
-    article["body"] = str(data.get("body", article["body"]))
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not all(isinstance(data.get(key), str) for key in ("title", "body")):
+        return jsonify({"error": "send a JSON object with string title and body"}), 400
+    article["title"] = data["title"]
+    article["body"] = data["body"]
     article["at"] = datetime.now(timezone.utc).replace(microsecond=0)
     return full(article_id, article)

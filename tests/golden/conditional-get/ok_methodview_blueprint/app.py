@@ -69,7 +69,9 @@ class ArticleView(MethodView):
             return error("precondition required", 428)
         if not request.if_match.contains(article.tag):
             return error("precondition failed", 412)
-        data = request.get_json(force=True)
+        data = request.get_json(force=True, silent=True)
+        if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in ("title", "body")):
+            return error("a JSON object with string title and body is required", 400)
         article.title, article.body = data["title"], data["body"]
         article.changed, article.revision = _now(), article.revision + 1
         response = jsonify({"id": article_id, "title": article.title, "body": article.body})

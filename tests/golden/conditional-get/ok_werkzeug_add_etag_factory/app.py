@@ -29,7 +29,10 @@ def create_app():
 
     @app.errorhandler(HTTPException)
     def as_json(error):
-        return jsonify(error=error.name), error.code
+        response = error.get_response()  # keeps a 405's Allow header
+        response.set_data(jsonify(error=error.name).get_data())
+        response.content_type = "application/json"
+        return response
 
     @app.get("/articles/<int:article_id>")
     def read(article_id):
@@ -43,7 +46,9 @@ def create_app():
                 return jsonify(error="If-Match required"), 428
             if not request.if_match.contains(current):
                 return jsonify(error="ETag mismatch"), 412
-            payload = request.get_json()
+            payload = request.get_json(silent=True)
+            if not isinstance(payload, dict) or not all(isinstance(payload.get(k), str) for k in ("title", "body")):
+                return jsonify(error="expected {title: str, body: str}"), 400
             store[article_id] = [payload["title"], payload["body"], datetime.now(timezone.utc)]
             return render(article_id)
 

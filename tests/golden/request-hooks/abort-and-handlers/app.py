@@ -46,7 +46,7 @@ def finish(response):
 @app.errorhandler(404)
 @app.errorhandler(405)
 def error_json(error):
-    return {"error": error.name.lower()}, error.code
+    return {"error": error.name.lower()}, error.code, {"Allow": ", ".join(error.valid_methods)} if error.code == 405 else {}
 
 
 @app.get("/health")

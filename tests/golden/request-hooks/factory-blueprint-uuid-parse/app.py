@@ -49,7 +49,10 @@ def create_app():
 
     @app.errorhandler(HTTPException)
     def as_json(error):
-        return jsonify(error=error.name), error.code
+        response = error.get_response()  # a 405 keeps its Allow header
+        response.set_data(jsonify(error=error.name).get_data())
+        response.content_type = "application/json"
+        return response
 
     @app.route("/health")
     def health():

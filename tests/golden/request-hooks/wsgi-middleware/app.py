@@ -47,7 +47,7 @@ def not_found(e):
 
 @app.errorhandler(405)
 def not_allowed(e):
-    return {"error": "method not allowed"}, 405
+    return {"error": "method not allowed"}, 405, dict(e.get_headers()) | {"Content-Type": "application/json"}
 
 
 @app.route("/health")

@@ -66,4 +66,5 @@ app.add_url_rule("/sum/<intlist:numbers>", view_func=SumView.as_view("sum"))
 
 @app.errorhandler(HTTPException)
 def http_error(error):
-    return jsonify(error=f"{error.code} {error.name}"), error.code
+    allow = [header for header in error.get_headers() if header[0] == "Allow"]
+    return jsonify(error=f"{error.code} {error.name}"), error.code, allow
