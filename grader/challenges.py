@@ -162,6 +162,10 @@ def _server(raw: object, where: Path) -> Server | None:
     return Server(workers=workers)
 
 
+#: ``class`` (issue 18's kinds of equivalence) is read by the promise tooling; tolerated here
+_EQUIVALENT_KEYS = {"mutant", "reason", "class"}
+
+
 def _equivalent_mutants(raw: object, where: Path) -> tuple[EquivalentMutant, ...]:
     """``[[mutation.equivalent]]`` entries: each a ``mutant`` id and a one-line ``reason``."""
     if raw is None:
@@ -173,7 +177,7 @@ def _equivalent_mutants(raw: object, where: Path) -> tuple[EquivalentMutant, ...
         raise ChallengeError(f"{where}: mutation.equivalent must be an array of tables")
     found: list[EquivalentMutant] = []
     for entry in entries:
-        if not isinstance(entry, dict) or set(entry) != {"mutant", "reason"}:
+        if not isinstance(entry, dict) or not {"mutant", "reason"} <= set(entry) <= _EQUIVALENT_KEYS:
             raise ChallengeError(f"{where}: each [[mutation.equivalent]] needs exactly `mutant` and `reason`")
         mutant, reason = entry["mutant"], entry["reason"]
         if not isinstance(mutant, str) or not mutant.strip():

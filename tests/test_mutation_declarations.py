@@ -32,6 +32,14 @@ def test_shipped_declarations_load() -> None:
     )
 
 
+def test_a_declaration_may_name_its_class(tmp_path: Path) -> None:
+    """Issue 18's `class` key is tolerated (the promise tooling reads it), not refused as unknown."""
+    tail = '\n[[mutation.equivalent]]\nmutant = "app.py:1:boolean"\nclass = "cost"\nreason = "r"\n'
+    assert load_challenge(_with_manifest_tail(tmp_path, tail)).equivalent_mutants == (
+        EquivalentMutant("app.py:1:boolean", "r"),
+    )
+
+
 def test_no_declaration_is_empty(tmp_path: Path) -> None:
     assert load_challenge(_with_manifest_tail(tmp_path, "")).equivalent_mutants == ()
 
