@@ -33,7 +33,11 @@ def assert_config(client: Any, greeting: Any, max_items: int, where: str) -> Non
 
 NAMES = [("/greet/Ann", "Ann"), ("/greet/Zo%C3%AB", "Zoë")]
 #: names an app must not HTML-escape in its JSON
-MARKUP_NAMES = [("/greet/%3Cb%3E", "<b>"), ("/greet/O%27Brien", "O'Brien"), ("/greet/Tom%20%26%20Jerry", "Tom & Jerry")]
+MARKUP_NAMES = [
+    ("/greet/%3Cb%3E", "<b>"),
+    ("/greet/O%27Brien", "O'Brien"),
+    ("/greet/Tom%20%26%20Jerry", "Tom & Jerry"),
+]
 
 
 def assert_greets(client: Any, greeting: str, where: str, names: list[tuple[str, str]] = NAMES) -> None:
@@ -197,7 +201,8 @@ def test_other_methods_405(client):
             raw = response.headers.get("Allow") or ""
             allow = {m.strip().upper() for m in raw.split(",") if m.strip()}
             assert allow - ALWAYS_ALLOWED == {"GET"}, (
-                f"{method} {path}: the Allow header must list GET (HEAD and OPTIONS may be added), got {raw!r}"
+                f"{method} {path}: the Allow header must list GET "
+                f"(HEAD and OPTIONS may be added), got {raw!r}"
             )
 
 
@@ -205,7 +210,8 @@ def test_other_methods_405(client):
 @pytest.mark.promises("unknown-url")
 def test_unknown_urls_404(client):
     """URLs the statement does not describe answer 404 (siblings, deeper paths, extra segments)."""
-    for path in ["/greet", "/greet/", "/greet/Ann/Lee", "/greet/Ann/", "/configs", "/config/GREETING", "/items/3", "/item"]:
+    greet = ["/greet", "/greet/", "/greet/Ann/Lee", "/greet/Ann/"]
+    for path in [*greet, "/configs", "/config/GREETING", "/items/3", "/item"]:
         response = client.get(path)
         assert response.status == 404, f"GET {path}: expected 404, got {response.describe()}"
 

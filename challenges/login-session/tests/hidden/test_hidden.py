@@ -430,7 +430,7 @@ def test_responses_are_json(new_client):
 @pytest.mark.promises("secret-key")
 def test_secret_key_from_environment(new_client, app_with_env):
     """An instance started with another SECRET_KEY does not accept this instance's session cookie."""
-    client, username = logged_in(new_client)
+    client, _ = logged_in(new_client)
     other = app_with_env({"SECRET_KEY": secrets.token_hex(24)})
     for cookie in client.cookies:
         other.cookies.set(cookie.name, cookie.value, cookie.path)
@@ -445,7 +445,13 @@ def test_secret_key_from_environment(new_client, app_with_env):
 
 OTHER_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 ALWAYS_ALLOWED = {"HEAD", "OPTIONS"}
-ROUTES = {"/register": {"POST"}, "/login": {"POST"}, "/me": {"GET"}, "/logout": {"POST"}, "/password": {"POST"}}
+ROUTES = {
+    "/register": {"POST"},
+    "/login": {"POST"},
+    "/me": {"GET"},
+    "/logout": {"POST"},
+    "/password": {"POST"},
+}
 
 
 def allow_of(response: Any) -> set[str]:

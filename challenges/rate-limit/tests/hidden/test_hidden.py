@@ -375,11 +375,20 @@ def test_other_methods_405(client):
             raw = response.headers.get("Allow") or ""
             allow = {m.strip().upper() for m in raw.split(",") if m.strip()}
             assert allow - ALWAYS_ALLOWED == {"GET"}, (
-                f"{method} {path}: the Allow header must list GET (HEAD and OPTIONS may be added), got {raw!r}"
+                f"{method} {path}: the Allow header must list GET "
+                f"(HEAD and OPTIONS may be added), got {raw!r}"
             )
 
 
-UNKNOWN = ["/api/quotes", "/api/quote/1", "/api/quote/extra/more", "/api", "/api/health", "/health/check", "/quote"]
+UNKNOWN = [
+    "/api/quotes",
+    "/api/quote/1",
+    "/api/quote/extra/more",
+    "/api",
+    "/api/health",
+    "/health/check",
+    "/quote",
+]
 
 
 @pytest.mark.points(1)
