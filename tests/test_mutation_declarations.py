@@ -86,9 +86,3 @@ def test_bad_declarations_are_challenge_errors(tmp_path: Path, tail: str, messag
     with pytest.raises(ChallengeError, match=message):
         load_challenge(_with_manifest_tail(tmp_path, tail))
 
-
-def test_a_class_is_accepted(tmp_path: Path) -> None:
-    """``class`` (same-behaviour, unreachable, framework-duplicate, cost) may accompany the reason."""
-    tail = '\n[[mutation.equivalent]]\nmutant = "app.py:1:boolean"\nclass = "same-behaviour"\nreason = "r"\n'
-    loaded = load_challenge(_with_manifest_tail(tmp_path, tail))
-    assert loaded.equivalent_mutants == (EquivalentMutant("app.py:1:boolean", "r"),)

@@ -5,7 +5,6 @@ import threading
 from typing import Any
 
 from flask import Flask, request, session
-from werkzeug.exceptions import HTTPException
 from werkzeug.security import check_password_hash, generate_password_hash
 
 app = Flask(__name__)
@@ -44,11 +43,6 @@ def current_user() -> str | None:
     """The logged-in username: the session's id must still be live on the server."""
     sid = session.get("sid")
     return _sessions.get(sid) if isinstance(sid, str) else None
-
-
-@app.errorhandler(HTTPException)
-def http_error(exc: HTTPException) -> Any:
-    return error(exc.description or exc.name, exc.code or 500)
 
 
 @app.post("/register")

@@ -15,4 +15,5 @@ def me():
 # TODO: POST /register {"username", "password"} -> 201 {"username"}; 409 taken; 400 invalid
 # TODO: POST /login -> 200 {"username"} and an HttpOnly, SameSite=Lax session cookie; 401 otherwise
 # TODO: POST /logout -> 204; a cookie kept from before the logout must not work again
+#       (POST only: a GET /logout must answer 405, as Flask does for a POST-only route)
 # TODO: POST /password {"old", "new"} -> 204; afterwards only the new password logs in

@@ -38,13 +38,13 @@ def _take() -> tuple[bool, int, int]:
 @app.get("/api/quote")
 def quote() -> Any:
     allowed, remaining, reset = _take()
-    headers = {
-        "X-RateLimit-Limit": str(LIMIT),
-        "X-RateLimit-Remaining": str(remaining),
-        "X-RateLimit-Reset": str(reset),
-    }
+    headers = [
+        ("X-RateLimit-Limit", str(LIMIT)),
+        ("X-RateLimit-Remaining", str(remaining)),
+        ("X-RateLimit-Reset", str(reset)),
+    ]
     if not allowed:
-        headers["Retry-After"] = str(max(1, reset))
+        headers.append(("Retry-After", str(max(1, reset))))
         return {"error": "too many requests"}, 429, headers
     return {"quote": "Simple is better than complex."}, 200, headers
 

@@ -7,6 +7,7 @@ test depends on an account or a session another test made.
 
 import base64
 import json
+import secrets
 import uuid
 from typing import Any
 
@@ -115,12 +116,14 @@ def flask_like_token(payload: dict[str, Any]) -> str:
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("register")
 def test_register(client):
     """POST /register with a valid username and password answers 201 {"username": ...}."""
     register(client, new_name())
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("username-rule", "password-rule", "register")
 def test_register_boundary_values(client):
     """Usernames of 3 and 32 characters (a-z, 0-9, _) and a password of exactly 8 characters are accepted."""
     for username in [new_name(3), ("user_" + uuid.uuid4().hex)[:32]]:
@@ -128,6 +131,7 @@ def test_register_boundary_values(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("register-taken", "error-body")
 def test_register_taken_username(client, new_client):
     """A taken username answers 409 with a JSON error, and the existing password still works."""
     username = new_name()
@@ -141,6 +145,7 @@ def test_register_taken_username(client, new_client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("username-rule", "register-bad", "error-body")
 def test_register_rejects_invalid_usernames(client):
     """A username too short or too long, or with anything but a-z, 0-9 and _, answers 400."""
     tail = uuid.uuid4().hex[:6]
@@ -165,6 +170,7 @@ def test_register_rejects_invalid_usernames(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("password-rule", "register-bad", "bad-no-change", "error-body")
 def test_register_rejects_invalid_passwords(client, new_client):
     """A password shorter than 8 characters, missing or not a string answers 400, and the name stays free."""
     username = new_name()
@@ -182,6 +188,7 @@ def test_register_rejects_invalid_passwords(client, new_client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("register-bad", "error-body")
 def test_register_rejects_non_object_bodies(client):
     """A JSON body that is not an object, or that is not valid JSON, answers 400 with a JSON error."""
     for value in [[new_name(), PASSWORD], new_name(), 42, None]:
@@ -195,6 +202,7 @@ def test_register_rejects_non_object_bodies(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("login", "me")
 def test_login(client, new_client):
     """POST /login with the right password answers 200 {"username": ...}; GET /me then answers it."""
     username = new_name()
@@ -204,6 +212,7 @@ def test_login(client, new_client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("cookie-flags", "login")
 def test_login_cookie_is_http_only_and_lax(client, new_client):
     """The login answer sets the session cookie; every cookie is HttpOnly and SameSite=Lax."""
     username = new_name()
@@ -218,6 +227,7 @@ def test_login_cookie_is_http_only_and_lax(client, new_client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("login-fail", "error-body")
 def test_login_wrong_password(client, new_client):
     """A wrong password answers 401 with a JSON error, and the client is not logged in."""
     username = new_name()
@@ -228,6 +238,7 @@ def test_login_wrong_password(client, new_client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("login-fail", "error-body")
 def test_login_failures_look_the_same(new_client):
     """An unknown username and a wrong password answer the same status and the same JSON body."""
     username = new_name()
@@ -244,6 +255,7 @@ def test_login_failures_look_the_same(new_client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("login-bad", "error-body")
 def test_login_rejects_malformed_bodies(client, new_client):
     """A login body that is not an object with string username and password answers 400 or 401."""
     username = new_name()
@@ -270,12 +282,14 @@ def test_login_rejects_malformed_bodies(client, new_client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("me-401", "error-body")
 def test_me_without_login(client):
     """GET /me without a session answers 401 with a JSON error."""
     assert_logged_out(client, "without a cookie")
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("me-401", "me")
 def test_me_with_tampered_or_forged_cookie(new_client):
     """A session cookie changed, cut short or made up answers 401 on GET /me, never a 500."""
     client, username = logged_in(new_client)
@@ -295,6 +309,7 @@ def test_me_with_tampered_or_forged_cookie(new_client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("logout", "me-401")
 def test_logout(new_client):
     """POST /logout answers 204; GET /me then answers 401 for that client."""
     client, _ = logged_in(new_client)
@@ -304,6 +319,7 @@ def test_logout(new_client):
 
 
 @pytest.mark.points(3)
+@pytest.mark.promises("logout-replay")
 def test_logout_refuses_replayed_cookie(new_client):
     """A copy of the session cookie kept from before the logout answers 401 after it."""
     client, username = logged_in(new_client)
@@ -315,6 +331,7 @@ def test_logout_refuses_replayed_cookie(new_client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("logout-replay")
 def test_old_cookie_refused_after_new_login(new_client):
     """A cookie from before a logout stays refused after the same user logs in again."""
     client, username = logged_in(new_client)
@@ -330,6 +347,7 @@ def test_old_cookie_refused_after_new_login(new_client):
 
 
 @pytest.mark.points(3)
+@pytest.mark.promises("password")
 def test_password_change(new_client):
     """POST /password with the right old password answers 204; then only the new password logs in."""
     client, username = logged_in(new_client)
@@ -340,6 +358,7 @@ def test_password_change(new_client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("password-wrong-old", "error-body")
 def test_password_change_wrong_old(new_client):
     """A wrong old password answers 401 with a JSON error and changes nothing."""
     client, username = logged_in(new_client)
@@ -350,6 +369,7 @@ def test_password_change_wrong_old(new_client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("password-bad-new", "password-rule", "bad-no-change", "error-body")
 def test_password_change_invalid_new(new_client):
     """A new password under 8 characters or not a string answers 400 and changes nothing."""
     client, username = logged_in(new_client)
@@ -360,6 +380,7 @@ def test_password_change_invalid_new(new_client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("password-bad-body", "error-body")
 def test_password_change_malformed_body(new_client):
     """A /password body that is not a JSON object, or an old password not a string, answers 400 or 401."""
     client, username = logged_in(new_client)
@@ -373,6 +394,7 @@ def test_password_change_malformed_body(new_client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("password-login", "error-body")
 def test_password_change_requires_login(client, new_client):
     """POST /password from a client that is not logged in answers 401."""
     username = new_name()
@@ -382,6 +404,7 @@ def test_password_change_requires_login(client, new_client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("json-type")
 def test_responses_are_json(new_client):
     """Registrations, logins, /me and errors have Content-Type application/json."""
     client, username = logged_in(new_client)
@@ -398,3 +421,95 @@ def test_responses_are_json(new_client):
     }
     for label, response in answers.items():
         assert response.is_json, f"{label}: Content-Type must be application/json, got {response.describe()}"
+
+
+# --- the secret key ------------------------------------------------------------
+
+
+@pytest.mark.points(1)
+@pytest.mark.promises("secret-key")
+def test_secret_key_from_environment(new_client, app_with_env):
+    """An instance started with another SECRET_KEY does not accept this instance's session cookie."""
+    client, _ = logged_in(new_client)
+    other = app_with_env({"SECRET_KEY": secrets.token_hex(24)})
+    for cookie in client.cookies:
+        other.cookies.set(cookie.name, cookie.value, cookie.path)
+    response = other.get("/me")
+    assert response.status == 401, (
+        f"GET /me on an instance started with a different SECRET_KEY, with this instance's cookie: "
+        f"expected 401, got {response.describe()}: is the key written in the code?"
+    )
+
+
+# --- the HTTP rules --------------------------------------------------------------
+
+OTHER_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+ALWAYS_ALLOWED = {"HEAD", "OPTIONS"}
+ROUTES = {
+    "/register": {"POST"},
+    "/login": {"POST"},
+    "/me": {"GET"},
+    "/logout": {"POST"},
+    "/password": {"POST"},
+}
+
+
+def allow_of(response: Any) -> set[str]:
+    raw = response.headers.get("Allow") or ""
+    return {method.strip().upper() for method in raw.split(",") if method.strip()}
+
+
+def assert_only(client: Any, path: str, listed: set[str]) -> None:
+    """Every method the statement does not list for ``path`` answers 405 with an Allow of the listed ones."""
+    for method in OTHER_METHODS:
+        if method in listed:
+            continue
+        response = client.request(method, path, timeout=SLOW)
+        assert response.status == 405, f"{method} {path}: expected 405, got {response.describe()}"
+        allow = allow_of(response)
+        assert allow - ALWAYS_ALLOWED == listed, (
+            f"{method} {path}: the Allow header must list {sorted(listed)} "
+            f"(HEAD and OPTIONS may be added), got {response.headers.get('Allow')!r}"
+        )
+
+
+@pytest.mark.points(2)
+@pytest.mark.promises("methods", "logout-post-only")
+def test_other_methods_405(new_client):
+    """Methods the statement does not list answer 405 with an Allow header naming the listed ones."""
+    client, _ = logged_in(new_client)
+    for path, listed in ROUTES.items():
+        assert_only(client, path, listed)
+
+
+@pytest.mark.points(1)
+@pytest.mark.promises("unknown-url")
+def test_unknown_urls_404(new_client):
+    """URLs the statement does not describe answer 404 (siblings, deeper paths, extra segments)."""
+    client, username = logged_in(new_client)
+    for method, path in [
+        ("GET", "/users"),
+        ("GET", f"/me/{username}"),
+        ("GET", "/me/extra"),
+        ("POST", "/logout/all"),
+        ("POST", "/login/again"),
+        ("POST", "/registers"),
+        ("GET", "/password/reset"),
+        ("DELETE", f"/users/{username}"),
+    ]:
+        response = client.request(method, path)
+        assert response.status == 404, f"{method} {path}: expected 404, got {response.describe()}"
+
+
+@pytest.mark.points(2)
+@pytest.mark.promises("safe-get", "logout-post-only")
+def test_get_never_logs_out(new_client):
+    """GET and HEAD on every URL, /logout included, leave the client logged in and its cookie valid."""
+    client, username = logged_in(new_client)
+    kept = list(client.cookies)
+    for path in ["/logout", "/me", "/password", "/login", "/register", "/logout"]:
+        client.get(path)
+        client.head(path)
+    assert_username(client.get("/me"), 200, username, "GET /me after GET and HEAD requests on every URL")
+    copy = with_cookies(new_client, kept)
+    assert_username(copy.get("/me"), 200, username, "GET /me with the cookie kept from before the GETs")

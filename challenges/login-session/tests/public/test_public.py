@@ -2,7 +2,10 @@
 
 import uuid
 
+import pytest
 
+
+@pytest.mark.promises("register", "login", "me")
 def test_register_login_me(client, new_client):
     """Register, log in from another client, and GET /me answers the username."""
     username = "u_" + uuid.uuid4().hex[:10]
@@ -15,6 +18,7 @@ def test_register_login_me(client, new_client):
     assert response.status == 200 and response.json()["username"] == username, response.describe()
 
 
+@pytest.mark.promises("me-401", "error-body")
 def test_me_without_login(client):
     """GET /me without a session answers 401 with a JSON error."""
     response = client.get("/me")
@@ -22,6 +26,7 @@ def test_me_without_login(client):
     assert isinstance(response.json().get("error"), str), response.describe()
 
 
+@pytest.mark.promises("password-rule", "register-bad")
 def test_short_password(client):
     """A password under 8 characters answers 400."""
     response = client.post("/register", json={"username": "short_pw", "password": "1234567"})

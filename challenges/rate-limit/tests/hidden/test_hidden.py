@@ -116,6 +116,7 @@ def check_refusal(response: Any, window: int) -> None:
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("quote")
 def test_quote(client):
     """GET /api/quote answers 200 with {"quote": <non-empty string>}."""
     response = quote(client, new_id("quote"))
@@ -127,6 +128,7 @@ def test_quote(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("headers", "remaining", "reset")
 def test_rate_headers_on_first_request(client):
     """A new client's first answer has X-RateLimit-Limit 5, Remaining 4 and an integer Reset."""
 
@@ -143,6 +145,7 @@ def test_rate_headers_on_first_request(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("remaining", "limit", "headers")
 def test_remaining_counts_down(client):
     """A client's first 5 requests answer 200 with X-RateLimit-Remaining 4, 3, 2, 1, 0."""
 
@@ -156,6 +159,7 @@ def test_remaining_counts_down(client):
 
 
 @pytest.mark.points(3)
+@pytest.mark.promises("over-limit", "limit", "headers", "remaining")
 def test_over_limit_answers_429(client):
     """The 6th request in a window answers 429 with a JSON error, Remaining 0 and the X-RateLimit headers."""
 
@@ -173,6 +177,7 @@ def test_over_limit_answers_429(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("retry-after")
 def test_retry_after(client):
     """A 429 carries Retry-After: an integer number of seconds from 1 to RATE_WINDOW + 1."""
 
@@ -187,6 +192,7 @@ def test_retry_after(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("remaining", "over-limit")
 def test_remaining_never_negative(client):
     """Requests past the limit keep answering 429 with X-RateLimit-Remaining 0, never negative."""
 
@@ -204,6 +210,7 @@ SHORT_WAIT = 3
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("retry-after", "reset")
 def test_retry_after_is_the_real_wait(client):
     """Retry-After and X-RateLimit-Reset on a 429 are the real wait: after it, the client is allowed again."""
 
@@ -236,6 +243,7 @@ def test_retry_after_is_the_real_wait(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("independent", "client-id")
 def test_clients_independent(client):
     """A client over its limit changes nothing for another X-Client-Id, and stays limited itself."""
 
@@ -256,6 +264,7 @@ def test_clients_independent(client):
 
 
 @pytest.mark.points(3)
+@pytest.mark.promises("client-id")
 def test_address_when_no_header(app_with_env):
     """Without X-Client-Id, or with an empty one, a client is its address (RATE_LIMIT=3); an id is another."""
     other = app_with_env({"RATE_LIMIT": "3", "RATE_WINDOW": "86400"})
@@ -275,6 +284,7 @@ def test_address_when_no_header(app_with_env):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("settings", "limit")
 def test_limit_from_environment(app_with_env):
     """With RATE_LIMIT=2, X-RateLimit-Limit is 2 and the 3rd request is refused (429, Retry-After)."""
     other = app_with_env({"RATE_LIMIT": "2", "RATE_WINDOW": "86400"})
@@ -289,6 +299,7 @@ def test_limit_from_environment(app_with_env):
 
 
 @pytest.mark.points(3)
+@pytest.mark.promises("window-ends", "settings")
 def test_allowed_again_after_window(app_with_env):
     """With RATE_WINDOW=2, a refused client that waits 3 s is allowed again with Remaining 4."""
     window = 2
@@ -317,6 +328,7 @@ def test_allowed_again_after_window(app_with_env):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("health", "safe-get")
 def test_health_not_limited(client):
     """GET /health always answers {"status": "ok"}, even for a refused client, and does not count."""
 
@@ -341,6 +353,67 @@ def test_health_not_limited(client):
                 f"after {2 * LIMIT} requests to /health, a client's first {QUOTE} "
                 f"should leave {LIMIT - 1}: {response.describe()}"
             )
+        return None
+
+    until_exact(attempt)
+
+
+# --- the HTTP rules --------------------------------------------------------------
+
+OTHER_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+ALWAYS_ALLOWED = {"HEAD", "OPTIONS"}
+
+
+@pytest.mark.points(1)
+@pytest.mark.promises("methods")
+def test_other_methods_405(client):
+    """POST, PUT, PATCH and DELETE answer 405 with an Allow header naming GET, on both routes."""
+    for path in [QUOTE, "/health"]:
+        for method in OTHER_METHODS:
+            response = client.request(method, path, headers={"X-Client-Id": new_id("method")})
+            assert response.status == 405, f"{method} {path}: expected 405, got {response.describe()}"
+            raw = response.headers.get("Allow") or ""
+            allow = {m.strip().upper() for m in raw.split(",") if m.strip()}
+            assert allow - ALWAYS_ALLOWED == {"GET"}, (
+                f"{method} {path}: the Allow header must list GET "
+                f"(HEAD and OPTIONS may be added), got {raw!r}"
+            )
+
+
+UNKNOWN = [
+    "/api/quotes",
+    "/api/quote/1",
+    "/api/quote/extra/more",
+    "/api",
+    "/api/health",
+    "/health/check",
+    "/quote",
+]
+
+
+@pytest.mark.points(1)
+@pytest.mark.promises("unknown-url")
+def test_unknown_urls_404(client):
+    """URLs the statement does not describe answer 404 (siblings, deeper paths, extra segments)."""
+    for path in UNKNOWN:
+        for method in ("GET", "POST"):
+            response = client.request(method, path, headers={"X-Client-Id": new_id("unknown")})
+            assert response.status == 404, f"{method} {path}: expected 404, got {response.describe()}"
+
+
+@pytest.mark.points(1)
+@pytest.mark.promises("safe-get")
+def test_other_gets_do_not_count(client):
+    """GETs on unknown URLs do not count: the client's first quote after them still leaves 4."""
+
+    def attempt() -> str | None:
+        client_id = new_id("gets")
+        for _ in range(LIMIT + 1):
+            for path in UNKNOWN:  # /health has a test of its own
+                client.get(path, headers={"X-Client-Id": client_id})
+        response = burst(client, client_id, 1)[0]
+        if response.status != 200 or response.headers.get("X-RateLimit-Remaining") != str(LIMIT - 1):
+            return f"the first quote after {LIMIT + 1} GETs of each unknown URL: {response.describe()}"
         return None
 
     until_exact(attempt)

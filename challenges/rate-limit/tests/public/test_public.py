@@ -2,7 +2,10 @@
 
 import uuid
 
+import pytest
 
+
+@pytest.mark.promises("quote", "headers")
 def test_quote(client):
     """GET /api/quote answers {"quote": ...} with the X-RateLimit headers."""
     response = client.get("/api/quote", headers={"X-Client-Id": uuid.uuid4().hex})
@@ -12,6 +15,7 @@ def test_quote(client):
         assert name in response.headers, f"no {name} header: {response.describe()}"
 
 
+@pytest.mark.promises("limit", "over-limit", "retry-after")
 def test_sixth_request_refused(client):
     """With the default RATE_LIMIT (5), a client's 6th request answers 429 with Retry-After."""
     client_id = uuid.uuid4().hex
@@ -22,6 +26,7 @@ def test_sixth_request_refused(client):
     assert "Retry-After" in response.headers, response.describe()
 
 
+@pytest.mark.promises("health")
 def test_health(client):
     """GET /health answers {"status": "ok"}."""
     response = client.get("/health")

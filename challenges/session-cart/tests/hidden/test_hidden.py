@@ -6,6 +6,7 @@ instance serves the whole run, so no test depends on a cart another made.
 
 import base64
 import json
+import secrets
 import uuid
 from typing import Any
 
@@ -13,6 +14,8 @@ import pytest
 
 JSON_TYPE = {"Content-Type": "application/json"}
 EMPTY: list[tuple[str, int]] = []
+#: a valid sku full of characters an app must not escape in JSON
+MARKUP_SKU = "<b>&'\""
 
 
 def body_of(response: Any) -> Any:
@@ -106,6 +109,7 @@ def flask_like_token(payload: dict[str, Any]) -> str:
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("no-cookie", "empty-cart", "get-cart")
 def test_empty_cart_without_cookie(new_client):
     """A client that sends no cookie gets 200 {"items": [], "count": 0}."""
     response = new_client().get("/cart")
@@ -114,6 +118,7 @@ def test_empty_cart_without_cookie(new_client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("add", "get-cart", "count")
 def test_add_item(client):
     """POST /cart/items answers 201 with the cart, and GET /cart then holds the item."""
     assert add(client, "apple", 3) == [("apple", 3)]
@@ -121,6 +126,7 @@ def test_add_item(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("qty", "add")
 def test_qty_defaults_to_one(client):
     """A body without qty adds one of the sku."""
     assert add(client, "pear") == [("pear", 1)]
@@ -128,15 +134,19 @@ def test_qty_defaults_to_one(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("qty", "sku")
 def test_accepts_boundary_values(client):
-    """qty 1 and 99 are accepted, and so are skus of 1 and 32 characters."""
+    """qty 1 and 99 are accepted, and so are skus of 1 and 32 characters; a sku comes back verbatim."""
     long_sku = "s" * 32
     add(client, "a", 99)
     add(client, long_sku, 1)
-    assert get_cart(client) == [("a", 99), (long_sku, 1)]
+    assert (MARKUP_SKU, 2) in add(client, MARKUP_SKU, 2), "the sku must come back exactly as sent"
+    cart = get_cart(client)  # sorted: the order has a test of its own
+    assert sorted(cart) == sorted([("a", 99), (long_sku, 1), (MARKUP_SKU, 2)]), f"GET /cart: {cart}"
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("order", "same-sku", "count")
 def test_items_keep_first_added_order(client):
     """Items are listed in the order their skus were first added (not sorted), across requests."""
     add(client, "zeta", 1)
@@ -149,6 +159,7 @@ def test_items_keep_first_added_order(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("same-sku")
 def test_same_sku_adds_up(client):
     """Adding a sku already in the cart adds to its qty instead of listing it twice."""
     add(client, "plum", 2)
@@ -157,6 +168,7 @@ def test_same_sku_adds_up(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("qty-total", "error-body", "error-no-change")
 def test_qty_total_over_99_rejected(client):
     """A total over 99 for one sku answers 400 and leaves the cart as it was; exactly 99 is fine."""
     add(client, "fig", 60)
@@ -180,6 +192,7 @@ def assert_rejected(client: Any, bodies: list[Any]) -> None:
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("bad-body", "error-body", "error-no-change")
 def test_rejects_non_object_bodies(client):
     """A JSON body that is not an object, or that is not valid JSON, answers 400 with a JSON error."""
     assert_rejected(client, [["apple", 1], "apple", 3, None])
@@ -189,6 +202,7 @@ def test_rejects_non_object_bodies(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("bad-body", "sku", "error-body", "error-no-change")
 def test_rejects_bad_sku(client):
     """A missing or empty sku, one that is not a string, or one over 32 characters answers 400."""
     assert_rejected(
@@ -198,18 +212,21 @@ def test_rejects_bad_sku(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("bad-body", "qty", "error-body", "error-no-change")
 def test_rejects_non_integer_qty(client):
     """A qty that is a string, a fraction, null, a list or an object answers 400."""
     assert_rejected(client, [{"sku": "apple", "qty": q} for q in ["2", 1.5, None, [1], {"n": 1}]])
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("bad-body", "qty", "error-body", "error-no-change")
 def test_rejects_boolean_qty(client):
     """A qty of true or false is not an integer: it answers 400."""
     assert_rejected(client, [{"sku": "apple", "qty": q} for q in [True, False]])
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("bad-body", "qty", "error-body", "error-no-change")
 def test_rejects_qty_out_of_range(client):
     """A qty below 1 or above 99 answers 400."""
     assert_rejected(client, [{"sku": "apple", "qty": q} for q in [0, -1, 100, 1000]])
@@ -219,6 +236,7 @@ def test_rejects_qty_out_of_range(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("remove")
 def test_remove_item(client):
     """DELETE /cart/items/<sku> answers 200 with the cart without that sku, the others in order."""
     for sku, qty in [("red", 1), ("green", 2), ("blue", 3)]:
@@ -230,6 +248,7 @@ def test_remove_item(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("remove-unknown", "error-body", "error-no-change")
 def test_remove_unknown_item_404(client, new_client):
     """DELETE /cart/items/<sku> for a sku not in the cart answers 404 with a JSON error."""
     expected = filled(client)
@@ -239,6 +258,7 @@ def test_remove_unknown_item_404(client, new_client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("clear")
 def test_clear_cart(client):
     """DELETE /cart answers 204 and empties the cart; adding afterwards starts from empty."""
     filled(client)
@@ -252,6 +272,7 @@ def test_clear_cart(client):
 
 
 @pytest.mark.points(3)
+@pytest.mark.promises("separate")
 def test_clients_have_separate_carts(new_client):
     """Two clients never see each other's items; clearing one cart leaves the other alone."""
     one, two = new_client(), new_client()
@@ -265,6 +286,7 @@ def test_clients_have_separate_carts(new_client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("tampered")
 def test_tampered_cookie_is_empty_cart(client, new_client):
     """A session cookie changed or cut short gives 200 and an empty cart, never a 500."""
     expected = filled(client)
@@ -282,6 +304,7 @@ def test_tampered_cookie_is_empty_cart(client, new_client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("tampered")
 def test_forged_cookie_is_empty_cart(client, new_client):
     """A made-up session cookie gives 200 and an empty cart; adding then starts a new cart."""
     filled(client)
@@ -304,6 +327,7 @@ def test_forged_cookie_is_empty_cart(client, new_client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("http-only")
 def test_cookies_are_http_only(client):
     """Every cookie the app sets for the cart is HttpOnly."""
     filled(client)
@@ -312,6 +336,7 @@ def test_cookies_are_http_only(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("json-type")
 def test_responses_are_json(client):
     """The cart, created carts and errors have Content-Type application/json."""
     add(client, "json", 1)
@@ -326,3 +351,89 @@ def test_responses_are_json(client):
         response = client.request(method, path, **kwargs)
         sent = f"{method} {path} {kwargs or ''}".strip()
         assert response.is_json, f"{sent}: Content-Type must be application/json, got {response.describe()}"
+
+
+# --- the secret key ------------------------------------------------------------
+
+
+@pytest.mark.points(2)
+@pytest.mark.promises("secret-key")
+def test_secret_key_from_environment(client, app_with_env):
+    """An instance started with another SECRET_KEY gives a cookie of this one an empty cart."""
+    filled(client)
+    cookies = session_cookies(client)
+    other = app_with_env({"SECRET_KEY": secrets.token_hex(24)})
+    for cookie in cookies:
+        other.cookies.set(cookie.name, cookie.value, cookie.path)
+    cart = get_cart(other, "GET /cart on an instance with another SECRET_KEY, with this instance's cookie")
+    assert cart == EMPTY, (
+        f"an instance started with a different SECRET_KEY accepted the cookie and showed {cart}: "
+        "is the key written in the code instead of read from the environment?"
+    )
+    assert add(other, "second", 1) == [("second", 1)], "adding on the second instance"
+
+
+# --- the HTTP rules --------------------------------------------------------------
+
+OTHER_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+ALWAYS_ALLOWED = {"HEAD", "OPTIONS"}
+
+
+def allow_of(response: Any) -> set[str]:
+    raw = response.headers.get("Allow") or ""
+    return {method.strip().upper() for method in raw.split(",") if method.strip()}
+
+
+def assert_only(client: Any, path: str, listed: set[str]) -> None:
+    """Every method the statement does not list for ``path`` answers 405 with an Allow of the listed ones."""
+    for method in OTHER_METHODS:
+        if method in listed:
+            continue
+        response = client.request(method, path)
+        assert response.status == 405, f"{method} {path}: expected 405, got {response.describe()}"
+        allow = allow_of(response)
+        assert allow - ALWAYS_ALLOWED == listed, (
+            f"{method} {path}: the Allow header must list {sorted(listed)} "
+            f"(HEAD and OPTIONS may be added), got {response.headers.get('Allow')!r}"
+        )
+
+
+@pytest.mark.points(2)
+@pytest.mark.promises("methods")
+def test_other_methods_405(client):
+    """Methods the statement does not list answer 405 with an Allow header naming the listed ones."""
+    filled(client)
+    assert_only(client, "/cart", {"GET", "DELETE"})
+    assert_only(client, "/cart/items", {"POST"})
+    assert_only(client, "/cart/items/keep-a", {"DELETE"})
+
+
+@pytest.mark.points(1)
+@pytest.mark.promises("unknown-url")
+def test_unknown_urls_404(client):
+    """URLs the statement does not describe answer 404 (siblings, deeper paths, extra segments)."""
+    filled(client)
+    for method, path in [
+        ("GET", "/carts"),
+        ("GET", "/cart/item"),
+        ("GET", "/cart/keep-a"),
+        ("GET", "/cart/items/keep-a/more"),
+        ("DELETE", "/cart/items/keep-a/more"),
+        ("POST", "/cart/items/keep-a/more"),
+        ("DELETE", "/cart/items/"),
+        ("GET", "/cart/items/keep-a/qty/2"),
+        ("POST", "/basket/items"),
+    ]:
+        response = client.request(method, path)
+        assert response.status == 404, f"{method} {path}: expected 404, got {response.describe()}"
+
+
+@pytest.mark.points(1)
+@pytest.mark.promises("safe-get")
+def test_get_changes_nothing(client):
+    """GET requests, also on URLs where DELETE or POST change the cart, leave the cart as it was."""
+    expected = filled(client)
+    for path in ["/cart", "/cart/items/keep-a", "/cart/items/keep-b", "/cart/items", "/cart"]:
+        client.get(path)
+        client.head(path)
+    assert get_cart(client, "GET /cart after GET and HEAD requests") == expected

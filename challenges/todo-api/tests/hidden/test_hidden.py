@@ -7,6 +7,7 @@ before and after instead of assuming ids or totals.
 
 import math
 import os
+import time
 import uuid
 from datetime import datetime
 from typing import Any
@@ -111,6 +112,7 @@ def assert_unchanged(client: Any, todo: dict[str, Any], context: str) -> None:
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("create", "todo-keys", "id", "done", "created-at", "title-verbatim")
 def test_create_todo(client):
     """POST /api/todos answers 201 with id, title, done (false by default) and an ISO 8601 created_at."""
     title = unique("Buy milk, café ☕")
@@ -133,6 +135,7 @@ def test_create_todo(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("create", "done")
 def test_create_done_todo(client):
     """POST /api/todos with "done": true creates a todo that is done, also when read back."""
     todo = create(client, unique("Done already"), done=True)
@@ -141,6 +144,7 @@ def test_create_done_todo(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("location")
 def test_create_location(client):
     """A creation's Location header is the todo's URL, /api/todos/<id> (relative or absolute)."""
     title = unique("Located")
@@ -157,15 +161,17 @@ def test_create_location(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("title-rule", "title-verbatim")
 def test_title_length_limits(client):
-    """Titles of 1 and of 200 characters (200 × "é", counted with len()) are accepted as sent."""
-    for title in ["x", "é" * 200, "Z" * 199 + "ë"]:
+    """Titles of 1 and of 200 characters (200 × "é", counted with len()), and markup, come back as sent."""
+    for title in ["x", "é" * 200, "Z" * 199 + "ë", "<b>Tom & Jerry's</b> \"quoted\""]:
         todo = create(client, title)
         assert todo.get("title") == title, f"title of {len(title)} characters: {todo!r}"
         assert fetch(client, todo["id"]).get("title") == title
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("create-400", "title-rule", "bad-no-change", "error-body")
 def test_create_rejects_bad_titles(client):
     """A missing, empty, blank, too long (201) or non-string title answers 400 and creates nothing."""
     payloads = [
@@ -189,6 +195,7 @@ def test_create_rejects_bad_titles(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("create-400", "done-rule", "bad-no-change", "error-body")
 def test_create_rejects_bad_done(client):
     """A done that is not a JSON boolean (1, 0, "true", "false", null) answers 400 and creates nothing."""
     before = total(client)
@@ -199,6 +206,7 @@ def test_create_rejects_bad_done(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("create-400", "bad-no-change", "error-body")
 def test_create_rejects_non_objects(client):
     """A body that is not a JSON object (array, string, number, null, malformed) answers 400."""
     before = total(client)
@@ -213,6 +221,7 @@ def test_create_rejects_non_objects(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("read")
 def test_get_todo(client):
     """GET /api/todos/<id> answers 200 with the todo as it was created."""
     for todo in [create(client, unique("Read me")), create(client, unique("Read me too"), done=True)]:
@@ -220,6 +229,7 @@ def test_get_todo(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("read-404", "error-body")
 def test_get_unknown_todo(client):
     """GET /api/todos/<id> for an id no todo has answers 404 with a JSON error."""
     assert_error(client.get(f"/api/todos/{UNKNOWN_ID}"), 404, f"GET /api/todos/{UNKNOWN_ID}")
@@ -229,6 +239,7 @@ def test_get_unknown_todo(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("page-values", "paging")
 def test_list_defaults(client):
     """GET /api/todos without parameters answers page 1, per_page 20: the first 20 todos by id."""
     create(client, unique("Listed"))
@@ -242,6 +253,7 @@ def test_list_defaults(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("paging", "total")
 def test_list_sorted_with_total(client):
     """The list holds every todo once, ids ascending, and total counts them all."""
     before = total(client)
@@ -256,6 +268,7 @@ def test_list_sorted_with_total(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("paging", "page-values", "total", "past-end")
 def test_list_pagination(client):
     """page and per_page slice the list by id; a page past the end answers 200 with no items."""
     mine = [create(client, unique("Paged")) for _ in range(7)]
@@ -280,6 +293,7 @@ def test_list_pagination(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("filter", "total")
 def test_list_filter_done(client):
     """done=true and done=false keep only the todos with that done; their totals add up."""
     open_todo = create(client, unique("Still open"))
@@ -299,6 +313,7 @@ def test_list_filter_done(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("paging-400", "error-body")
 def test_list_rejects_bad_paging(client):
     """page or per_page that is not a whole number, or out of range (page 0, per_page 0 or 101), is a 400."""
     cases = [
@@ -316,6 +331,7 @@ def test_list_rejects_bad_paging(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("paging-400", "error-body")
 def test_list_rejects_other_digits(client):
     """page or per_page written with a digit other than 0-9 (the superscript "²") is a 400, not a crash."""
     for params in [{"page": "²"}, {"per_page": "²"}, {"page": "1", "per_page": "1²"}]:
@@ -323,6 +339,7 @@ def test_list_rejects_other_digits(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("filter-400", "error-body")
 def test_list_rejects_bad_done_filter(client):
     """A done filter other than true or false (yes, 1, TRUE) answers 400."""
     create(client, unique("Filter me"), done=True)
@@ -335,6 +352,7 @@ def test_list_rejects_bad_done_filter(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("patch", "created-at-fixed")
 def test_patch_done(client):
     """PATCH {"done": true} answers 200 with the todo done; title, id and created_at are unchanged."""
     todo = create(client, unique("Finish me"))
@@ -346,6 +364,7 @@ def test_patch_done(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("patch", "created-at-fixed")
 def test_patch_title(client):
     """PATCH changes only the fields sent: the title alone, then the title and done together."""
     todo = create(client, unique("Rename me"), done=True)
@@ -361,6 +380,7 @@ def test_patch_title(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("patch-400", "title-rule", "done-rule", "bad-no-change", "error-body")
 def test_patch_rejects_invalid_fields(client):
     """PATCH with an invalid title or done answers 400 and changes nothing."""
     todo = create(client, unique("Keep me"))
@@ -381,6 +401,7 @@ def test_patch_rejects_invalid_fields(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("patch-400", "bad-no-change", "error-body")
 def test_patch_rejects_unknown_fields(client):
     """PATCH with any key other than title and done (id and created_at too) answers 400, changes nothing."""
     todo = create(client, unique("Strict"))
@@ -397,6 +418,7 @@ def test_patch_rejects_unknown_fields(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("patch-400", "bad-no-change", "error-body")
 def test_patch_rejects_non_objects(client):
     """PATCH with a body that is not a JSON object (array, string, null, malformed) answers 400."""
     todo = create(client, unique("Objects only"))
@@ -408,6 +430,7 @@ def test_patch_rejects_non_objects(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("patch-404", "error-body")
 def test_patch_unknown_todo(client):
     """PATCH of an id no todo has answers 404 with a JSON error."""
     response = client.patch(f"/api/todos/{UNKNOWN_ID}", json={"done": True})
@@ -418,6 +441,7 @@ def test_patch_unknown_todo(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("delete")
 def test_delete_todo(client):
     """DELETE answers 204 with no body; then GET, PATCH and DELETE of that id answer 404."""
     todo = create(client, unique("Delete me"))
@@ -433,6 +457,7 @@ def test_delete_todo(client):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("delete-404", "error-body")
 def test_delete_unknown_todo(client):
     """DELETE of an id no todo has answers 404 with a JSON error."""
     assert_error(client.delete(f"/api/todos/{UNKNOWN_ID}"), 404, f"DELETE /api/todos/{UNKNOWN_ID}")
@@ -442,6 +467,7 @@ def test_delete_unknown_todo(client):
 
 
 @pytest.mark.points(3)
+@pytest.mark.promises("restart", "database", "id")
 def test_data_survives_restart(client, restart_app):
     """After a restart, todos are still there with their changes, deletions hold, new ids are new."""
     kept = create(client, unique("Survivor"))
@@ -460,6 +486,7 @@ def test_data_survives_restart(client, restart_app):
 
 
 @pytest.mark.points(3)
+@pytest.mark.promises("concurrent", "id")
 def test_concurrent_creations(client):
     """20 creations sent at once (two worker processes): all 201, 20 new ids, all listed, others unchanged."""
     before, _ = list_all(client)
@@ -482,6 +509,7 @@ def test_concurrent_creations(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.promises("new-file", "database")
 def test_new_database_file(client, app_env, app_with_env):
     """An instance whose DATABASE is a new file creates its table: its list is empty, then its own."""
     folder = os.path.dirname(app_env["DATABASE"])
@@ -499,6 +527,7 @@ def test_new_database_file(client, app_env, app_with_env):
 
 
 @pytest.mark.points(1)
+@pytest.mark.promises("json-type")
 def test_responses_are_json(client):
     """Answers (201, 200, 400, 404) have Content-Type application/json."""
     todo = create(client, unique("Json"))
@@ -519,3 +548,90 @@ def test_responses_are_json(client):
         response = client.request(method, target, **kwargs)
         sent = f"{method} {target} {kwargs or ''}".strip()
         assert response.is_json, f"{sent}: Content-Type must be application/json, got {response.describe()}"
+
+
+@pytest.mark.points(1)
+@pytest.mark.promises("created-at-time")
+def test_created_at_is_the_creation_time(client):
+    """A todo created more than a second after another has a later created_at."""
+    first = create(client, unique("Earlier"))
+    time.sleep(1.1)
+    second = create(client, unique("Later"))
+    stamps = (first.get("created_at"), second.get("created_at"))
+    context = f"created 1.1 s apart, the todos have created_at {stamps[0]!r} and {stamps[1]!r}"
+    try:
+        earlier, later = (datetime.fromisoformat(stamp) for stamp in stamps)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        # not ISO 8601: test_create_todo counts that mistake; here only "not the same time" is checked
+        assert stamps[0] != stamps[1], context
+        return
+    assert later > earlier, context
+
+
+# --- the HTTP rules --------------------------------------------------------------
+
+ALWAYS_ALLOWED = {"HEAD", "OPTIONS"}
+
+
+def assert_405(client: Any, method: str, path: str, listed: set[str]) -> None:
+    response = client.request(method, path, json={"title": unique("Wrong method"), "done": True})
+    assert response.status == 405, f"{method} {path}: expected 405, got {response.describe()}"
+    raw = response.headers.get("Allow") or ""
+    allow = {m.strip().upper() for m in raw.split(",") if m.strip()}
+    assert allow - ALWAYS_ALLOWED == listed, (
+        f"{method} {path}: the Allow header must list {sorted(listed)} (HEAD and OPTIONS may be added), "
+        f"got {raw!r}"
+    )
+
+
+@pytest.mark.points(1)
+@pytest.mark.promises("methods")
+def test_other_methods_405(client):
+    """Methods a URL does not list answer 405 with an Allow header naming its methods; nothing changes."""
+    todo = create(client, unique("Methods"))
+    before = total(client)
+    for method in ("PUT", "PATCH", "DELETE"):
+        assert_405(client, method, "/api/todos", {"GET", "POST"})
+    for method in ("POST", "PUT"):
+        assert_405(client, method, f"/api/todos/{todo['id']}", {"GET", "PATCH", "DELETE"})
+    assert_unchanged(client, todo, "after requests answered 405")
+    assert total(client) == before, "requests answered 405 must not create or delete todos"
+
+
+@pytest.mark.points(1)
+@pytest.mark.promises("unknown-url")
+def test_unknown_urls_404(client):
+    """URLs the statement does not describe answer 404 (siblings, deeper paths, ids that are not numbers)."""
+    todo = create(client, unique("Unknown URLs"))
+    for method, path in [
+        ("GET", "/api/todo"),
+        ("GET", "/todos"),
+        ("GET", f"/api/todos/{todo['id']}/done"),
+        ("PATCH", f"/api/todos/{todo['id']}/title"),
+        ("DELETE", f"/api/todos/{todo['id']}/{todo['id']}"),
+        ("GET", "/api/todos/abc"),
+        ("POST", "/api/todos/abc"),
+        ("PUT", "/api/todos/abc"),
+        ("DELETE", "/api/todos/-1"),
+        ("POST", "/api/todoz"),
+    ]:
+        response = client.request(method, path, json={"done": True})
+        assert response.status == 404, f"{method} {path}: expected 404, got {response.describe()}"
+    assert_unchanged(client, todo, "after requests to unknown URLs")
+
+
+@pytest.mark.points(1)
+@pytest.mark.promises("safe-get")
+def test_gets_change_nothing(client):
+    """GET and HEAD requests of every kind leave the todos and the list as they were."""
+    todo = create(client, unique("Read only"))
+    path = f"/api/todos/{todo['id']}"
+    before = list_page(client, per_page=100)
+    for params in [{}, {"done": "true"}, {"page": "2", "per_page": "1"}, {"per_page": "0"}, {"done": "x"}]:
+        client.get("/api/todos", params=params)
+        client.head("/api/todos", params=params)
+    for target in [path, path, f"/api/todos/{UNKNOWN_ID}"]:
+        client.get(target)
+        client.head(target)
+    assert_unchanged(client, todo, "after GET and HEAD requests")
+    assert list_page(client, per_page=100) == before, "GET requests changed the list"

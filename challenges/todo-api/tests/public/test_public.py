@@ -2,7 +2,10 @@
 
 import uuid
 
+import pytest
 
+
+@pytest.mark.promises("create", "todo-keys")
 def test_create_todo(client):
     """POST /api/todos creates a todo (201) with a positive integer id and done false."""
     title = f"Buy milk {uuid.uuid4().hex[:8]}"
@@ -14,6 +17,7 @@ def test_create_todo(client):
     assert response.headers.get("Location", "").endswith(f"/api/todos/{todo['id']}"), response.describe()
 
 
+@pytest.mark.promises("paging", "total")
 def test_list_todos(client):
     """GET /api/todos answers items, page, per_page and total."""
     response = client.get("/api/todos")
@@ -23,6 +27,7 @@ def test_list_todos(client):
     assert isinstance(body.get("items"), list) and isinstance(body.get("total"), int), response.describe()
 
 
+@pytest.mark.promises("create-400", "title-rule")
 def test_blank_title_rejected(client):
     """A blank title answers 400 with a JSON error."""
     response = client.post("/api/todos", json={"title": "   "})
@@ -30,6 +35,7 @@ def test_blank_title_rejected(client):
     assert isinstance(response.json().get("error"), str), response.describe()
 
 
+@pytest.mark.promises("read-404")
 def test_unknown_todo(client):
     """GET /api/todos/<id> for an unknown id answers 404 with a JSON error."""
     response = client.get("/api/todos/987654321")

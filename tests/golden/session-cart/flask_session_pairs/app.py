@@ -11,7 +11,8 @@ app.secret_key = os.environ["SECRET_KEY"]
 @app.errorhandler(405)
 @app.errorhandler(415)
 def json_error(exc):
-    return jsonify(error=exc.description), exc.code
+    headers = {"Allow": ", ".join(exc.valid_methods)} if exc.code == 405 else {}
+    return jsonify(error=exc.description), exc.code, headers
 
 
 def cart_response(pairs, status=200):

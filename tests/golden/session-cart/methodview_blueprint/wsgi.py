@@ -89,6 +89,9 @@ def create_app():
 
     @app.errorhandler(HTTPException)
     def http_error(exc):
-        return {"error": exc.name}, exc.code
+        response = exc.get_response()  # keeps the Allow header of a 405
+        response.set_data(json.dumps({"error": exc.name}))
+        response.mimetype = "application/json"
+        return response
 
     return app

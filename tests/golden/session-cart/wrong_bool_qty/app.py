@@ -2,7 +2,6 @@ import os
 from typing import Any
 
 from flask import Flask, request, session
-from werkzeug.exceptions import HTTPException
 
 app = Flask(__name__)
 app.secret_key = os.environ["SECRET_KEY"]
@@ -38,10 +37,6 @@ def save_cart(cart: list[dict[str, Any]]) -> None:
 def render(cart: list[dict[str, Any]]) -> dict[str, Any]:
     return {"items": cart, "count": sum(item["qty"] for item in cart)}
 
-
-@app.errorhandler(HTTPException)
-def http_error(exc: HTTPException) -> Any:
-    return error(exc.description or exc.name, exc.code or 500)
 
 
 @app.get("/cart")

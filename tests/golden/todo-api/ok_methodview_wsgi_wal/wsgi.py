@@ -48,8 +48,8 @@ def not_found(_err):
 
 
 @app.errorhandler(405)
-def not_allowed(_err):
-    return jsonify(error="method not allowed"), 405
+def not_allowed(err):
+    return jsonify(error="method not allowed"), 405, {"Allow": ", ".join(err.valid_methods)}
 
 
 def serialize(row):

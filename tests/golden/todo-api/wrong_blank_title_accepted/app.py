@@ -5,7 +5,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 from flask import Flask, g, request, url_for
-from werkzeug.exceptions import HTTPException
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS todos (
@@ -60,10 +59,6 @@ def invalid(exc: Invalid) -> tuple[dict[str, str], int]:
 def not_found(exc: NotFound) -> tuple[dict[str, str], int]:
     return {"error": f"no todo with id {exc.args[0]}"}, 404
 
-
-@app.errorhandler(HTTPException)
-def http_error(exc: HTTPException) -> tuple[dict[str, str], int]:
-    return {"error": exc.description or exc.name}, exc.code or 500
 
 
 def as_json(row: sqlite3.Row) -> dict[str, Any]:

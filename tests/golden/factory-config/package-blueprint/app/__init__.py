@@ -2,7 +2,7 @@ import json
 import os
 
 from flask import Flask
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .views import bp
 
@@ -27,7 +27,8 @@ def create_app() -> Flask:
     app.register_blueprint(bp)
 
     @app.errorhandler(HTTPException)
-    def as_json(exc: HTTPException) -> tuple[dict[str, str], int]:
-        return {"error": exc.description or exc.name}, exc.code or 500
+    def as_json(exc: HTTPException) -> tuple[dict[str, str], int, dict[str, str]]:
+        headers = {"Allow": ", ".join(exc.valid_methods)} if isinstance(exc, MethodNotAllowed) else {}
+        return {"error": exc.description or exc.name}, exc.code or 500, headers
 
     return app

@@ -17,6 +17,7 @@ def create_app():
 
     @app.errorhandler(HTTPException)
     def as_json(exc):
-        return {"error": exc.description or exc.name}, exc.code
+        headers = {"Allow": ", ".join(exc.valid_methods)} if exc.code == 405 else {}
+        return {"error": exc.description or exc.name}, exc.code, headers
 
     return app

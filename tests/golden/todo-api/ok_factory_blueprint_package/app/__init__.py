@@ -1,3 +1,4 @@
+import json
 import os
 
 from flask import Flask
@@ -15,6 +16,9 @@ def create_app():
 
     @app.errorhandler(HTTPException)
     def as_json(exc):
-        return {"error": exc.description or exc.name}, exc.code
+        response = exc.get_response()  # keeps a 405's Allow header
+        response.set_data(json.dumps({"error": exc.description or exc.name}))
+        response.content_type = "application/json"
+        return response
 
     return app
