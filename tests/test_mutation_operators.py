@@ -110,10 +110,6 @@ CASES = [
         "{'SESSION_COOKIE_SECURE': False}",
     ),
     ("cookie-flag", "r.set_cookie('s', v, samesite='Strict')\n", "r.set_cookie('s', v)"),
-    ("header-case", "response.headers['X-Request-ID'] = rid\n", "response.headers['x-request-id'] = rid"),
-    ("header-case", "resp.headers.set('etag', tag)\n", "resp.headers.set('Etag', tag)"),
-    ("header-case", "def v():\n    return '', 204, {'X-Total': '3'}\n", "{'x-total': '3'}"),
-    ("header-case", "r = Response('x', headers={'Retry-After': '1'})\n", "headers={'retry-after': '1'}"),
 ]
 
 
@@ -265,4 +261,4 @@ def test_shipped_solutions_give_dozens_of_mutants(challenge: str) -> None:
     mutants = generate_mutants(ROOT / "challenges" / challenge / "solution")
     assert 5 <= len(mutants) <= 150
     assert len({m.id for m in mutants}) == len(mutants)
-    assert len({m.code for m in mutants}) == len(mutants)
+    assert len({(m.file, m.code) for m in mutants}) == len(mutants)

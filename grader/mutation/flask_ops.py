@@ -28,7 +28,6 @@ COOKIE_SETTINGS = {
     "REMEMBER_COOKIE_SECURE": "False",
 }
 #: Methods of a ``Headers`` object that set a header by name.
-HEADER_SETTERS = {"set", "add", "setdefault", "add_header"}
 REGISTRATIONS = {"register_error_handler", "register_blueprint", "add_url_rule", "init_app"}
 
 
@@ -307,59 +306,3 @@ def cookie_settings(tree: ast.Module, src: Source) -> Iterator[Mutation]:
                             (src.replace(value, insecure),),
                             f"{key_node.value!r}: {insecure}",
                         )
-
-
-def _other_case(name: str) -> str:
-    """The header name in another case: lower case, or Title-Case when it already is lower."""
-    lower = name.lower()
-    return lower if lower != name else "-".join(part.capitalize() for part in name.split("-"))
-
-
-def header_case(tree: ast.Module, src: Source) -> Iterator[Mutation]:
-    """A header name set on a response, recased.
-
-    Where a header is set: ``resp.headers["X-A"] = ...``, ``headers.set/add/setdefault("X-A", ...)``,
-    a ``headers={...}`` argument, a returned ``(body, status, {...})`` tuple.
-    """
-    names: list[ast.Constant] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                if (
-                    isinstance(target, ast.Subscript)
-                    and isinstance(target.value, ast.Attribute)
-                    and target.value.attr == "headers"
-                    and isinstance(target.slice, ast.Constant)
-                ):
-                    names.append(target.slice)
-        elif (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in HEADER_SETTERS
-            and isinstance(node.func.value, ast.Attribute)
-            and node.func.value.attr == "headers"
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-        ):
-            names.append(node.args[0])
-        headers: list[ast.expr] = []
-        if isinstance(node, ast.Call):
-            headers.extend(k.value for k in node.keywords if k.arg == "headers")
-        elif isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple) and len(node.value.elts) == 3:
-            headers.append(node.value.elts[2])
-        for mapping in headers:
-            if isinstance(mapping, ast.Dict):
-                names.extend(k for k in mapping.keys if isinstance(k, ast.Constant))
-    for name in names:
-        if not isinstance(name.value, str) or src.text(name)[:1] not in {'"', "'"}:
-            continue
-        other = _other_case(name.value)
-        if other == name.value:
-            continue
-        quote = src.text(name)[:1]
-        yield Mutation(
-            "header-case",
-            name.lineno,
-            (src.replace(name, f"{quote}{other}{quote}"),),
-            f"header {name.value!r} -> {other!r}",
-        )

@@ -29,7 +29,6 @@ FINDERS: tuple[Finder, ...] = (
     flask_ops.streaming,
     flask_ops.session_flags,
     flask_ops.cookie_settings,
-    flask_ops.header_case,
     logic_ops.guard_removed,
     logic_ops.abort_removed,
     logic_ops.clause_dropped,
@@ -124,10 +123,6 @@ KINDS: dict[str, tuple[str, str]] = {
         "an error the app should handle becomes a 500",
     ),
     "case-fold-dropped": (".lower()/.upper() dropped", "a check becomes case-sensitive and no test notices"),
-    "header-case": (
-        "a header name set on a response written in another case",
-        "the header is sent under another spelling and no test reads it as sent",
-    ),
     "env-constant": (
         "a value read from the environment replaced by a constant string",
         "a setting the statement says comes from the environment is hard-coded and no test notices",
