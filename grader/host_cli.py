@@ -82,8 +82,10 @@ def register(
     ) -> None:
         """Grade jobs from the broker on this host (needs Docker and the sandbox image).
 
-        Only jobs signed with the broker key are graded, and only in this
-        worker's own sandbox (--sandbox): a job asking for another is refused.
+        Only jobs signed with the broker key (GRADER_BROKER_KEY or
+        --broker-key-file, the same as the batch's) are graded, and only in
+        this worker's own sandbox (--sandbox, docker by default): a job
+        asking for another is refused.
         """
         import socket
 

@@ -211,7 +211,9 @@ class CeleryExecutor:
 
     def _completed(self, job: Job, note: dict[str, Any]) -> Completed:
         host = str(note.get("host") or "")
-        if note["kind"] in ("error", "rejected"):
+        if note["kind"] == "rejected":  # a forged or expired job message: nothing of it ran
+            result = self._error(job, f"{note['message']}; run the same command to grade it")
+        elif note["kind"] == "error":
             result = self._error(job, str(note["message"]))
         else:
             result = GradeResult.from_dict(note["result"])
