@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import subprocess
 import time
 import uuid
@@ -205,3 +206,31 @@ def test_a_worker_without_the_key_exits_2_saying_how_to_give_it(tmp_path: Path) 
     assert done.returncode == 2, done.stderr
     assert f"error: the broker key file {key} is open to others (mode 0644): chmod 600 {key}" in done.stderr
     assert done.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("batch", "../../x", "its batch id is malformed"),
+        ("key", "*", "its result key is malformed"),
+        ("force", "yes", "its force flag is malformed"),
+        ("archive", None, "its field 'archive' is missing or malformed"),
+    ],
+)
+def test_a_signed_but_malformed_job_is_refused_and_names_no_redis_key(
+    cluster: Cluster, tmp_path: Path, caplog: pytest.LogCaptureFixture, field: str, value: object, says: str
+) -> None:
+    """Even the key's holder cannot make a worker build a Redis key or a file name from a bad field."""
+    from grader.executors.signing import seal
+    from grader.executors.worker import Runtime, handle
+
+    client = redis_client(cluster)
+    job = _plain_job(marker_app(tmp_path / "evil", tmp_path / "ran"), "local")
+    job[field] = value
+    runtime = Runtime(redis=client, key=KEY.encode(), sandbox_name="local")
+    with caplog.at_level("WARNING", logger="grader.worker"):
+        handle(runtime, seal(KEY.encode(), spec.JOB, job, 600), "w@test")
+    assert "w@test refused a forged job" in caplog.text and f"it is signed but {says}" in caplog.text
+    assert not (tmp_path / "ran").exists()
+    # at most the refusal's notice, on the done list of a well-formed batch id
+    assert all(re.fullmatch(rb"flask-grader:batch:[0-9a-f]{32}:done", k) for k in client.keys("*"))
