@@ -25,6 +25,8 @@ from typing import Any
 
 import pytest
 
+from grader.appkit.ports import free_port
+
 from .conftest import GOLDEN
 
 HELLO = GOLDEN / "hello-world"
@@ -33,12 +35,6 @@ GRADER = [sys.executable, "-m", "grader"]
 KEY = "test-broker-key-" + "0123456789abcdef" * 3
 #: The Redis list Celery's queue lives in (kombu's Redis transport).
 QUEUE_LIST = "flask-grader"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for(predicate: Any, timeout: float, what: str) -> None:
