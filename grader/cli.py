@@ -126,6 +126,23 @@ _broker_option = click.option(
 )
 
 
+_broker_key_option = click.option(
+    "--broker-key-file",
+    envvar="GRADER_BROKER_KEY_FILE",
+    default=None,
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="File holding the key that signs broker jobs and results (not readable by others; "
+    "default: $GRADER_BROKER_KEY_FILE, else the key itself in $GRADER_BROKER_KEY).",
+)
+
+
+def _warn(message: str) -> None:
+    """A warning line on stderr, clear of a live progress line."""
+    prefix = "\r\033[K" if sys.stderr.isatty() else ""
+    click.echo(prefix + click.style(f"warning: {clean(message)}", fg="yellow"), err=True)
+
+
 def _result_options(func: F) -> F:
     """``--format`` and ``--output``, shared by the commands that print a result."""
     func = click.option(
@@ -289,6 +306,7 @@ def render_command(result_file: Path, output_format: str, output: Path | None) -
 @_sandbox_option
 @click.option("--force", is_flag=True, help="Re-grade submissions that already have a result.")
 @_broker_option
+@_broker_key_option
 @click.option("--no-similarity", is_flag=True, help="Skip the similarity analysis between submissions.")
 @_handle_errors
 def batch(
@@ -299,6 +317,7 @@ def batch(
     sandbox: str,
     force: bool,
     broker: str | None,
+    broker_key_file: Path | None,
     no_similarity: bool,
 ) -> None:
     """Grade every subfolder or archive of FOLDER; resumable, one bad submission never stops it."""
@@ -307,6 +326,10 @@ def batch(
 
     challenge = get_challenge(challenge_id)
     submissions = discover(folder)
+    if broker:
+        from grader.executors.signing import load_key
+
+        key = load_key(broker_key_file)  # exit 2, saying how to give one, before anything is written
     prepare_out(out)
     runner = make_sandbox(sandbox)
     jobs = jobs or os.cpu_count() or 1
@@ -315,7 +338,9 @@ def batch(
         from grader.executors.celery import CeleryExecutor
         from grader.executors.celery_app import redact
 
-        grader_batch.executor = CeleryExecutor(broker, challenge, sandbox, grader_batch.image, force=force)
+        grader_batch.executor = CeleryExecutor(
+            broker, challenge, sandbox, grader_batch.image, key=key, force=force, warn=_warn
+        )
         click.echo(
             f"grading {len(submissions)} submissions of {challenge.id} on the workers of {redact(broker)}",
             err=True,
@@ -347,7 +372,7 @@ from grader.service.cli import register as _register_service  # noqa: E402 - `se
 from grader.similarity.cli import register as _register_similar  # noqa: E402 - `similar`
 from grader.verify_cli import register as _register_verify  # noqa: E402 - `verify`
 
-_register_host(main, _handle_errors, _broker_option)
+_register_host(main, _handle_errors, _broker_option, _broker_key_option, _sandbox_option)
 _register_verify(main, _handle_errors)
 
 _register_service(main)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -18,7 +19,13 @@ from .errors import UsageError
 Decorator = Callable[[Any], Any]
 
 
-def register(main: click.Group, handle_errors: Decorator, broker_option: Decorator) -> None:
+def register(
+    main: click.Group,
+    handle_errors: Decorator,
+    broker_option: Decorator,
+    broker_key_option: Decorator,
+    sandbox_option: Decorator,
+) -> None:
     """Add ``sandbox build``, ``sandbox prune`` and ``worker`` to ``main``."""
 
     @main.group(short_help="Build or clean up the Docker sandbox.")
@@ -55,6 +62,8 @@ def register(main: click.Group, handle_errors: Decorator, broker_option: Decorat
 
     @main.command(short_help="Grade jobs from a broker on this host.")
     @broker_option
+    @broker_key_option
+    @sandbox_option
     @click.option(
         "--concurrency",
         "-c",
@@ -64,15 +73,36 @@ def register(main: click.Group, handle_errors: Decorator, broker_option: Decorat
     )
     @click.option("--hostname", "-n", default=None, help="Worker name in results (default: grader@<host>).")
     @handle_errors
-    def worker(broker: str | None, concurrency: int | None, hostname: str | None) -> None:
-        """Grade jobs from the broker on this host (needs Docker and the sandbox image)."""
+    def worker(
+        broker: str | None,
+        broker_key_file: Path | None,
+        sandbox: str,
+        concurrency: int | None,
+        hostname: str | None,
+    ) -> None:
+        """Grade jobs from the broker on this host (needs Docker and the sandbox image).
+
+        Only jobs signed with the broker key (GRADER_BROKER_KEY or
+        --broker-key-file, the same as the batch's) are graded, and only in
+        this worker's own sandbox (--sandbox, docker by default): a job
+        asking for another is refused.
+        """
         import socket
 
+        from grader.executors.signing import load_key
         from grader.executors.worker import preflight, start_worker
 
         if not broker:
             raise UsageError("no broker", hint="pass --broker redis://HOST:6379/0 or set GRADER_BROKER_URL")
-        runtime, found = preflight(broker)
+        key = load_key(broker_key_file)
+        if sandbox == "local":
+            click.secho(
+                "warning: --sandbox local: every job's code runs unsandboxed on this host as this user; "
+                "only for code you trust",
+                fg="yellow",
+                err=True,
+            )
+        runtime, found = preflight(broker, key, sandbox)
         name = hostname or f"grader@{socket.gethostname()}"
         concurrency = concurrency or os.cpu_count() or 1
         click.echo(f"worker {name}: {concurrency} at once; {found}", err=True)

@@ -7,12 +7,18 @@ Celery: a worker stores each under ``flask-grader:result:<key>`` in the same
 Redis (``SET NX``, so a job delivered twice is stored once) and then tells
 the batch on its ``done`` list; only after that does the task return and its
 message get acknowledged (``acks_late``).
+
+Every one of them (job, stored result, notice) is a signed envelope of
+:mod:`.signing` whose purpose is :data:`JOB`, :data:`RESULT` or :data:`NOTICE`:
+a stored result is bound to its content key, a notice to its batch, job id
+and the job's nonce.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+import re
 import tarfile
 from pathlib import Path
 from typing import Any
@@ -38,6 +44,25 @@ MAX_JOB_BYTES = 16 * 2**20
 RESULT_TTL_SECONDS = 7 * 24 * 3600
 BATCH_TTL_SECONDS = 24 * 3600
 PREFIX = "flask-grader"
+#: How long a job may wait in the queue before a worker takes it (signed in the job).
+JOB_TTL_SECONDS = BATCH_TTL_SECONDS
+#: What each signed envelope is for (signed too: one cannot stand for another).
+JOB, RESULT, NOTICE = "job", "result", "notice"
+BATCH_ID = re.compile(r"[0-9a-f]{32}")
+CONTENT_KEY = re.compile(r"[0-9a-f]{64}")
+_JOB_TEXT = ("job", "challenge", "fingerprint", "sandbox", "image", "name", "archive")
+
+
+def job_problem(body: dict[str, Any]) -> str | None:
+    """What is wrong with a job's fields (even a signed one must be well formed), or None."""
+    if not isinstance(body.get("batch"), str) or not BATCH_ID.fullmatch(body["batch"]):
+        return "its batch id is malformed"
+    if not isinstance(body.get("key"), str) or not CONTENT_KEY.fullmatch(body["key"]):
+        return "its result key is malformed"
+    if not isinstance(body.get("force"), bool):
+        return "its force flag is malformed"
+    missing = [name for name in _JOB_TEXT if not isinstance(body.get(name), str)]
+    return f"its field {missing[0]!r} is missing or malformed" if missing else None
 
 
 def result_key(key: str) -> str:

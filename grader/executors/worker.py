@@ -10,32 +10,36 @@ removes). A maintenance thread, every second:
   the messages this worker holds, so only a dead worker's messages ever get
   older than ``VISIBILITY_TIMEOUT`` and are handed to another worker;
 * every ``PRUNE_SECONDS`` removes containers whose grader process is gone.
+
+A worker believes nothing it reads from Redis unless it is signed with the
+broker key (:mod:`.signing`): a job that is not, that expired, or that this
+process already took (its nonce) is refused and logged, and nothing of it
+runs. It grades only in the sandbox its operator started it with
+(``grader worker --sandbox``), whatever a job asks for.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from ..challenges import Challenge, get_challenge
 from ..errors import Cancelled, InfrastructureError, UnknownChallenge, UsageError
 from ..grading import error_result, grade
 from ..results import GradeResult
 from ..sandbox.base import Sandbox
+from ..submission import shown
 from . import celery_app as spec
+from . import signing
+from .ledger import Ticket, connect_broker, notify, redis_errors, retrying, store, stored
 
 PRUNE_SECONDS = 10.0
-#: How long a worker keeps trying to store a result while Redis is away (a restart).
-STORE_RETRY_SECONDS = 120.0
 log = logging.getLogger("grader.worker")
-T = TypeVar("T")
 
 
 @dataclass
@@ -49,18 +53,22 @@ class _Running:
 
 @dataclass
 class Runtime:
-    """What a worker process shares between its gradings."""
+    """What a worker process shares between its gradings: the broker, its key, its one sandbox."""
 
     redis: Any
+    key: bytes
+    sandbox_name: str = "docker"
     docker: Any = None
+    replays: signing.ReplayGuard = field(default_factory=signing.ReplayGuard)
     running: dict[int, _Running] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def start(self) -> None:
         threading.Thread(target=self._maintain, name="grader-maintenance", daemon=True).start()
 
-    def sandbox(self, name: str) -> Sandbox:
-        if name == "local":
+    def sandbox(self) -> Sandbox:
+        """A fresh sandbox of the kind the operator chose (never one a job names)."""
+        if self.sandbox_name == "local":
             from ..sandbox.local import LocalSandbox
 
             return LocalSandbox()
@@ -68,9 +76,13 @@ class Runtime:
 
         return DockerSandbox(client=self.docker)
 
+    def identity(self) -> str:
+        """What this worker's verdicts depend on besides the submission (its image id)."""
+        return self.sandbox().identity()
+
     def _maintain(self) -> None:
         last_beat = last_prune = 0.0
-        passing: tuple[type[BaseException], ...] = (OSError, InfrastructureError, *_redis_errors())
+        passing: tuple[type[BaseException], ...] = (OSError, InfrastructureError, *redis_errors())
         while True:
             time.sleep(1.0)
             now = time.monotonic()
@@ -129,81 +141,121 @@ def install(runtime: Runtime) -> None:
     runtime.start()
 
 
-def _redis_errors() -> tuple[type[BaseException], ...]:
-    import redis
+def grade_task(task: Any, *args: Any, **kwargs: Any) -> None:
+    """The Celery task: check, grade, store once, tell the batch; the message is acked on return.
 
-    return (redis.ConnectionError, redis.TimeoutError)
-
-
-def _retrying(action: Callable[[], T]) -> T:
-    """Run a Redis call, waiting out a restart of Redis for up to STORE_RETRY_SECONDS."""
-    deadline = time.monotonic() + STORE_RETRY_SECONDS
-    while True:
-        try:
-            return action()
-        except _redis_errors():
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(1.0)
-
-
-def grade_task(task: Any, job: dict[str, Any]) -> None:
-    """The Celery task: grade, store once, tell the batch; the message is acked on return."""
+    It takes any arguments, so a message of another shape is refused and
+    logged like any other forgery instead of failing inside Celery.
+    """
     if _RUNTIME is None:
         raise RuntimeError("grader tasks run only in `grader worker`")
-    handle(_RUNTIME, job, str(task.request.hostname or "unknown"))
+    message = args[0] if len(args) == 1 and not kwargs else None
+    handle(_RUNTIME, message, str(task.request.hostname or "unknown"))
 
 
-def handle(runtime: Runtime, job: dict[str, Any], host: str) -> None:
-    """Grade one job unless it was already graded, refused or cancelled."""
-    r = runtime.redis
-    batch = str(job["batch"])
-    if _retrying(lambda: r.exists(spec.cancelled_key(batch))):
+def handle(runtime: Runtime, message: object, host: str) -> None:
+    """Grade one job unless it is forged, expired, replayed, already graded, refused or cancelled."""
+    try:
+        opened = signing.unseal(runtime.key, message, spec.JOB)
+        problem = spec.job_problem(opened.body)
+        if problem:
+            raise signing.Forged(f"it is signed but {problem}")
+    except signing.Refused as exc:
+        _reject(runtime, message, host, exc)
         return
-    stored = _retrying(lambda: r.get(spec.result_key(job["key"])))
-    if stored is not None and not job.get("force"):  # delivered twice, or graded by an earlier batch
-        _notify(runtime, job, {"kind": "result", "cacheable": True, **json.loads(stored)})
+    job = opened.body
+    if not runtime.replays.first_time(opened):
+        log.warning(
+            "worker %s refused job %s of batch %s: a replay (this worker already took a job with its "
+            "nonce); nothing was run",
+            host,
+            shown(job["job"], 80),
+            job["batch"][:8],
+        )
+        return
+    ticket = Ticket(job["batch"], job["job"], opened.nonce)
+    r = runtime.redis
+    if retrying(lambda: r.exists(spec.cancelled_key(ticket.batch))):
+        return
+    previous = stored(r, runtime.key, job["key"], host)
+    if previous is not None and not job["force"]:  # delivered twice, or graded by an earlier batch
+        _tell(runtime, ticket, {"kind": "result", "cacheable": True, **previous})
         return
     try:
-        challenge = get_challenge(str(job["challenge"]))
+        challenge = get_challenge(job["challenge"])
     except UnknownChallenge as exc:
         message = f"worker {host} cannot grade it: {exc.format()}"
-        _notify(runtime, job, {"kind": "error", "cacheable": False, "host": host, "message": message})
+        _tell(runtime, ticket, {"kind": "error", "cacheable": False, "host": host, "message": message})
         return
-    sandbox = runtime.sandbox(str(job["sandbox"]))
-    refusal = _refusal(challenge, sandbox, job, host)
+    refusal = _refusal(runtime, challenge, job, host)
     if refusal:
-        _notify(runtime, job, {"kind": "refused", "host": host, "message": refusal})
+        log.warning("%s", refusal)
+        _tell(runtime, ticket, {"kind": "refused", "host": host, "message": refusal})
         return
+    sandbox = runtime.sandbox()
     outcome = _grade(runtime, challenge, sandbox, job, host)
     if outcome is None:
         return
     result, cacheable = outcome
-    payload = {"result": result.to_dict(), "host": host, "image": result.image}
-    if not cacheable:
-        _notify(runtime, job, {"kind": "result", "cacheable": False, **payload})
-        return
-    key = spec.result_key(job["key"])
-    text = json.dumps(payload)
-    if not _retrying(lambda: r.set(key, text, nx=not job.get("force"), ex=spec.RESULT_TTL_SECONDS)):
-        text = _retrying(lambda: r.get(key)) or text  # another delivery stored it first: use that one
-    _notify(runtime, job, {"kind": "result", "cacheable": True, **json.loads(text)})
+    fields = {"result": result.to_dict(), "host": host, "image": result.image}
+    if cacheable:
+        fields = store(r, runtime.key, job, ticket, fields, host)
+    _tell(runtime, ticket, {"kind": "result", "cacheable": cacheable, **fields})
 
 
-def _refusal(challenge: Challenge, sandbox: Sandbox, job: dict[str, Any], host: str) -> str | None:
-    """Why this worker must not grade the job (other tests or another image), or None."""
+def _tell(runtime: Runtime, ticket: Ticket, note: dict[str, Any]) -> None:
+    notify(runtime.redis, runtime.key, ticket, note)
+
+
+def _reject(runtime: Runtime, message: object, host: str, why: signing.Refused) -> None:
+    """Log a job that failed its check and, if it names a batch, tell that batch (signed).
+
+    Nothing of a forged message is believed: the batch, job and nonce it
+    claims are only echoed back (when well formed), so the batch they name
+    gives that submission an error row instead of waiting; a forged claim
+    can only do what dropping the job would.
+    """
+    what = "an expired job" if isinstance(why, signing.Expired) else "a forged job"
+    claimed = _claimed(message)
+    named = f" {shown(claimed.job, 80)} of batch {claimed.batch[:8]}" if claimed else ""
+    text = f"worker {host} refused {what}{named}: {why}; nothing was run"
+    log.warning("%s", text)
+    if claimed is not None:
+        _tell(runtime, claimed, {"kind": "rejected", "cacheable": False, "host": host, "message": text})
+
+
+def _claimed(message: object) -> Ticket | None:
+    """The batch, job and nonce a message claims, if they are well formed (not if they are true)."""
+    if not isinstance(message, dict) or not isinstance(message.get("body"), dict):
+        return None
+    batch, job, nonce = message["body"].get("batch"), message["body"].get("job"), message.get("nonce")
+    if not isinstance(batch, str) or not spec.BATCH_ID.fullmatch(batch):
+        return None
+    if not isinstance(job, str) or not 0 < len(job) <= 1000 or not isinstance(nonce, str):
+        return None
+    return Ticket(batch, job, nonce) if signing.NONCE.fullmatch(nonce) else None
+
+
+def _refusal(runtime: Runtime, challenge: Challenge, job: dict[str, Any], host: str) -> str | None:
+    """Why this worker must not grade the job (another sandbox, other tests, another image), or None."""
+    if job["sandbox"] != runtime.sandbox_name:
+        return (
+            f"worker {host} refused {shown(job['job'], 80)}: it grades only in the "
+            f"{runtime.sandbox_name} sandbox, the job asks for {shown(job['sandbox'], 20)}: run the batch "
+            f"with --sandbox {runtime.sandbox_name}, or start workers with the sandbox you mean"
+        )
     ours = challenge.fingerprint()
     if ours != job["fingerprint"]:
         return (
-            f"worker {host} refused {job['job']}: its {challenge.id} challenge is version "
-            f"{ours[:12]}, the job's is {str(job['fingerprint'])[:12]}: "
+            f"worker {host} refused {shown(job['job'], 80)}: its {challenge.id} challenge is version "
+            f"{ours[:12]}, the job's is {shown(job['fingerprint'][:12])}: "
             "deploy the same challenges on every worker and on the client"
         )
-    image = sandbox.identity()
+    image = runtime.identity()
     if image != job["image"]:
         return (
-            f"worker {host} refused {job['job']}: its sandbox image is {image[:19]}, "
-            f"the job's is {str(job['image'])[:19]}: build the same image on every worker "
+            f"worker {host} refused {shown(job['job'], 80)}: its sandbox image is {image[:19]}, "
+            f"the job's is {shown(job['image'][:19])}: build the same image on every worker "
             "(`grader sandbox build`) and on the client"
         )
     return None
@@ -238,51 +290,31 @@ def _grade(
             runtime.running.pop(id(run), None)
 
 
-def _notify(runtime: Runtime, job: dict[str, Any], note: dict[str, Any]) -> None:
-    key = spec.done_key(str(job["batch"]))
-    text = json.dumps({"job": job["job"], **note})
-
-    def push() -> None:
-        pipe = runtime.redis.pipeline()
-        pipe.rpush(key, text)
-        pipe.expire(key, spec.BATCH_TTL_SECONDS)
-        pipe.execute()
-
-    _retrying(push)
-
-
-def connect_broker(broker_url: str) -> Any:
-    """A Redis client for the broker, or :class:`InfrastructureError` saying how to reach one."""
-    import redis
-
-    try:
-        client = redis.Redis.from_url(broker_url, socket_timeout=30, socket_connect_timeout=10)
-        client.ping()
-    except (redis.RedisError, ValueError) as exc:
-        raise InfrastructureError(
-            f"cannot reach the broker at {spec.redact(broker_url)} ({str(exc).splitlines()[0][:160]})",
-            hint="start Redis there, or check --broker / GRADER_BROKER_URL and its password",
-        ) from None
-    return client
-
-
-def preflight(broker_url: str) -> tuple[Runtime, str]:
-    """Check the broker, Docker and the sandbox image; the runtime and a line saying what was found."""
+def preflight(broker_url: str, key: bytes, sandbox_name: str = "docker") -> tuple[Runtime, str]:
+    """Check the broker and the sandbox (Docker, its image); the runtime and a line saying what was found."""
     from ..challenges import list_challenges
-    from ..sandbox.docker import DockerSandbox
 
     redis = connect_broker(broker_url)
-    sandbox = DockerSandbox()
-    image = sandbox.image_id()  # DockerUnavailable or ImageMissing, each saying what to do
+    runtime = Runtime(redis=redis, key=key, sandbox_name=sandbox_name)
+    if sandbox_name == "docker":
+        from ..sandbox.docker import DockerSandbox
+
+        sandbox = DockerSandbox()
+        # DockerUnavailable or ImageMissing, each saying what to do
+        found = f"image {sandbox.image_id()[:19]}"
+        runtime.docker = sandbox.client
+    else:
+        found = f"sandbox {runtime.identity()}"
     challenges = ", ".join(f"{c.id} {c.fingerprint()[:12]}" for c in list_challenges())
-    return Runtime(redis=redis, docker=sandbox.client), f"image {image[:19]}; challenges: {challenges}"
+    return runtime, f"{found}; challenges: {challenges}"
 
 
 def start_worker(broker_url: str, hostname: str, concurrency: int, runtime: Runtime) -> None:
     """Run a Celery worker (thread pool) on the grading queue until it is stopped."""
     app = spec.make_app(broker_url)
     install(runtime)
-    runtime.prune()
+    if runtime.docker is not None:
+        runtime.prune()
     worker = app.Worker(
         hostname=hostname,
         pool="threads",
