@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import stat
@@ -134,7 +135,5 @@ def test_start_prunes_the_containers_of_its_dead_predecessor_only(tmp_path: Path
         from docker.errors import NotFound
 
         for container in (ours, theirs):
-            try:
+            with contextlib.suppress(NotFound):  # removed by the service, as the test checks
                 container.remove(force=True)
-            except NotFound:  # removed by the service, as the test checks
-                pass

@@ -54,9 +54,7 @@ def candidates(cases: dict[str, str]) -> dict[str, bytes]:
 
 
 def post_batch(api: Api, data: bytes, name: str = "batch.tar.gz", **form: str) -> requests.Response:
-    return api.post(
-        "/batches", data={"challenge": "hello-world", **form}, files={"file": (name, data)}
-    )
+    return api.post("/batches", data={"challenge": "hello-world", **form}, files={"file": (name, data)})
 
 
 def _no_server_path(text: str, data: Path) -> None:
@@ -153,7 +151,8 @@ def test_refusals_never_show_a_server_path(env: dict[str, Any]) -> None:
     ):
         assert answer.status_code in (202, 400), answer.text
         _no_server_path(answer.text, env["data"])
-    assert post_batch(api, b"x", "broken.zip").json()["detail"].startswith("broken.zip: not a readable archive")
+    detail = post_batch(api, b"x", "broken.zip").json()["detail"]
+    assert detail.startswith("broken.zip: not a readable archive")
 
 
 @pytest.mark.parametrize(
@@ -164,7 +163,7 @@ def test_refusals_never_show_a_server_path(env: dict[str, Any]) -> None:
         ("null", "JSON object"),
         ("{not json", "JSON object"),
         ('{"submissions": [true]}', "`submissions`"),
-        ('{"submissions": [%d]}' % 2**70, "`submissions`"),
+        (f'{{"submissions": [{2**70}]}}', "`submissions`"),
         ('{"submissions": [1.0]}', "`submissions`"),
         ('{"submissions": []}', "`submissions`"),
         ('{"submissions": [1], "name": {"a": 1}}', "`name`"),
@@ -243,7 +242,8 @@ def test_csv_export_neutralises_formulas(env: dict[str, Any]) -> None:
     batch = env["api"].wait_done(f"/batches/{answer.json()['id']}")
     assert sorted(s["candidate"] for s in batch["submissions"]) == sorted(labels)  # labels as uploaded
     rows = list(csv.DictReader(io.StringIO(env["api"].get(f"/batches/{batch['id']}/results.csv").text)))
-    assert sorted(r["candidate"] for r in rows) == sorted(["'=1+1", "'+SUM(1)", "'-2", "'@cmd", "'\tx", "plain"])
+    quoted = ["'=1+1", "'+SUM(1)", "'-2", "'@cmd", "'\tx", "plain"]
+    assert sorted(r["candidate"] for r in rows) == sorted(quoted)
 
 
 def _server(tmp_path: Path, **env: str) -> tuple[Server, Api]:
