@@ -71,7 +71,7 @@ def _json_object() -> dict[str, Any]:
     """The request's JSON body, which must be an object (anything else is a 400 saying so)."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise _invalid("the body must be a JSON object, such as {\"submissions\": [1, 2]}")
+        raise _invalid('the body must be a JSON object, such as {"submissions": [1, 2]}')
     return body
 
 

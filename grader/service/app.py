@@ -147,7 +147,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     data_dir = Path(app.config["DATA_DIR"]).resolve()
     url = app.config.get("DATABASE_URL") or sqlite_url(data_dir)
     datadir.secure(data_dir, data_dir / "grader.db" if url == sqlite_url(data_dir) else None)
-    scratch = datadir.process_scratch(data_dir)
+    scratch = datadir.process_scratch(data_dir, create=bool(app.config["START_JOBS"]))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(data_dir)
     app.config["MAX_CONTENT_LENGTH"] = int(float(app.config["MAX_UPLOAD_MB"]) * 2**20)

@@ -89,10 +89,13 @@ def _labels_of(name: str) -> dict[str, str] | None:
     return {LABEL_OWNER: f"{host}:{pid}", LABEL_PIDNS: pidns}
 
 
-def process_scratch(data_dir: Path) -> Path:
-    """This process's own ``0700`` scratch folder under ``data_dir/tmp`` (created if missing)."""
-    private_dir(data_dir / SCRATCH)
-    return private_dir(data_dir / SCRATCH / _scratch_name(owner_labels()))
+def process_scratch(data_dir: Path, create: bool = True) -> Path:
+    """This process's own ``0700`` scratch folder under ``data_dir/tmp`` (made unless ``create`` is false)."""
+    path = data_dir / SCRATCH / _scratch_name(owner_labels())
+    if create:
+        private_dir(data_dir / SCRATCH)
+        private_dir(path)
+    return path
 
 
 def dead_scratch(data_dir: Path) -> Iterator[tuple[Path, dict[str, str]]]:

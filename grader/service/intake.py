@@ -73,9 +73,14 @@ class Intake:
 
     def __init__(self, data_dir: Path, scratch: Path, limits: Limits | None = None) -> None:
         self.data_dir = data_dir
-        self.scratch = scratch
+        self._scratch = scratch
         self.stored = data_dir / "submissions"
         self.limits = limits or Limits()
+
+    @property
+    def scratch(self) -> Path:
+        """This process's scratch folder, created ``0700`` on first use (admin commands never need it)."""
+        return private_dir(self._scratch)
 
     def save_upload(self, upload: FileStorage) -> tuple[Path, str]:
         """Write the uploaded file to a private scratch folder; returns (path, client's name)."""
