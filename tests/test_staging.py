@@ -80,6 +80,8 @@ def test_refusals_name_the_label_never_the_path(tmp_path: Path) -> None:
 def test_the_upload_budget_covers_time_too(tmp_path: Path) -> None:
     archive = _tar(tmp_path / "b.tar.gz", {"ann/app.py": b"x"})
     budget = UploadBudget("b.tar.gz", 2**20, seconds=0.0)
-    with pytest.raises(UploadBudgetExceeded, match="took longer than 0 s in all"):
-        with prepared_batch(archive, label="b.tar.gz", budget=budget):
-            pass
+    with (
+        pytest.raises(UploadBudgetExceeded, match="took longer than 0 s in all"),
+        prepared_batch(archive, label="b.tar.gz", budget=budget),
+    ):
+        pass
