@@ -303,13 +303,18 @@ class Intake:
         return batch
 
     def _make_room(self, session: Session, team_id: int, wanted: int) -> None:
-        """Lock the team (PostgreSQL: concurrent uploads of a team queue up) and refuse a full queue early."""
-        session.execute(select(Team.id).where(Team.id == team_id).with_for_update())
+        """Refuse early, before any staging, when the team's queue is already full."""
         if active_jobs(session, team_id) + wanted > self.limits.max_queued:
             raise self._full()
 
     def _check_queue(self, session: Session, team_id: int) -> None:
-        """The exact check, once the upload's jobs are written (SQLite writers are serial by then)."""
+        """The exact check, once the upload's jobs are written, until the commit.
+
+        The team's row is locked first (PostgreSQL: a concurrent upload of the
+        team waits here, then counts this one's committed jobs; SQLite
+        writers are serial anyway), so two uploads cannot both fit under the cap.
+        """
+        session.execute(select(Team.id).where(Team.id == team_id).with_for_update())
         if active_jobs(session, team_id) > self.limits.max_queued:
             raise self._full()
 
