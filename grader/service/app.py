@@ -37,6 +37,7 @@ from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.formparser import FormDataParser
 
 from ..grading import grade
+from ..submission import shown
 from . import datadir
 from .auth import login_manager
 from .db import Database, sqlite_url
@@ -131,7 +132,7 @@ def _undecodable(exc: UnicodeDecodeError) -> str:
     """Which field's headers are not UTF-8 (its ``name=`` is ASCII in practice)."""
     header = bytes(exc.object).decode("latin-1")
     field = re.search(r'\bname="([^"]*)"', header)
-    name = f"`{field.group(1)}`" if field else "a field"
+    name = f"`{shown(field.group(1), 40)}`" if field else "a field"
     return f"{name}: its headers (the file name) are not UTF-8: rename the file in UTF-8 and send it again"
 
 
