@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from ..errors import UsageError
 from ..sandbox.owner import LABEL_OWNER, LABEL_PIDNS, owner_labels, provably_dead
 
 PRIVATE_DIR = 0o700
@@ -59,18 +60,24 @@ def secure(data_dir: Path, sqlite_file: Path | None) -> None:
     would create it with the umask's mode, and it gives its ``-wal`` and
     ``-shm`` files the mode of the database file.
     """
-    private_dir(data_dir)
-    if sqlite_file is not None and not sqlite_file.exists():
-        private_file(sqlite_file).close()
-    for folder, subfolders, files in os.walk(data_dir):
-        for name in subfolders:
-            path = Path(folder, name)
-            if not path.is_symlink():
-                path.chmod(PRIVATE_DIR)
-        for name in files:
-            path = Path(folder, name)
-            if stat.S_ISREG(path.lstat().st_mode) and stat.S_IMODE(path.lstat().st_mode) & 0o077:
-                path.chmod(PRIVATE_FILE)
+    try:
+        private_dir(data_dir)
+        if sqlite_file is not None and not sqlite_file.exists():
+            private_file(sqlite_file).close()
+        for folder, subfolders, files in os.walk(data_dir):
+            for name in subfolders:
+                path = Path(folder, name)
+                if not path.is_symlink():
+                    path.chmod(PRIVATE_DIR)
+            for name in files:
+                path = Path(folder, name)
+                if stat.S_ISREG(path.lstat().st_mode) and stat.S_IMODE(path.lstat().st_mode) & 0o077:
+                    path.chmod(PRIVATE_FILE)
+    except OSError as exc:  # the operator's terminal: naming the folder helps here
+        raise UsageError(
+            f"cannot make the data folder {data_dir} private ({exc.strerror})",
+            hint="run the service as the folder's owner, or pass a --data-dir it owns",
+        ) from None
 
 
 def _scratch_name(labels: dict[str, str]) -> str:
