@@ -20,6 +20,7 @@ import csv
 import hashlib
 import json
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ from .errors import Cancelled, ChallengeError, InfrastructureError, UsageError
 from .executors.base import Completed, Executor, Job, this_host
 from .executors.local import LocalExecutor
 from .grading import error_result, grade
+from .output.csvcells import safe_row
 from .results import GradeResult
 from .sandbox.base import Sandbox
 from .similarity import SimilarityReport
@@ -73,24 +75,52 @@ def _submission_id(path: Path) -> str:
     return name
 
 
-def discover(folder: Path) -> list[Submission]:
-    """The submissions in ``folder``: its subfolders and archives, by name."""
+def label_key(label: str) -> str:
+    """What two candidate names must differ in to be told apart (Unicode form and letter case).
+
+    ``Zoë`` written composed and decomposed, ``Ann`` and ``ann``, or a
+    folder and an archive of the same name would read as one candidate in
+    a results table (and be one file on a case-insensitive disk).
+    """
+    return unicodedata.normalize("NFKC", label).casefold()
+
+
+def candidates(folder: Path) -> list[Submission]:
+    """Every candidate of a batch folder, by name: each subfolder or archive, never a step deeper.
+
+    Hidden entries and links are left out, other files ignored. The grading
+    service reads an uploaded batch archive with this same function.
+    """
     if not folder.is_dir():
         raise UsageError(f"{folder} is not a folder", hint="pass the folder holding the submissions")
-    found: dict[str, Submission] = {}
+    found = []
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or path.is_symlink():
             continue
         if path.is_dir() or (path.is_file() and is_archive(path)):
-            submission_id = _submission_id(path)
-            if submission_id in found:
-                raise UsageError(f"two submissions are named {submission_id!r} in {folder}")
-            found[submission_id] = Submission(submission_id, path)
+            found.append(Submission(_submission_id(path), path))
+    return found
+
+
+def alike(found: list[Submission]) -> list[list[Submission]]:
+    """Groups of two or more candidates whose names collide (see :func:`label_key`)."""
+    groups: dict[str, list[Submission]] = {}
+    for submission in found:
+        groups.setdefault(label_key(submission.id), []).append(submission)
+    return [group for group in groups.values() if len(group) > 1]
+
+
+def discover(folder: Path) -> list[Submission]:
+    """The submissions in ``folder``; refuses names that collide (their results would mix up)."""
+    found = candidates(folder)
     if not found:
         raise UsageError(
             f"no submissions in {folder}", hint="it should hold one folder or archive per candidate"
         )
-    return list(found.values())
+    for group in alike(found):
+        names = " and ".join(shown(s.path.name) for s in group)
+        raise UsageError(f"two submissions are named alike in {folder}: {names}", hint="rename one of them")
+    return found
 
 
 def content_hash(path: Path) -> str:
@@ -273,19 +303,21 @@ def write_outputs(
         writer.writeheader()
         for submission_id, result in summary.results.items():
             writer.writerow(
-                {
-                    "id": submission_id,
-                    "status": result.status,
-                    "score": f"{result.score:g}",
-                    "max_score": f"{result.max_score:g}",
-                    "percent": f"{result.percent:g}",
-                    "duration": f"{result.duration:.2f}",
-                    "failed_tests": ";".join(t.name for t in result.failed_tests),
-                    # the cause, not only "app.py raised while loading:"
-                    "message": clean(one_line(result.message)),
-                    "host": summary.hosts.get(submission_id, ""),
-                    **similarity_fields(similarity, submission_id),
-                }
+                safe_row(
+                    {
+                        "id": submission_id,
+                        "status": result.status,
+                        "score": f"{result.score:g}",
+                        "max_score": f"{result.max_score:g}",
+                        "percent": f"{result.percent:g}",
+                        "duration": f"{result.duration:.2f}",
+                        "failed_tests": ";".join(t.name for t in result.failed_tests),
+                        # the cause, not only "app.py raised while loading:"
+                        "message": clean(one_line(result.message)),
+                        "host": summary.hosts.get(submission_id, ""),
+                        **similarity_fields(similarity, submission_id),
+                    }
+                )
             )
     document = [
         {"id": i, **r.to_dict(), **similarity_fields(similarity, i)} for i, r in summary.results.items()

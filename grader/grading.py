@@ -33,15 +33,19 @@ def grade(
     *,
     suite: Suite = Suite.HIDDEN,
     first_failure: bool = False,
+    scratch: Path | None = None,
 ) -> GradeResult:
     """Grade ``submission`` (a folder or an archive) against one of the challenge's suites.
 
     ``first_failure`` stops the suite at its first failing test (mutation
     testing only needs to know that a mutant is killed, not how badly).
+    ``scratch`` is where the submission is staged (default: the system's
+    temporary folder); the service stages in its own per-process folder,
+    which its next start removes if this process is killed.
     """
     started = time.monotonic()
     tests_dir = challenge.hidden_tests if suite == Suite.HIDDEN else challenge.public_tests
-    with prepared_submission(submission) as app_dir:
+    with prepared_submission(submission, scratch=scratch) as app_dir:
         server = challenge.server
         request = RunRequest(
             app_dir,

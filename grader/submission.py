@@ -37,6 +37,7 @@ from typing import IO, BinaryIO
 
 from .errors import InvalidSubmission, SubmissionNotFound
 from .targuard import HeaderGuard, UnsafeTar
+from .zipguard import check_zip_directory
 
 MAX_FILES = 2000
 MAX_TOTAL_BYTES = 50 * 1024 * 1024
@@ -76,11 +77,50 @@ def quoted(name: str, limit: int = 80) -> str:
     return repr(name if len(name) <= limit else name[:limit] + "...")
 
 
-class _Budget:
-    """Counts entries, files, bytes and time against the caps, failing with a clear reason."""
+class UploadBudgetExceeded(InvalidSubmission):
+    """One upload (a batch archive and all its members) spent its whole staging budget."""
 
-    def __init__(self, origin: Path) -> None:
+
+class UploadBudget:
+    """Bytes and seconds shared by every staging of one upload.
+
+    A batch upload is staged once as a whole and then once per member; each
+    staging has its own caps, but without a shared budget 80 members of
+    48 MiB each unpack to 3.8 GiB in one request. The first staging that
+    would cross the budget raises :class:`UploadBudgetExceeded`, which
+    refuses the whole upload (it is not one member's fault).
+    """
+
+    def __init__(self, label: str, max_bytes: int, seconds: float) -> None:
+        self.label = shown(label)
+        self.max_bytes = max_bytes
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+        self.bytes = 0
+
+    def _refuse(self, what: str) -> UploadBudgetExceeded:
+        return UploadBudgetExceeded(f"{self.label}: {what}", hint="upload it in smaller parts")
+
+    def charge(self, size: int) -> None:
+        self.bytes += size
+        if self.bytes > self.max_bytes:
+            raise self._refuse(f"this upload unpacks to more than {self.max_bytes // 2**20} MiB in all")
+
+    def tick(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise self._refuse(f"unpacking this upload took longer than {self.seconds:g} s in all")
+
+
+class _Budget:
+    """Counts entries, files, bytes and time against the caps, failing with a clear reason.
+
+    ``origin`` is what messages call the submission: the caller's label (a
+    service passes the client's file name, never its own scratch path).
+    """
+
+    def __init__(self, origin: Path | str, shared: UploadBudget | None = None) -> None:
         self.origin = shown(origin)
+        self.shared = shared
         self.deadline = time.monotonic() + STAGING_SECONDS
         self.entries = 0
         self.files = 0
@@ -89,7 +129,13 @@ class _Budget:
     def refuse(self, what: str, hint: str | None = None) -> InvalidSubmission:
         return InvalidSubmission(f"{self.origin}: {what}", hint=hint)
 
+    def unsafe(self, name: str, what: str, hint: str | None = None) -> None:
+        """A link, device or pipe named ``name``: refuses the submission (a batch overrides this)."""
+        raise self.refuse(what, hint)
+
     def tick(self) -> None:
+        if self.shared is not None:
+            self.shared.tick()
         if time.monotonic() > self.deadline:
             raise self.refuse(
                 f"staging took longer than {STAGING_SECONDS:g} s", "make the submission smaller"
@@ -110,6 +156,8 @@ class _Budget:
             raise self.refuse(f"{quoted(name)} is larger than {MAX_FILE_BYTES // 2**20} MiB")
         if self.bytes > MAX_TOTAL_BYTES:
             raise self.refuse(f"unpacked size exceeds {MAX_TOTAL_BYTES // 2**20} MiB")
+        if self.shared is not None:
+            self.shared.charge(size)
 
     def path(self, name: str, folders: int) -> None:
         """Refuse a path too deep or too long (``folders``: how many folders hold it)."""
@@ -212,8 +260,7 @@ def _write(destination: Path, stream: IO[bytes], size: int, budget: _Budget, nam
             out.write(chunk)
 
 
-def _copy_folder(source: Path, target: Path) -> None:
-    budget = _Budget(source)
+def _copy_folder(source: Path, target: Path, budget: _Budget) -> None:
     for relative, info in _walk(source):
         budget.entry()
         name = relative.as_posix()
@@ -231,49 +278,16 @@ def _copy_folder(source: Path, target: Path) -> None:
             _write(target / relative, src, info.st_size, budget, name)
 
 
-#: Largest central directory a zip may declare: ``zipfile`` reads it whole, one object an entry.
-MAX_ZIP_DIRECTORY_BYTES = 4 * 1024 * 1024
-_EOCD = b"PK\x05\x06"
-
-
-def _check_zip_directory(source: Path) -> None:
-    """Refuse a zip whose central directory is too large before ``zipfile`` loads it.
-
-    The end-of-central-directory record (in the last 64 KiB) declares the
-    directory's size and entry count; ``zipfile`` reads and parses that many
-    bytes into objects at once, so millions of tiny entries would cost
-    hundreds of MB before any cap of ours applied. ZIP64 is never needed by a
-    submission and is refused.
-    """
-    with open(source, "rb") as handle:
-        handle.seek(0, os.SEEK_END)
-        size = handle.tell()
-        handle.seek(max(0, size - 65536 - 22))
-        tail = handle.read()
-    at = tail.rfind(_EOCD)
-    if at < 0 or len(tail) < at + 22:
-        return  # not a zip: zipfile says so in its own words
-    entries = int.from_bytes(tail[at + 10 : at + 12], "little")
-    directory = int.from_bytes(tail[at + 12 : at + 16], "little")
-    if entries == 0xFFFF or directory == 0xFFFFFFFF:
-        raise InvalidSubmission(f"{source}: ZIP64 archives are not accepted", hint="zip fewer, smaller files")
-    if entries > MAX_ENTRIES or directory > MAX_ZIP_DIRECTORY_BYTES:
-        raise InvalidSubmission(
-            f"{source}: the zip declares more than {MAX_ENTRIES} entries or a huge directory",
-            hint="zip only the submission's own files",
-        )
-
-
-def _extract_zip(source: Path, target: Path) -> None:
-    budget = _Budget(source)
-    _check_zip_directory(source)
+def _extract_zip(source: Path, target: Path, budget: _Budget) -> None:
+    check_zip_directory(source, budget.origin, MAX_ENTRIES)
     with zipfile.ZipFile(source) as archive:
         members = []
         for info in archive.infolist():
             budget.entry()
             relative = _member_path(budget, info.filename, info.is_dir())
             if stat.S_ISLNK(info.external_attr >> 16):
-                raise budget.refuse(f"archive member {quoted(info.filename)} is a link", _LINK_HINT)
+                budget.unsafe(info.filename, f"archive member {quoted(info.filename)} is a link", _LINK_HINT)
+                continue
             if relative is None or info.is_dir():
                 continue
             budget.add(info.filename, info.file_size)
@@ -283,9 +297,8 @@ def _extract_zip(source: Path, target: Path) -> None:
                 _write(target / relative, src, info.file_size, budget, info.filename)
 
 
-def _extract_tar(source: Path, target: Path) -> None:
+def _extract_tar(source: Path, target: Path, budget: _Budget) -> None:
     """Stream the members in order: each is checked, then written, before the next header is read."""
-    budget = _Budget(source)
     with open(source, "rb") as raw:
         gzipped = source.name.lower().endswith((".tar.gz", ".tgz"))
         stream: BinaryIO = gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw  # type: ignore[assignment]
@@ -296,9 +309,11 @@ def _extract_tar(source: Path, target: Path) -> None:
                 relative = _member_path(budget, member.name, member.isdir())
                 what = f"archive member {quoted(member.name)}"
                 if member.issym() or member.islnk():
-                    raise budget.refuse(f"{what} is a link", _LINK_HINT)
+                    budget.unsafe(member.name, f"{what} is a link", _LINK_HINT)
+                    continue
                 if not (member.isfile() or member.isdir()):
-                    raise budget.refuse(f"{what} is a device or pipe")
+                    budget.unsafe(member.name, f"{what} is a device or pipe")
+                    continue
                 if member.isdir():
                     continue
                 if relative is None:  # skipped, but tarfile reads its data to get past it
@@ -312,23 +327,26 @@ def _extract_tar(source: Path, target: Path) -> None:
                         _write(target / relative, extracted, member.size, budget, member.name)
 
 
-def _unpack(source: Path, target: Path) -> None:
+def unpack(source: Path, target: Path, budget: _Budget) -> None:
+    """Unpack the archive ``source`` into ``target`` under ``budget`` (errors name ``budget.origin``)."""
     name = source.name.lower()
-    origin = shown(source)
+    origin = budget.origin
     if source.stat().st_size > MAX_READ_BYTES:
         raise InvalidSubmission(f"{origin}: the archive is larger than {MAX_READ_BYTES // 2**20} MiB")
     try:
         if name.endswith(".zip"):
-            _extract_zip(source, target)
+            _extract_zip(source, target, budget)
         else:
-            _extract_tar(source, target)
+            _extract_tar(source, target, budget)
     except gzip.BadGzipFile:
         raise InvalidSubmission(
             f"{origin}: not gzip-compressed, as its name says", hint="name it after its real format"
         ) from None
     except UnsafeTar as exc:
         raise InvalidSubmission(f"{origin}: unsafe tar archive: {exc}") from None
-    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError) as exc:
+    except OSError as exc:  # its message may name a server path: the reason only
+        raise InvalidSubmission(f"{origin}: not a readable archive ({shown(exc.strerror or exc)})") from None
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, ValueError) as exc:
         raise InvalidSubmission(f"{origin}: not a readable archive ({shown(exc)})") from None
 
 
@@ -353,27 +371,40 @@ def _make_readable(root: Path) -> None:
 
 
 @contextmanager
-def prepared_submission(path: Path) -> Iterator[Path]:
-    """Yield a private, read-only-for-others copy of the submission's app folder."""
+def prepared_submission(
+    path: Path,
+    *,
+    label: str | None = None,
+    scratch: Path | None = None,
+    budget: UploadBudget | None = None,
+) -> Iterator[Path]:
+    """Yield a private, read-only-for-others copy of the submission's app folder.
+
+    ``label`` names the submission in every error instead of ``path`` (a
+    service's path is its own business), ``scratch`` is where the copy is
+    made (default: the system's temporary folder) and ``budget`` is shared
+    with the other stagings of the same upload.
+    """
     source = Path(path)
+    origin = shown(source if label is None else label)
     if not source.exists():
-        raise SubmissionNotFound(f"no such file or folder: {shown(source)}", hint="check the path")
+        raise SubmissionNotFound(f"no such file or folder: {origin}", hint="check the path")
     if source.is_file() and not is_archive(source):
         raise InvalidSubmission(
-            f"{shown(source)} is neither a folder nor an archive", hint="pass a folder, .zip or .tar.gz"
+            f"{origin} is neither a folder nor an archive", hint="pass a folder, .zip or .tar.gz"
         )
-    with tempfile.TemporaryDirectory(prefix="grader-sub-") as scratch:
-        target = Path(scratch, "submission")
+    with tempfile.TemporaryDirectory(prefix="grader-sub-", dir=scratch) as scratch_dir:
+        target = Path(scratch_dir, "submission")
         target.mkdir()
         if source.is_dir():
             try:
-                _copy_folder(source.resolve(), target)
+                _copy_folder(source.resolve(), target, _Budget(origin, budget))
             except OSError as exc:
-                raise InvalidSubmission(f"{shown(source)}: cannot be read ({shown(exc)})") from None
+                raise InvalidSubmission(f"{origin}: cannot be read ({shown(exc.strerror or exc)})") from None
         else:
-            _unpack(source, target)
+            unpack(source, target, _Budget(origin, budget))
         if not any(target.iterdir()):
-            raise InvalidSubmission(f"{shown(source)} is empty", hint="it should contain app.py")
-        Path(scratch).chmod(0o755)
+            raise InvalidSubmission(f"{origin} is empty", hint="it should contain app.py")
+        Path(scratch_dir).chmod(0o755)
         _make_readable(target)
         yield _app_root(target)

@@ -291,3 +291,27 @@ def test_a_damaged_stored_result_is_graded_again(tmp_path: Path, stored: str) ->
     assert batch.cached(submission, key) is None
     summary = batch.run([submission], jobs=1)
     assert summary.graded == 1 and summary.results["ok"].status == "passed"
+
+
+def test_discover_refuses_names_that_read_alike(tmp_path: Path) -> None:
+    """Composed and decomposed Zoë, or Ann and ann, would be one row (one file on some disks)."""
+    (tmp_path / "Zo\u00eb").mkdir()
+    (tmp_path / "Zoe\u0308").mkdir()
+    with pytest.raises(UsageError, match="named alike"):
+        discover(tmp_path)
+    shutil.rmtree(tmp_path / "Zoe\u0308")
+    (tmp_path / "Zoe").mkdir()  # another person: told apart
+    assert [s.id for s in discover(tmp_path)] == ["Zoe", "Zo\u00eb"]
+
+
+@pytest.mark.slow
+def test_results_csv_neutralises_formulas(cli: Cli, tmp_path: Path) -> None:
+    """Finding 14 of issue 17: ids starting with = + - @ (or a tab) are quoted for spreadsheets (OWASP)."""
+    labels = ["=1+1", "+SUM(A1)", "-2", "@cmd", "\tx", "plain"]
+    for label in labels:
+        shutil.copytree(GOLDEN / "hello-world" / "no-comma", tmp_path / "subs" / label)
+    out = tmp_path / "out"
+    result = cli("batch", "hello-world", str(tmp_path / "subs"), "--out", str(out), "--sandbox", "local")
+    assert result.exit_code == 0, result.output
+    assert sorted(_rows(out)) == sorted(["'=1+1", "'+SUM(A1)", "'-2", "'@cmd", "'\tx", "plain"])
+    assert sorted(d["id"] for d in json.loads((out / "results.json").read_text())) == sorted(labels)

@@ -7,6 +7,7 @@ batch and starts it again on the same data folder.
 from __future__ import annotations
 
 import signal
+import socket
 import sqlite3
 import threading
 import time
@@ -20,6 +21,7 @@ from grader.errors import DockerUnavailable
 from grader.results import GradeResult
 from grader.sandbox.base import Sandbox
 from grader.sandbox.local import LocalSandbox
+from grader.sandbox.owner import pid_namespace
 from grader.service.db import Database, sqlite_url
 from grader.service.jobs import MAX_ATTEMPTS, JobStore, execute
 from grader.service.models import Base, Job, Submission, Team
@@ -27,11 +29,12 @@ from grader.service.models import Base, Job, Submission, Team
 from .service_support import Api, Server, batch_archive, expected_status, make_team
 
 
-def _database(tmp_path: Path, jobs: int) -> Database:
-    db = Database(sqlite_url(tmp_path))
-    db.upgrade()
+def _database(tmp_path: Path, jobs: int, team_name: str = "t", db: Database | None = None) -> Database:
+    if db is None:
+        db = Database(sqlite_url(tmp_path))
+        db.upgrade()
     with db.session() as session:
-        team = Team(name="t")
+        team = Team(name=team_name)
         session.add(team)
         session.flush()
         for index in range(jobs):
@@ -89,6 +92,30 @@ def test_each_job_is_claimed_by_exactly_one_worker(tmp_path: Path) -> None:
         assert {s.grade_count for s in session.scalars(select(Submission))} == {1}
 
 
+def test_claims_go_round_robin_between_teams(tmp_path: Path) -> None:
+    """Finding 7: a team's 10 queued jobs do not hold back another team's 2 uploaded after them."""
+    db = _database(tmp_path, 10, "big")
+    _database(tmp_path, 2, "small", db)
+    with db.session() as session:
+        team_of = {s.id: s.team_id for s in session.scalars(select(Submission))}
+    store = JobStore(db, tmp_path, "w")
+    order = []
+    while (job := store.claim()) is not None:
+        order.append(team_of[job.submission_id])
+        assert store.complete(job, _result())
+    assert order[:4] == [1, 2, 1, 2] and order[4:] == [1] * 8
+    # with jobs running, the team with fewer running goes first
+    _database(tmp_path, 3, "third", db)
+    _database(tmp_path, 1, "fourth", db)
+    first = store.claim()
+    second = store.claim()
+    assert first is not None and second is not None
+    assert {team_of.get(first.submission_id), team_of.get(second.submission_id)} == {None}  # new teams
+    with db.session() as session:
+        teams = {session.get_one(Submission, j.submission_id).team_id for j in (first, second)}
+    assert teams == {3, 4}
+
+
 def test_recovery_requeues_running_jobs_and_a_stale_worker_cannot_write(tmp_path: Path) -> None:
     db = _database(tmp_path, 2)
     dead = JobStore(db, tmp_path, "dead:1")
@@ -139,7 +166,11 @@ def test_sigkill_mid_batch_then_restart_finishes_every_job_once(tmp_path: Path) 
     candidates = {f"c{i:02}": cases[i % len(cases)] for i in range(30)}
     # each candidate's content differs, so none is deduplicated away
     unique = {f"c{i:02}/id.txt": f"candidate {i}\n".encode() for i in range(30)}
-    server = Server(data, workers=2).start()
+    tmpdir = tmp_path / "tmpdir"
+    tmpdir.mkdir()
+    server = Server(data, workers=2, env={"TMPDIR": str(tmpdir)}).start()
+    assert server.process is not None
+    killed_scratch = data / "tmp" / f"proc-{pid_namespace()}-{server.process.pid}-{socket.gethostname()}"
     api = Api(server, api_token)
     batch = api.post(
         "/batches",
@@ -154,7 +185,10 @@ def test_sigkill_mid_batch_then_restart_finishes_every_job_once(tmp_path: Path) 
     done_at_kill = _rows(data, "select count(*) from submissions where status = 'done'")[0][0]
     assert 4 <= done_at_kill < 30
     running_at_kill = _rows(data, "select count(*) from jobs where status = 'running'")[0][0]
+    assert killed_scratch.is_dir()  # what the killed process was staging is under its own folder...
+    assert not list(tmpdir.glob("grader-sub-*"))  # ...and no candidate code was staged in TMPDIR
     server = Server(data, workers=2).start()
+    assert not killed_scratch.exists()  # removed at start: its process is provably dead
     final = Api(server, api_token).wait_done(f"/batches/{batch['id']}", timeout=120)
     assert server.stop() == 0
     assert final["progress"]["done"] == 30 and len(final["submissions"]) == 30

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -129,6 +130,33 @@ def test_upload_and_grade_through_the_api_on_postgres(database_url: str, tmp_pat
             assert time.monotonic() < deadline
             time.sleep(0.2)
         assert body["result"]["status"] == "failed"
+        _regrades_are_idempotent(app, headers, answer.json["id"])
+        assert client.get(f"/api/v1/submissions/{2**31}", headers=headers).status_code == 404  # not int4
     finally:
         app.extensions["grader"].stop()
         app.extensions["grader"].db.dispose()
+
+
+def _regrades_are_idempotent(app: Any, headers: dict[str, str], submission_id: int) -> None:
+    """Issue 17, finding 12: eight regrades at once on PostgreSQL queue exactly one job."""
+    from sqlalchemy import func, select
+
+    from grader.service.app import service
+    from grader.service.models import Job
+
+    barrier = threading.Barrier(8)
+    codes: list[int] = []
+
+    def regrade() -> None:
+        client = app.test_client()
+        barrier.wait(timeout=10)
+        codes.append(client.post(f"/api/v1/submissions/{submission_id}/regrade", headers=headers).status_code)
+
+    threads = [threading.Thread(target=regrade) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    with app.app_context(), service().db.session() as session:
+        jobs = session.scalar(select(func.count(Job.id)).where(Job.submission_id == submission_id))
+    assert jobs == 2 and codes == [202] * 8

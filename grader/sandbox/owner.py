@@ -110,3 +110,28 @@ def prune(client: Any = None, *, everything: bool = False) -> PruneReport:
             except APIError:
                 continue
     return PruneReport(removed, skipped)
+
+
+def prune_owner(client: Any, labels: dict[str, str]) -> int:
+    """Remove the containers of exactly one owner (``owner_labels`` of a dead process); how many.
+
+    For a caller that knows which process it succeeds (the grading service
+    keeps a scratch folder per process): nothing of any other owner is
+    touched, and nothing at all unless that owner is provably dead.
+    """
+    from docker.errors import APIError
+
+    if not provably_dead(labels):
+        return 0
+    wanted = [LABEL, f"{LABEL_OWNER}={labels[LABEL_OWNER]}", f"{LABEL_PIDNS}={labels[LABEL_PIDNS]}"]
+    filters = {"label": wanted}
+    removed = 0
+    for container in client.containers.list(all=True, filters=filters, sparse=True):
+        if not provably_dead(container.attrs.get("Labels") or {}):
+            continue
+        try:
+            container.remove(force=True, v=True)
+            removed += 1
+        except APIError:  # already gone (another prune): fine
+            continue
+    return removed

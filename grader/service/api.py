@@ -18,14 +18,16 @@ from ..results import GradeResult
 from . import reports
 from .app import db_session, service
 from .auth import Caller, bearer_token, current_caller, team_for_token
-from .intake import requeue
-from .models import Batch, Delivery, Submission, Webhook, owned
+from .intake import QueueFull, requeue
+from .models import MAX_ID, Batch, Delivery, Submission, Webhook, owned
 from .openapi import document
 from .webhooks import check_url
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 PROBLEM = "application/problem+json"
 RESULT_FORMATS = ("json", "junit", "markdown", "exercism", "gradescope")
+#: Most submission ids one batch-of-ids request may list.
+MAX_BATCH_IDS = 1000
 _MEDIA = {"json": "application/json", "junit": "application/xml", "markdown": "text/markdown"}
 
 
@@ -55,8 +57,50 @@ def _problem(exc: Problem) -> Response:
 
 @api.errorhandler(UsageError)
 def _usage(exc: UsageError) -> Response:
+    if isinstance(exc, QueueFull):
+        return problem(429, "Too Many Requests", exc.format())
     status = 404 if isinstance(exc, UnknownChallenge) else 400
     return problem(status, "Invalid request" if status == 400 else "Not Found", exc.format())
+
+
+def _invalid(detail: str) -> Problem:
+    return Problem(400, "Invalid request", detail)
+
+
+def _json_object() -> dict[str, Any]:
+    """The request's JSON body, which must be an object (anything else is a 400 saying so)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise _invalid('the body must be a JSON object, such as {"submissions": [1, 2]}')
+    return body
+
+
+def _ids(body: dict[str, Any], field: str) -> list[int]:
+    """A non-empty list of ids (integers, not booleans, 1 to 2^31-1)."""
+    ids = body.get(field)
+    if not isinstance(ids, list) or not ids:
+        raise _invalid(f"`{field}` must be a non-empty list of submission ids")
+    if len(ids) > MAX_BATCH_IDS:
+        raise _invalid(f"`{field}` lists more than {MAX_BATCH_IDS} ids: make several batches")
+    for value in ids:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
+            raise _invalid(f"`{field}` must hold submission ids (whole numbers from 1 to {MAX_ID})")
+    return ids
+
+
+def _string(body: dict[str, Any], field: str) -> str:
+    value = body.get(field, "")
+    if not isinstance(value, str):
+        raise _invalid(f"`{field}` must be a string")
+    return value
+
+
+def _challenge_field() -> Any:
+    """The form's ``challenge``: required, then looked up (an unknown id is a 404 with suggestions)."""
+    value = request.form.get("challenge", "")
+    if not value:
+        raise _invalid("the form field `challenge` is required: send the challenge id (see GET /challenges)")
+    return get_challenge(value)
 
 
 @api.before_request
@@ -111,11 +155,16 @@ def challenges() -> Response:
     )
 
 
-def _upload_and(handle: Any) -> Any:
-    """Save the request's ``file``, run ``handle(path, name)``, always remove the scratch copy."""
+def _required_file() -> Any:
+    """The request's multipart ``file`` (checked before any other field: without it nothing else matters)."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise Problem(400, "Invalid request", "attach the archive as the multipart field `file`")
+        raise _invalid("attach the archive as the multipart field `file`")
+    return upload
+
+
+def _upload_file(upload: Any, handle: Any) -> Any:
+    """Save ``upload``, run ``handle(path, name)``, always remove the scratch copy."""
     intake = service().intake
     path, client_name = intake.save_upload(upload)
     try:
@@ -126,7 +175,8 @@ def _upload_and(handle: Any) -> Any:
 
 @api.post("/submissions")
 def create_submission() -> tuple[Response, int]:
-    challenge = get_challenge(request.form.get("challenge", ""))
+    upload = _required_file()
+    challenge = _challenge_field()
     session = db_session()
 
     def handle(path: Any, client_name: str) -> Submission:
@@ -141,7 +191,7 @@ def create_submission() -> tuple[Response, int]:
             regrade=_flag("regrade"),
         )
 
-    submission = _upload_and(handle)
+    submission = _upload_file(upload, handle)
     session.commit()
     _wake()
     return jsonify({"id": submission.id, "status": submission.status, "same_as": submission.same_as_id}), 202
@@ -168,12 +218,11 @@ def get_result(submission_id: int) -> Response:
 
 @api.post("/submissions/<int:submission_id>/regrade")
 def regrade(submission_id: int) -> tuple[Response, int]:
+    """Idempotent: while a grading of it is queued or running, another regrade queues nothing more."""
     submission = _owned_submission(submission_id)
-    if submission.status != "done":
-        raise Problem(409, "Already queued", f"submission {submission_id} is {submission.status}")
-    requeue(db_session(), submission)
-    db_session().commit()
-    _wake()
+    if requeue(db_session(), submission):
+        db_session().commit()
+        _wake()
     return jsonify({"id": submission.id, "status": submission.status}), 202
 
 
@@ -182,23 +231,22 @@ def create_batch() -> tuple[Response, int]:
     session = db_session()
     team_id = current_caller().team_id
     if request.is_json:
-        body = request.get_json(silent=True) or {}
-        ids = body.get("submissions")
-        if not isinstance(ids, list) or not ids or not all(isinstance(i, int) for i in ids):
-            raise Problem(400, "Invalid request", "`submissions` must be a non-empty list of submission ids")
+        body = _json_object()
+        ids = _ids(body, "submissions")
+        name = _string(body, "name")
         found = [owned(session, Submission, i, team_id) for i in ids]
         missing = [i for i, s in zip(ids, found, strict=True) if s is None]
         if missing:
             abort(404, f"no submission {missing[0]}")
-        batch = service().intake.add_batch_ids(
-            session, team_id, [s for s in found if s], str(body.get("name", ""))
-        )
+        batch = service().intake.add_batch_ids(session, team_id, [s for s in found if s], name)
     else:
-        challenge = get_challenge(request.form.get("challenge", ""))
-        batch = _upload_and(
+        upload = _required_file()
+        challenge = _challenge_field()
+        batch = _upload_file(
+            upload,
             lambda path, name: service().intake.add_batch_archive(
                 session, team_id, challenge, path, name, _flag("regrade")
-            )
+            ),
         )
     session.commit()
     _wake()
@@ -235,8 +283,7 @@ def list_webhooks() -> Response:
 def create_webhook() -> tuple[Response, int]:
     import secrets
 
-    body = request.get_json(silent=True) or {}
-    url = check_url(str(body.get("url", "")))
+    url = check_url(_string(_json_object(), "url"))
     hook = Webhook(team_id=current_caller().team_id, url=url, secret=secrets.token_hex(24))
     db_session().add(hook)
     db_session().commit()

@@ -9,6 +9,9 @@ Configuration (``app.config.from_prefixed_env("GRADER")``, so
 ``SANDBOX``            ``docker`` (default) or ``local`` (trusted code only)
 ``WORKERS``            grading threads (default: one per core)
 ``MAX_UPLOAD_MB``      largest upload accepted (default 20)
+``MAX_QUEUED_JOBS``    gradings a team may have queued or running; uploads past it answer 429 (default 200)
+``UPLOAD_STAGING_MB``  MiB one upload may unpack over all its stagings, batch members included (default 256)
+``UPLOAD_STAGING_SECONDS``  time one upload may spend unpacking, over all its stagings (default 120)
 ``SECRET_KEY``         session signing key (default: generated once into the data folder)
 ``START_JOBS``         run the job runner in this process (default true)
 ``WEBHOOK_ALLOW_PRIVATE``  allow webhook URLs on private or loopback addresses (default false)
@@ -19,21 +22,27 @@ Configuration (``app.config.from_prefixed_env("GRADER")``, so
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Request, Response, current_app, g, request
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.formparser import FormDataParser
 
+from ..grading import grade
+from ..submission import shown
+from . import datadir
 from .auth import login_manager
 from .db import Database, sqlite_url
-from .intake import Intake
-from .jobs import JobRunner, JobStore, ThreadRunner, make_sandbox, worker_name
+from .intake import Intake, Limits
+from .jobs import JobRunner, JobStore, ThreadRunner, make_sandbox, sweep, worker_name
 from .models import User
 from .webhooks import Sender
 
@@ -44,6 +53,9 @@ DEFAULTS: dict[str, Any] = {
     "SANDBOX": "docker",
     "WORKERS": os.cpu_count() or 1,
     "MAX_UPLOAD_MB": 20,
+    "MAX_QUEUED_JOBS": 200,
+    "UPLOAD_STAGING_MB": 256,
+    "UPLOAD_STAGING_SECONDS": 120.0,
     "START_JOBS": True,
     "WEBHOOK_ALLOW_PRIVATE": False,
     "WEBHOOK_RETRY_SECONDS": 5.0,
@@ -89,10 +101,39 @@ def _secret_key(data_dir: Path) -> str:
     """A key generated once per data folder, readable only by the service's user."""
     path = data_dir / "secret_key"
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
+        with datadir.private_file(path) as handle:
+            handle.write(secrets.token_hex(32).encode())
     return path.read_text().strip()
+
+
+class ServiceRequest(Request):
+    """A request whose unreadable multipart body is a 400 naming the field, not an empty form.
+
+    Werkzeug drops the whole form silently when a part's headers are not
+    UTF-8 (a file named in Latin-1), so the upload then looked like one
+    without a challenge: a misleading 404 "unknown challenge ''".
+    """
+
+    def make_form_data_parser(self) -> FormDataParser:
+        parser = super().make_form_data_parser()
+        parser.silent = False
+        return parser
+
+    def _load_form_data(self) -> None:
+        try:
+            super()._load_form_data()
+        except UnicodeDecodeError as exc:
+            raise BadRequest(_undecodable(exc)) from None
+        except ValueError:
+            raise BadRequest("the form could not be read: send a valid multipart/form-data body") from None
+
+
+def _undecodable(exc: UnicodeDecodeError) -> str:
+    """Which field's headers are not UTF-8 (its ``name=`` is ASCII in practice)."""
+    header = bytes(exc.object).decode("latin-1")
+    field = re.search(r'\bname="([^"]*)"', header)
+    name = f"`{shown(field.group(1), 40)}`" if field else "a field"
+    return f"{name}: its headers (the file name) are not UTF-8: rename the file in UTF-8 and send it again"
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -103,13 +144,21 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if os.environ.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
     app.config.update(overrides or {})
+    app.request_class = ServiceRequest
     data_dir = Path(app.config["DATA_DIR"]).resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    url = app.config.get("DATABASE_URL") or sqlite_url(data_dir)
+    datadir.secure(data_dir, data_dir / "grader.db" if url == sqlite_url(data_dir) else None)
+    scratch = datadir.process_scratch(data_dir, create=bool(app.config["START_JOBS"]))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(data_dir)
     app.config["MAX_CONTENT_LENGTH"] = int(float(app.config["MAX_UPLOAD_MB"]) * 2**20)
-    db = Database(app.config.get("DATABASE_URL") or sqlite_url(data_dir))
+    db = Database(url)
     db.upgrade()
+    limits = Limits(
+        int(app.config["MAX_QUEUED_JOBS"]),
+        int(float(app.config["UPLOAD_STAGING_MB"]) * 2**20),
+        float(app.config["UPLOAD_STAGING_SECONDS"]),
+    )
     runner: JobRunner | None = None
     sender: Sender | None = None
     if app.config["START_JOBS"]:
@@ -119,10 +168,16 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
             base_delay=float(app.config["WEBHOOK_RETRY_SECONDS"]),
         )
         store = JobStore(db, data_dir, worker_name())
+        sandbox = make_sandbox(str(app.config["SANDBOX"]))
+        sweep(data_dir, sandbox)
         runner = ThreadRunner(
-            store, make_sandbox(str(app.config["SANDBOX"])), int(app.config["WORKERS"]), on_done=sender.wake
+            store,
+            sandbox,
+            int(app.config["WORKERS"]),
+            grade_fn=functools.partial(grade, scratch=scratch),
+            on_done=sender.wake,
         )
-    app.extensions["grader"] = Service(data_dir, db, Intake(data_dir), runner, sender)
+    app.extensions["grader"] = Service(data_dir, db, Intake(data_dir, scratch, limits), runner, sender)
 
     login_manager.init_app(app)
     csrf.init_app(app)

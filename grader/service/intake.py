@@ -1,10 +1,20 @@
 """Uploads in, stored submissions and queued jobs out (shared by the API and the dashboard).
 
-An upload is written under the data folder only, checked exactly as the
-CLI checks a submission (:func:`grader.submission.prepared_submission`:
-size caps *before* unpacking, no links, no absolute or ``..`` paths), and
-hashed by its content. Refusals are :class:`InvalidSubmission` with the
-CLI's one-line reasons, naming the file as the client named it.
+An upload is written under this process's scratch folder only, checked
+exactly as the CLI checks a submission
+(:func:`grader.submission.prepared_submission`: size caps *before*
+unpacking, no links, no absolute or ``..`` paths), and hashed by its
+content. Refusals are :class:`InvalidSubmission` with the CLI's one-line
+reasons, naming the file as the client named it and never a server path.
+
+No file or folder name on the server comes from the client: scratch copies
+are ``upload.zip``, ``3.tar.gz`` (a batch member's index), stored archives
+``submissions/<id>/submission.zip``. The client's names are kept, exactly as
+uploaded, as labels in the database only.
+
+Fairness (see the README): a team has at most ``max_queued`` gradings
+queued or running, and one upload may unpack at most ``staging_bytes`` in
+``staging_seconds`` over all its stagings (a batch and each of its members).
 """
 
 from __future__ import annotations
@@ -13,52 +23,90 @@ import shutil
 import tarfile
 import tempfile
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
-from werkzeug.utils import secure_filename
 
-from ..batch import discover
 from ..challenges import Challenge
 from ..errors import InvalidSubmission, UsageError
 from ..grading import error_result
-from ..submission import ARCHIVE_SUFFIXES, prepared_submission, tree_hash
-from .models import Batch, BatchMember, Job, Submission, utcnow
+from ..staging import Member, prepared_batch
+from ..submission import (
+    ARCHIVE_SUFFIXES,
+    UploadBudget,
+    UploadBudgetExceeded,
+    prepared_submission,
+    shown,
+    tree_hash,
+)
+from .datadir import private_copy, private_dir, private_file
+from .models import Batch, BatchMember, Job, Submission, Team, utcnow
+
+#: Jobs that hold a place in the queue.
+ACTIVE = ("queued", "running")
+
+
+class QueueFull(UsageError):
+    """The team already has as many gradings queued as it may (answered 429)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The fairness caps (``GRADER_MAX_QUEUED_JOBS``, ``GRADER_UPLOAD_STAGING_MB``, ``..._SECONDS``)."""
+
+    max_queued: int = 200
+    staging_bytes: int = 256 * 2**20
+    staging_seconds: float = 120.0
+
+
+def archive_suffix(name: str) -> str:
+    """The archive suffix ``name`` ends with, lower-cased (``.tar.gz``), or ``""``."""
+    lowered = name.lower()
+    return next((s for s in sorted(ARCHIVE_SUFFIXES, key=len, reverse=True) if lowered.endswith(s)), "")
 
 
 class Intake:
     """Stores uploads under ``data_dir`` and records them as submissions of a team."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, scratch: Path, limits: Limits | None = None) -> None:
         self.data_dir = data_dir
-        self.scratch = data_dir / "tmp"
+        self._scratch = scratch
         self.stored = data_dir / "submissions"
+        self.limits = limits or Limits()
+
+    @property
+    def scratch(self) -> Path:
+        """This process's scratch folder, created ``0700`` on first use (admin commands never need it)."""
+        return private_dir(self._scratch)
 
     def save_upload(self, upload: FileStorage) -> tuple[Path, str]:
         """Write the uploaded file to a private scratch folder; returns (path, client's name)."""
         client_name = Path((upload.filename or "").replace("\\", "/")).name or "upload"
-        name = secure_filename(client_name) or "upload"
-        if not name.lower().endswith(ARCHIVE_SUFFIXES):
-            raise InvalidSubmission(f"{client_name} is not an archive", hint="upload a .zip or .tar.gz")
-        folder = self.scratch / uuid.uuid4().hex
-        folder.mkdir(parents=True)
-        path = folder / name
-        upload.save(path)
+        suffix = archive_suffix(client_name)
+        if not suffix:
+            raise InvalidSubmission(
+                f"{shown(client_name)} is not an archive", hint="upload a .zip or .tar.gz"
+            )
+        folder = private_dir(self.scratch / uuid.uuid4().hex)
+        path = folder / f"upload{suffix}"
+        with private_file(path) as handle:
+            upload.save(handle)
         return path, client_name
 
     def discard(self, path: Path) -> None:
         shutil.rmtree(path.parent, ignore_errors=True)
 
-    def content_hash(self, archive: Path, client_name: str) -> str:
+    def budget(self, client_name: str) -> UploadBudget:
+        """The staging budget of one upload."""
+        return UploadBudget(client_name, self.limits.staging_bytes, self.limits.staging_seconds)
+
+    def content_hash(self, archive: Path, client_name: str, budget: UploadBudget | None = None) -> str:
         """Unpack safely (the CLI's checks) and hash what the grader would read."""
-        try:
-            with prepared_submission(archive) as app_dir:
-                return tree_hash(app_dir)
-        except UsageError as exc:
-            message = exc.message.replace(str(archive), client_name)
-            raise InvalidSubmission(message, hint=exc.hint) from None
+        with prepared_submission(archive, label=client_name, scratch=self.scratch, budget=budget) as app_dir:
+            return tree_hash(app_dir)
 
     def add(
         self,
@@ -71,13 +119,39 @@ class Intake:
         candidate: str = "",
         external_id: str = "",
         regrade: bool = False,
-        batch: Batch | None = None,
     ) -> Submission:
-        """Record one checked archive as a submission; queue a job unless its content was graded."""
-        digest = self.content_hash(archive, client_name)
-        submission = self._new(
-            session, team_id, challenge, archive, client_name, digest, candidate, external_id
-        )
+        """Record one uploaded archive as a submission; queue a job unless its content was graded."""
+        self._make_room(session, team_id, 1)
+        created: list[Path] = []
+        done = False
+        try:
+            submission = self._add(
+                session, team_id, challenge, archive, client_name, candidate, external_id, regrade,
+                self.budget(client_name), created,
+            )  # fmt: skip
+            self._check_queue(session, team_id)
+            done = True
+        finally:
+            if not done:
+                self._remove(created)
+        return submission
+
+    def _add(
+        self,
+        session: Session,
+        team_id: int,
+        challenge: Challenge,
+        archive: Path,
+        label: str,
+        candidate: str,
+        external_id: str,
+        regrade: bool,
+        budget: UploadBudget,
+        created: list[Path],
+    ) -> Submission:
+        digest = self.content_hash(archive, label, budget)
+        submission = self._new(session, team_id, challenge, archive, label, digest, candidate, external_id)
+        created.append(self.stored / str(submission.id))
         original = None if regrade else self._original(session, team_id, challenge, digest, submission.id)
         if original is None:
             session.add(Job(submission_id=submission.id))
@@ -85,10 +159,8 @@ class Intake:
             submission.same_as_id = original.id
             submission.status = original.status
             if original.status == "done" and original.result is not None:
-                submission.result = dict(original.result, submission=client_name)
+                submission.result = dict(original.result, submission=label)
                 submission.finished_at = utcnow()
-        if batch is not None:
-            session.add(BatchMember(batch_id=batch.id, submission_id=submission.id))
         return submission
 
     def _new(
@@ -97,7 +169,7 @@ class Intake:
         team_id: int,
         challenge: Challenge,
         archive: Path,
-        client_name: str,
+        label: str,
         digest: str,
         candidate: str,
         external_id: str,
@@ -108,7 +180,7 @@ class Intake:
             challenge_version=challenge.version,
             candidate=candidate[:200],
             external_id=external_id[:200],
-            filename=client_name[:255],
+            filename=label[:255],
             stored_path="",
             content_hash=digest,
             status="queued",
@@ -116,9 +188,9 @@ class Intake:
         )
         session.add(submission)
         session.flush()
-        target = self.stored / str(submission.id) / archive.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(archive, target)
+        private_dir(self.stored)
+        target = private_dir(self.stored / str(submission.id)) / f"submission{archive_suffix(archive.name)}"
+        private_copy(archive, target)
         submission.stored_path = str(target.relative_to(self.data_dir))
         return submission
 
@@ -151,52 +223,68 @@ class Intake:
     ) -> Batch:
         """One archive holding one folder or archive per candidate: a batch of submissions.
 
-        As in ``grader batch``, an unusable member becomes that member's own
-        ``error`` result; only an unusable outer archive refuses the upload.
+        As in ``grader batch`` (:mod:`grader.staging`), an unusable member
+        becomes that member's own ``error`` result; only an unusable outer
+        archive, or one that spends the upload's whole staging budget,
+        refuses the upload.
         """
-        batch = Batch(team_id=team_id, challenge_id=challenge.id, name=client_name[:200])
-        session.add(batch)
-        session.flush()
-        with tempfile.TemporaryDirectory(dir=self._scratch()) as packed:
-            try:
-                with prepared_submission(archive) as root:
-                    members = discover(root)
-                    paths = [_as_archive(m.path, Path(packed), m.id) for m in members]
-            except UsageError as exc:
-                raise InvalidSubmission(
-                    exc.message.replace(str(archive), client_name), hint=exc.hint
-                ) from None
-            for member, path in zip(members, paths, strict=True):
-                try:
-                    self.add(
-                        session,
-                        team_id,
-                        challenge,
-                        path,
-                        path.name,
-                        candidate=member.id,
-                        regrade=regrade,
-                        batch=batch,
+        self._make_room(session, team_id, 1)
+        budget = self.budget(client_name)
+        created: list[Path] = []
+        done = False
+        try:
+            with prepared_batch(archive, label=client_name, scratch=self.scratch, budget=budget) as members:
+                if len(members) > self.limits.max_queued:
+                    raise QueueFull(
+                        f"{shown(client_name)} holds {len(members)} candidates; "
+                        f"a team may have at most {self.limits.max_queued} gradings queued",
+                        hint="upload the batch in smaller parts",
                     )
-                except InvalidSubmission as exc:
-                    self._add_refused(session, team_id, challenge, path, member.id, exc.format(), batch)
+                batch = Batch(team_id=team_id, challenge_id=challenge.id, name=client_name[:200])
+                session.add(batch)
+                session.flush()
+                with tempfile.TemporaryDirectory(prefix="grader-members-", dir=self.scratch) as packed:
+                    for index, member in enumerate(members):
+                        path = _as_archive(member.path, Path(packed), index)
+                        self._add_member(
+                            session, team_id, challenge, member, path, regrade, budget, batch, created
+                        )
+            self._check_queue(session, team_id)
+            done = True
+        finally:
+            if not done:
+                self._remove(created)
         return batch
 
-    def _add_refused(
+    def _add_member(
         self,
         session: Session,
         team_id: int,
         challenge: Challenge,
+        member: Member,
         path: Path,
-        candidate: str,
-        why: str,
+        regrade: bool,
+        budget: UploadBudget,
         batch: Batch,
+        created: list[Path],
     ) -> None:
-        submission = self._new(session, team_id, challenge, path, path.name, "", candidate, "")
-        result = error_result(challenge, "none", why, submission=path.name)
-        submission.status = "done"
-        submission.result = result.to_dict()
-        submission.finished_at = utcnow()
+        why = member.problem
+        if not why:
+            try:
+                submission = self._add(
+                    session, team_id, challenge, path, member.label, member.id, "", regrade, budget, created
+                )
+            except UploadBudgetExceeded:
+                raise
+            except InvalidSubmission as exc:
+                why = exc.format()
+        if why:
+            submission = self._new(session, team_id, challenge, path, member.label, "", member.id, "")
+            created.append(self.stored / str(submission.id))
+            result = error_result(challenge, "none", why, submission=member.label)
+            submission.status = "done"
+            submission.result = result.to_dict()
+            submission.finished_at = utcnow()
         session.add(BatchMember(batch_id=batch.id, submission_id=submission.id))
 
     def add_batch_ids(
@@ -214,27 +302,80 @@ class Intake:
         session.add_all(BatchMember(batch_id=batch.id, submission_id=s.id) for s in submissions)
         return batch
 
-    def _scratch(self) -> Path:
-        self.scratch.mkdir(parents=True, exist_ok=True)
-        return self.scratch
+    def _make_room(self, session: Session, team_id: int, wanted: int) -> None:
+        """Refuse early, before any staging, when the team's queue is already full."""
+        if active_jobs(session, team_id) + wanted > self.limits.max_queued:
+            raise self._full()
+
+    def _check_queue(self, session: Session, team_id: int) -> None:
+        """The exact check, once the upload's jobs are written, until the commit.
+
+        The team's row is locked first (PostgreSQL: a concurrent upload of the
+        team waits here, then counts this one's committed jobs; SQLite
+        writers are serial anyway), so two uploads cannot both fit under the cap.
+        """
+        session.execute(select(Team.id).where(Team.id == team_id).with_for_update())
+        if active_jobs(session, team_id) > self.limits.max_queued:
+            raise self._full()
+
+    def _full(self) -> QueueFull:
+        return QueueFull(
+            f"your team already has {self.limits.max_queued} gradings queued or running, the most it may",
+            hint="wait for some to finish, then upload again",
+        )
+
+    @staticmethod
+    def _remove(created: list[Path]) -> None:
+        """Stored copies of an upload that was refused (its rows are rolled back)."""
+        for folder in created:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
-def _as_archive(source: Path, folder: Path, name: str) -> Path:
-    """A batch member as an archive of its own: archives are kept, folders packed (no links)."""
-    if source.is_file():
-        target = folder / secure_filename(source.name)
-        shutil.copyfile(source, target)
+def active_jobs(session: Session, team_id: int) -> int:
+    """The team's jobs queued or running."""
+    count = session.scalar(
+        select(func.count(Job.id))
+        .join(Submission, Submission.id == Job.submission_id)
+        .where(Submission.team_id == team_id, Job.status.in_(ACTIVE))
+    )
+    return int(count or 0)
+
+
+def _as_archive(source: Path, folder: Path, index: int) -> Path:
+    """A batch member as an archive of its own, named by its index: archives are kept, folders packed.
+
+    A member that was not staged (a refused link) becomes an empty archive,
+    so every row has a stored file.
+    """
+    if source.is_file() and not source.is_symlink():
+        target = folder / f"{index}{archive_suffix(source.name)}"
+        private_copy(source, target)
         return target
-    target = folder / f"{secure_filename(name) or 'submission'}.tar.gz"
-    with tarfile.open(target, "w:gz") as archive:
-        for path in sorted(source.rglob("*")):
-            if path.is_file() and not path.is_symlink():
-                archive.add(path, arcname=str(path.relative_to(source)), recursive=False)
+    target = folder / f"{index}.tar.gz"
+    with private_file(target) as handle, tarfile.open(fileobj=handle, mode="w:gz") as archive:
+        if source.is_dir() and not source.is_symlink():
+            for path in sorted(source.rglob("*")):
+                if path.is_file() and not path.is_symlink():
+                    archive.add(path, arcname=str(path.relative_to(source)), recursive=False)
     return target
 
 
-def requeue(session: Session, submission: Submission) -> None:
-    """Grade a submission again (its challenge changed): a new job, the old result kept until then."""
+def requeue(session: Session, submission: Submission) -> bool:
+    """Grade a done submission again (a new job, the old result kept until then); False if already queued.
+
+    Idempotent: the ``done -> queued`` transition is one conditional UPDATE,
+    so of concurrent regrades of one submission exactly one queues a job.
+    """
+    result = session.execute(
+        update(Submission)
+        .where(Submission.id == submission.id, Submission.status == "done")
+        .values(status="queued", same_as_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        session.refresh(submission)
+        return False
     session.add(Job(submission_id=submission.id))
-    submission.status = "queued"
-    submission.same_as_id = None
+    session.flush()
+    session.refresh(submission)
+    return True

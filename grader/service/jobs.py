@@ -13,6 +13,11 @@ status transitions, each one SQL statement or one transaction:
 * **recover** on start: jobs left ``running`` by a dead process go back to
   ``queued`` (one service process per database; see the README).
 
+Claims are fair between teams: the next job is the oldest queued job of the
+team with the fewest jobs running, and among those the team served least
+recently (``teams.last_claim_at``), so one team's 200 queued jobs delay
+another team's upload by at most one grading per worker.
+
 :class:`JobRunner` is the seam for executors: the default
 :class:`ThreadRunner` grades in worker threads of the service process; a
 distributed executor (Celery) implements the same three methods and calls
@@ -31,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Update, select, update
+from sqlalchemy import Update, func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
@@ -40,8 +45,9 @@ from ..errors import Cancelled, InfrastructureError, UsageError
 from ..grading import error_result, grade
 from ..results import GradeResult
 from ..sandbox.base import Sandbox
+from . import datadir
 from .db import Database
-from .models import Delivery, Job, Submission, Webhook, utcnow
+from .models import Delivery, Job, Submission, Team, Webhook, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -104,14 +110,13 @@ class JobStore:
         return int(rows or 0)
 
     def claim(self) -> ClaimedJob | None:
-        """Take the oldest queued job, or ``None`` if there is none (or another worker won it)."""
+        """Take the next job (see the module docstring); ``None`` if none is queued or another won it."""
         for _ in range(5):
             with self.db.session() as session:
-                job_id = session.scalar(
-                    select(Job.id).where(Job.status == "queued").order_by(Job.id).limit(1)
-                )
-                if job_id is None:
+                found = next_job(session)
+                if found is None:
                     return None
+                job_id, team_id = found
                 won = _changed(
                     session,
                     update(Job)
@@ -122,6 +127,7 @@ class JobStore:
                 )
                 if won != 1:
                     continue  # another worker took it between the select and the update
+                session.execute(update(Team).where(Team.id == team_id).values(last_claim_at=utcnow()))
                 job = session.get_one(Job, job_id)
                 submission = session.get_one(Submission, job.submission_id)
                 submission.status = "running"
@@ -180,6 +186,60 @@ class JobStore:
             )
 
 
+def next_job(session: Session) -> tuple[int, int] | None:
+    """(job id, team id) of the job to claim next: round-robin by team, fewest running first."""
+    queued = (
+        select(Submission.team_id.label("team_id"), func.min(Job.id).label("job_id"))
+        .join(Submission, Submission.id == Job.submission_id)
+        .where(Job.status == "queued")
+        .group_by(Submission.team_id)
+        .subquery()
+    )
+    running = (
+        select(Submission.team_id.label("team_id"), func.count(Job.id).label("running"))
+        .join(Submission, Submission.id == Job.submission_id)
+        .where(Job.status == "running")
+        .group_by(Submission.team_id)
+        .subquery()
+    )
+    row = session.execute(
+        select(queued.c.job_id, queued.c.team_id)
+        .join(Team, Team.id == queued.c.team_id)
+        .outerjoin(running, running.c.team_id == queued.c.team_id)
+        .order_by(
+            func.coalesce(running.c.running, 0),
+            Team.last_claim_at.asc().nulls_first(),
+            queued.c.job_id,
+        )
+        .limit(1)
+    ).first()
+    return None if row is None else (int(row[0]), int(row[1]))
+
+
+def sweep(data_dir: Path, sandbox: Sandbox) -> None:
+    """Remove what killed service processes of this data folder left: containers, then scratch.
+
+    Only owners recorded by a scratch folder here and provably dead are
+    touched (:mod:`.datadir`). If the engine cannot be asked, the folder is
+    kept, so the next start tries again.
+    """
+    for folder, labels in datadir.dead_scratch(data_dir):
+        if sandbox.name == "docker":
+            from docker.errors import DockerException
+
+            from ..sandbox.owner import prune_owner
+
+            try:
+                removed = prune_owner(sandbox.client, labels)  # type: ignore[attr-defined]
+            except (DockerException, InfrastructureError) as exc:
+                log.warning("leftover containers of %s not pruned: %s", folder.name, str(exc)[:200])
+                continue
+            if removed:
+                log.info("removed %d container(s) left by %s", removed, folder.name)
+        datadir.remove_scratch(folder)
+        log.info("removed the scratch folder of a dead service process (%s)", folder.name)
+
+
 def execute(store: JobStore, job: ClaimedJob, sandbox: Sandbox, grade_fn: GradeFunction = grade) -> str:
     """Grade one claimed job and record the outcome; returns ``done`` or ``released``.
 
@@ -193,8 +253,9 @@ def execute(store: JobStore, job: ClaimedJob, sandbox: Sandbox, grade_fn: GradeF
     except Cancelled:
         store.release(job)
         return "released"
-    except UsageError as exc:
-        result = error_result(challenge, sandbox.name, exc.format())
+    except UsageError as exc:  # named by the stored file's name, never its path on the server
+        message = exc.format().replace(str(job.archive), job.archive.name)
+        result = error_result(challenge, sandbox.name, message)
     except InfrastructureError as exc:
         if job.attempts < MAX_ATTEMPTS:
             log.warning("job %s: %s; will retry", job.id, exc.format())

@@ -47,6 +47,8 @@ class Team(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: when a worker last took one of the team's jobs (round-robin between teams, see :mod:`.jobs`)
+    last_claim_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class User(UserMixin, Base):
@@ -176,8 +178,18 @@ class Delivery(Base):
 Owned = TypeVar("Owned", Team, Batch, Submission, Webhook, ApiToken)
 
 
+#: The largest id a row can have (PostgreSQL's ``integer``); larger ids are simply not found.
+MAX_ID = 2**31 - 1
+
+
 def owned(session: Session, model: type[Owned], object_id: int, team_id: int) -> Owned | None:
-    """The object if it exists *and* belongs to the team; another team's is not found."""
+    """The object if it exists *and* belongs to the team; another team's is not found.
+
+    An id out of the column's range is not found either (the database would
+    fail on it rather than answer "no such row").
+    """
+    if isinstance(object_id, bool) or not 1 <= object_id <= MAX_ID:
+        return None
     return session.scalar(
         select(model).where(model.id == object_id, model.team_id == team_id)  # type: ignore[attr-defined,arg-type]
     )

@@ -10,7 +10,7 @@ from typing import Any
 
 from .. import __version__
 
-_ID = {"type": "integer"}
+_ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 _PROBLEM = {"$ref": "#/components/responses/Problem"}
 
 
@@ -51,7 +51,10 @@ _BATCH_IDS = {
         "schema": {
             "type": "object",
             "required": ["submissions"],
-            "properties": {"submissions": {"type": "array", "items": _ID}, "name": {"type": "string"}},
+            "properties": {
+                "submissions": {"type": "array", "items": _ID, "minItems": 1, "maxItems": 1000},
+                "name": {"type": "string"},
+            },
         }
     }
 }
@@ -68,6 +71,14 @@ def document() -> dict[str, Any]:
         }
     )
     result_op["responses"]["409"] = _PROBLEM
+    upload_op = _op("Upload one submission; graded in the background", "202", _UPLOAD)
+    batch_op = _op(
+        "A batch: one archive with one folder or archive per candidate, or a list of ids",
+        "202",
+        {**_UPLOAD, **_BATCH_IDS},
+    )
+    for operation in (upload_op, batch_op):
+        operation["responses"]["429"] = _PROBLEM  # the team's queue is full (GRADER_MAX_QUEUED_JOBS)
     return {
         "openapi": "3.1.0",
         "info": {"title": "flask-grader service", "version": __version__},
@@ -76,7 +87,7 @@ def document() -> dict[str, Any]:
         "paths": {
             "/openapi.json": {"get": {**_op("This document", "200"), "security": []}},
             "/challenges": {"get": _op("The challenges: title, topic, level, points, version", "200")},
-            "/submissions": {"post": _op("Upload one submission; graded in the background", "202", _UPLOAD)},
+            "/submissions": {"post": upload_op},
             "/submissions/{submission_id}": {
                 "get": _op(
                     "Status (queued, running, done) and, once done, the JSON result",
@@ -88,13 +99,7 @@ def document() -> dict[str, Any]:
             "/submissions/{submission_id}/regrade": {
                 "post": _op("Grade a done submission again", "202", params=("submission_id",))
             },
-            "/batches": {
-                "post": _op(
-                    "A batch: one archive with one folder or archive per candidate, or a list of ids",
-                    "202",
-                    {**_UPLOAD, **_BATCH_IDS},
-                )
-            },
+            "/batches": {"post": batch_op},
             "/batches/{batch_id}": {"get": _op("Progress counts and results", "200", params=("batch_id",))},
             "/batches/{batch_id}/results.csv": {
                 "get": _op("One CSV row per submission", "200", params=("batch_id",))

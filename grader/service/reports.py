@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..batch import CSV_FIELDS
 from ..output import html
+from ..output.csvcells import safe_row
 from ..results import GradeResult, ReportError
 from .models import Batch, BatchMember, Submission
 
@@ -112,5 +113,5 @@ def to_csv(submissions: list[Submission]) -> str:
                 failed_tests=";".join(t["name"] for t in result["tests"] if t["status"] != "passed"),
                 message=(result["message"].splitlines() or [""])[0],
             )
-        writer.writerow(row)
+        writer.writerow(safe_row(row))
     return out.getvalue()

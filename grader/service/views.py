@@ -142,11 +142,10 @@ def regrade_outdated(challenge_id: str) -> BaseResponse:
             Submission.challenge_version != found.version,
         )
     ).all()
-    for submission in stale:
-        requeue(session, submission)
+    queued = sum(requeue(session, submission) for submission in stale)
     session.commit()
     _wake()
-    flash(f"{len(stale)} submission(s) queued for grading against version {found.version}", "info")
+    flash(f"{queued} submission(s) queued for grading against version {found.version}", "info")
     return redirect(url_for("views.challenge", challenge_id=found.id))
 
 
@@ -279,8 +278,7 @@ def regrade(submission_id: int) -> BaseResponse:
     found = _owned_submission(submission_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    if found.status == "done":
-        requeue(db_session(), found)
+    if requeue(db_session(), found):
         db_session().commit()
         _wake()
     return redirect(url_for("views.submission", submission_id=found.id))

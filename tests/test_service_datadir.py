@@ -1,0 +1,139 @@
+"""The data folder: private modes, and what a SIGKILLed service left is removed at the next start."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grader.sandbox.owner import LABEL, LABEL_OWNER, LABEL_PIDNS, pid_namespace
+
+from .service_support import Api, Server, batch_archive, golden_zip, make_team
+
+
+def _modes(folder: Path) -> dict[str, set[str]]:
+    """Every entry under ``folder`` (and itself) by its mode, octal."""
+    found: dict[str, set[str]] = {}
+    for path in [folder, *folder.rglob("*")]:
+        found.setdefault(oct(stat.S_IMODE(path.lstat().st_mode)), set()).add(str(path.relative_to(folder)))
+    return found
+
+
+def _dead_pid() -> int:
+    """The PID of a process that has exited (and been reaped)."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def _scratch_of(pid: int, host: str | None = None, pidns: str | None = None) -> str:
+    return f"proc-{pidns or pid_namespace()}-{pid}-{host or socket.gethostname()}"
+
+
+@pytest.mark.slow
+def test_data_folder_and_everything_in_it_are_private(tmp_path: Path) -> None:
+    """Finding 13: the folder and its folders 0700, every file 0600 (database, secret, uploads)."""
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+    token = make_team(data, "alpha")
+    server = Server(data, workers=1).start()
+    try:
+        api = Api(server, token)
+        sub = api.upload(golden_zip("no-comma"), "one.zip").json()["id"]
+        batch = api.post(
+            "/batches",
+            data={"challenge": "hello-world"},
+            files={"file": ("b.tar.gz", batch_archive({"ann": "methodview", "bob": "no-app"}))},
+        ).json()["id"]
+        api.wait_done(f"/submissions/{sub}")
+        api.wait_done(f"/batches/{batch}")
+        api.post("/webhooks", json={"url": "https://hr.example/hook"})
+    finally:
+        assert server.stop() == 0
+    modes = _modes(data)
+    assert set(modes) == {"0o700", "0o600"}, modes
+    files = {str(p.relative_to(data)) for p in data.rglob("*") if p.is_file()}
+    assert modes["0o600"] == files and {"grader.db", "secret_key"} <= files
+    assert any(name.startswith("submissions/") for name in files)
+
+
+def test_an_open_data_folder_is_tightened_at_start(tmp_path: Path) -> None:
+    """Finding 13: a folder and database left readable by an older version are made private."""
+    from grader.service.app import create_app
+
+    data = tmp_path / "data"
+    (data / "submissions" / "1").mkdir(parents=True)
+    for path in (data, data / "submissions", data / "submissions" / "1"):
+        path.chmod(0o755)
+    (data / "submissions" / "1" / "old.zip").write_bytes(b"")
+    (data / "grader.db").write_bytes(b"")
+    for path in (data / "grader.db", data / "submissions" / "1" / "old.zip"):
+        path.chmod(0o644)
+    create_app({"DATA_DIR": str(data), "START_JOBS": False})
+    assert set(_modes(data)) == {"0o700", "0o600"}
+
+
+@pytest.mark.slow
+def test_start_removes_the_scratch_of_dead_service_processes_only(tmp_path: Path) -> None:
+    """Finding 15: a killed service's staged candidate code goes at the next start; nobody else's does."""
+    data = tmp_path / "data"
+    data.mkdir()
+    make_team(data, "alpha")
+    dead = data / "tmp" / _scratch_of(_dead_pid()) / "grader-sub-x" / "submission"
+    alive = data / "tmp" / _scratch_of(os.getpid()) / "grader-sub-y"
+    elsewhere = data / "tmp" / _scratch_of(_dead_pid(), host="another-host") / "grader-sub-z"
+    other_ns = data / "tmp" / _scratch_of(_dead_pid(), pidns="4026531836999") / "grader-sub-w"
+    for folder in (dead, alive, elsewhere, other_ns):
+        folder.mkdir(parents=True)
+        (folder / "app.py").write_text("candidate code\n")
+    server = Server(data, workers=1).start()
+    try:
+        assert not dead.parent.parent.exists()
+        assert alive.exists() and elsewhere.exists() and other_ns.exists()
+        mine = data / "tmp" / _scratch_of(server.process.pid)  # type: ignore[union-attr]
+        assert mine.is_dir()
+    finally:
+        assert server.stop() == 0
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_start_prunes_the_containers_of_its_dead_predecessor_only(tmp_path: Path, docker_client: Any) -> None:
+    """Finding 15: containers labelled with a dead service of this data folder go; others stay."""
+    data = tmp_path / "data"
+    data.mkdir()
+    make_team(data, "alpha")
+    predecessor, stranger = _dead_pid(), _dead_pid()
+    (data / "tmp" / _scratch_of(predecessor)).mkdir(parents=True)
+
+    def leftover(pid: int) -> Any:
+        labels = {
+            LABEL: "1",
+            LABEL_OWNER: f"{socket.gethostname()}:{pid}",
+            LABEL_PIDNS: pid_namespace(),
+            "org.flask-grader.test": "svc-intake",
+        }
+        return docker_client.containers.create("flask-grader-sandbox:latest", ["true"], labels=labels)
+
+    ours, theirs = leftover(predecessor), leftover(stranger)
+    try:
+        server = Server(data, sandbox="docker", workers=1).start()
+        assert server.stop() == 0
+        names = {c.id for c in docker_client.containers.list(all=True, filters={"label": LABEL})}
+        assert ours.id not in names, "the dead predecessor's container is pruned"
+        assert theirs.id in names, "a dead process this data folder does not know of is not ours to prune"
+        assert not (data / "tmp" / _scratch_of(predecessor)).exists()
+    finally:
+        from docker.errors import NotFound
+
+        for container in (ours, theirs):
+            with contextlib.suppress(NotFound):  # removed by the service, as the test checks
+                container.remove(force=True)
