@@ -8,11 +8,15 @@ Configuration (``app.config.from_prefixed_env("GRADER")``, so
 ``DATABASE_URL``       SQLAlchemy URL; the plain ``DATABASE_URL`` variable wins (PostgreSQL)
 ``SANDBOX``            ``docker`` (default) or ``local`` (trusted code only)
 ``WORKERS``            grading threads (default: one per core)
-``MAX_UPLOAD_MB``      largest upload accepted (default 20)
+``MAX_UPLOAD_MB``      largest upload accepted (default 20); a request body may be 64 KiB more
 ``SECRET_KEY``         session signing key (default: generated once into the data folder)
 ``START_JOBS``         run the job runner in this process (default true)
 ``WEBHOOK_ALLOW_PRIVATE``  allow webhook URLs on private or loopback addresses (default false)
 ``WEBHOOK_RETRY_SECONDS``  first retry delay of a failed webhook call, doubled each time (default 5)
+``WEBHOOK_DEADLINE_SECONDS``  total time one webhook call may take, connecting included (default 10)
+``SESSION_HOURS``      a dashboard login ends after this long, or at logout (default 12)
+``LOGIN_FREE_ATTEMPTS``  failed logins of one account before it is locked (default 5; 20 per address)
+``LOGIN_LOCK_SECONDS``  first lock after too many failures, doubled each time (default 2, at most 900)
 ``SESSION_COOKIE_SECURE``  set behind HTTPS
 =====================  ==========================================================
 """
@@ -22,20 +26,25 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
+from flask import session as flask_session
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from .auth import login_manager
+from .bodylimit import body_limit
 from .db import Database, sqlite_url
+from .delivery import Sender
 from .intake import Intake
 from .jobs import JobRunner, JobStore, ThreadRunner, make_sandbox, worker_name
+from .logins import Policy, session_user
 from .models import User
-from .webhooks import Sender
+from .sealing import SecretBox
 
 csrf = CSRFProtect()
 
@@ -47,6 +56,12 @@ DEFAULTS: dict[str, Any] = {
     "START_JOBS": True,
     "WEBHOOK_ALLOW_PRIVATE": False,
     "WEBHOOK_RETRY_SECONDS": 5.0,
+    "WEBHOOK_DEADLINE_SECONDS": 10.0,
+    "SESSION_HOURS": 12.0,
+    "LOGIN_FREE_ATTEMPTS": 5,
+    "LOGIN_FREE_PER_ADDRESS": 20,
+    "LOGIN_LOCK_SECONDS": 2.0,
+    "LOGIN_LOCK_MAX_SECONDS": 900.0,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
@@ -64,6 +79,8 @@ class Service:
     intake: Intake
     runner: JobRunner | None
     sender: Sender | None
+    box: SecretBox
+    login_policy: Policy
 
     def stop(self) -> None:
         if self.runner is not None:
@@ -107,25 +124,38 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     data_dir.mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(data_dir)
-    app.config["MAX_CONTENT_LENGTH"] = int(float(app.config["MAX_UPLOAD_MB"]) * 2**20)
+    app.config["MAX_CONTENT_LENGTH"] = body_limit(float(app.config["MAX_UPLOAD_MB"]))
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(app.config["SESSION_HOURS"]))
     db = Database(app.config.get("DATABASE_URL") or sqlite_url(data_dir))
     db.upgrade()
+    box = SecretBox.for_data_dir(data_dir)
+    with db.session() as session:
+        box.seal_all(session)
     runner: JobRunner | None = None
     sender: Sender | None = None
     if app.config["START_JOBS"]:
         sender = Sender(
             db,
+            box,
             allow_private=bool(app.config["WEBHOOK_ALLOW_PRIVATE"]),
             base_delay=float(app.config["WEBHOOK_RETRY_SECONDS"]),
+            deadline=float(app.config["WEBHOOK_DEADLINE_SECONDS"]),
         )
         store = JobStore(db, data_dir, worker_name())
         runner = ThreadRunner(
             store, make_sandbox(str(app.config["SANDBOX"])), int(app.config["WORKERS"]), on_done=sender.wake
         )
-    app.extensions["grader"] = Service(data_dir, db, Intake(data_dir), runner, sender)
+    policy = Policy(
+        free_account=int(app.config["LOGIN_FREE_ATTEMPTS"]),
+        free_address=int(app.config["LOGIN_FREE_PER_ADDRESS"]),
+        base=float(app.config["LOGIN_LOCK_SECONDS"]),
+        cap=float(app.config["LOGIN_LOCK_MAX_SECONDS"]),
+    )
+    app.extensions["grader"] = Service(data_dir, db, Intake(data_dir), runner, sender, box, policy)
 
     login_manager.init_app(app)
     csrf.init_app(app)
+    from . import hooks_api  # noqa: F401 - adds the webhook routes to the API blueprint
     from .api import api
     from .views import views
 
@@ -143,7 +173,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    return db_session().get(User, int(user_id)) if user_id.isdigit() else None
+    """The user only while their server-side session lives (logout deletes it)."""
+    if not user_id.isdigit():
+        return None
+    return session_user(db_session(), int(user_id), flask_session.get("sid"))
 
 
 def _close_session(_exc: BaseException | None) -> None:

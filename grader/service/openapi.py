@@ -112,6 +112,13 @@ def document() -> dict[str, Any]:
                 ),
             },
             "/webhooks/{webhook_id}": {"delete": _op("Remove a callback URL", "204", params=("webhook_id",))},
+            "/webhooks/{webhook_id}/deliveries": {
+                "get": _op(
+                    "The webhook's latest deliveries, each with every attempt (time, status, error)",
+                    "200",
+                    params=("webhook_id",),
+                )
+            },
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
