@@ -4,13 +4,13 @@ waitress reads a whole request body (spooling it to disk) before the app
 sees the request, so checks in Flask come too late to spare the server. Here
 waitress's parser is given a gate that runs as soon as the headers are in:
 
-- a body announced larger than the limit (:func:`body_limit`: the upload
-  limit plus :data:`FORM_ALLOWANCE` for the other form fields) is answered
-  413 at once;
 - a body larger than :data:`ANONYMOUS_BODY_BYTES` (or of unknown length,
   ``Transfer-Encoding: chunked``) must come with a valid API token (under
   ``/api/``) or a live dashboard session, else it is answered 401 at once;
-  the login form and every other anonymous request fit well under it.
+  the login form and every other anonymous request fit well under it;
+- an authenticated body announced larger than the limit (:func:`body_limit`:
+  the upload limit plus :data:`FORM_ALLOWANCE` for the other form fields) is
+  answered 413 at once (a chunked body is cut by waitress at the limit).
 
 Either answer is an RFC 9457 problem and closes the connection; the body's
 bytes are never stored. Flask's ``MAX_CONTENT_LENGTH`` applies the same
@@ -82,24 +82,26 @@ def make_gate(app: Flask, limit: int) -> Gate:
     def gate(
         method: str, path: str, headers: dict[str, str], client: str, length: int | None
     ) -> Refusal | None:
+        if length is not None and length <= ANONYMOUS_BODY_BYTES:
+            return None
+        try:
+            authenticated = _authenticated(app, method, path, headers, client)
+        except SQLAlchemyError:
+            return Refusal(503, "Service Unavailable", "the database did not answer: try again shortly")
+        if not authenticated:
+            api = path.startswith("/api/")
+            where = "send a valid token (Authorization: Bearer <token>)" if api else "log in"
+            return Refusal(
+                401, "Unauthorized",
+                f"{where} before sending a body of more than {ANONYMOUS_BODY_BYTES // 1024} KiB",
+            )  # fmt: skip
         if length is not None and length > limit:
             return Refusal(
                 413, "Content Too Large",
                 f"the request body is {length} bytes; the limit is {limit} bytes "
                 f"({app.config['MAX_UPLOAD_MB']} MiB upload and form fields)",
             )  # fmt: skip
-        if length is not None and length <= ANONYMOUS_BODY_BYTES:
-            return None
-        try:
-            if _authenticated(app, method, path, headers, client):
-                return None
-        except SQLAlchemyError:
-            return Refusal(503, "Service Unavailable", "the database did not answer: try again shortly")
-        where = "send a valid token (Authorization: Bearer <token>)" if path.startswith("/api/") else "log in"
-        return Refusal(
-            401, "Unauthorized",
-            f"{where} before sending a body of more than {ANONYMOUS_BODY_BYTES // 1024} KiB",
-        )  # fmt: skip
+        return None
 
     return gate
 
