@@ -22,6 +22,7 @@ import pytest
 import requests
 from cryptography.fernet import Fernet
 
+from grader.errors import UsageError
 from grader.service.db import Database, sqlite_url
 from grader.service.delivery import Sender, backoff
 from grader.service.models import Delivery, DeliveryAttempt, Submission, Team, Webhook
@@ -30,6 +31,7 @@ from grader.service.webhooks import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     RefusedAddress,
+    check_url,
     checked_address,
     post,
     sign,
@@ -156,6 +158,15 @@ def test_every_non_public_address_is_refused(address: str) -> None:
     assert (
         checked_address("hooks.example", 443, allow_private=True, resolver=lambda h, p: [address]) == address
     )
+
+
+def test_callback_urls_cannot_smuggle_bytes_into_the_request() -> None:
+    for url in ("http://hooks.example/a b", "http://hooks.example/a\r\nX-Evil: 1", "http://hooks.example/é"):
+        with pytest.raises(UsageError, match="spaces, control or non-ASCII"):
+            check_url(url)
+    with pytest.raises(UsageError, match="invalid port"):
+        check_url("http://hooks.example:99999/")
+    assert check_url("https://hooks.example:8443/a%20b?x=1") == "https://hooks.example:8443/a%20b?x=1"
 
 
 def test_the_connection_goes_to_the_address_that_was_checked() -> None:

@@ -4,10 +4,11 @@
 for names that do not exist, so probing looks the same) and per client
 address (``addr:<ip>``). After :data:`Policy.free_account` failures of an
 account (or :data:`Policy.free_address` from one address), that key is
-locked for ``base`` seconds, doubled at each further failure up to ``cap``;
-while locked every attempt, even with the right password, is refused
-(HTTP 429, ``Retry-After``, and a message saying how long to wait). A
-success clears the account's count; an address's count is forgotten after
+locked for ``base`` seconds, doubled at each further failure up to ``cap``.
+While locked every attempt is refused without even checking the password
+(HTTP 429, ``Retry-After``, and a message saying how long to wait) and
+counts as one more failure, so hammering only lengthens the lock. A success
+clears the account's count; an address's count is forgotten after
 ``forget`` seconds without failures.
 
 **Sessions.** Logging in creates a :class:`~.models.LoginSession` row; the

@@ -68,6 +68,12 @@ def document() -> dict[str, Any]:
         }
     )
     result_op["responses"]["409"] = _PROBLEM
+    register_hook = _op(
+        "Register a callback URL (public addresses only); the answer shows its signing secret once",
+        "201",
+        {"application/json": {"schema": {"type": "object", "properties": {"url": {"type": "string"}}}}},
+    )
+    register_hook["responses"]["409"] = _PROBLEM  # the team already has the most webhooks allowed
     return {
         "openapi": "3.1.0",
         "info": {"title": "flask-grader service", "version": __version__},
@@ -101,15 +107,7 @@ def document() -> dict[str, Any]:
             },
             "/webhooks": {
                 "get": _op("The team's callback URLs", "200"),
-                "post": _op(
-                    "Register a callback URL; the answer shows its signing secret once",
-                    "201",
-                    {
-                        "application/json": {
-                            "schema": {"type": "object", "properties": {"url": {"type": "string"}}}
-                        }
-                    },
-                ),
+                "post": register_hook,
             },
             "/webhooks/{webhook_id}": {"delete": _op("Remove a callback URL", "204", params=("webhook_id",))},
             "/webhooks/{webhook_id}/deliveries": {

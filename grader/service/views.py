@@ -26,6 +26,7 @@ from flask import (
 from flask import session as flask_session
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..challenges import get_challenge, list_challenges
@@ -79,8 +80,13 @@ def login() -> str | tuple[str, int, dict[str, str]] | BaseResponse:
                 login_user(user)
                 return redirect(url_for("views.challenges"))
         # a wrong password, or any attempt while locked (not even checked): the lock grows
-        wait = logins.record_failure(session, username, address, service().login_policy)
-        session.commit()
+        try:
+            wait = logins.record_failure(session, username, address, service().login_policy)
+            session.commit()
+        except IntegrityError:  # a parallel attempt created the same counter first: count again
+            session.rollback()
+            wait = logins.record_failure(session, username, address, service().login_policy)
+            session.commit()
         if wait <= 0:
             flash("wrong username or password", "error")
             return render_template("login.html", form=form)

@@ -75,6 +75,11 @@ class RefusedAddress(ValueError):
 
 def check_url(url: str) -> str:
     """A callback URL must be absolute http(s) with a host (the address is checked separately)."""
+    if not url.isascii() or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
+        raise UsageError(
+            f"invalid callback URL {url!r}: spaces, control or non-ASCII characters",
+            hint="percent-encode them (and write an international host name in its xn-- form)",
+        )
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"invalid callback URL {url!r}", hint="give an absolute http:// or https:// URL")
