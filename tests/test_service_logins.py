@@ -100,3 +100,32 @@ def test_logging_out_ends_the_session_for_every_copy_of_the_cookie(tmp_path: Pat
     finally:
         server.stop()
     assert late.status_code == 302 and "/login" in late.headers["Location"]
+
+
+def test_old_unlocked_counters_are_forgotten(tmp_path: Path) -> None:
+    """Made-up names each leave a counter; those neither recent nor locked are dropped."""
+    from datetime import timedelta
+
+    from grader.service import logins
+    from grader.service.db import Database, sqlite_url
+    from grader.service.models import LoginThrottle, utcnow
+
+    db = Database(sqlite_url(tmp_path))
+    db.upgrade()
+    long_ago = utcnow() - timedelta(hours=2)
+    with db.session() as session:
+        session.add(LoginThrottle(key="user:old", failures=3, last_failure_at=long_ago))
+        session.add(
+            LoginThrottle(
+                key="user:locked",
+                failures=9,
+                last_failure_at=long_ago,
+                locked_until=utcnow() + timedelta(hours=1),
+            )
+        )
+    with db.session() as session:
+        assert logins.locked_for(session, "x", "192.0.2.1") == 0
+        assert logins.record_failure(session, "x", "192.0.2.1", logins.Policy(forget=60)) == 0
+    with db.session() as session:
+        keys = sorted(row.key for row in session.query(LoginThrottle))
+    assert keys == ["addr:192.0.2.1", "user:locked", "user:x"]

@@ -81,7 +81,21 @@ def record_failure(session: Session, username: str, address: str, policy: Policy
             row.locked_until = now + timedelta(seconds=seconds)
             lock = max(lock, seconds)
     session.flush()
+    _forget_old(session, policy, keep=[key for key, _ in _keys(username, address)])
     return lock
+
+
+def _forget_old(session: Session, policy: Policy, keep: list[str]) -> None:
+    """Drop counters that are neither locked nor recent (made-up names must not pile up)."""
+    now = utcnow()
+    session.execute(
+        delete(LoginThrottle).where(
+            LoginThrottle.key.not_in(keep),
+            LoginThrottle.last_failure_at < now - timedelta(seconds=policy.forget),
+            (LoginThrottle.locked_until.is_(None)) | (LoginThrottle.locked_until < now),
+        ),
+        execution_options={"synchronize_session": False},  # the rows this request loaded are kept
+    )
 
 
 def record_success(session: Session, username: str) -> None:

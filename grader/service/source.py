@@ -63,6 +63,8 @@ def render(archive: Path) -> str:
 
 def submission_files(session: Session, archive: Path, content_hash: str) -> ShownFiles:
     """The stored rendering of this content, rendering and storing it on the first view."""
+    if not content_hash:  # an archive refused at intake has no content hash: nothing to share
+        return _load(render(archive))
     key = f"{RENDER_VERSION}:{content_hash}"[:100]
     row = session.get(SourceView, key)
     if row is None:
