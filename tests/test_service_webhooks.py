@@ -394,3 +394,74 @@ def test_a_slow_receiver_is_cut_at_the_deadline_and_delays_no_other_team(tmp_pat
     assert 11 <= held < 15, held  # the 12 s total deadline, not a per-read timeout
     assert log["status"] == "pending" and log["attempts"] == 1  # retried later (backoff)
     assert log["log"][0]["error"] == "no complete answer within 12 s" and log["log"][0]["status_code"] is None
+
+
+def _self_signed(name: str, folder: Path) -> tuple[Path, Path]:
+    """A certificate for ``name`` and its key (PEM files), made with ``cryptography``."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / f"{name}.pem", folder / f"{name}.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert_path, key_path
+
+
+def test_https_keeps_the_name_for_sni_and_the_certificate(tmp_path: Path) -> None:
+    """Connecting to the checked address still verifies the certificate against the URL's name."""
+    import ssl
+
+    cert, key = _self_signed("hooks.test", tmp_path)
+    receiver = Receiver()
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_side.load_cert_chain(cert, key)
+    names: list[str | None] = []
+    server_side.sni_callback = lambda sock, name, ctx: names.append(name)  # type: ignore[assignment,misc,func-returns-value]
+    receiver.server.socket = server_side.wrap_socket(receiver.server.socket, server_side=True)
+    trusting = ssl.create_default_context(cafile=str(cert))
+    loopback = lambda host, port: ["127.0.0.1"]  # noqa: E731
+    try:
+        good = post(
+            f"https://hooks.test:{receiver.port}/hook",
+            b"{}",
+            {},
+            allow_private=True,
+            resolver=loopback,
+            tls=trusting,
+        )
+        wrong_name = post(
+            f"https://other.test:{receiver.port}/hook",
+            b"{}",
+            {},
+            allow_private=True,
+            resolver=loopback,
+            tls=trusting,
+        )
+    finally:
+        receiver.close()
+    assert good.ok, good
+    assert names[0] == "hooks.test" and receiver.calls[0][0]["Host"] == f"hooks.test:{receiver.port}"
+    assert not wrong_name.ok and "certificate" in wrong_name.error.lower() and len(receiver.calls) == 1
