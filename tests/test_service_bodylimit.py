@@ -71,6 +71,9 @@ def test_large_body_without_a_token_is_refused_before_it_is_sent(env: dict[str, 
         assert body["detail"].startswith(
             "send a valid token (Authorization: Bearer <token>) before sending a body"
         )
+    expecting = {**multipart, "Content-Length": str(BIG), "Expect": "100-continue"}
+    answer = _headers_only(server, "/api/v1/submissions", expecting)
+    assert answer is not None and answer.startswith(b"HTTP/1.1 401 "), answer  # no "100 Continue" first
     chunked = {**multipart, "Transfer-Encoding": "chunked"}
     status, _, _ = _problem(_headers_only(server, "/api/v1/submissions", chunked))
     assert status == 401  # unknown length: treated as large

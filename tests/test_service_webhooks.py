@@ -202,6 +202,16 @@ def test_the_connection_goes_to_the_address_that_was_checked() -> None:
         rebound.close()
 
 
+def test_every_checked_address_is_tried_in_order(receiver: Receiver) -> None:
+    receiver.failures = 0
+    two = lambda host, port: ["127.0.0.3", "127.0.0.1"]  # noqa: E731 - nothing listens on the first
+    outcome = post(f"http://two.test:{receiver.port}/hook", b"{}", {}, allow_private=True, resolver=two)
+    assert outcome.ok and len(receiver.calls) == 1
+    mixed = lambda host, port: ["127.0.0.3", "8.8.8.8"]  # noqa: E731
+    refused = post(f"http://two.test:{receiver.port}/hook", b"{}", {}, allow_private=False, resolver=mixed)
+    assert refused.refused and len(receiver.calls) == 1
+
+
 def test_one_call_has_a_total_deadline_against_a_dripping_receiver() -> None:
     drip = Drip()
     try:

@@ -111,6 +111,7 @@ class GatedParser(HTTPRequestParser):  # type: ignore[misc]
 
     error: Error | None
     completed: bool
+    expect_continue: bool
 
     def __init__(self, adj: Any, *, gate: Gate, client: str) -> None:
         super().__init__(adj)
@@ -131,6 +132,7 @@ class GatedParser(HTTPRequestParser):  # type: ignore[misc]
         if refusal is not None:
             self.error = refusal
             self.completed = True
+            self.expect_continue = False  # no "100 Continue": the body is not wanted
         return consumed
 
 

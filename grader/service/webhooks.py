@@ -101,18 +101,25 @@ def system_resolver(host: str, port: int) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
-def checked_address(
+def checked_addresses(
     host: str, port: int, *, allow_private: bool, resolver: Resolver = system_resolver
-) -> str:
-    """Resolve ``host`` once; the address to connect to, if every address it gave is allowed."""
-    addresses = resolver(host, port)
+) -> list[str]:
+    """Resolve ``host`` once; the addresses to connect to, if every address it gave is allowed."""
+    addresses = list(dict.fromkeys(resolver(host, port)))
     if not addresses:
         raise RefusedAddress(f"{host} resolves to no address")
     for text in addresses:
         address = ipaddress.ip_address(text.split("%", 1)[0])
         if not allow_private and not is_public(address):
             raise RefusedAddress(f"{host} resolves to the non-public address {address}")
-    return addresses[0]
+    return addresses
+
+
+def checked_address(
+    host: str, port: int, *, allow_private: bool, resolver: Resolver = system_resolver
+) -> str:
+    """The first of :func:`checked_addresses` (what registration checks)."""
+    return checked_addresses(host, port, allow_private=allow_private, resolver=resolver)[0]
 
 
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
@@ -155,6 +162,19 @@ class _Deadline:
         return remaining
 
 
+def _connect(addresses: list[str], port: int, clock: _Deadline) -> socket.socket:
+    """A connection to the first checked address that answers, tried in order within the deadline."""
+    failure: OSError | None = None
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout=clock.left())
+        except TimeoutError:
+            raise
+        except OSError as exc:  # refused, unreachable: the next checked address may work
+            failure = exc
+    raise failure or OSError("no address to connect to")
+
+
 def post(
     url: str,
     body: bytes,
@@ -170,7 +190,7 @@ def post(
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        address = checked_address(host, port, allow_private=allow_private, resolver=resolver)
+        addresses = checked_addresses(host, port, allow_private=allow_private, resolver=resolver)
     except RefusedAddress as exc:
         return Outcome(None, f"refused: {exc}", refused=True)
     clock = _Deadline(deadline)
@@ -185,7 +205,7 @@ def post(
     request = "\r\n".join(lines).encode("latin-1") + body
     sock: socket.socket | None = None
     try:
-        sock = socket.create_connection((address, port), timeout=clock.left())
+        sock = _connect(addresses, port, clock)
         if parts.scheme == "https":
             context = tls or ssl.create_default_context()
             sock.settimeout(clock.left())
