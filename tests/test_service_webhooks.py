@@ -475,3 +475,12 @@ def test_https_keeps_the_name_for_sni_and_the_certificate(tmp_path: Path) -> Non
     assert good.ok, good
     assert names[0] == "hooks.test" and receiver.calls[0][0]["Host"] == f"hooks.test:{receiver.port}"
     assert not wrong_name.ok and "certificate" in wrong_name.error.lower() and len(receiver.calls) == 1
+
+
+def test_a_delivery_whose_webhook_was_deleted_is_dropped_quietly(tmp_path: Path) -> None:
+    db, box, team_id = _database_with_hook(tmp_path, "https://hooks.example/x")
+    with db.session() as session:
+        session.query(Delivery).delete()
+    outcome = Sender(db, box, allow_private=False).attempt(1)
+    assert outcome.refused and outcome.error == "webhook deleted"
+    assert Sender(db, box, allow_private=False).drain(team_id) == 0

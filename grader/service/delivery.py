@@ -140,7 +140,10 @@ class Sender:
     def attempt(self, delivery_id: int) -> Outcome:
         """One try of a delivery: sign, call, log, then delivered, retry later or failed."""
         with self.db.session() as session:
-            delivery = session.get_one(Delivery, delivery_id)
+            found = session.get(Delivery, delivery_id)
+            if found is None:  # its webhook was deleted meanwhile
+                return Outcome(None, "webhook deleted", refused=True)
+            delivery = found
             hook = session.get_one(Webhook, delivery.webhook_id)
             submission = session.get_one(Submission, delivery.submission_id)
             body = json.dumps(
@@ -167,7 +170,10 @@ class Sender:
             )  # fmt: skip
         took = int((time.monotonic() - started) * 1000)
         with self.db.session() as session:
-            delivery = session.get_one(Delivery, delivery_id)
+            still = session.get(Delivery, delivery_id)
+            if still is None:  # the webhook was deleted during the call: nothing to log it on
+                return outcome
+            delivery = still
             delivery.attempts += 1
             session.add(
                 DeliveryAttempt(
