@@ -17,8 +17,8 @@ from pathlib import Path
 from . import __version__
 from .challenges import Challenge
 from .errors import ChallengeError
-from .protocol import AppFailure, FailureKind, Limit, RunReport, Suite, TestEntry, TestStatus, Verdict
-from .results import GradeResult, TestResult
+from .protocol import AppFailure, FailureKind, Limit, RunReport, Suite, TestEntry, TestStatus
+from .results import GradeResult, TestResult, Verdict
 from .sandbox.base import AppExit, RunOutcome, RunRequest, Sandbox
 from .submission import prepared_submission
 

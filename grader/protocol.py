@@ -55,14 +55,6 @@ class TestStatus(StrEnum):
     SKIPPED = "skipped"
 
 
-class Verdict(StrEnum):
-    """A submission's verdict: ``error`` means it could not be graded."""
-
-    PASSED = "passed"
-    FAILED = "failed"
-    ERROR = "error"
-
-
 class Limit(StrEnum):
     """A limit a run reached, as the host or the runner observed it (never as the app said)."""
 

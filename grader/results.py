@@ -11,9 +11,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
-from .protocol import TestStatus, Verdict
+from .protocol import TestStatus
+
+
+class Verdict(StrEnum):
+    """A submission's verdict: ``error`` means it could not be graded (and has no score).
+
+    Decided on the host (:func:`grader.grading.interpret`); it never crosses
+    the sandbox boundary, so it lives with the result, not in the protocol.
+    """
+
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
 
 
 class ReportError(ValueError):

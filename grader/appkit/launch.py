@@ -43,6 +43,7 @@ from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 from grader.appkit.inspection import inspect_submission, launch_command  # noqa: E402
+from grader.appkit.ports import free_port  # noqa: E402
 from grader.protocol import APP_PORT, CONTROL_PORT, AppFailure, Facts, dump  # noqa: E402
 
 SERVE = Path(__file__).resolve().with_name("serve.py")
@@ -145,15 +146,6 @@ class Launcher:
             with self.lock:
                 if server is self.main.server:
                     return code if code >= 0 else 128 - code
-
-
-def free_port() -> int:
-    """A port nothing listens on now (local mode shares the host's loopback with everything else)."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _valid_env(raw: object) -> dict[str, str]:

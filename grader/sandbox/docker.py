@@ -36,12 +36,23 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from ..errors import Cancelled, ChallengeError, DockerUnavailable, ImageMissing, InfrastructureError
+from ..errors import Cancelled, ChallengeError, ImageMissing, InfrastructureError
 from ..protocol import APP_PORT, REPORT_PREFIX, Limit, ProtocolError, RunReport, load
 from .base import APP_ENV_VAR, UPLOAD_ENV, AppExit, RunOutcome, RunRequest, resolve_env
+from .engine import connect
 from .owner import LABEL, LABEL_OWNER, LABEL_RUN, PruneReport, owner, owner_labels, prune
 
-__all__ = ["IMAGE", "LABEL", "LABEL_OWNER", "LABEL_RUN", "DockerSandbox", "PruneReport", "owner", "prune"]
+__all__ = [
+    "IMAGE",
+    "LABEL",
+    "LABEL_OWNER",
+    "LABEL_RUN",
+    "DockerSandbox",
+    "PruneReport",
+    "connect",
+    "owner",
+    "prune",
+]
 
 IMAGE = "flask-grader-sandbox:latest"
 SANDBOX_UID = "10001:10001"
@@ -56,28 +67,6 @@ _OOM_FILES = (
     "/sys/fs/cgroup/docker/{id}/memory.events",
     "/sys/fs/cgroup/system.slice/docker-{id}.scope/memory.events",
 )
-
-
-def connect() -> Any:
-    """A Docker client, or :class:`DockerUnavailable` saying how to get one."""
-    try:
-        import docker
-        from docker.errors import DockerException
-    except ImportError:  # pragma: no cover - docker is a dependency
-        raise DockerUnavailable(
-            "the Docker SDK for Python is not installed", hint="pip install docker"
-        ) from None
-    try:
-        client = docker.from_env(timeout=30)
-        client.ping()
-    except DockerException as exc:
-        raise DockerUnavailable(
-            f"cannot reach a Docker engine ({str(exc).splitlines()[0][:160]})",
-            hint="start it (`sudo systemctl start docker`, or `sudo dockerd &`; to install it: "
-            "`sudo apt-get install docker.io`, or run ./scripts/demo.sh). --sandbox local is no fallback "
-            "for code you did not write: it runs the submission unsandboxed, with your rights",
-        ) from None
-    return client
 
 
 def hardening(memory_mb: int, cpus: float, pids: int, env: dict[str, str]) -> dict[str, Any]:

@@ -17,6 +17,8 @@ import socket
 from dataclasses import dataclass
 from typing import Any
 
+from .engine import connect
+
 LABEL = "org.flask-grader"
 LABEL_RUN = "org.flask-grader.run"
 LABEL_OWNER = "org.flask-grader.owner"
@@ -86,8 +88,6 @@ def prune(client: Any = None, *, everything: bool = False) -> PruneReport:
     With ``everything``, remove every labelled container, live gradings included.
     """
     from docker.errors import APIError  # NotFound is one: already gone is fine
-
-    from .docker import connect
 
     client = client or connect()
     removed = skipped = 0

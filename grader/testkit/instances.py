@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..appkit.launch import free_port
+from ..appkit.ports import free_port
 from ..protocol import AppFailure, Facts, ProtocolError, load
 from .client import Client, ClientError, HttpClient
 

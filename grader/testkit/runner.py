@@ -194,7 +194,7 @@ def _http_target(
 def _served_target(app_dir: str, start_timeout: float, request_timeout: float, workers: int) -> Any:
     """Local mode for a challenge with ``[server]``: the launcher in a subprocess, no sandbox, then HTTP."""
     from grader.appkit.inspection import launch_command
-    from grader.appkit.launch import free_port
+    from grader.appkit.ports import free_port
 
     from .instances import LAUNCHER
 

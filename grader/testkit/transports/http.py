@@ -17,7 +17,7 @@ import urllib.parse
 from collections.abc import Callable
 from typing import TypeVar
 
-from ..client import (
+from ..models import (
     MAX_BODY_BYTES,
     MAX_HEADER_BYTES,
     BodyMeter,

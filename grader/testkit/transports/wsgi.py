@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..client import MAX_BODY_BYTES, BodyMeter, ClientError, Headers, Request, Response
+from ..models import MAX_BODY_BYTES, BodyMeter, ClientError, Headers, Request, Response
 
 
 class WSGITransport:
