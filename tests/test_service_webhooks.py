@@ -382,9 +382,11 @@ def test_a_slow_receiver_is_cut_at_the_deadline_and_delays_no_other_team(tmp_pat
         alpha, beta = Api(server, tokens["alpha"]), Api(server, tokens["beta"])
         slow_hook = alpha.post("/webhooks", json={"url": drip.url}).json()
         assert beta.post("/webhooks", json={"url": quick.url}).status_code == 201
-        alpha.wait_done(f"/submissions/{alpha.upload(golden_zip('no-comma'), 'a.zip').json()['id']}")
+        first = alpha.upload(golden_zip("no-comma"), "a.zip").json()["id"]
+        second = beta.upload(golden_zip("no-escape"), "b.zip").json()["id"]  # graded alongside
+        alpha.wait_done(f"/submissions/{first}")
         _wait_for(lambda: drip.accepted, 20, "the slow receiver was called")
-        beta.wait_done(f"/submissions/{beta.upload(golden_zip('no-escape'), 'b.zip').json()['id']}")
+        beta.wait_done(f"/submissions/{second}")
         beta_done = time.monotonic()
         _wait_for(lambda: quick.calls, 10, "beta's call arrived")
         assert not drip.closed, "beta's call must not wait for alpha's slow receiver"
