@@ -126,6 +126,19 @@ def test_each_submissions_files_are_shown_highlighted_and_escaped(tmp_path: Path
     assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
 
 
+def test_sources_cap_lines_per_file_and_per_submission(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file of empty lines costs a numbered line each: lines are capped like bytes."""
+    monkeypatch.setattr(sources, "MAX_FILE_LINES", 30)
+    monkeypatch.setattr(sources, "MAX_SUBMISSION_LINES", 70)
+    for i in range(4):
+        (tmp_path / f"n{i}.py").write_text("\n" * 500)
+    shown = read_sources(tmp_path)
+    assert [str(f.html).count('class="linenos"') for f in shown.files] == [30, 30, 10]
+    assert all(f.truncated for f in shown.files) and shown.not_shown == ["n3.py"]
+
+
 def test_sources_cap_every_file_and_the_whole_submission(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -99,6 +99,6 @@ def test_log_in_upload_watch_inspect_export(server: Server, tmp_path: Path) -> N
         expect(page.locator("#verdict")).to_contain_text("FAILED")
         message = page.locator("tr.test.failed[data-test=test_hello_escapes_html] pre.message")
         expect(message).to_contain_text("<b>")
-        expect(page.locator(".source").first).to_be_visible()
+        expect(page.locator(".highlight").first).to_be_visible()
         page.screenshot(path=SHOTS / "06-submission.png", full_page=True)
         browser.close()

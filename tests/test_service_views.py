@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 
 from grader.challenges import get_challenge
 from grader.service.app import create_app, service
-from grader.service.models import Submission
+from grader.service.models import Submission, Webhook
 
 from .service_support import batch_archive, golden_zip, make_team
 
@@ -76,7 +76,18 @@ def graded(app: Flask) -> dict[str, Any]:
     _wait(app, alice, batch_id)
     page = alice.get(f"/batches/{batch_id}").get_data(as_text=True)
     sub_id = int(re.search(r'href="/submissions/(\d+)">ann<', page).group(1))  # type: ignore[union-attr]
-    return {"alice": alice, "batch_id": batch_id, "submission_id": sub_id, "challenge_id": "hello-world"}
+    with app.app_context():
+        grader = service()
+    with grader.db.session() as session:
+        alpha = session.get_one(Submission, sub_id).team_id
+        hook = Webhook(team_id=alpha, url="https://192.88.99.200/hook", secret=grader.box.seal("s"))
+        session.add(hook)
+        session.flush()
+        hook_id = hook.id
+    return {
+        "alice": alice, "batch_id": batch_id, "submission_id": sub_id, "challenge_id": "hello-world",
+        "webhook_id": hook_id,
+    }  # fmt: skip
 
 
 def _dashboard_rules(app: Flask) -> list[Any]:
@@ -127,7 +138,7 @@ def test_team_isolation_on_every_page(app: Flask, graded: dict[str, Any]) -> Non
     token = _csrf(bert, "/upload")
     checked = 0
     for rule in _dashboard_rules(app):
-        owned_args = rule.arguments & {"batch_id", "submission_id"}
+        owned_args = rule.arguments & {"batch_id", "submission_id", "webhook_id"}
         if not owned_args:
             continue
         path = rule.build({k: graded[k] for k in rule.arguments})[1]
@@ -136,7 +147,7 @@ def test_team_isolation_on_every_page(app: Flask, graded: dict[str, Any]) -> Non
             assert answer.status_code == 404, (method, path)
             assert graded["alice"].open(path, method="GET").status_code in (200, 405)
             checked += 1
-    assert checked >= 6
+    assert checked >= 7
     assert "/batches/" not in bert.get("/batches").get_data(as_text=True).split("<tbody>")[1]
     listing = bert.get("/challenges").get_data(as_text=True)
     assert "to re-grade" not in listing and "%</td>" not in listing  # alpha's results are not counted
@@ -154,7 +165,7 @@ def test_batch_and_submission_pages(app: Flask, graded: dict[str, Any]) -> None:
     assert exported["progress"]["done"] == 4
     sub = alice.get(f"/submissions/{graded['submission_id']}").get_data(as_text=True)
     assert "FAILED" in sub and "test_hello_escapes_html" in sub
-    assert 'class="source"' in sub and "app.py" in sub  # the candidate's code, highlighted
+    assert 'class="highlight"' in sub and "app.py" in sub  # the candidate's code, highlighted
     assert f"Challenge version <b>{get_challenge('hello-world').version}</b>" in sub
 
 

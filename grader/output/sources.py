@@ -3,8 +3,9 @@
 A reviewer reading a failing test wants the code beside it. The files are
 read the way grading reads them (:func:`grader.submission.prepared_submission`:
 no links followed, archives checked and size-capped before unpacking), then
-only text files are shown, each cut at :data:`MAX_FILE_BYTES` and all of one
-submission at :data:`MAX_SUBMISSION_BYTES`, so one huge submission cannot
+only text files are shown, each cut at :data:`MAX_FILE_BYTES` and
+:data:`MAX_FILE_LINES`, all of one submission at :data:`MAX_SUBMISSION_BYTES`
+and :data:`MAX_SUBMISSION_LINES`, so one huge submission cannot
 make the report unusable. Pygments escapes every token it emits; the page
 gets its colours from one inline stylesheet (:func:`stylesheet`).
 """
@@ -29,6 +30,9 @@ from .text import clean
 MAX_FILE_BYTES = 32 * 1024
 MAX_SUBMISSION_BYTES = 128 * 1024
 MAX_FILES = 40
+#: Lines too: a file of newlines costs a line-number span each (32 KiB of them made a 5 MB page).
+MAX_FILE_LINES = 1500
+MAX_SUBMISSION_LINES = 6000
 #: What a Flask submission's author writes; anything else (images, databases, wheels) is listed, not shown.
 TEXT_SUFFIXES = frozenset(
     {".py", ".html", ".htm", ".jinja", ".jinja2", ".j2", ".txt", ".md", ".rst", ".toml", ".cfg", ".ini"}
@@ -85,9 +89,10 @@ def read_sources(path: Path) -> SubmissionFiles:
         with prepared_submission(path) as root:
             found = sorted((relative for relative, _ in regular_files(root)), key=_order)
             budget = MAX_SUBMISSION_BYTES
+            lines_left = MAX_SUBMISSION_LINES
             for relative in found:
                 name = relative.as_posix()
-                if not _is_text(relative) or len(shown.files) >= MAX_FILES or budget <= 0:
+                if not _is_text(relative) or len(shown.files) >= MAX_FILES or budget <= 0 or lines_left <= 0:
                     shown.not_shown.append(name)
                     continue
                 raw = (root / relative).read_bytes()
@@ -97,9 +102,14 @@ def read_sources(path: Path) -> SubmissionFiles:
                 cut = min(len(raw), MAX_FILE_BYTES, budget)
                 budget -= cut
                 text = clean(raw[:cut].decode("utf-8", errors="replace").replace("\r\n", "\n"))
+                lines = text.split("\n")
+                keep = min(MAX_FILE_LINES, lines_left)
+                if len(lines) > keep:
+                    text = "\n".join(lines[:keep]) + "\n"
+                lines_left -= min(len(lines), keep)
                 # Markup: Pygments has escaped every token already
                 html = Markup(highlight(text, _lexer(relative.name), _FORMATTER))
-                shown.files.append(SourceFile(name, html, len(raw), cut < len(raw)))
+                shown.files.append(SourceFile(name, html, len(raw), cut < len(raw) or len(lines) > keep))
     except UsageError as exc:  # gone since grading, unreadable archive, over the caps
         shown.problem = clean(exc.format())
     except OSError as exc:

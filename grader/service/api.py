@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, g, jsonify, request
-from sqlalchemy import delete, select
 
 from ..challenges import get_challenge, list_challenges
 from ..errors import UnknownChallenge, UsageError
@@ -19,9 +18,8 @@ from . import reports
 from .app import db_session, service
 from .auth import Caller, bearer_token, current_caller, team_for_token
 from .intake import QueueFull, requeue
-from .models import MAX_ID, Batch, Delivery, Submission, Webhook, owned
+from .models import MAX_ID, Batch, Submission, owned
 from .openapi import document
-from .webhooks import check_url
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 PROBLEM = "application/problem+json"
@@ -264,41 +262,6 @@ def batch_csv(batch_id: int) -> Response:
     text = reports.to_csv(reports.members(db_session(), batch))
     headers = {"Content-Disposition": f'attachment; filename="batch-{batch.id}.csv"'}
     return Response(text, mimetype="text/csv", headers=headers)
-
-
-def _hook_json(hook: Webhook, secret: bool = False) -> dict[str, Any]:
-    data: dict[str, Any] = {"id": hook.id, "url": hook.url, "created_at": hook.created_at.isoformat()}
-    if secret:
-        data["secret"] = hook.secret
-    return data
-
-
-@api.get("/webhooks")
-def list_webhooks() -> Response:
-    hooks = db_session().scalars(select(Webhook).where(Webhook.team_id == current_caller().team_id))
-    return jsonify([_hook_json(h) for h in hooks])
-
-
-@api.post("/webhooks")
-def create_webhook() -> tuple[Response, int]:
-    import secrets
-
-    url = check_url(_string(_json_object(), "url"))
-    hook = Webhook(team_id=current_caller().team_id, url=url, secret=secrets.token_hex(24))
-    db_session().add(hook)
-    db_session().commit()
-    return jsonify(_hook_json(hook, secret=True)), 201
-
-
-@api.delete("/webhooks/<int:webhook_id>")
-def delete_webhook(webhook_id: int) -> tuple[str, int]:
-    hook = owned(db_session(), Webhook, webhook_id, current_caller().team_id)
-    if hook is None:
-        abort(404, f"no webhook {webhook_id}")
-    db_session().execute(delete(Delivery).where(Delivery.webhook_id == hook.id))
-    db_session().delete(hook)
-    db_session().commit()
-    return "", 204
 
 
 def _wake() -> None:

@@ -8,7 +8,7 @@ Configuration (``app.config.from_prefixed_env("GRADER")``, so
 ``DATABASE_URL``       SQLAlchemy URL; the plain ``DATABASE_URL`` variable wins (PostgreSQL)
 ``SANDBOX``            ``docker`` (default) or ``local`` (trusted code only)
 ``WORKERS``            grading threads (default: one per core)
-``MAX_UPLOAD_MB``      largest upload accepted (default 20)
+``MAX_UPLOAD_MB``      largest upload accepted (default 20); a request body may be 64 KiB more
 ``MAX_QUEUED_JOBS``    gradings a team may have queued or running; uploads past it answer 429 (default 200)
 ``UPLOAD_STAGING_MB``  MiB one upload may unpack over all its stagings, batch members included (default 256)
 ``UPLOAD_STAGING_SECONDS``  time one upload may spend unpacking, over all its stagings (default 120)
@@ -16,6 +16,10 @@ Configuration (``app.config.from_prefixed_env("GRADER")``, so
 ``START_JOBS``         run the job runner in this process (default true)
 ``WEBHOOK_ALLOW_PRIVATE``  allow webhook URLs on private or loopback addresses (default false)
 ``WEBHOOK_RETRY_SECONDS``  first retry delay of a failed webhook call, doubled each time (default 5)
+``WEBHOOK_DEADLINE_SECONDS``  total time one webhook call may take, connecting included (default 10)
+``SESSION_HOURS``      a dashboard login ends after this long, or at logout (default 12)
+``LOGIN_FREE_ATTEMPTS``  failed logins of one account before it is locked (default 5; 20 per address)
+``LOGIN_LOCK_SECONDS``  first lock after too many failures, doubled each time (default 2, at most 900)
 ``SESSION_COOKIE_SECURE``  set behind HTTPS
 =====================  ==========================================================
 """
@@ -27,10 +31,12 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, Request, Response, current_app, g, request
+from flask import session as flask_session
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import BadRequest, HTTPException
@@ -40,11 +46,14 @@ from ..grading import grade
 from ..submission import shown
 from . import datadir
 from .auth import login_manager
+from .bodylimit import body_limit
 from .db import Database, sqlite_url
+from .delivery import Sender
 from .intake import Intake, Limits
 from .jobs import JobRunner, JobStore, ThreadRunner, make_sandbox, sweep, worker_name
+from .logins import Policy, session_user
 from .models import User
-from .webhooks import Sender
+from .sealing import SecretBox
 
 csrf = CSRFProtect()
 
@@ -59,6 +68,12 @@ DEFAULTS: dict[str, Any] = {
     "START_JOBS": True,
     "WEBHOOK_ALLOW_PRIVATE": False,
     "WEBHOOK_RETRY_SECONDS": 5.0,
+    "WEBHOOK_DEADLINE_SECONDS": 10.0,
+    "SESSION_HOURS": 12.0,
+    "LOGIN_FREE_ATTEMPTS": 5,
+    "LOGIN_FREE_PER_ADDRESS": 20,
+    "LOGIN_LOCK_SECONDS": 2.0,
+    "LOGIN_LOCK_MAX_SECONDS": 900.0,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
@@ -76,6 +91,8 @@ class Service:
     intake: Intake
     runner: JobRunner | None
     sender: Sender | None
+    box: SecretBox
+    login_policy: Policy
 
     def stop(self) -> None:
         if self.runner is not None:
@@ -151,9 +168,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     scratch = datadir.process_scratch(data_dir, create=bool(app.config["START_JOBS"]))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(data_dir)
-    app.config["MAX_CONTENT_LENGTH"] = int(float(app.config["MAX_UPLOAD_MB"]) * 2**20)
+    app.config["MAX_CONTENT_LENGTH"] = body_limit(float(app.config["MAX_UPLOAD_MB"]))
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(app.config["SESSION_HOURS"]))
     db = Database(url)
     db.upgrade()
+    box = SecretBox.for_data_dir(data_dir)
+    with db.session() as session:
+        box.seal_all(session)
     limits = Limits(
         int(app.config["MAX_QUEUED_JOBS"]),
         int(float(app.config["UPLOAD_STAGING_MB"]) * 2**20),
@@ -164,8 +185,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if app.config["START_JOBS"]:
         sender = Sender(
             db,
+            box,
             allow_private=bool(app.config["WEBHOOK_ALLOW_PRIVATE"]),
             base_delay=float(app.config["WEBHOOK_RETRY_SECONDS"]),
+            deadline=float(app.config["WEBHOOK_DEADLINE_SECONDS"]),
         )
         store = JobStore(db, data_dir, worker_name())
         sandbox = make_sandbox(str(app.config["SANDBOX"]))
@@ -177,10 +200,17 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
             grade_fn=functools.partial(grade, scratch=scratch),
             on_done=sender.wake,
         )
-    app.extensions["grader"] = Service(data_dir, db, Intake(data_dir, scratch, limits), runner, sender)
+    policy = Policy(
+        free_account=int(app.config["LOGIN_FREE_ATTEMPTS"]),
+        free_address=int(app.config["LOGIN_FREE_PER_ADDRESS"]),
+        base=float(app.config["LOGIN_LOCK_SECONDS"]),
+        cap=float(app.config["LOGIN_LOCK_MAX_SECONDS"]),
+    )
+    app.extensions["grader"] = Service(data_dir, db, Intake(data_dir, scratch, limits), runner, sender, box, policy)
 
     login_manager.init_app(app)
     csrf.init_app(app)
+    from . import hooks_api  # noqa: F401 - adds the webhook routes to the API blueprint
     from .api import api
     from .views import views
 
@@ -198,7 +228,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    return db_session().get(User, int(user_id)) if user_id.isdigit() else None
+    """The user only while their server-side session lives (logout deletes it)."""
+    if not user_id.isdigit():
+        return None
+    return session_user(db_session(), int(user_id), flask_session.get("sid"))
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -98,6 +98,8 @@ def _errors(func: Callable[..., None]) -> Callable[..., None]:
 def serve(data_dir: Path, host: str, port: int, sandbox: str, workers: int | None, threads: int) -> None:
     """Run the grading service (dashboard and REST API) with waitress.
 
+    A request body may be at most GRADER_MAX_UPLOAD_MB (20) MiB plus 64 KiB;
+    a body over 64 KiB needs a valid token or login, checked before it is read.
     SIGTERM or Ctrl-C stops it: gradings under way are cancelled and put
     back in the queue, and the next start grades them.
     """
@@ -112,7 +114,19 @@ def serve(data_dir: Path, host: str, port: int, sandbox: str, workers: int | Non
     if workers:
         config["WORKERS"] = workers
     app = _app(data_dir, **config)
-    server = create_server(app, host=host, port=port, threads=threads, clear_untrusted_proxy_headers=True)
+    from .bodylimit import gated_channel, make_gate
+
+    limit = int(app.config["MAX_CONTENT_LENGTH"])
+    server = create_server(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        clear_untrusted_proxy_headers=True,
+        max_request_body_size=limit + 1,  # waitress refuses a length >= this; the gate answers first
+    )
+    # every request's headers pass the gate before its body is read (see bodylimit.py)
+    server.channel_class = gated_channel(make_gate(app, limit))  # type: ignore[union-attr]
     actual_port = server.effective_port  # type: ignore[union-attr]
 
     # SIGTERM and Ctrl-C raise KeyboardInterrupt: waitress's run() catches it and stops its

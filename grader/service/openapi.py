@@ -79,6 +79,12 @@ def document() -> dict[str, Any]:
     )
     for operation in (upload_op, batch_op):
         operation["responses"]["429"] = _PROBLEM  # the team's queue is full (GRADER_MAX_QUEUED_JOBS)
+    register_hook = _op(
+        "Register a callback URL (public addresses only); the answer shows its signing secret once",
+        "201",
+        {"application/json": {"schema": {"type": "object", "properties": {"url": {"type": "string"}}}}},
+    )
+    register_hook["responses"]["409"] = _PROBLEM  # the team already has the most webhooks allowed
     return {
         "openapi": "3.1.0",
         "info": {"title": "flask-grader service", "version": __version__},
@@ -106,17 +112,16 @@ def document() -> dict[str, Any]:
             },
             "/webhooks": {
                 "get": _op("The team's callback URLs", "200"),
-                "post": _op(
-                    "Register a callback URL; the answer shows its signing secret once",
-                    "201",
-                    {
-                        "application/json": {
-                            "schema": {"type": "object", "properties": {"url": {"type": "string"}}}
-                        }
-                    },
-                ),
+                "post": register_hook,
             },
             "/webhooks/{webhook_id}": {"delete": _op("Remove a callback URL", "204", params=("webhook_id",))},
+            "/webhooks/{webhook_id}/deliveries": {
+                "get": _op(
+                    "The webhook's latest deliveries, each with every attempt (time, status, error)",
+                    "200",
+                    params=("webhook_id",),
+                )
+            },
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

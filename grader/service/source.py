@@ -1,58 +1,91 @@
-"""A submission's files for the dashboard, with syntax highlighting (Pygments).
+"""A submission's files for the dashboard: report.html's caps, rendered once per content.
 
-The stored archive is unpacked with the same checks as for grading, into a
-scratch folder that is removed at once; only regular text files are shown,
-each capped in size.
+The files are read and highlighted by :func:`grader.output.sources.read_sources`
+(the same checks as grading, at most 40 text files, 32 KiB a file and 128 KiB
+in all), so a small archive of huge or many-line files cannot make a huge
+page or keep the server busy. The result is stored in the database
+(:class:`~.models.SourceView`) keyed by the submission's content hash: the
+first view renders, every later view (and every other submission with the
+same content) reads the stored page.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import pygments
 from markupsafe import Markup
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import TextLexer, guess_lexer_for_filename
-from pygments.util import ClassNotFound
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from ..errors import UsageError
-from ..submission import prepared_submission, regular_files
+from ..output.sources import read_sources, stylesheet
+from .models import SourceView
 
-MAX_SHOWN_BYTES = 200_000
-MAX_FILES_SHOWN = 100
+#: changes when the caps or the rendering change, so stored pages are rendered again
+RENDER_VERSION = f"1-{pygments.__version__}"
+STYLESHEET = stylesheet()
 
 
 @dataclass(frozen=True)
-class SourceFile:
+class ShownFile:
     path: str
     size: int
-    html: Markup | None  # None: binary or too large
-    note: str = ""
+    truncated: bool
+    html: Markup
 
 
-def highlighted_files(archive: Path) -> tuple[list[SourceFile], str]:
-    """The archive's files as highlighted HTML, and the stylesheet they need."""
-    formatter = HtmlFormatter(linenos="table", cssclass="source")
-    files: list[SourceFile] = []
-    try:
-        with prepared_submission(archive) as root:
-            for relative, info in list(regular_files(root))[:MAX_FILES_SHOWN]:
-                name = relative.as_posix()
-                if info.st_size > MAX_SHOWN_BYTES:
-                    files.append(SourceFile(name, info.st_size, None, "too large to show"))
-                    continue
-                raw = (root / relative).read_bytes()
-                try:
-                    text = raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    files.append(SourceFile(name, info.st_size, None, "binary file"))
-                    continue
-                try:
-                    lexer = guess_lexer_for_filename(name, text)
-                except ClassNotFound:
-                    lexer = TextLexer()
-                files.append(SourceFile(name, info.st_size, Markup(highlight(text, lexer, formatter))))
-    except UsageError as exc:
-        files.append(SourceFile("", 0, None, exc.format().replace(str(archive), archive.name)))
-    return files, str(formatter.get_style_defs(".source"))
+@dataclass(frozen=True)
+class ShownFiles:
+    """What the submission page shows of the files, and what it left out."""
+
+    files: list[ShownFile] = field(default_factory=list)
+    not_shown: list[str] = field(default_factory=list)
+    problem: str = ""
+
+
+def render(archive: Path) -> str:
+    """The files of ``archive`` as stored JSON (highlighted HTML, capped)."""
+    found = read_sources(archive)
+    problem = found.problem.replace(str(archive.parent), "").replace(str(archive), archive.name)
+    return json.dumps(
+        {
+            "files": [
+                {"path": f.path, "size": f.size, "truncated": f.truncated, "html": str(f.html)}
+                for f in found.files
+            ],
+            "not_shown": found.not_shown,
+            "problem": problem,
+        }
+    )
+
+
+def submission_files(session: Session, archive: Path, content_hash: str) -> ShownFiles:
+    """The stored rendering of this content, rendering and storing it on the first view."""
+    if not content_hash:  # an archive refused at intake has no content hash: nothing to share
+        return _load(render(archive))
+    key = f"{RENDER_VERSION}:{content_hash}"[:100]
+    row = session.get(SourceView, key)
+    if row is None:
+        rendered = render(archive)
+        if not archive.exists():
+            return _load(rendered)  # gone (or a transient problem): show it, store nothing
+        try:
+            with session.begin_nested():
+                session.add(SourceView(key=key, rendered=rendered))
+            session.commit()
+        except IntegrityError:  # another request stored it first: same content, same page
+            session.rollback()
+        return _load(rendered)
+    return _load(row.rendered)
+
+
+def _load(rendered: str) -> ShownFiles:
+    data = json.loads(rendered)
+    return ShownFiles(
+        # Markup: Pygments escaped every token when it was rendered
+        [ShownFile(f["path"], f["size"], f["truncated"], Markup(f["html"])) for f in data["files"]],
+        list(data["not_shown"]),
+        str(data["problem"]),
+    )

@@ -7,22 +7,37 @@ another team's id answers 404, as in the API.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask import session as flask_session
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..challenges import get_challenge, list_challenges
 from ..errors import UsageError
-from . import reports
+from . import logins, reports
 from .app import db_session, service
 from .auth import Caller, check_login, current_caller
 from .forms import ActionForm, LoginForm, UploadForm
 from .intake import requeue
-from .models import Batch, BatchMember, Submission, owned
-from .source import highlighted_files
+from .models import Batch, BatchMember, Submission, Webhook, owned
+from .source import STYLESHEET, submission_files
 
 views = Blueprint(
     "views", __name__, template_folder="templates", static_folder="static", static_url_path="/static"
@@ -47,22 +62,51 @@ def _wake() -> None:
 
 
 @views.route("/login", methods=["GET", "POST"])
-def login() -> str | BaseResponse:
+def login() -> str | tuple[str, int, dict[str, str]] | BaseResponse:
+    """Log in, throttled per account and per address (see :mod:`.logins`)."""
     form = LoginForm()
     if form.validate_on_submit():
-        user = check_login(db_session(), form.username.data or "", form.password.data or "")
-        if user is not None:
-            login_user(user)
-            return redirect(url_for("views.challenges"))
-        flash("wrong username or password", "error")
+        session = db_session()
+        username = form.username.data or ""
+        address = request.remote_addr or ""
+        if logins.locked_for(session, username, address) <= 0:
+            user = check_login(session, username, form.password.data or "")
+            if user is not None:
+                logins.record_success(session, username)
+                token = logins.open_session(session, user, float(current_app.config["SESSION_HOURS"]))
+                session.commit()
+                flask_session.clear()
+                flask_session["sid"] = token
+                login_user(user)
+                return redirect(url_for("views.challenges"))
+        # a wrong password, or any attempt while locked (not even checked): the lock grows
+        try:
+            wait = logins.record_failure(session, username, address, service().login_policy)
+            session.commit()
+        except IntegrityError:  # a parallel attempt created the same counter first: count again
+            session.rollback()
+            wait = logins.record_failure(session, username, address, service().login_policy)
+            session.commit()
+        if wait <= 0:
+            flash("wrong username or password", "error")
+            return render_template("login.html", form=form)
+        seconds = max(1, math.ceil(wait))
+        flash(
+            f"too many failed logins for this account or address: wait {seconds} s and try again", "error"
+        )
+        return render_template("login.html", form=form), 429, {"Retry-After": str(seconds)}
     return render_template("login.html", form=form)
 
 
 @views.post("/logout")
 @login_required
 def logout() -> BaseResponse:
+    """Log out: the session row is deleted, so a copy of the cookie stops working too."""
     if ActionForm().validate_on_submit():
+        logins.close_session(db_session(), flask_session.get("sid"))
+        db_session().commit()
         logout_user()
+        flask_session.clear()
     return redirect(url_for("views.login"))
 
 
@@ -261,14 +305,14 @@ def _owned_submission(submission_id: int) -> Submission:
 def submission(submission_id: int) -> str:
     found = _owned_submission(submission_id)
     challenge = get_challenge(found.challenge_id)
-    files, css = highlighted_files(service().data_dir / found.stored_path)
+    shown = submission_files(db_session(), service().data_dir / found.stored_path, found.content_hash)
     return render_template(
         "submission.html",
         submission=found,
         result=found.grade_result() if found.status == "done" else None,
         challenge=challenge,
-        files=files,
-        pygments_css=css,
+        shown=shown,
+        pygments_css=STYLESHEET,
     )
 
 
@@ -282,3 +326,26 @@ def regrade(submission_id: int) -> BaseResponse:
         db_session().commit()
         _wake()
     return redirect(url_for("views.submission", submission_id=found.id))
+
+
+@views.get("/webhooks")
+@login_required
+def webhooks() -> str:
+    """The team's webhooks and each one's latest deliveries with every attempt."""
+    from .hooks_api import delivery_log
+
+    hooks = db_session().scalars(
+        select(Webhook).where(Webhook.team_id == current_caller().team_id).order_by(Webhook.id)
+    ).all()
+    return render_template("webhooks.html", hooks=[(h, delivery_log(h.id, limit=20)) for h in hooks])
+
+
+@views.get("/webhooks/<int:webhook_id>")
+@login_required
+def webhook(webhook_id: int) -> str:
+    from .hooks_api import delivery_log
+
+    found = owned(db_session(), Webhook, webhook_id, current_caller().team_id)
+    if found is None:
+        abort(404)
+    return render_template("webhooks.html", hooks=[(found, delivery_log(found.id))])

@@ -1,16 +1,25 @@
-"""Webhooks: when a submission is done, POST its result to the team's callback URLs.
+"""Webhook calls: signing, the address policy, and one POST with a total deadline.
 
-Deliveries are rows written in the same transaction as the result (see
-:meth:`grader.service.jobs.JobStore.complete`), so a result is never done
-without its calls being owed, even if the service dies right after. One
-sender thread makes the calls, retrying with exponential backoff.
+**Signature.** Each call carries ``X-Grader-Timestamp: <unix seconds>`` and
+``X-Grader-Signature: sha256=<hex>``, the HMAC-SHA256 with the webhook's
+secret of ``<timestamp>.<body>`` (the exact bytes). A receiver recomputes it,
+compares in constant time and rejects a timestamp more than
+:data:`TOLERANCE_SECONDS` away from its clock (:func:`verify`), so a recorded
+call cannot be replayed later.
 
-Each call is signed: ``X-Grader-Signature: sha256=<hex>``, the HMAC-SHA256
-of the exact body with the webhook's secret (shown once, at registration).
-A receiver recomputes it and compares in constant time (:func:`verify`).
-Callback URLs on private, loopback or link-local addresses are refused
-unless ``WEBHOOK_ALLOW_PRIVATE`` is set, so a team cannot make the service
-call into its own network.
+**Addresses (SSRF).** A callback host is resolved once per call; every
+address it resolves to must be ``ipaddress.is_global`` (which excludes
+loopback, private, link-local, shared 100.64.0.0/10, metadata services such
+as 169.254.169.254 and 100.100.100.200, documentation and reserved ranges),
+unless ``WEBHOOK_ALLOW_PRIVATE`` is set; then the connection goes to that
+exact checked address, with the name kept for ``Host`` and TLS (SNI and
+certificate check). A name that resolves to something else a moment later
+(DNS rebinding) is never connected to. Registration applies the same check.
+
+**Deadline.** One call, from connecting to reading the status line, has one
+total deadline (:data:`DEADLINE_SECONDS`): each socket operation waits at
+most what is left of it, so a receiver that drips its answer cannot hold the
+call longer. Redirects are not followed.
 """
 
 from __future__ import annotations
@@ -18,166 +27,210 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-import json
-import logging
 import socket
-import threading
-import urllib.error
-import urllib.request
-from datetime import timedelta
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
-
 from ..errors import UsageError
-from .db import Database
-from .models import Delivery, Submission, Webhook, utcnow
 
-log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Grader-Signature"
-MAX_ATTEMPTS = 6
-TIMEOUT_SECONDS = 10.0
+TIMESTAMP_HEADER = "X-Grader-Timestamp"
+TOLERANCE_SECONDS = 300
+DEADLINE_SECONDS = 10.0
+MAX_ANSWER_HEAD = 16 * 1024
+
+Resolver = Callable[[str, int], list[str]]
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is an answer, not an invitation: never follow it (it could point inside)."""
-
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirects)
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The signature header's value: HMAC-SHA256 of ``<timestamp>.<body>``."""
+    message = str(timestamp).encode() + b"." + body
+    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def sign(secret: str, body: bytes) -> str:
-    """The signature header's value for ``body``."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def verify(
+    secret: str,
+    body: bytes,
+    timestamp: str,
+    header: str,
+    *,
+    tolerance: int = TOLERANCE_SECONDS,
+    now: float | None = None,
+) -> bool:
+    """What a receiver does: fresh timestamp, then the signature compared in constant time."""
+    if not timestamp.isdigit():
+        return False
+    stamp = int(timestamp)
+    if abs((time.time() if now is None else now) - stamp) > tolerance:
+        return False
+    return hmac.compare_digest(sign(secret, stamp, body), header)
 
 
-def verify(secret: str, body: bytes, header: str) -> bool:
-    """What a receiver does: recompute the signature and compare in constant time."""
-    return hmac.compare_digest(sign(secret, body), header)
+class RefusedAddress(ValueError):
+    """The callback host is (or resolves to) an address the service does not call."""
 
 
 def check_url(url: str) -> str:
-    """A callback URL must be absolute http(s) with a host."""
+    """A callback URL must be absolute http(s) with a host (the address is checked separately)."""
+    if not url.isascii() or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
+        raise UsageError(
+            f"invalid callback URL {url!r}: spaces, control or non-ASCII characters",
+            hint="percent-encode them (and write an international host name in its xn-- form)",
+        )
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"invalid callback URL {url!r}", hint="give an absolute http:// or https:// URL")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a port out of range
+    except ValueError:
+        raise UsageError(
+            f"invalid port in callback URL {url!r}", hint="give a port from 1 to 65535"
+        ) from None
     return url
 
 
-def _private_address(host: str) -> str | None:
-    """The first private/loopback address ``host`` resolves to, if any."""
+def system_resolver(host: str, port: int) -> list[str]:
+    """Every address ``host`` resolves to (one lookup)."""
     try:
-        infos = socket.getaddrinfo(host, None)
-    except socket.gaierror as exc:
-        raise OSError(f"cannot resolve {host}: {exc}") from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if address.is_private or address.is_loopback or address.is_link_local or address.is_reserved:
-            return str(address)
-    return None
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise RefusedAddress(f"cannot resolve {host}: {exc}") from None
+    return [str(info[4][0]) for info in infos]
 
 
-def backoff(attempts: int, base: float) -> timedelta:
-    """Wait before attempt ``attempts + 1``: base, 2 base, 4 base ... (at most an hour)."""
-    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
+def checked_addresses(
+    host: str, port: int, *, allow_private: bool, resolver: Resolver = system_resolver
+) -> list[str]:
+    """Resolve ``host`` once; the addresses to connect to, if every address it gave is allowed."""
+    addresses = list(dict.fromkeys(resolver(host, port)))
+    if not addresses:
+        raise RefusedAddress(f"{host} resolves to no address")
+    for text in addresses:
+        address = ipaddress.ip_address(text.split("%", 1)[0])
+        if not allow_private and not is_public(address):
+            raise RefusedAddress(f"{host} resolves to the non-public address {address}")
+    return addresses
 
 
-class Sender:
-    """The thread that makes owed webhook calls."""
+def checked_address(
+    host: str, port: int, *, allow_private: bool, resolver: Resolver = system_resolver
+) -> str:
+    """The first of :func:`checked_addresses` (what registration checks)."""
+    return checked_addresses(host, port, allow_private=allow_private, resolver=resolver)[0]
 
-    POLL_SECONDS = 1.0
 
-    def __init__(self, db: Database, *, allow_private: bool, base_delay: float = 1.0) -> None:
-        self.db = db
-        self.allow_private = allow_private
-        self.base_delay = base_delay
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="webhooks", daemon=True)
-        self._thread.start()
 
-    def wake(self) -> None:
-        self._wake.set()
+def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """``is_global``, and for IPv6 also every IPv4 address it carries (mapped, 6to4, Teredo, NAT64)."""
+    if not address.is_global:
+        return False
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = [address.ipv4_mapped, address.sixtofour, address.teredo[1] if address.teredo else None]
+        if address in _NAT64:
+            inner.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+        return all(found is None or found.is_global for found in inner)
+    return True
 
-    def stop(self) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=TIMEOUT_SECONDS + 5)
 
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            if not self.send_due():
-                self._wake.wait(self.POLL_SECONDS)
-                self._wake.clear()
+@dataclass(frozen=True)
+class Outcome:
+    """What one call gave: the receiver's status (None if no answer) or why it failed."""
 
-    def send_due(self) -> int:
-        """Make every call that is due now; returns how many were attempted."""
-        with self.db.session() as session:
-            due = session.scalars(
-                select(Delivery.id)
-                .where(Delivery.status == "pending", Delivery.next_attempt_at <= utcnow())
-                .order_by(Delivery.id)
-                .limit(20)
-            ).all()
-        for delivery_id in due:
-            if self._stopping.is_set():
-                break
-            self._attempt(delivery_id)
-        return len(due)
+    status: int | None
+    error: str = ""
+    refused: bool = False
 
-    def _attempt(self, delivery_id: int) -> None:
-        with self.db.session() as session:
-            delivery = session.get_one(Delivery, delivery_id)
-            hook = session.get_one(Webhook, delivery.webhook_id)
-            submission = session.get_one(Submission, delivery.submission_id)
-            body = json.dumps(
-                {"event": "submission.done", "delivery": delivery.id, "submission": submission.summary()}
-            ).encode()
-            url, secret = hook.url, hook.secret
-        error = self._post(url, secret, body, delivery_id)
-        with self.db.session() as session:
-            delivery = session.get_one(Delivery, delivery_id)
-            delivery.attempts += 1
-            if error is None:
-                delivery.status = "delivered"
-                delivery.last_error = ""
-            else:
-                delivery.last_error = error[:1000]
-                if delivery.attempts >= MAX_ATTEMPTS or error.startswith("refused:"):
-                    delivery.status = "failed"
-                else:
-                    delivery.next_attempt_at = utcnow() + backoff(delivery.attempts, self.base_delay)
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
 
-    def _post(self, url: str, secret: str, body: bytes, delivery_id: int) -> str | None:
-        """One call; ``None`` on a 2xx answer, else why it failed."""
-        host = urlsplit(url).hostname or ""
+
+class _Deadline:
+    def __init__(self, seconds: float) -> None:
+        self.end = time.monotonic() + seconds
+        self.seconds = seconds
+
+    def left(self) -> float:
+        remaining = self.end - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"no complete answer within {self.seconds:g} s")
+        return remaining
+
+
+def _connect(addresses: list[str], port: int, clock: _Deadline) -> socket.socket:
+    """A connection to the first checked address that answers, tried in order within the deadline."""
+    failure: OSError | None = None
+    for address in addresses:
         try:
-            if not self.allow_private:
-                private = _private_address(host)
-                if private:
-                    return f"refused: {host} resolves to the private address {private}"
-            request = urllib.request.Request(
-                url,
-                data=body,
-                method="POST",
-                headers={
-                    "Content-Type": "application/json",
-                    "User-Agent": "flask-grader-webhook",
-                    SIGNATURE_HEADER: sign(secret, body),
-                    "X-Grader-Delivery": str(delivery_id),
-                },
-            )
-            with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as answer:
-                answer.read(1024)
-            return None
-        except urllib.error.HTTPError as exc:
-            return f"HTTP {exc.code}"
-        except (OSError, ValueError) as exc:
-            return str(exc) or type(exc).__name__
+            return socket.create_connection((address, port), timeout=clock.left())
+        except TimeoutError:
+            raise
+        except OSError as exc:  # refused, unreachable: the next checked address may work
+            failure = exc
+    raise failure or OSError("no address to connect to")
+
+
+def post(
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    allow_private: bool,
+    deadline: float = DEADLINE_SECONDS,
+    resolver: Resolver = system_resolver,
+    tls: ssl.SSLContext | None = None,
+) -> Outcome:
+    """POST ``body`` to ``url`` at its checked address, within ``deadline`` seconds in all."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        addresses = checked_addresses(host, port, allow_private=allow_private, resolver=resolver)
+    except RefusedAddress as exc:
+        return Outcome(None, f"refused: {exc}", refused=True)
+    clock = _Deadline(deadline)
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    host_header = host if ":" not in host else f"[{host}]"
+    if parts.port:
+        host_header += f":{parts.port}"
+    lines = [f"POST {target} HTTP/1.1", f"Host: {host_header}", f"Content-Length: {len(body)}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()] + ["Connection: close", "", ""]
+    request = "\r\n".join(lines).encode("latin-1") + body
+    sock: socket.socket | None = None
+    try:
+        sock = _connect(addresses, port, clock)
+        if parts.scheme == "https":
+            context = tls or ssl.create_default_context()
+            sock.settimeout(clock.left())
+            sock = context.wrap_socket(sock, server_hostname=host)
+        sock.settimeout(clock.left())
+        sock.sendall(request)
+        head = b""
+        while b"\r\n" not in head:
+            sock.settimeout(clock.left())
+            chunk = sock.recv(1024)
+            if not chunk:
+                break
+            head += chunk
+            if len(head) > MAX_ANSWER_HEAD:
+                break
+        status_line = head.split(b"\r\n", 1)[0].decode("latin-1")
+        fields = status_line.split(" ", 2)
+        if len(fields) < 2 or not fields[0].startswith("HTTP/") or not fields[1].isdigit():
+            return Outcome(None, f"not an HTTP answer: {status_line[:80]!r}")
+        status = int(fields[1])
+        return Outcome(status, "" if 200 <= status < 300 else f"HTTP {status}")
+    except TimeoutError:
+        return Outcome(None, f"no complete answer within {deadline:g} s")
+    except (OSError, ValueError) as exc:  # ssl errors are OSErrors too
+        return Outcome(None, str(exc) or type(exc).__name__)
+    finally:
+        if sock is not None:
+            sock.close()

@@ -1,0 +1,77 @@
+"""The submission page's files, through a real ``grader serve``: capped, rendered once, stored."""
+
+from __future__ import annotations
+
+import io
+import re
+import sqlite3
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+import requests
+
+from grader.output.sources import MAX_FILE_LINES, MAX_FILES, MAX_SUBMISSION_LINES
+
+from .service_support import Api, Server, make_team
+
+pytestmark = pytest.mark.slow
+
+
+def _hostile_zip() -> bytes:
+    """A few KB: an app, 8 files of 100,000 short lines and 50 tiny ones (a page of 50+ MiB before)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("app.py", "from flask import Flask\n\napp = Flask(__name__)\n")
+        for n in range(8):
+            archive.writestr(f"pkg/lines{n:02}.py", "x\n" * 100_000)
+        for n in range(50):
+            archive.writestr(f"many/f{n:02}.txt", "x\n")
+    return buffer.getvalue()
+
+
+def _browser(server: Server, user: str) -> requests.Session:
+    browser = requests.Session()
+    form = browser.get(server.url + "/login", timeout=30).text
+    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+    login = {"username": user, "password": f"password-{user}", "csrf_token": csrf}
+    assert (
+        browser.post(server.url + "/login", data=login, allow_redirects=False, timeout=30).status_code == 302
+    )
+    return browser
+
+
+def test_source_view_is_capped_rendered_once_and_stored(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    token = make_team(data, "alpha", user="alice")
+    server = Server(data).start()
+    try:
+        archive = _hostile_zip()
+        assert len(archive) < 100_000
+        sub = Api(server, token).upload(archive, "lines.zip").json()
+        browser = _browser(server, "alice")
+        started = time.monotonic()
+        first = browser.get(f"{server.url}/submissions/{sub['id']}", timeout=60)
+        took = time.monotonic() - started
+        assert first.status_code == 200 and len(first.content) < 1_000_000, len(first.content)
+        assert took < 10, took
+        stored = sqlite3.connect(data / "grader.db").execute("SELECT key FROM source_views").fetchall()
+        stored_path = (
+            sqlite3.connect(data / "grader.db")
+            .execute("SELECT stored_path FROM submissions WHERE id = ?", (sub["id"],))
+            .fetchone()[0]
+        )
+        (data / stored_path).unlink()  # later views must not need the archive: they read what was stored
+        second = browser.get(f"{server.url}/submissions/{sub['id']}", timeout=60)
+    finally:
+        server.stop()
+    page = first.text
+    assert 1 < page.count('class="file"') <= MAX_FILES
+    assert 1000 < page.count('class="linenos"') <= MAX_SUBMISSION_LINES  # every line shown is numbered
+    assert page.index("<code>app.py</code>") < page.index("pkg/lines00.py")  # app.py first
+    assert "cut to what a reader reads" in page and 'id="not-shown"' in page
+    assert f">{MAX_FILE_LINES + 1}<" not in page  # no line number past the per-file cap
+    assert len(stored) == 1
+    assert second.status_code == 200 and second.text == page
