@@ -23,7 +23,11 @@ pytestmark = pytest.mark.slow
 
 def _run(*args: str | Path, timeout: float = 600, **kwargs: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(a) for a in args], capture_output=True, text=True, timeout=timeout, **kwargs  # type: ignore[call-overload]
+        [str(a) for a in args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        **kwargs,  # type: ignore[call-overload]
     )
 
 
