@@ -306,7 +306,10 @@ def batch(
     from grader.progress import Progress
 
     challenge = get_challenge(challenge_id)
-    submissions = discover(folder)
+    skipped: list[tuple[str, str]] = []
+    submissions = discover(folder, skipped)
+    for name, reason in skipped:
+        click.secho(f"skipped {clean(name)}: {reason}", fg="yellow", err=True)
     prepare_out(out)
     runner = make_sandbox(sandbox)
     jobs = jobs or os.cpu_count() or 1
