@@ -207,6 +207,7 @@ _ALICE = Path(__file__).parent / "similarity" / "json-post" / "alice"
     [
         ("def bad_request(reason):", "def bad_request(:reason):"),  # the one-character change
         ("def show_user(user_id):", "def show_user(user_id)"),  # a colon dropped
+        ("def echo_data():", "def echo_data(:"),  # the same under a decorator: `if True:` cannot follow one
         ('@app.route("/api/data", methods=["POST"])', '@app.route("/api/data", methods=["POST"]'),  # unclosed
     ],
 )

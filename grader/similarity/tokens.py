@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import io
 import keyword
+import re
 import token as tok
 import tokenize
 from dataclasses import dataclass
@@ -53,34 +54,67 @@ def source_lines(source: str) -> list[str]:
 MAX_REPAIRS = 20
 
 
+_DEFINITION = re.compile(r"(\s*)(?:async\s+)?(def|class)\s+([A-Za-z_]\w*)")
+_BLOCK = re.compile(r"\s*(?:async\s+)?(?:def|class|if|elif|else|for|while|with|try|except|finally)\b")
+
+
+def _fixes(line: str) -> list[str]:
+    """Replacements for a line the parser refused, the least destructive first.
+
+    A bracket left open is closed and a dropped colon is put back (the line
+    keeps its names); a broken ``def``/``class`` line keeps its name; any
+    other line becomes ``if True:`` (its block stays a block) or ``pass``.
+    """
+    body = line.rstrip()
+    indent = body[: len(body) - len(body.lstrip())]
+    closed = body + _closers(body)
+    found = [closed] if closed != body else []
+    if _BLOCK.match(body) and not closed.endswith(":"):
+        found.append(closed + ":")
+    definition = _DEFINITION.match(body)
+    if definition:
+        kind, name = definition[2], definition[3]
+        found.append(f"{indent}class {name}:" if kind == "class" else f"{indent}def {name}(*_a, **_k):")
+    found.append(indent + ("if True:" if body.endswith(":") else "pass"))
+    return found
+
+
+def _parse(lines: list[str]) -> tuple[ast.Module | None, int | None]:
+    """The tree, or None and the line the parser stopped at (None if it says none)."""
+    try:
+        return ast.parse("\n".join(lines) + "\n"), None
+    except (SyntaxError, ValueError) as exc:
+        number = getattr(exc, "lineno", None)
+        return None, number if isinstance(number, int) and 1 <= number <= len(lines) else None
+
+
 def repaired(source: str) -> tuple[ast.Module, str, list[int]] | None:
     """The file's tree, its repaired text and the lines replaced (1-based); None if that does not help.
 
     A copy with one character changed (``def create(:``) must still look like
     its source: without a tree, every use of a renamed variable would keep its
-    text and the copy would score as an independent solution. A broken line
-    ending in ``:`` becomes ``if True:`` (its block stays a block), any other
-    ``pass``; line numbers do not move, so positions still match the tokens.
-    An unclosed bracket would swallow the rest of the file into one logical
-    line for ``tokenize`` too: :func:`normalise` then reads the repaired text.
+    text and the copy would score as an independent solution. Each line the
+    parser stops at is replaced by the first of :func:`_fixes` that gets the
+    parser past it; line numbers do not move, so positions still match the
+    tokens. An unclosed bracket would swallow the rest of the file into one
+    logical line for ``tokenize`` too: :func:`normalise` then reads the
+    repaired text.
     """
     lines = source_lines(source)
     replaced: list[int] = []
     for _ in range(MAX_REPAIRS + 1):
-        text = "\n".join(lines) + "\n"
-        try:
-            return ast.parse(text), text, replaced
-        except (SyntaxError, ValueError) as exc:
-            number = getattr(exc, "lineno", None)
-            if not isinstance(number, int) or not 1 <= number <= len(lines):
-                return None
-            broken = lines[number - 1]
-            indent = broken[: len(broken) - len(broken.lstrip())]
-            replacement = indent + ("if True:" if broken.rstrip().endswith(":") else "pass")
-            if broken == replacement:
-                return None
-            lines[number - 1] = replacement
-            replaced.append(number)
+        tree, number = _parse(lines)
+        if tree is not None:
+            return tree, "\n".join(lines) + "\n", replaced
+        if number is None or number in replaced:
+            return None
+        original = lines[number - 1]
+        for candidate in _fixes(original):
+            lines[number - 1] = candidate
+            tree, after = _parse(lines)
+            if tree is not None or (after is not None and after > number):
+                break
+        replaced.append(number)
     return None
 
 
