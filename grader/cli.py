@@ -27,7 +27,7 @@ from grader.output.saved import load_saved
 from grader.output.text import challenge_table, clean
 from grader.protocol import Suite
 from grader.results import GradeResult
-from grader.sandbox import SANDBOXES, make_sandbox
+from grader.sandbox import LOCAL_SANDBOX_WARNING, SANDBOXES, make_sandbox
 from grader.similarity.cli import batch_similarity
 from grader.workspace import challenge_of, grade_target, start_workspace, started_for
 
@@ -310,6 +310,8 @@ def batch(
     submissions = discover(folder, skipped)
     for name, reason in skipped:
         click.secho(f"skipped {clean(name)}: {reason}", fg="yellow", err=True)
+    if sandbox == "local":
+        click.secho(LOCAL_SANDBOX_WARNING, fg="yellow", err=True)
     prepare_out(out)
     runner = make_sandbox(sandbox)
     jobs = jobs or os.cpu_count() or 1

@@ -131,6 +131,7 @@ def test_batch_says_what_it_skipped_and_grades_a_lone_py_file(cli: Cli, tmp_path
     assert "skipped lee.7z: a .7z archive" in done.stderr
     assert "skipped notes.txt: not a folder" in done.stderr
     assert "grading 2 submissions" in done.stderr
+    assert done.stderr.count("warning: --sandbox local runs the submissions' code unsandboxed") == 1
     assert _rows(tmp_path / "out")["kim"]["status"] == "passed"
 
 

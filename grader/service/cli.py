@@ -108,6 +108,10 @@ def serve(data_dir: Path, host: str, port: int, sandbox: str, workers: int | Non
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    if sandbox == "local":
+        from ..sandbox import LOCAL_SANDBOX_WARNING
+
+        click.secho(LOCAL_SANDBOX_WARNING, fg="yellow", err=True)
     config: dict[str, Any] = {"SANDBOX": sandbox}
     if workers:
         config["WORKERS"] = workers
