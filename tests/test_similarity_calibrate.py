@@ -14,6 +14,7 @@ from grader.similarity.calibrate import (
     baseline_pairs,
     calibrated,
     outlier_line,
+    spread_factor,
 )
 
 from .conftest import ROOT, Cli
@@ -37,7 +38,14 @@ def test_the_cut_stays_between_the_lowest_cut_and_the_fixed_threshold() -> None:
     assert high.value == 0.5 and "capped at the fixed threshold" in high.describe()
     middle = calibrated([0.1, 0.15, 0.2, 0.25, 0.3] * 6, 0.5)
     assert CALIBRATION_MIN_CUT < middle.value < 0.5
-    assert "median + 3 x 1.4826 x MAD" in middle.describe()
+    assert "median + 3.00 x 1.4826 x MAD" in middle.describe()
+
+
+def test_a_larger_batch_needs_a_pair_further_out_to_stand_out() -> None:
+    scores = [0.1, 0.15, 0.2, 0.25, 0.3] * 6
+    assert spread_factor(45) == 3.0  # 10 submissions
+    assert spread_factor(124_750) == pytest.approx(4.84, abs=0.01)  # 500 submissions
+    assert calibrated(scores, 1.0, 124_750).value > calibrated(scores, 1.0, 45).value
 
 
 def test_the_baseline_is_every_pair_or_the_same_sample() -> None:

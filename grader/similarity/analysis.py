@@ -55,7 +55,9 @@ def analyse(
         pair, runs[a, b] = compare(prepared[a], prepared[b])
         pairs.append(pair)
     if calibrating:
-        cut = calibrate.calibrated(_baseline(prepared, {(p.a, p.b): p.score for p in pairs}), threshold)
+        baseline = _baseline(prepared, {(p.a, p.b): p.score for p in pairs})
+        count = len(documents) * (len(documents) - 1) // 2
+        cut = calibrate.calibrated(baseline, threshold, count)
     elif calibration:
         cut = calibrate.fixed(
             threshold, f"fewer than {calibrate.CALIBRATION_MIN_SUBMISSIONS} submissions to calibrate on"

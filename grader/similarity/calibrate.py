@@ -11,8 +11,9 @@ its 12 disguised copies. So the cut is calibrated on the batch itself:
    pairs in which a side has fewer than ``MIN_SHARED_TOKENS`` own tokens
    (a stub changed in one line) say nothing and are left out;
 2. a robust outlier line, ``median + k * 1.4826 * MAD`` (k =
-   :data:`CALIBRATION_K`; 1.4826 makes the MAD a standard deviation for
-   normal data), computed again without the pairs above it until it stops
+   :data:`CALIBRATION_K`, or ``sqrt(2 ln pairs)`` when the batch has more
+   than about 90 pairs, see :func:`spread_factor`; 1.4826 makes the MAD a
+   standard deviation for normal data), computed again without the pairs above it until it stops
    moving, so that a batch full of copies does not widen its own baseline;
 3. that line is kept between :data:`CALIBRATION_MIN_CUT` (below it, two
    independent solutions of a short challenge can share that much) and the
@@ -25,6 +26,7 @@ too few pairs for a baseline and uses the fixed threshold.
 
 from __future__ import annotations
 
+import math
 import random
 import statistics
 from dataclasses import dataclass
@@ -54,6 +56,7 @@ class Cut:
     mad: float | None = None
     outlier_line: float | None = None
     pairs: int = 0
+    k: float = CALIBRATION_K
 
     def describe(self) -> str:
         """One sentence for the report: the cut and why it is there."""
@@ -62,7 +65,7 @@ class Cut:
         assert self.median is not None and self.mad is not None and self.outlier_line is not None
         line = (
             f"cut {self.value:.2f}, calibrated on this batch: over {self.pairs} pairs the median score "
-            f"is {self.median:.2f} and the MAD {self.mad:.3f}, so median + {CALIBRATION_K:g} x "
+            f"is {self.median:.2f} and the MAD {self.mad:.3f}, so median + {self.k:.2f} x "
             f"{MAD_SCALE} x MAD = {self.outlier_line:.2f}"
         )
         if self.outlier_line < CALIBRATION_MIN_CUT:
@@ -81,7 +84,7 @@ class Cut:
             found.update(
                 median=round(self.median or 0.0, 3),
                 mad=round(self.mad or 0.0, 3),
-                k=CALIBRATION_K,
+                k=round(self.k, 3),
                 outlier_line=round(self.outlier_line or 0.0, 3),
                 min_cut=CALIBRATION_MIN_CUT,
                 pairs=self.pairs,
@@ -124,11 +127,22 @@ def outlier_line(scores: list[float], k: float = CALIBRATION_K) -> tuple[float, 
     return line, median, mad
 
 
-def calibrated(scores: list[float], threshold: float) -> Cut:
-    """The cut for a batch whose baseline pairs scored ``scores``."""
+def spread_factor(pairs: int) -> float:
+    """k: at least :data:`CALIBRATION_K`, and ``sqrt(2 ln pairs)`` in a large batch.
+
+    ``sqrt(2 ln n)`` is about how many standard deviations the highest of n
+    independent normal scores reaches: the more pairs a batch has, the
+    further its highest honest pair sits from the median by chance alone.
+    """
+    return max(CALIBRATION_K, math.sqrt(2 * math.log(max(pairs, 2))))
+
+
+def calibrated(scores: list[float], threshold: float, batch_pairs: int | None = None) -> Cut:
+    """The cut for a batch whose baseline pairs scored ``scores`` (of ``batch_pairs`` pairs in all)."""
     if len(scores) < 2:
         return fixed(threshold, "too few comparable pairs to calibrate on")
-    line, median, mad = outlier_line(scores)
+    k = spread_factor(batch_pairs or len(scores))
+    line, median, mad = outlier_line(scores, k)
     value = min(threshold, max(CALIBRATION_MIN_CUT, line))
     return Cut(
         value=value,
@@ -138,4 +152,5 @@ def calibrated(scores: list[float], threshold: float) -> Cut:
         mad=mad,
         outlier_line=line,
         pairs=len(scores),
+        k=k,
     )

@@ -50,7 +50,7 @@ def register(main: click.Group, handle_errors: Callable[[Any], Any]) -> None:
         """Pairs and clusters of FOLDER's submissions sharing code beyond the stub (evidence only).
 
         A pair is flagged when its score stands out from the batch's own
-        scores (median + 3 x 1.4826 x MAD, at least 0.3), or reaches
+        scores (median + k x 1.4826 x MAD, k >= 3; at least 0.3), or reaches
         --threshold; the closest pairs are listed either way.
         """
         from grader.batch import discover
