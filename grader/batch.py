@@ -36,7 +36,7 @@ from .results import GradeResult
 from .sandbox.base import Sandbox
 from .similarity import SimilarityReport
 from .similarity.render import similarity_fields, write_similarity
-from .submission import ARCHIVE_SUFFIXES, is_archive, shown, tree_hash
+from .submission import ARCHIVE_SUFFIXES, SINGLE_FILE_SUFFIX, is_archive, is_single_file, shown, tree_hash
 
 #: Pause before the one retry of a grading the engine failed.
 RETRY_PAUSE_SECONDS = 1.0
@@ -67,9 +67,13 @@ class BatchSummary:
         return sum(1 for r in self.results.values() if r.status == status)
 
 
+#: Archive formats people send that the grader does not read: named in the skip reason.
+_UNREAD_ARCHIVES = (".7z", ".rar", ".gz", ".bz2", ".xz", ".tar.bz2", ".tar.xz", ".zst")
+
+
 def _submission_id(path: Path) -> str:
     name = path.name
-    for suffix in sorted(ARCHIVE_SUFFIXES, key=len, reverse=True):
+    for suffix in sorted((*ARCHIVE_SUFFIXES, SINGLE_FILE_SUFFIX), key=len, reverse=True):
         if name.lower().endswith(suffix):
             return name[: -len(suffix)]
     return name
@@ -85,20 +89,41 @@ def label_key(label: str) -> str:
     return unicodedata.normalize("NFKC", label).casefold()
 
 
-def candidates(folder: Path) -> list[Submission]:
-    """Every candidate of a batch folder, by name: each subfolder or archive, never a step deeper.
+def _skip_reason(path: Path) -> str:
+    """Why an entry of the batch folder is not a submission, in words a person can act on."""
+    if path.is_symlink():
+        return "a symbolic link (its target is not part of the batch folder): copy the real file in"
+    name = path.name.lower()
+    unread = next((s for s in sorted(_UNREAD_ARCHIVES, key=len, reverse=True) if name.endswith(s)), None)
+    if unread:
+        return f"a {unread} archive, which the grader does not read: repack it as .zip or .tar.gz"
+    if not path.is_file():
+        return "not a regular file or folder"
+    return "not a folder, an archive (.zip, .tar.gz, .tgz, .tar) or a one-file .py submission"
 
-    Hidden entries and links are left out, other files ignored. The grading
-    service reads an uploaded batch archive with this same function.
+
+def candidates(folder: Path, skipped: list[tuple[str, str]] | None = None) -> list[Submission]:
+    """Every candidate of a batch folder, by name: each subfolder, archive or lone ``.py`` file.
+
+    Never a step deeper. Every other visible entry is appended to ``skipped``
+    as ``(name, reason)``, so the caller can say what it left out: a silent
+    "grading 2 submissions" loses candidates. Hidden entries (``.DS_Store``,
+    ``.git``) are left out without a word. The grading service reads an
+    uploaded batch archive with this same function.
     """
     if not folder.is_dir():
         raise UsageError(f"{folder} is not a folder", hint="pass the folder holding the submissions")
     found = []
     for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.is_symlink():
+        if path.name.startswith("."):
             continue
-        if path.is_dir() or (path.is_file() and is_archive(path)):
-            found.append(Submission(_submission_id(path), path))
+        if path.is_symlink() or not (
+            path.is_dir() or (path.is_file() and (is_archive(path) or is_single_file(path)))
+        ):
+            if skipped is not None:
+                skipped.append((path.name, _skip_reason(path)))
+            continue
+        found.append(Submission(_submission_id(path), path))
     return found
 
 
@@ -110,12 +135,13 @@ def alike(found: list[Submission]) -> list[list[Submission]]:
     return [group for group in groups.values() if len(group) > 1]
 
 
-def discover(folder: Path) -> list[Submission]:
+def discover(folder: Path, skipped: list[tuple[str, str]] | None = None) -> list[Submission]:
     """The submissions in ``folder``; refuses names that collide (their results would mix up)."""
-    found = candidates(folder)
+    found = candidates(folder, skipped)
     if not found:
         raise UsageError(
-            f"no submissions in {folder}", hint="it should hold one folder or archive per candidate"
+            f"no submissions in {folder}",
+            hint="it should hold one folder, archive or .py file per candidate",
         )
     for group in alike(found):
         names = " and ".join(shown(s.path.name) for s in group)

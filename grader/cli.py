@@ -27,7 +27,7 @@ from grader.output.saved import load_saved
 from grader.output.text import challenge_table, clean
 from grader.protocol import Suite
 from grader.results import GradeResult
-from grader.sandbox import SANDBOXES, make_sandbox
+from grader.sandbox import LOCAL_SANDBOX_WARNING, SANDBOXES, make_sandbox
 from grader.similarity.cli import batch_similarity
 from grader.workspace import challenge_of, grade_target, start_workspace, started_for
 
@@ -325,7 +325,12 @@ def batch(
     from grader.progress import Progress
 
     challenge = get_challenge(challenge_id)
-    submissions = discover(folder)
+    skipped: list[tuple[str, str]] = []
+    submissions = discover(folder, skipped)
+    for name, reason in skipped:
+        click.secho(f"skipped {clean(name)}: {reason}", fg="yellow", err=True)
+    if sandbox == "local":
+        click.secho(LOCAL_SANDBOX_WARNING, fg="yellow", err=True)
     if broker:
         from grader.executors.signing import load_key
 

@@ -56,8 +56,28 @@ _CHUNK = 65536
 _LINK_HINT = "replace each link with the file it points to, or leave it out"
 
 
+#: A lone Python file is a one-file submission, staged as ``app.py`` (see :func:`prepared_submission`).
+SINGLE_FILE_SUFFIX = ".py"
+#: The name a one-file submission gets in its staged folder: where the loader looks first, as ``flask run``.
+SINGLE_FILE_NAME = "app.py"
+
+
 def is_archive(path: Path) -> bool:
     return path.name.lower().endswith(ARCHIVE_SUFFIXES)
+
+
+def is_single_file(path: Path) -> bool:
+    """A ``.py`` file given as a whole submission (``kim.py``): candidates often send just that."""
+    return path.name.lower().endswith(SINGLE_FILE_SUFFIX)
+
+
+def _stage_single_file(source: Path, target: Path) -> None:
+    """Copy a one-file submission into ``target`` as :data:`SINGLE_FILE_NAME`, under the same caps."""
+    budget = _Budget(source)
+    with open(source, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        budget.add(source.name, size)
+        _write(target / SINGLE_FILE_NAME, handle, size, budget, source.name)
 
 
 def shown(text: object, limit: int = 160) -> str:
@@ -389,9 +409,10 @@ def prepared_submission(
     origin = shown(source if label is None else label)
     if not source.exists():
         raise SubmissionNotFound(f"no such file or folder: {origin}", hint="check the path")
-    if source.is_file() and not is_archive(source):
+    if source.is_file() and not is_archive(source) and not is_single_file(source):
         raise InvalidSubmission(
-            f"{origin} is neither a folder nor an archive", hint="pass a folder, .zip or .tar.gz"
+            f"{origin} is neither a folder, an archive nor a .py file",
+            hint="pass a folder, .zip, .tar.gz or a one-file app.py",
         )
     with tempfile.TemporaryDirectory(prefix="grader-sub-", dir=scratch) as scratch_dir:
         target = Path(scratch_dir, "submission")
@@ -399,6 +420,11 @@ def prepared_submission(
         if source.is_dir():
             try:
                 _copy_folder(source.resolve(), target, _Budget(origin, budget))
+            except OSError as exc:
+                raise InvalidSubmission(f"{origin}: cannot be read ({shown(exc.strerror or exc)})") from None
+        elif is_single_file(source):
+            try:
+                _stage_single_file(source, target)
             except OSError as exc:
                 raise InvalidSubmission(f"{origin}: cannot be read ({shown(exc.strerror or exc)})") from None
         else:

@@ -9,16 +9,29 @@ SUDO=""
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
+pg_bindir() {
+  # The folder holding PostgreSQL's initdb and pg_ctl (newest version first), or exit status 1.
+  local found
+  found="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+  if [ -n "$found" ] && [ -x "$found/initdb" ] && [ -x "$found/pg_ctl" ]; then echo "$found"; return 0; fi
+  found="$(command -v initdb 2>/dev/null)" || return 1
+  [ -x "$(dirname "$found")/pg_ctl" ] || return 1
+  dirname "$found"
+}
+
 ensure_packages() {
   # docker.io for the engine, debootstrap for the offline image base, python3-venv for the venv,
   # chromium for the service's browser tests (Playwright drives it; never `playwright install`).
   # redis-server for the distributed executor's tests (a broker started by the tests on loopback).
+  # postgresql for the service's PostgreSQL tests (a throw-away cluster started by the tests with
+  # initdb/pg_ctl, which Debian keeps under /usr/lib/postgresql/<version>/bin, off the PATH).
   local missing=()
   command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
   python3 -m venv --help >/dev/null 2>&1 || missing+=(python3-venv)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  pg_bindir >/dev/null || missing+=(postgresql)
   if [ "${#missing[@]}" -gt 0 ]; then
     say "installing ${missing[*]} (Debian packages)"
     $SUDO apt-get update -qq

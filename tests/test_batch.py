@@ -17,7 +17,7 @@ from grader.batch import content_hash, discover
 from grader.errors import UsageError
 from grader.submission import ARCHIVE_SUFFIXES
 
-from .conftest import GOLDEN, Cli
+from .conftest import GOLDEN, ROOT, Cli
 from .test_redteam import REDTEAM, built_submission
 
 
@@ -32,7 +32,7 @@ def _make_batch(root: Path) -> dict[str, str]:
     expected["zipped"] = "failed"
     (root / "broken.zip").write_text("not a zip at all")
     expected["broken"] = "error"
-    (root / "notes.txt").write_text("ignored: neither a folder nor an archive")
+    (root / "notes.txt").write_text("skipped: neither a folder, an archive nor a .py file")
     return expected
 
 
@@ -99,6 +99,40 @@ def test_discover_rejects_empty_and_duplicate(tmp_path: Path) -> None:
     (tmp_path / "alice.zip").write_bytes(b"")
     with pytest.raises(UsageError, match="two submissions"):
         discover(tmp_path)
+
+
+def test_discover_takes_lone_py_files_and_lists_what_it_skips(tmp_path: Path) -> None:
+    (tmp_path / "ann").mkdir()
+    (tmp_path / "bob.zip").write_bytes(b"")
+    (tmp_path / "kim.py").write_text("app = None\n")
+    (tmp_path / "lee.7z").write_bytes(b"7z")
+    (tmp_path / "notes.txt").write_text("hi")
+    (tmp_path / ".DS_Store").write_bytes(b"")
+    (tmp_path / "link").symlink_to(tmp_path / "ann")
+    skipped: list[tuple[str, str]] = []
+    assert [s.id for s in discover(tmp_path, skipped)] == ["ann", "bob", "kim"]
+    reasons = dict(skipped)
+    assert sorted(reasons) == ["lee.7z", "link", "notes.txt"]
+    assert "repack it as .zip" in reasons["lee.7z"]
+    assert "symbolic link" in reasons["link"]
+    assert ".py" in reasons["notes.txt"]
+
+
+def test_batch_says_what_it_skipped_and_grades_a_lone_py_file(cli: Cli, tmp_path: Path) -> None:
+    subs = tmp_path / "subs"
+    shutil.copytree(GOLDEN / "hello-world" / "no-escape", subs / "ann")
+    (subs / "kim.py").write_text((ROOT / "challenges" / "hello-world" / "solution" / "app.py").read_text())
+    (subs / "lee.7z").write_bytes(b"7z")
+    (subs / "notes.txt").write_text("hi")
+    done = cli(
+        "batch", "hello-world", str(subs), "-o", str(tmp_path / "out"), "--sandbox", "local", "-j", "1"
+    )
+    assert done.exit_code == 0, done.output
+    assert "skipped lee.7z: a .7z archive" in done.stderr
+    assert "skipped notes.txt: not a folder" in done.stderr
+    assert "grading 2 submissions" in done.stderr
+    assert done.stderr.count("warning: --sandbox local runs the submissions' code unsandboxed") == 1
+    assert _rows(tmp_path / "out")["kim"]["status"] == "passed"
 
 
 def test_content_hash_ignores_caches_and_sees_changes(tmp_path: Path) -> None:

@@ -91,7 +91,7 @@ def test_output_file(cli: Cli, tmp_path: Path) -> None:
         (["grade", "no-such", "."], 2, "unknown challenge"),
         (["grade", "hello-wrld", "."], 2, "did you mean 'hello-world'"),
         (["grade", "hello-world", "/no/such/path"], 2, "no such file or folder"),
-        (["grade", "hello-world", "README.md"], 2, "neither a folder nor an archive"),
+        (["grade", "hello-world", "README.md"], 2, "neither a folder, an archive nor a .py file"),
         (["grade", "hello-world", ".", "--format", "xml"], 2, "Invalid value for '--format'"),
         (["show", "nope"], 2, "unknown challenge"),
         (["test", "/tmp"], 2, "was not started with `grader start`"),

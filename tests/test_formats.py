@@ -355,3 +355,24 @@ def test_render_many_refuses_formats_of_one_submission() -> None:
     markdown = render_many([("a|b", PASSED), ("c", FAILED)], "markdown")
     assert markdown.startswith("# `a\\|b`\n\n## ✅ hello-world: passed")
     assert "\n# `c`\n" in markdown
+
+
+# --- Text ---------------------------------------------------------------------
+
+
+def test_text_error_verdict_prints_its_cause_once_not_one_err_line_per_test() -> None:
+    from grader.output.text import grade_text
+
+    tests = [_test(f"test_{n}", "error", message="app.py raised SyntaxError") for n in range(23)]
+    text = grade_text(_result("error", tests, "app.py raised SyntaxError while loading: line 2"))
+    assert text.count("SyntaxError") == 1
+    assert "ERR " not in text and "test_0" not in text
+    assert "None of the 23 tests could run (0/46)." in text
+
+
+def test_text_failed_verdict_still_lists_every_test() -> None:
+    from grader.output.text import grade_text
+
+    text = grade_text(FAILED)
+    assert all(name in text for name in ("test_index", "test_escapes", "test_crash"))
+    assert "ERR" in text and "FAIL" in text and "PASS" in text

@@ -153,3 +153,53 @@ def test_sources_cap_every_file_and_the_whole_submission(
     assert shown.not_shown == ["m3.py", "m4.py", "m5.py"], (
         "past the submission's cap, files are listed, not shown"
     )
+
+
+def test_the_ranked_candidates_come_before_the_test_rates_which_are_folded() -> None:
+    results = {
+        "ann": _result(1, ["passed", "failed"]),
+        "bob": _result(2, ["passed", "passed"]),
+        "cid": _error("no Flask app found"),
+        "dee": _result(0, ["failed", "failed"]),
+    }
+    html = render_report(get_challenge("hello-world"), results)
+    assert html.index('id="submissions"') < html.index('id="tests"') < html.index('id="rates"')
+    assert html.index('id="submissions"') < html.index("Score distribution")
+    assert re.search(r'<details id="tests"><summary>', html)
+    table = html[html.index('id="submissions"') : html.index("</table>", html.index('id="submissions"'))]
+    rows = re.findall(r"<td data-value=\"\w+\"><a href=\"#sub-\d+\">(\w+)</a>", table)
+    assert rows == ["bob", "ann", "dee", "cid"]  # best first, the ungradable last
+
+
+def test_each_submissions_details_list_failures_first() -> None:
+    result = _result(1, ["passed", "failed", "passed", "error"])
+    html = render_report(get_challenge("hello-world"), {"ann": result})
+    details = html[html.index('<details id="sub-1">') :]
+    order = re.findall(r"<code>(test_\d)</code>", details)
+    assert order == ["test_1", "test_3", "test_0", "test_2"]
+
+
+def test_similarity_is_in_the_candidates_table_and_each_candidates_details(tmp_path: Path) -> None:
+    from grader.similarity import analyse_submissions
+
+    corpus = Path(__file__).parent / "similarity" / "json-post"
+    names = ["alice", "alice-rename", "bob", "carol"]
+    similarity = analyse_submissions(get_challenge("json-post"), [(n, corpus / n) for n in names])
+    results = {n: _result(2, ["passed", "passed"]) for n in names}
+    html = render_report(get_challenge("json-post"), results, similarity=similarity)
+    table = html[html.index('id="submissions"') : html.index("</table>", html.index('id="submissions"'))]
+    assert re.search(r"1\.00 with alice-rename <b class=\"flag\">flagged</b>", table)
+    details = html[html.index('<details id="sub-1">') : html.index('<section id="similarity">')]
+    assert "Similarity flagged</b> with alice-rename" in details
+    assert details.count("Closest other submission") + details.count("No other submission shares") == 2
+
+
+def test_an_error_row_names_the_submission_not_its_host_path(tmp_path: Path) -> None:
+    batch = tmp_path / "hr" / "batch"
+    batch.mkdir(parents=True)
+    broken = batch / "kim.zip"
+    broken.write_text("not a zip")
+    message = f"{broken}: not a readable archive (File is not a zip file)"
+    html = render_report(get_challenge("hello-world"), {"kim": _error(message)}, sources={"kim": broken})
+    assert str(tmp_path) not in html
+    assert "kim.zip: not a readable archive" in html

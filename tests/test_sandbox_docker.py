@@ -89,7 +89,11 @@ def test_missing_image_is_exit_3_with_a_fix(
     monkeypatch.setenv("GRADER_IMAGE", "flask-grader-sandbox:never-built")
     result = cli("grade", "hello-world", str(ROOT / "examples" / "hello-world-submission"))
     assert result.exit_code == 3
-    assert "grader sandbox build" in result.stderr
+    assert "flask-grader-sandbox:never-built (GRADER_IMAGE) is not on this Docker host" in result.stderr
+    # `grader sandbox build` builds only the default name: it is not offered as the fix
+    assert "builds only flask-grader-sandbox:latest" in result.stderr
+    assert "unset GRADER_IMAGE" in result.stderr
+    assert "run `grader sandbox build`" not in result.stderr
 
 
 @pytest.mark.docker

@@ -197,3 +197,29 @@ def test_a_block_ends_on_its_own_last_line() -> None:
     tokens = normalise("def f():\n    return 1\n\n\nx = 2\n")
     dedent = next(t for t in tokens if t.text == "}")
     assert (dedent.first_line, dedent.last_line) == (2, 2)
+
+
+_ALICE = Path(__file__).parent / "similarity" / "json-post" / "alice"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("def bad_request(reason):", "def bad_request(:reason):"),  # the one-character change
+        ("def show_user(user_id):", "def show_user(user_id)"),  # a colon dropped
+        ("def echo_data():", "def echo_data(:"),  # the same under a decorator: `if True:` cannot follow one
+        ('@app.route("/api/data", methods=["POST"])', '@app.route("/api/data", methods=["POST"]'),  # unclosed
+    ],
+)
+def test_a_copy_that_no_longer_parses_is_still_a_copy(tmp_path: Path, old: str, new: str) -> None:
+    source = (_ALICE / "app.py").read_text()
+    assert old in source
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "alice" / "app.py").write_text(source)
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "app.py").write_text(source.replace(old, new, 1))
+    report = analyse_submissions(
+        get_challenge("json-post"), [("alice", tmp_path / "alice"), ("broken", tmp_path / "broken")]
+    )
+    assert [(p.a, p.b) for p in report.flagged] == [("alice", "broken")]
+    assert report.flagged[0].score >= 0.8

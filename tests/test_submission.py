@@ -27,6 +27,7 @@ from grader.submission import (
 )
 from grader.targuard import MAX_RECORD_BYTES
 
+from .conftest import ROOT, Cli
 from .redteam.craft import APP, END, MIB, header, padded, write_gz, zeros
 from .test_redteam import grade_in_subprocess
 
@@ -393,3 +394,27 @@ def test_a_zip_declaring_a_huge_directory_is_refused_before_zipfile_reads_it(tmp
     forged.write_bytes(bytes(data))
     with pytest.raises(InvalidSubmission, match="directory"), staging.prepared_submission(forged):
         pass
+
+
+def test_a_lone_py_file_is_a_one_file_submission_staged_as_app_py(tmp_path: Path) -> None:
+    source = tmp_path / "kim.py"
+    source.write_text("from flask import Flask\napp = Flask(__name__)\n")
+    with prepared_submission(source) as root:
+        assert sorted(p.name for p in root.iterdir()) == ["app.py"]
+        assert (root / "app.py").read_text() == source.read_text()
+    assert source.exists()  # only read
+
+
+def test_a_lone_py_file_keeps_the_size_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(staging, "MAX_FILE_BYTES", 10)
+    source = tmp_path / "big.py"
+    source.write_text("x = 1\n" * 10)
+    with pytest.raises(InvalidSubmission, match="larger than"), prepared_submission(source):
+        pass
+
+
+def test_grading_a_lone_py_file(cli: Cli, tmp_path: Path) -> None:
+    source = tmp_path / "lee.py"
+    source.write_text((ROOT / "challenges" / "hello-world" / "solution" / "app.py").read_text())
+    code, result = cli.grade_json("hello-world", source, "local")
+    assert (code, result["status"]) == (0, "passed")

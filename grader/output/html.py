@@ -23,7 +23,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from .. import __version__
 from ..challenges import Challenge
-from ..results import GradeResult
+from ..results import GradeResult, TestResult
 from .sources import SubmissionFiles, read_sources, stylesheet
 from .text import summary
 
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 #: Score buckets in percent: 0-9, 10-19, ... 90-99, and 100 on its own (full marks stand apart).
 BUCKETS = 11
+#: A test's place in a submission's details: what went wrong first, what passed last.
+_STATUS_ORDER = {"failed": 0, "error": 1, "skipped": 2, "passed": 3}
 
 
 @dataclass
@@ -94,6 +96,53 @@ def pass_rates(results: list[GradeResult]) -> list[TestRate]:
     return sorted(rates.values(), key=lambda r: (r.percent, r.name))
 
 
+@dataclass(frozen=True)
+class Similar:
+    """What the similarity analysis says about one submission, for its row and its details."""
+
+    score: float
+    partner: str
+    flagged_with: tuple[str, ...]
+
+
+def ranking(results: dict[str, GradeResult]) -> list[str]:
+    """Submission ids best first: graded by score, highest first, then those that could not be graded."""
+    return sorted(results, key=lambda i: (results[i].status == "error", -results[i].percent, i))
+
+
+def failures_first(tests: list[TestResult]) -> list[TestResult]:
+    """A submission's tests, failed and errored first (file order kept within each status)."""
+    return sorted(tests, key=lambda t: _STATUS_ORDER.get(t.status, 2))
+
+
+def similar_notes(similarity: SimilarityReport | None) -> dict[str, Similar]:
+    """Each compared submission's closest partner, and the partners its flagged pairs name."""
+    if similarity is None:
+        return {}
+    flagged: dict[str, list[str]] = {}
+    for pair in similarity.flagged:
+        flagged.setdefault(pair.a, []).append(pair.b)
+        flagged.setdefault(pair.b, []).append(pair.a)
+    return {
+        own: Similar(score, partner, tuple(flagged.get(own, ())))
+        for own, (score, partner) in similarity.best().items()
+    }
+
+
+def without_host_paths(message: str, sources: dict[str, Path]) -> str:
+    """``message`` with each submission's path on this machine shortened to its name in the batch.
+
+    Staging names the file it refused (``/home/hr/batch/kim.zip: not a
+    readable archive``); the report is sent around, and a host path in it says
+    nothing to its reader and something about the machine.
+    """
+    for path in sources.values():
+        for form in {str(path.resolve()), str(path)}:
+            if len(form) > len(path.name):
+                message = message.replace(form, path.name)
+    return message
+
+
 def render_report(
     challenge: Challenge,
     results: dict[str, GradeResult],
@@ -109,6 +158,9 @@ def render_report(
         lstrip_blocks=True,
     )
     env.filters["summary"] = summary
+    env.filters["failures_first"] = failures_first
+    source_paths = {i: Path(p) for i, p in (sources or {}).items()}
+    env.filters["no_host_paths"] = lambda message: without_host_paths(message, source_paths)
     values = list(results.values())
     stats = Stats(
         total=len(values),
@@ -121,6 +173,8 @@ def render_report(
     return env.get_template("report.html.j2").render(
         challenge=challenge,
         results=results,
+        ranked=ranking(results),
+        similar=similar_notes(similarity),
         anchors={submission_id: f"sub-{n}" for n, submission_id in enumerate(results, 1)},
         stats=stats,
         mean=mean_percent(values),

@@ -73,7 +73,12 @@ def grade_text(result: GradeResult) -> str:
     if result.status == "error":
         lines.append(click.style("The submission could not be graded:", bold=True))
         lines.append(_indent(result.message, "  "))
-    if result.tests:
+    if result.status == "error" and result.tests and all(t.status == "error" for t in result.tests):
+        # the cause is above, once; repeating it as one ERR line per test hides it under the table
+        count = len(result.tests)
+        lines.append("")
+        lines.append(f"None of the {count} tests could run (0/{points(result.max_score)}).")
+    elif result.tests:
         width = min(48, max(len(t.name) for t in result.tests))
         lines.append("")
         lines.extend(test_line(t, width) for t in result.tests)

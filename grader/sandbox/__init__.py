@@ -6,6 +6,11 @@ from .base import Sandbox
 
 #: The sandboxes, by the name the CLI and the service use.
 SANDBOXES = ("docker", "local")
+#: Printed once by the commands that grade other people's code (batch, serve) in the local sandbox.
+LOCAL_SANDBOX_WARNING = (
+    "warning: --sandbox local runs the submissions' code unsandboxed, with your rights and your network: "
+    "use it only for code you trust; grade others' code with --sandbox docker (SECURITY.md)"
+)
 
 
 def make_sandbox(name: str) -> Sandbox:

@@ -231,9 +231,15 @@ class DockerSandbox:
         try:
             image = self.client.images.get(self.image_name)
         except ImageNotFound:
+            if self.image_name == IMAGE:
+                raise ImageMissing(
+                    f"the sandbox image {IMAGE} is not built", hint="run `grader sandbox build`"
+                ) from None
+            # `grader sandbox build` would build the default name and leave this error as it is
             raise ImageMissing(
-                f"the sandbox image {self.image_name} is not built",
-                hint="run `grader sandbox build`",
+                f"the sandbox image {self.image_name} (GRADER_IMAGE) is not on this Docker host",
+                hint=f"build or pull it under that name (`grader sandbox build` builds only {IMAGE}), "
+                "or unset GRADER_IMAGE to use the default image",
             ) from None
         return str(image.id)
 

@@ -10,6 +10,7 @@ working folder and a fresh ``UPLOAD_FOLDER``.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import os
@@ -22,7 +23,7 @@ import time
 from collections import deque
 from pathlib import Path
 
-from ..errors import Cancelled
+from ..errors import Cancelled, InfrastructureError
 from ..protocol import Limit, ProtocolError, RunReport, load
 from .base import APP_ENV_VAR, UPLOAD_ENV, AppExit, RunOutcome, RunRequest, resolve_env
 
@@ -34,6 +35,22 @@ _KEPT_ENV = frozenset({"PATH", "LANG", "LANGUAGE", "TZ", "TMPDIR", "SYSTEMROOT"}
 #: How much of the subprocess's output is kept (the tail), in bytes.
 OUTPUT_TAIL_BYTES = 16 * 1024
 _GRADER_PARENT = str(Path(__file__).resolve().parents[2])
+#: What the runner and the app's servers import in local mode (gunicorn serves extra instances and
+#: ``[server]`` challenges): all runtime dependencies of the package, checked before a run so a
+#: missing one is the grader's error (exit 3, named) rather than every test failing after timeouts.
+RUNTIME_MODULES = ("flask", "pytest", "gunicorn")
+
+
+def require_runtime(modules: tuple[str, ...] = RUNTIME_MODULES) -> None:
+    """Raise :class:`InfrastructureError` naming the first module this Python cannot import."""
+    for name in modules:
+        if importlib.util.find_spec(name) is None:
+            raise InfrastructureError(
+                f"the local sandbox needs the Python package {name!r}, which is not installed "
+                "in the grader's Python environment",
+                hint=f"reinstall flask-grader there (pip install --force-reinstall flask-grader) "
+                f"or pip install {name}",
+            )
 
 
 def _drain(stream: io.BufferedReader, keep: deque[bytes]) -> None:
@@ -95,6 +112,7 @@ class LocalSandbox:
     def run(self, request: RunRequest) -> RunOutcome:
         if self._cancelled.is_set():
             raise Cancelled()
+        require_runtime()
         limits = request.limits
         with tempfile.TemporaryDirectory(prefix="grader-local-") as scratch:
             uploads = Path(scratch, "uploads")

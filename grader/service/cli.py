@@ -49,8 +49,21 @@ def _admin_session(data_dir: Path) -> Iterator[Session]:
     with app.app_context():
         from .app import service
 
-        with service().db.session() as session:
+        db = service().db
+        # --data-dir defaults to a folder of the current one: say which database this is
+        database = db.engine.url.render_as_string(hide_password=True)
+        click.echo(f"data folder {data_dir.resolve()}, database {database}", err=True)
+        with db.session() as session:
             yield session
+
+
+def _read_password(given: str | None) -> str:
+    """``--password``, else asked twice on a terminal, else stdin's first line (piped: no getpass warning)."""
+    if given is not None:
+        return given
+    if sys.stdin.isatty():
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 def _errors(func: Callable[..., None]) -> Callable[..., None]:
@@ -110,6 +123,10 @@ def serve(data_dir: Path, host: str, port: int, sandbox: str, workers: int | Non
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    if sandbox == "local":
+        from ..sandbox import LOCAL_SANDBOX_WARNING
+
+        click.secho(LOCAL_SANDBOX_WARNING, fg="yellow", err=True)
     config: dict[str, Any] = {"SANDBOX": sandbox}
     if workers:
         config["WORKERS"] = workers
@@ -151,9 +168,14 @@ def _interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-@click.group()
+@click.group(short_help="Administer the service: teams, users, tokens.")
 def admin() -> None:
-    """Administer the service: teams, users, tokens (run on the server)."""
+    """Administer the service: teams, users, tokens (run on the server).
+
+    Every command acts on the database of --data-dir (default ./grader-data,
+    relative to the current folder; or $GRADER_DATA_DIR, or DATABASE_URL) and
+    prints which one on stderr: pass the folder `grader serve` uses.
+    """
 
 
 def _team(session: Session, name: str) -> Any:
@@ -167,7 +189,7 @@ def _team(session: Session, name: str) -> Any:
     return team
 
 
-@admin.command("create-team")
+@admin.command("create-team", short_help="Create a team.")
 @_data_dir_option
 @click.argument("name")
 @_errors
@@ -186,19 +208,24 @@ def create_team(data_dir: Path, name: str) -> None:
         click.echo(f"created team {name} (id {team.id})")
 
 
-@admin.command("create-user")
+@admin.command("create-user", short_help="Create a dashboard user (password: 8+ characters).")
 @_data_dir_option
 @click.option("--team", "team_name", required=True, help="The team the user belongs to.")
 @click.argument("username")
-@click.password_option(help="The password (asked if not given).")
+@click.option(
+    "--password",
+    default=None,
+    help="At least 8 characters; asked twice if not given, or read from the first line of piped stdin.",
+)
 @_errors
-def create_user(data_dir: Path, team_name: str, username: str, password: str) -> None:
-    """Create a dashboard user USERNAME in a team."""
+def create_user(data_dir: Path, team_name: str, username: str, password: str | None) -> None:
+    """Create a dashboard user USERNAME in a team (password: at least 8 characters)."""
     from sqlalchemy import select
 
     from .auth import new_user
     from .models import User
 
+    password = _read_password(password)
     if len(password) < 8:
         raise UsageError("the password is too short", hint="use at least 8 characters")
     with _admin_session(data_dir) as session:
@@ -209,7 +236,7 @@ def create_user(data_dir: Path, team_name: str, username: str, password: str) ->
         click.echo(f"created user {username} in team {team_name}")
 
 
-@admin.command("create-token")
+@admin.command("create-token", short_help="Create an API token, printed once.")
 @_data_dir_option
 @click.option("--team", "team_name", required=True, help="The team the token acts for.")
 @click.option("--name", default="", help="A label to recognise the token by.")
@@ -224,7 +251,7 @@ def create_token(data_dir: Path, team_name: str, name: str) -> None:
         click.echo(token)
 
 
-@admin.command("revoke-token")
+@admin.command("revoke-token", short_help="Revoke an API token.")
 @_data_dir_option
 @click.argument("token_id", type=int)
 @_errors
@@ -238,7 +265,7 @@ def revoke_token(data_dir: Path, token_id: int) -> None:
         click.echo(f"revoked token {token_id}")
 
 
-@admin.command("list-tokens")
+@admin.command("list-tokens", short_help="List the API tokens.")
 @_data_dir_option
 @_errors
 def list_tokens(data_dir: Path) -> None:

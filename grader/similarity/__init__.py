@@ -22,8 +22,15 @@ __all__ = ["DEFAULT_THRESHOLD", "Pair", "SimilarityReport", "analyse_submissions
 
 
 def analyse_submissions(
-    challenge: Challenge, items: Iterable[tuple[str, Path]], threshold: float = DEFAULT_THRESHOLD
+    challenge: Challenge,
+    items: Iterable[tuple[str, Path]],
+    threshold: float = DEFAULT_THRESHOLD,
+    calibration: bool = True,
 ) -> SimilarityReport:
-    """Read each (id, path) submission and compare them all, the challenge's stub as base."""
+    """Read each (id, path) submission and compare them all, the challenge's stub as base.
+
+    ``calibration``: flag what stands out from the batch's own scores, the
+    fixed ``threshold`` as the highest cut (:mod:`.calibrate`).
+    """
     documents, skipped = load_submissions(items)
-    return analyse(challenge.id, documents, load_base(challenge), threshold, skipped)
+    return analyse(challenge.id, documents, load_base(challenge), threshold, skipped, calibration)

@@ -9,12 +9,16 @@
    follow each other on both sides are chained into fragments, and the score
    is the share of both submissions' own tokens (not the stub's) that the
    fragments cover. The cost is linear in the size of the pair's code.
+3. The cut is calibrated on the batch's own scores (:mod:`.calibrate`): the
+   baseline pairs are compared exactly too, and a pair is flagged when it
+   stands out from them, or reaches the fixed threshold.
 """
 
 from __future__ import annotations
 
 import time
 
+from . import calibrate
 from .compare import Prepared, compare, fragments
 from .fingerprint import Document
 from .index import FingerprintIndex
@@ -36,28 +40,54 @@ def analyse(
     base: set[int],
     threshold: float = DEFAULT_THRESHOLD,
     skipped: dict[str, str] | None = None,
+    calibration: bool = True,
 ) -> SimilarityReport:
-    """Compare every submission with every other, through the index."""
+    """Compare every submission with every other, through the index, and flag what stands out."""
     started = time.perf_counter()
     index = FingerprintIndex(documents, base)
     excluded = base | index.ubiquitous
     prepared = {d.id: Prepared.of(d, excluded) for d in documents}
+    calibrating = calibration and len(documents) >= calibrate.CALIBRATION_MIN_SUBMISSIONS
+    lowest = min(threshold, calibrate.CALIBRATION_MIN_CUT) if calibrating else threshold
     pairs = []
     runs = {}
-    for a, b in index.candidates(CANDIDATE_SHARE * threshold, minimum_count=2):
+    for a, b in index.candidates(CANDIDATE_SHARE * lowest, minimum_count=2):
         pair, runs[a, b] = compare(prepared[a], prepared[b])
-        pair.flagged = pair.score >= threshold and pair.shared_tokens >= MIN_SHARED_TOKENS
         pairs.append(pair)
+    if calibrating:
+        baseline = _baseline(prepared, {(p.a, p.b): p.score for p in pairs})
+        count = len(documents) * (len(documents) - 1) // 2
+        cut = calibrate.calibrated(baseline, threshold, count)
+    elif calibration:
+        cut = calibrate.fixed(
+            threshold, f"fewer than {calibrate.CALIBRATION_MIN_SUBMISSIONS} submissions to calibrate on"
+        )
+    else:
+        cut = calibrate.fixed(threshold, "calibration turned off")
+    for pair in pairs:
+        pair.flagged = pair.score >= cut.value and pair.shared_tokens >= MIN_SHARED_TOKENS
     for pair in _detailed(pairs):
         pair.fragments = fragments(prepared[pair.a], prepared[pair.b], runs[pair.a, pair.b])
     return SimilarityReport(
         challenge=challenge,
         threshold=threshold,
+        cut=cut,
         submissions=[d.id for d in documents],
         pairs=pairs,
         skipped=dict(skipped or {}),
         seconds=time.perf_counter() - started,
     )
+
+
+def _baseline(prepared: dict[str, Prepared], scored: dict[tuple[str, str], float]) -> list[float]:
+    """The exact scores of the baseline pairs whose both sides have code of their own to compare."""
+    scores = []
+    for a, b in calibrate.baseline_pairs(list(prepared)):
+        if min(prepared[a].own_total, prepared[b].own_total) < MIN_SHARED_TOKENS:
+            continue
+        score = scored.get((a, b))
+        scores.append(score if score is not None else compare(prepared[a], prepared[b])[0].score)
+    return scores
 
 
 def _detailed(pairs: list[Pair]) -> list[Pair]:

@@ -20,7 +20,7 @@ def batch_similarity(challenge: Challenge, submissions: list[Any]) -> Similarity
     """The batch's similarity analysis, with a one-line summary on stderr."""
     report = analyse_submissions(challenge, [(s.id, s.path) for s in submissions])
     flagged, clusters = len(report.flagged), len(report.clusters())
-    click.echo(f"similarity: {flagged} pair(s) flagged, {clusters} cluster(s)", err=True)
+    click.echo(f"similarity: {flagged} pair(s) flagged, {clusters} cluster(s); {report.how_cut}", err=True)
     return report
 
 
@@ -36,16 +36,29 @@ def register(main: click.Group, handle_errors: Callable[[Any], Any]) -> None:
         type=click.FloatRange(0.0, 1.0),
         default=DEFAULT_THRESHOLD,
         show_default=True,
-        help="Flag pairs whose score reaches this.",
+        help="Always flag pairs whose score reaches this; calibration may flag lower ones that stand out.",
+    )
+    @click.option(
+        "--no-calibration",
+        is_flag=True,
+        help="Flag only at --threshold, not at the cut calibrated on the batch's own scores.",
     )
     @handle_errors
-    def similar(challenge_id: str, folder: Path, out: Path | None, threshold: float) -> None:
-        """Pairs and clusters of FOLDER's submissions sharing code beyond the stub (evidence only)."""
+    def similar(
+        challenge_id: str, folder: Path, out: Path | None, threshold: float, no_calibration: bool
+    ) -> None:
+        """Pairs and clusters of FOLDER's submissions sharing code beyond the stub (evidence only).
+
+        A pair is flagged when its score stands out from the batch's own
+        scores (median + k x 1.4826 x MAD, k >= 3; at least 0.3), or reaches
+        --threshold; the closest pairs are listed either way.
+        """
         from grader.batch import discover
         from grader.similarity.render import similarity_text, write_similarity
 
         challenge = get_challenge(challenge_id)
-        report = analyse_submissions(challenge, [(s.id, s.path) for s in discover(folder)], threshold)
+        items = [(s.id, s.path) for s in discover(folder)]
+        report = analyse_submissions(challenge, items, threshold, calibration=not no_calibration)
         click.echo(similarity_text(report))
         if out is not None:
             write_similarity(out, challenge, report)

@@ -21,6 +21,8 @@ from .report import SimilarityReport
 
 #: Fragments listed per pair in the terminal (all of them are in the JSON and HTML).
 TEXT_FRAGMENTS = 4
+#: The closest pairs below the cut listed in the terminal (the ranking is in the JSON and HTML).
+TEXT_BELOW_CUT = 5
 DISCLAIMER = "a high score is evidence for a person to read, never a verdict"
 
 
@@ -35,9 +37,11 @@ def similarity_fields(report: SimilarityReport | None, submission_id: str) -> di
 def similarity_text(report: SimilarityReport) -> str:
     """What ``grader similar`` prints: flagged pairs with fragment line ranges, then clusters."""
     flagged = report.flagged
+    assert report.cut is not None
     lines = [
         f"{report.challenge}: {len(report.submissions)} submissions compared in {report.seconds:.2f} s; "
-        f"{len(flagged)} pair(s) at or above {report.threshold:g} ({DISCLAIMER})"
+        f"{len(flagged)} pair(s) at or above {report.cut.value:.2f} ({DISCLAIMER})",
+        f"{report.how_cut}",
     ]
     if flagged:
         width = max(len(p.a) for p in flagged)
@@ -52,6 +56,11 @@ def similarity_text(report: SimilarityReport) -> str:
                 lines.append(f"         {a.file}:{a.start}-{a.end}  ~  {b.file}:{b.start}-{b.end}")
             if len(pair.fragments) > TEXT_FRAGMENTS:
                 lines.append(f"         ... {len(pair.fragments) - TEXT_FRAGMENTS} more")
+    below = [p for p in report.ranked if not p.flagged][:TEXT_BELOW_CUT]
+    if below:
+        lines.append("")
+        lines.append("closest pairs not flagged:")
+        lines.extend(f"{pair.score:5.2f}  {pair.a}  {pair.b}" for pair in below)
     clusters = report.clusters()
     if clusters:
         lines.append("")

@@ -11,6 +11,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from .calibrate import Cut, fixed
+
+#: Pairs listed by score in the report whether flagged or not: the ranking is the evidence.
+RANKED_PAIRS = 50
+
 
 @dataclass(frozen=True)
 class Line:
@@ -96,11 +101,27 @@ class SimilarityReport:
     pairs: list[Pair]
     skipped: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    cut: Cut | None = None
+
+    def __post_init__(self) -> None:
+        if self.cut is None:
+            self.cut = fixed(self.threshold, "given")
+
+    @property
+    def how_cut(self) -> str:
+        """How the cut between flagged and not flagged was chosen, in one sentence."""
+        assert self.cut is not None
+        return self.cut.describe()
 
     @cached_property
     def flagged(self) -> list[Pair]:
-        """Pairs at or above the threshold, highest first."""
+        """Pairs at or above the cut, highest first."""
         return sorted((p for p in self.pairs if p.flagged), key=lambda p: (-p.score, p.a, p.b))
+
+    @cached_property
+    def ranked(self) -> list[Pair]:
+        """The closest pairs compared, flagged or not, highest first (at most :data:`RANKED_PAIRS`)."""
+        return sorted(self.pairs, key=lambda p: (-p.score, p.a, p.b))[:RANKED_PAIRS]
 
     def clusters(self) -> list[list[str]]:
         """Groups of three or more submissions linked by flagged pairs, largest first."""
@@ -146,6 +167,7 @@ class SimilarityReport:
         return {
             "challenge": self.challenge,
             "threshold": self.threshold,
+            "cut": self.cut.to_dict() if self.cut else None,
             "submissions": len(self.submissions),
             "seconds": round(self.seconds, 3),
             "pairs": [p.to_dict() for p in self.flagged],
@@ -156,4 +178,7 @@ class SimilarityReport:
                 if s in best
             },
             "skipped": self.skipped,
+            "ranked": [
+                {"a": p.a, "b": p.b, "score": round(p.score, 3), "flagged": p.flagged} for p in self.ranked
+            ],
         }
