@@ -71,9 +71,8 @@ def is_single_file(path: Path) -> bool:
     return path.name.lower().endswith(SINGLE_FILE_SUFFIX)
 
 
-def _stage_single_file(source: Path, target: Path) -> None:
+def _stage_single_file(source: Path, target: Path, budget: _Budget) -> None:
     """Copy a one-file submission into ``target`` as :data:`SINGLE_FILE_NAME`, under the same caps."""
-    budget = _Budget(source)
     with open(source, "rb") as handle:
         size = os.fstat(handle.fileno()).st_size
         budget.add(source.name, size)
@@ -424,7 +423,7 @@ def prepared_submission(
                 raise InvalidSubmission(f"{origin}: cannot be read ({shown(exc.strerror or exc)})") from None
         elif is_single_file(source):
             try:
-                _stage_single_file(source, target)
+                _stage_single_file(source, target, _Budget(origin, budget))
             except OSError as exc:
                 raise InvalidSubmission(f"{origin}: cannot be read ({shown(exc.strerror or exc)})") from None
         else:

@@ -52,6 +52,8 @@ def test_two_workers_give_the_local_verdicts(cluster: Cluster, tmp_path: Path) -
     subs = tmp_path / "subs"
     submissions(subs, 39)
     (subs / "s39-broken.zip").write_text("not a zip")  # a poisoned job among them
+    # a one-file submission travels as itself and is graded as its app.py, as locally
+    (subs / "s40-one-file.py").write_bytes((ROOT / "challenges/hello-world/solution/app.py").read_bytes())
     for name in ("w1", "w2"):
         cluster.worker(name, sandbox="local")
     command = [*GRADER, "batch", "hello-world", str(subs), "--out", str(tmp_path / "local")]
@@ -64,11 +66,11 @@ def test_two_workers_give_the_local_verdicts(cluster: Cluster, tmp_path: Path) -
     assert {i: [r[k] for k in verdict] for i, r in rows.items()} == {
         i: [r[k] for k in verdict] for i, r in expected.items()
     }
-    assert len(rows) == 40
+    assert len(rows) == 41 and rows["s40-one-file"]["status"] == "passed"
     assert {r["status"] for r in rows.values()} == {"passed", "failed", "error"}
     assert {r["host"] for r in rows.values()} == {"w1@test", "w2@test"}
     assert "not a readable archive" in rows["s39-broken"]["message"]
-    assert "[40/40]" in stderr  # the live progress line, fed by arriving results
+    assert "[41/41]" in stderr  # the live progress line, fed by arriving results
 
 
 def test_a_killed_workers_job_is_graded_again_in_docker(

@@ -85,4 +85,3 @@ def test_no_declaration_is_empty(tmp_path: Path) -> None:
 def test_bad_declarations_are_challenge_errors(tmp_path: Path, tail: str, message: str) -> None:
     with pytest.raises(ChallengeError, match=message):
         load_challenge(_with_manifest_tail(tmp_path, tail))
-

@@ -15,7 +15,7 @@ import pytest
 
 from grader.results import GradeResult
 
-from .service_support import Api, Server, admin, batch_archive, expected_status, golden_zip, make_team
+from .service_support import HELLO, Api, Server, admin, batch_archive, expected_status, golden_zip, make_team
 
 pytestmark = pytest.mark.slow
 
@@ -64,6 +64,22 @@ def test_upload_poll_and_every_result_format(env: dict[str, Any]) -> None:
     assert api.get(f"/submissions/{sub_id}/result?format=gradescope").json()["score"] == result.score
     bad = api.get(f"/submissions/{sub_id}/result?format=pdf")
     assert bad.status_code == 400 and bad.headers["Content-Type"] == "application/problem+json"
+
+
+def test_a_lone_py_file_is_a_submission_alone_and_in_a_batch(env: dict[str, Any]) -> None:
+    """As with `grader grade kim.py`: a one-file submission is graded as its app.py, in both routes."""
+    api: Api = env["a"]
+    source = (HELLO / "no-escape" / "app.py").read_bytes()
+    answer = api.upload(source, "kim.py")
+    assert answer.status_code == 202, answer.text
+    result = GradeResult.from_dict(api.wait_done(f"/submissions/{answer.json()['id']}")["result"])
+    assert [t.name for t in result.failed_tests] == ["test_hello_escapes_html"]
+    archive = batch_archive({"ann": "no-escape"}, extra={"lee.py": source})
+    batch = api.post("/batches", data={"challenge": "hello-world"}, files={"file": ("all.tar.gz", archive)})
+    assert batch.status_code == 202, batch.text
+    done = api.wait_done(f"/batches/{batch.json()['id']}")
+    statuses = {s["candidate"]: s["result"]["status"] for s in done["submissions"]}
+    assert statuses == {"ann": "failed", "lee": "failed"}, done
 
 
 def test_same_content_is_graded_once_unless_regrade(env: dict[str, Any]) -> None:
@@ -185,7 +201,9 @@ def test_hostile_uploads_get_clear_4xx_and_write_nothing_outside(env: dict[str, 
     assert not any((data / "tmp").rglob("*.zip")), "uploads are removed once refused"
     not_archive = api.upload(b"hello", "notes.txt")
     assert not_archive.status_code == 400
-    assert not_archive.json()["detail"] == "notes.txt is not an archive: upload a .zip or .tar.gz"
+    assert not_archive.json()["detail"] == (
+        "notes.txt is neither an archive nor a .py file: upload a .zip, .tar.gz or a one-file app.py"
+    )
     unknown = api.upload(golden_zip("no-comma"), challenge="hello-wrld")
     assert unknown.status_code == 404 and "did you mean 'hello-world'?" in unknown.json()["detail"]
     missing = api.post("/submissions", data={"challenge": "hello-world"})

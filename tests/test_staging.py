@@ -67,7 +67,7 @@ def test_colliding_names_are_refused_as_a_pair(tmp_path: Path) -> None:
 
 
 def test_refusals_name_the_label_never_the_path(tmp_path: Path) -> None:
-    archive = _tar(tmp_path / "b.tar.gz", {"app.py": b""})
+    archive = _tar(tmp_path / "b.tar.gz", {"notes.txt": b""})
     with pytest.raises(InvalidSubmission) as refused, prepared_batch(archive, label="mine.tar.gz"):
         pass
     assert refused.value.format().startswith("no candidates in mine.tar.gz")

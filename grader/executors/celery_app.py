@@ -25,7 +25,7 @@ from typing import Any
 
 from ..challenges import Limits
 from ..errors import InvalidSubmission, UsageError
-from ..submission import MAX_TOTAL_BYTES, is_archive, regular_files
+from ..submission import MAX_TOTAL_BYTES, is_archive, is_single_file, regular_files
 
 TASK_NAME = "grader.grade"
 QUEUE = "flask-grader"
@@ -122,12 +122,12 @@ def pack(path: Path) -> tuple[str, bytes]:
     """
     cap = f"larger than {MAX_JOB_BYTES // 2**20} MiB, the most a job may carry"
     try:
-        if path.is_file() and is_archive(path):
+        if path.is_file() and (is_archive(path) or is_single_file(path)):
             if path.stat().st_size > MAX_JOB_BYTES:
                 raise InvalidSubmission(f"{path} is {cap}")
             return path.name, path.read_bytes()
         if not path.is_dir():
-            raise InvalidSubmission(f"{path} is neither a folder nor an archive")
+            raise InvalidSubmission(f"{path} is neither a folder, an archive nor a .py file")
         buffer = io.BytesIO()
         total = 0
         with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=1) as archive:

@@ -33,7 +33,7 @@ from ..errors import Cancelled, InfrastructureError, UnknownChallenge, UsageErro
 from ..grading import error_result, grade
 from ..results import GradeResult
 from ..sandbox.base import Sandbox
-from ..submission import shown
+from ..submission import ARCHIVE_SUFFIXES, SINGLE_FILE_SUFFIX, shown
 from . import celery_app as spec
 from . import signing
 from .ledger import Ticket, connect_broker, notify, redis_errors, retrying, store, stored
@@ -261,6 +261,13 @@ def _refusal(runtime: Runtime, challenge: Challenge, job: dict[str, Any], host: 
     return None
 
 
+def _suffix(name: str) -> str:
+    """The kind of file a job carries (``.tar.gz``, ``.zip``, ``.py``), read from its name; else ``""``."""
+    lowered = name.lower()
+    known = sorted((*ARCHIVE_SUFFIXES, SINGLE_FILE_SUFFIX), key=len, reverse=True)
+    return next((suffix for suffix in known if lowered.endswith(suffix)), "")
+
+
 def _grade(
     runtime: Runtime, challenge: Challenge, sandbox: Sandbox, job: dict[str, Any], host: str
 ) -> tuple[GradeResult, bool] | None:
@@ -270,7 +277,7 @@ def _grade(
         runtime.running[id(run)] = run
     try:
         with tempfile.TemporaryDirectory(prefix="grader-job-") as scratch:
-            path = Path(scratch, Path(str(job["name"])).name)
+            path = Path(scratch, "submission" + _suffix(str(job["name"])))  # never the job's own name
             path.write_bytes(spec.decode(str(job["archive"])))
             result = grade(challenge, path, sandbox)
         return result, True

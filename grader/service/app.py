@@ -206,7 +206,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         base=float(app.config["LOGIN_LOCK_SECONDS"]),
         cap=float(app.config["LOGIN_LOCK_MAX_SECONDS"]),
     )
-    app.extensions["grader"] = Service(data_dir, db, Intake(data_dir, scratch, limits), runner, sender, box, policy)
+    app.extensions["grader"] = Service(
+        data_dir, db, Intake(data_dir, scratch, limits), runner, sender, box, policy
+    )
 
     login_manager.init_app(app)
     csrf.init_app(app)

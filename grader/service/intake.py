@@ -36,6 +36,8 @@ from ..grading import error_result
 from ..staging import Member, prepared_batch
 from ..submission import (
     ARCHIVE_SUFFIXES,
+    SINGLE_FILE_NAME,
+    SINGLE_FILE_SUFFIX,
     UploadBudget,
     UploadBudgetExceeded,
     prepared_submission,
@@ -68,6 +70,13 @@ def archive_suffix(name: str) -> str:
     return next((s for s in sorted(ARCHIVE_SUFFIXES, key=len, reverse=True) if lowered.endswith(s)), "")
 
 
+def pack_single_file(source: Path, target: Path) -> Path:
+    """A one-file submission (``kim.py``) as a private ``.tar.gz`` holding it as ``app.py``."""
+    with private_file(target) as handle, tarfile.open(fileobj=handle, mode="w:gz") as archive:
+        archive.add(source, arcname=SINGLE_FILE_NAME, recursive=False)
+    return target
+
+
 class Intake:
     """Stores uploads under ``data_dir`` and records them as submissions of a team."""
 
@@ -86,14 +95,18 @@ class Intake:
         """Write the uploaded file to a private scratch folder; returns (path, client's name)."""
         client_name = Path((upload.filename or "").replace("\\", "/")).name or "upload"
         suffix = archive_suffix(client_name)
-        if not suffix:
+        single = not suffix and client_name.lower().endswith(SINGLE_FILE_SUFFIX)
+        if not suffix and not single:
             raise InvalidSubmission(
-                f"{shown(client_name)} is not an archive", hint="upload a .zip or .tar.gz"
+                f"{shown(client_name)} is neither an archive nor a .py file",
+                hint="upload a .zip, .tar.gz or a one-file app.py",
             )
         folder = private_dir(self.scratch / uuid.uuid4().hex)
-        path = folder / f"upload{suffix}"
+        path = folder / f"upload{suffix or SINGLE_FILE_SUFFIX}"
         with private_file(path) as handle:
             upload.save(handle)
+        if single:  # stored and graded as an archive holding app.py, like `grader grade kim.py`
+            path = pack_single_file(path, folder / "upload.tar.gz")
         return path, client_name
 
     def discard(self, path: Path) -> None:
@@ -347,6 +360,8 @@ def _as_archive(source: Path, folder: Path, index: int) -> Path:
     A member that was not staged (a refused link) becomes an empty archive,
     so every row has a stored file.
     """
+    if source.is_file() and not source.is_symlink() and not archive_suffix(source.name):
+        return pack_single_file(source, folder / f"{index}.tar.gz")  # a lone .py member
     if source.is_file() and not source.is_symlink():
         target = folder / f"{index}{archive_suffix(source.name)}"
         private_copy(source, target)

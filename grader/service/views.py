@@ -91,9 +91,7 @@ def login() -> str | tuple[str, int, dict[str, str]] | BaseResponse:
             flash("wrong username or password", "error")
             return render_template("login.html", form=form)
         seconds = max(1, math.ceil(wait))
-        flash(
-            f"too many failed logins for this account or address: wait {seconds} s and try again", "error"
-        )
+        flash(f"too many failed logins for this account or address: wait {seconds} s and try again", "error")
         return render_template("login.html", form=form), 429, {"Retry-After": str(seconds)}
     return render_template("login.html", form=form)
 
@@ -334,9 +332,11 @@ def webhooks() -> str:
     """The team's webhooks and each one's latest deliveries with every attempt."""
     from .hooks_api import delivery_log
 
-    hooks = db_session().scalars(
-        select(Webhook).where(Webhook.team_id == current_caller().team_id).order_by(Webhook.id)
-    ).all()
+    hooks = (
+        db_session()
+        .scalars(select(Webhook).where(Webhook.team_id == current_caller().team_id).order_by(Webhook.id))
+        .all()
+    )
     return render_template("webhooks.html", hooks=[(h, delivery_log(h.id, limit=20)) for h in hooks])
 
 
