@@ -222,6 +222,28 @@ def test_json_escaped_leaves_numbers_alone() -> None:
     assert escaped == ["`item` HTML-escaped", "`body['n']` HTML-escaped"]
 
 
+def test_json_escaped_leaves_typed_values_and_the_apps_own_messages_alone() -> None:
+    """Only values that may hold a client's text: escaping anything else could only be declared equivalent."""
+    source = (
+        "def int_arg(name) -> int:\n"
+        "    return int(request.args.get(name, 1))\n"
+        "def error(message: str, status: int):\n"
+        "    return {'error': message}, status\n"
+        "def echo(text: str):\n"
+        "    return {'text': text}\n"
+        "def view(item_id: int, cart: list[dict], name: str):\n"
+        "    page = int_arg('page')\n"
+        "    if not name:\n"
+        "        return error('name is empty', 400)\n"
+        "    if item_id > 9:\n"
+        "        return error(f'no item {item_id}', 404)\n"
+        "    echo(request.args['q'])\n"
+        "    return {'id': item_id, 'cart': cart, 'page': page, 'items': list(range(page)), 'name': name}\n"
+    )
+    escaped = [m.change for m in mutants_of_module(source, "app.py") if m.kind == "json-escaped"]
+    assert escaped == ["`text` HTML-escaped", "`name` HTML-escaped"]
+
+
 def test_identical_code_is_one_mutant_and_no_op_is_none() -> None:
     # dropping either side of `a or a` gives the same module: one mutant
     mutants = mutants_of_module("ok = a or a\n", "app.py")

@@ -23,6 +23,10 @@ ENV_CONSTANT = '"grader-constant"'
 ESCAPED = '(lambda v: __import__("html").escape(v) if isinstance(v, str) else v)({})'
 #: Calls whose result is a number or a bool, never a string a client could send: not worth escaping.
 NOT_TEXT_CALLS = {"len", "int", "float", "bool", "sum", "round", "abs", "min", "max", "count", "isoformat"}
+#: Calls whose result is a container or a size: the escaping helper leaves anything but a str alone.
+CONTAINER_CALLS = {"list", "dict", "tuple", "set", "sorted", "range", "getsize"}
+#: Annotations of values that are never a str (a parameter ``item_id: int``, ``cart: list[...]``).
+NOT_TEXT_TYPES = {"int", "float", "bool", "list", "dict", "tuple", "set", "List", "Dict", "Tuple", "Set"}
 LIMIT_OPS = (ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Eq, ast.NotEq)
 ORDER_OPS = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
 #: Calls that read a clock.
@@ -91,11 +95,57 @@ def _is_number(value: ast.expr, numbers: set[str]) -> bool:
     if isinstance(value, ast.BinOp):
         return _is_number(value.left, numbers) and _is_number(value.right, numbers)
     if isinstance(value, ast.Call):
-        return call_name(value) in NOT_TEXT_CALLS
+        return call_name(value) in NOT_TEXT_CALLS | CONTAINER_CALLS or call_name(value) in numbers
     return isinstance(value, ast.Name) and value.id in numbers
 
 
-def _number_names(tree: ast.Module) -> set[str]:
+def _not_text_type(annotation: ast.expr | None) -> bool:
+    """``int``, ``list[dict[str, Any]]``...: an annotation that rules out a str."""
+    if isinstance(annotation, ast.Subscript):
+        annotation = annotation.value
+    return isinstance(annotation, ast.Name) and annotation.id in NOT_TEXT_TYPES
+
+
+def _not_text_helpers(tree: ast.Module) -> set[str]:
+    """The module's functions annotated to return something that is not a str (``int_arg() -> int``)."""
+    return {
+        n.name
+        for n in ast.walk(tree)
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and _not_text_type(n.returns)
+    }
+
+
+def _app_text_params(tree: ast.Module) -> dict[str, set[str]]:
+    """Function -> parameters that every call of it gives a string the app wrote (a literal or f-string).
+
+    ``error("n must be an integer")``: the message is the app's own text, so
+    escaping it inside ``error`` changes nothing a client could send.
+    """
+    functions = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+    given: dict[str, dict[str, list[ast.expr]]] = {name: {} for name in functions}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in functions:
+            params = [a.arg for a in functions[node.func.id].args.args]
+            arguments = given[node.func.id]
+            for name, value in zip(params, node.args, strict=False):
+                arguments.setdefault(name, []).append(value)
+            for keyword in node.keywords:
+                if keyword.arg:
+                    arguments.setdefault(keyword.arg, []).append(keyword.value)
+    return {
+        function: {
+            name
+            for name, values in arguments.items()
+            if all(
+                isinstance(v, ast.JoinedStr) or (isinstance(v, ast.Constant) and isinstance(v.value, str))
+                for v in values
+            )
+        }
+        for function, arguments in given.items()
+    }
+
+
+def _number_names(tree: ast.Module, typed_helpers: set[str] = frozenset()) -> set[str]:
     """Names only ever bound to numbers (a counter, a total): escaping them changes nothing."""
     bound: dict[str, list[ast.expr | None]] = {}
     for node in ast.walk(tree):
@@ -115,8 +165,9 @@ def _number_names(tree: ast.Module) -> set[str]:
                 if isinstance(bound_name, ast.Name):
                     bound.setdefault(bound_name.id, []).append(None)
         elif isinstance(node, ast.arg):
-            bound.setdefault(node.arg, []).append(None)
-    numbers: set[str] = set()
+            typed = _not_text_type(node.annotation)
+            bound.setdefault(node.arg, []).append(ast.Constant(0) if typed else None)
+    numbers: set[str] = set(typed_helpers)  # calls of these give numbers (or containers)
     changed = True
     while changed:  # a name bound to another number name is a number too
         changed = False
@@ -142,12 +193,19 @@ def _may_be_text(value: ast.expr, helpers: set[str]) -> bool:
 def json_escaped(tree: ast.Module, src: Source) -> Iterator[Mutation]:
     """A value of a JSON response (dict literal or ``jsonify(key=...)``) HTML-escaped."""
     helpers = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
-    numbers = _number_names(tree)
+    numbers = _number_names(tree, _not_text_helpers(tree))
+    app_text = _app_text_params(tree)
+    enclosing: dict[int, str] = {}
+    for function in ast.walk(tree):
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            enclosing.update((id(node), function.name) for node in ast.walk(function))
     values: list[ast.expr] = [v for d in _json_dicts(tree) for v in d.values if not _is_number(v, numbers)]
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and call_name(node) == "jsonify":
-            values.extend(k.value for k in node.keywords if k.arg)
+            values.extend(k.value for k in node.keywords if k.arg and not _is_number(k.value, numbers))
     for value in values:
+        if isinstance(value, ast.Name) and value.id in app_text.get(enclosing.get(id(value), ""), set()):
+            continue
         if _may_be_text(value, helpers):
             new = ESCAPED.format(src.text(value))
             yield Mutation(
