@@ -20,38 +20,26 @@ import csv
 import hashlib
 import json
 import time
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
+from .candidates import Candidate
 from .challenges import Challenge
 from .errors import Cancelled, ChallengeError, InfrastructureError, UsageError
-from .executors.base import Completed, Executor, Job, this_host
+from .executors.base import Completed, Executor, GradingJob, this_host
 from .executors.local import LocalExecutor
 from .grading import error_result, grade
 from .output.csvcells import safe_row
-from .results import GradeResult
+from .results import CSV_FIELDS, GradeResult
 from .sandbox.base import Sandbox
 from .similarity import SimilarityReport
 from .similarity.render import similarity_fields, write_similarity
-from .submission import ARCHIVE_SUFFIXES, SINGLE_FILE_SUFFIX, is_archive, is_single_file, shown, tree_hash
+from .submission import shown, tree_hash
 
 #: Pause before the one retry of a grading the engine failed.
 RETRY_PAUSE_SECONDS = 1.0
-CSV_FIELDS = (
-    "id", "status", "score", "max_score", "percent", "duration", "failed_tests", "message",
-    "host", "max_similarity", "similar_to",
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Submission:
-    """One entry of the batch folder."""
-
-    id: str
-    path: Path
 
 
 @dataclass
@@ -67,88 +55,6 @@ class BatchSummary:
         return sum(1 for r in self.results.values() if r.status == status)
 
 
-#: Archive formats people send that the grader does not read: named in the skip reason.
-_UNREAD_ARCHIVES = (".7z", ".rar", ".gz", ".bz2", ".xz", ".tar.bz2", ".tar.xz", ".zst")
-
-
-def _submission_id(path: Path) -> str:
-    name = path.name
-    for suffix in sorted((*ARCHIVE_SUFFIXES, SINGLE_FILE_SUFFIX), key=len, reverse=True):
-        if name.lower().endswith(suffix):
-            return name[: -len(suffix)]
-    return name
-
-
-def label_key(label: str) -> str:
-    """What two candidate names must differ in to be told apart (Unicode form and letter case).
-
-    ``Zoë`` written composed and decomposed, ``Ann`` and ``ann``, or a
-    folder and an archive of the same name would read as one candidate in
-    a results table (and be one file on a case-insensitive disk).
-    """
-    return unicodedata.normalize("NFKC", label).casefold()
-
-
-def _skip_reason(path: Path) -> str:
-    """Why an entry of the batch folder is not a submission, in words a person can act on."""
-    if path.is_symlink():
-        return "a symbolic link (its target is not part of the batch folder): copy the real file in"
-    name = path.name.lower()
-    unread = next((s for s in sorted(_UNREAD_ARCHIVES, key=len, reverse=True) if name.endswith(s)), None)
-    if unread:
-        return f"a {unread} archive, which the grader does not read: repack it as .zip or .tar.gz"
-    if not path.is_file():
-        return "not a regular file or folder"
-    return "not a folder, an archive (.zip, .tar.gz, .tgz, .tar) or a one-file .py submission"
-
-
-def candidates(folder: Path, skipped: list[tuple[str, str]] | None = None) -> list[Submission]:
-    """Every candidate of a batch folder, by name: each subfolder, archive or lone ``.py`` file.
-
-    Never a step deeper. Every other visible entry is appended to ``skipped``
-    as ``(name, reason)``, so the caller can say what it left out: a silent
-    "grading 2 submissions" loses candidates. Hidden entries (``.DS_Store``,
-    ``.git``) are left out without a word. The grading service reads an
-    uploaded batch archive with this same function.
-    """
-    if not folder.is_dir():
-        raise UsageError(f"{folder} is not a folder", hint="pass the folder holding the submissions")
-    found = []
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith("."):
-            continue
-        if path.is_symlink() or not (
-            path.is_dir() or (path.is_file() and (is_archive(path) or is_single_file(path)))
-        ):
-            if skipped is not None:
-                skipped.append((path.name, _skip_reason(path)))
-            continue
-        found.append(Submission(_submission_id(path), path))
-    return found
-
-
-def alike(found: list[Submission]) -> list[list[Submission]]:
-    """Groups of two or more candidates whose names collide (see :func:`label_key`)."""
-    groups: dict[str, list[Submission]] = {}
-    for submission in found:
-        groups.setdefault(label_key(submission.id), []).append(submission)
-    return [group for group in groups.values() if len(group) > 1]
-
-
-def discover(folder: Path, skipped: list[tuple[str, str]] | None = None) -> list[Submission]:
-    """The submissions in ``folder``; refuses names that collide (their results would mix up)."""
-    found = candidates(folder, skipped)
-    if not found:
-        raise UsageError(
-            f"no submissions in {folder}",
-            hint="it should hold one folder, archive or .py file per candidate",
-        )
-    for group in alike(found):
-        names = " and ".join(shown(s.path.name) for s in group)
-        raise UsageError(f"two submissions are named alike in {folder}: {names}", hint="rename one of them")
-    return found
-
-
 def content_hash(path: Path) -> str:
     """A hash of what the grader would read: regular files only, links ignored."""
     if path.is_dir():
@@ -160,12 +66,12 @@ def content_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def cache_key(submission: Submission, challenge_hash: str, image: str) -> str:
+def cache_key(submission: Candidate, challenge_hash: str, image: str) -> str:
     parts = (content_hash(submission.path), challenge_hash, image, __version__)
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
-class Batch:
+class BatchRun:
     """Grades submissions of one challenge into an output folder."""
 
     def __init__(
@@ -180,10 +86,10 @@ class Batch:
         self.image = sandbox.identity()
         self.challenge_hash = challenge.fingerprint()
 
-    def _result_path(self, submission: Submission) -> Path:
+    def _result_path(self, submission: Candidate) -> Path:
         return self.results_dir / f"{submission.id}.json"
 
-    def cached(self, submission: Submission, key: str) -> tuple[GradeResult, str] | None:
+    def cached(self, submission: Candidate, key: str) -> tuple[GradeResult, str] | None:
         """The stored result and its host if it was produced from exactly the same inputs."""
         try:
             stored = json.loads(self._result_path(submission).read_text(encoding="utf-8"))
@@ -193,7 +99,7 @@ class Batch:
         except (OSError, ValueError):  # missing, not JSON, or not a result (ReportError)
             return None
 
-    def store(self, submission: Submission, key: str | None, result: GradeResult, host: str) -> None:
+    def store(self, submission: Candidate, key: str | None, result: GradeResult, host: str) -> None:
         """Write one result file at once (atomically); a ``None`` key is never reused."""
         payload = {"id": submission.id, "cache_key": key, "host": host, "result": result.to_dict()}
         path = self._result_path(submission)
@@ -201,7 +107,7 @@ class Batch:
         tmp.write_text(json.dumps(payload, indent=2), encoding="utf-8")
         tmp.replace(path)
 
-    def grade_one(self, submission: Submission, key: str) -> GradeResult:
+    def grade_one(self, submission: Candidate, key: str) -> GradeResult:
         """Grade one submission; whatever it causes becomes its own error result.
 
         Only the grader's own faults (engine, challenge) and a cancel pass
@@ -220,10 +126,10 @@ class Batch:
         self.store(submission, key or None, result, this_host())
         return result
 
-    def _error(self, submission: Submission, message: str) -> GradeResult:
+    def _error(self, submission: Candidate, message: str) -> GradeResult:
         return error_result(self.challenge, self.sandbox.name, message, submission=str(submission.path))
 
-    def _grade_with_retry(self, submission: Submission) -> GradeResult:
+    def _grade_with_retry(self, submission: Candidate) -> GradeResult:
         """A transient engine failure (runc hiccup under load) gets one more try; a broken challenge none."""
         try:
             return grade(self.challenge, submission.path, self.sandbox)
@@ -235,11 +141,11 @@ class Batch:
 
     def run(
         self,
-        submissions: list[Submission],
+        submissions: list[Candidate],
         jobs: int,
         *,
         force: bool = False,
-        on_result: Callable[[Submission, GradeResult, bool], None] = lambda *_: None,
+        on_result: Callable[[Candidate, GradeResult, bool], None] = lambda *_: None,
         on_interrupt: Callable[[int], None] = lambda _: None,
     ) -> BatchSummary:
         """Grade (or reuse) every submission through the executor; Ctrl-C stops cleanly.
@@ -251,7 +157,7 @@ class Batch:
         self.results_dir.mkdir(parents=True, exist_ok=True)
         summary = BatchSummary()
         by_id = {s.id: s for s in submissions}
-        todo: list[Job] = []
+        todo: list[GradingJob] = []
         for submission in submissions:
             try:
                 key = cache_key(submission, self.challenge_hash, self.image)
@@ -263,7 +169,7 @@ class Batch:
                 summary.reused += 1
                 on_result(submission, previous[0], True)
             else:
-                todo.append(Job(submission.id, submission.path, key))
+                todo.append(GradingJob(submission.id, submission.path, key))
         executor = self.executor or LocalExecutor(self._grade_job, self.sandbox.cancel, jobs)
         try:
             for done in executor.run(todo):
@@ -276,10 +182,10 @@ class Batch:
         summary.results = {i: summary.results[i] for i in order if i in summary.results}
         return summary
 
-    def _grade_job(self, job: Job) -> GradeResult:
-        return self.grade_one(Submission(job.id, job.path), job.key)
+    def _grade_job(self, job: GradingJob) -> GradeResult:
+        return self.grade_one(Candidate(job.id, job.path), job.key)
 
-    def _record(self, summary: BatchSummary, submission: Submission, done: Completed) -> None:
+    def _record(self, summary: BatchSummary, submission: Candidate, done: Completed) -> None:
         if not done.stored:
             self.store(submission, done.job.key if done.cacheable else None, done.result, done.host)
         summary.results[submission.id] = done.result

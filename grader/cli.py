@@ -321,7 +321,8 @@ def batch(
     no_similarity: bool,
 ) -> None:
     """Grade every subfolder or archive of FOLDER; resumable, one bad submission never stops it."""
-    from grader.batch import Batch, discover, prepare_out, write_outputs
+    from grader.batch import BatchRun, prepare_out, write_outputs
+    from grader.candidates import discover
     from grader.progress import Progress
 
     challenge = get_challenge(challenge_id)
@@ -338,10 +339,10 @@ def batch(
     prepare_out(out)
     runner = make_sandbox(sandbox)
     jobs = jobs or os.cpu_count() or 1
-    grader_batch = Batch(challenge, runner, out)
+    grader_batch = BatchRun(challenge, runner, out)
     if broker:
-        from grader.executors.celery import CeleryExecutor
-        from grader.executors.celery_app import redact
+        from grader.executors.jobspec import redact
+        from grader.executors.remote import CeleryExecutor
 
         grader_batch.executor = CeleryExecutor(
             broker, challenge, sandbox, grader_batch.image, key=key, force=force, warn=_warn

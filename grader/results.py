@@ -29,6 +29,13 @@ class Verdict(StrEnum):
     ERROR = "error"
 
 
+#: The columns of a batch's ``results.csv``, one row per submission (the service's adds its own first).
+CSV_FIELDS = (
+    "id", "status", "score", "max_score", "percent", "duration", "failed_tests", "message",
+    "host", "max_similarity", "similar_to",
+)  # fmt: skip
+
+
 class ReportError(ValueError):
     """A result object (a saved file, a cache entry) does not have the documented shape."""
 

@@ -1,7 +1,7 @@
 """An uploaded batch archive, staged as one folder or archive per candidate.
 
 The archive's top level is read exactly as ``grader batch`` reads a folder
-(:func:`grader.batch.candidates`): each folder or archive there is one
+(:func:`grader.candidates.candidates`): each folder or archive there is one
 candidate, and staging never steps into a single wrapping folder, so an
 archive holding one candidate is a batch of one (and that candidate's
 subfolders stay part of it).
@@ -9,7 +9,7 @@ subfolders stay part of it).
 What makes one candidate unusable refuses that candidate only, as in
 ``grader batch``: a link, device or pipe under ``ann/`` becomes ``ann``'s
 own error, and the others are graded. So do names that cannot be told apart
-(:func:`grader.batch.alike`): both candidates of the pair are refused, since
+(:func:`grader.candidates.alike`): both candidates of the pair are refused, since
 neither label could be trusted in a results table. What is wrong with the
 archive as a whole (absolute or ``..`` paths, the archive-wide caps, an
 unreadable archive) still refuses the upload, with the client's name for it
@@ -24,8 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .batch import Submission as Candidate
-from .batch import _submission_id, alike, candidates
+from .candidates import ONE_APP, Candidate, alike, candidate_id, candidates, one_app
 from .errors import InvalidSubmission
 from .submission import SKIPPED_DIRS, UploadBudget, _Budget, is_archive, quoted, shown, unpack
 
@@ -67,7 +66,7 @@ def _members(root: Path, problems: dict[str, str]) -> list[Member]:
     found = candidates(root)
     named = {c.path.name for c in found}
     # a top-level link is not staged, but its candidate must still get a row
-    found += [Candidate(_submission_id(Path(name)), root / name) for name in problems if name not in named]
+    found += [Candidate(candidate_id(Path(name)), root / name) for name in problems if name not in named]
     found.sort(key=lambda c: c.path.name)
     refused = {}
     for group in alike(found):
@@ -106,5 +105,10 @@ def prepared_batch(
             raise InvalidSubmission(
                 f"no candidates in {shown(label)}",
                 hint="put one folder or archive per candidate at the top of the archive",
+            )
+        if one_app(m.path for m in members):
+            raise InvalidSubmission(
+                f"{shown(label)} holds {ONE_APP} at its top: it looks like one submission, not a batch",
+                hint="upload it as a submission, or put one folder or archive per candidate at the top",
             )
         yield members

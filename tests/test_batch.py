@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from grader.batch import content_hash, discover
+from grader.batch import content_hash
+from grader.candidates import discover
 from grader.errors import UsageError
 from grader.submission import ARCHIVE_SUFFIXES
 
@@ -99,6 +100,15 @@ def test_discover_rejects_empty_and_duplicate(tmp_path: Path) -> None:
     (tmp_path / "alice.zip").write_bytes(b"")
     with pytest.raises(UsageError, match="two submissions"):
         discover(tmp_path)
+
+
+def test_discover_refuses_one_apps_folder(tmp_path: Path) -> None:
+    """`grader batch` pointed at one submission would grade `app` and `templates` as two candidates."""
+    (tmp_path / "app.py").write_text("app = None\n")
+    (tmp_path / "templates").mkdir()
+    with pytest.raises(UsageError, match="holds app.py at its top: it looks like one submission") as refused:
+        discover(tmp_path)
+    assert "grader grade" in refused.value.format()
 
 
 def test_discover_takes_lone_py_files_and_lists_what_it_skips(tmp_path: Path) -> None:
@@ -269,15 +279,16 @@ class _Failing(_FlakyOnce):
 
 
 def test_an_unexpected_exception_becomes_that_submissions_error_row(tmp_path: Path) -> None:
-    from grader.batch import Batch, Submission
+    from grader.batch import BatchRun
+    from grader.candidates import Candidate
     from grader.challenges import get_challenge
 
     shutil.copytree(GOLDEN / "hello-world" / "module-markupsafe", tmp_path / "boom")
     (tmp_path / "boom" / "boom.txt").write_text("")
     sandbox = _Failing(RecursionError("maximum recursion depth exceeded \x1b[2K"))
-    batch = Batch(get_challenge("hello-world"), sandbox, tmp_path / "out")
-    good = Submission("good", GOLDEN / "hello-world" / "module-markupsafe")
-    summary = batch.run([Submission("boom", tmp_path / "boom"), good], jobs=1)
+    batch = BatchRun(get_challenge("hello-world"), sandbox, tmp_path / "out")
+    good = Candidate("good", GOLDEN / "hello-world" / "module-markupsafe")
+    summary = batch.run([Candidate("boom", tmp_path / "boom"), good], jobs=1)
     assert summary.results["good"].status == "passed"
     boom = summary.results["boom"]
     assert boom.status == "error" and boom.score == 0
@@ -286,26 +297,28 @@ def test_an_unexpected_exception_becomes_that_submissions_error_row(tmp_path: Pa
 
 
 def test_a_broken_challenge_is_not_retried_and_stops_the_batch(tmp_path: Path) -> None:
-    from grader.batch import Batch, Submission
+    from grader.batch import BatchRun
+    from grader.candidates import Candidate
     from grader.challenges import get_challenge
     from grader.errors import ChallengeError
 
     shutil.copytree(GOLDEN / "hello-world" / "module-markupsafe", tmp_path / "sub")
     (tmp_path / "sub" / "boom.txt").write_text("")
     sandbox = _Failing(ChallengeError("hello-world: the hidden suite is missing"))
-    batch = Batch(get_challenge("hello-world"), sandbox, tmp_path / "out")
+    batch = BatchRun(get_challenge("hello-world"), sandbox, tmp_path / "out")
     with pytest.raises(ChallengeError):
-        batch.run([Submission("sub", tmp_path / "sub")], jobs=1)
+        batch.run([Candidate("sub", tmp_path / "sub")], jobs=1)
     assert sandbox.calls == 1, "a broken challenge fails the same way again: no retry"
 
 
 def test_a_transient_engine_failure_is_retried_once(tmp_path: Path) -> None:
-    from grader.batch import Batch, Submission
+    from grader.batch import BatchRun
+    from grader.candidates import Candidate
     from grader.challenges import get_challenge
 
     sandbox = _FlakyOnce()
-    batch = Batch(get_challenge("hello-world"), sandbox, tmp_path / "out")
-    submission = Submission("ok", GOLDEN / "hello-world" / "module-markupsafe")
+    batch = BatchRun(get_challenge("hello-world"), sandbox, tmp_path / "out")
+    submission = Candidate("ok", GOLDEN / "hello-world" / "module-markupsafe")
     summary = batch.run([submission], jobs=1)
     assert summary.results["ok"].status == "passed"
     assert sandbox.calls == 2
@@ -313,12 +326,13 @@ def test_a_transient_engine_failure_is_retried_once(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("stored", ["[]", '"text"', '{"cache_key": "KEY", "result": []}', "{"])
 def test_a_damaged_stored_result_is_graded_again(tmp_path: Path, stored: str) -> None:
-    from grader.batch import Batch, Submission, cache_key
+    from grader.batch import BatchRun, cache_key
+    from grader.candidates import Candidate
     from grader.challenges import get_challenge
     from grader.sandbox.local import LocalSandbox
 
-    batch = Batch(get_challenge("hello-world"), LocalSandbox(), tmp_path / "out")
-    submission = Submission("ok", GOLDEN / "hello-world" / "module-markupsafe")
+    batch = BatchRun(get_challenge("hello-world"), LocalSandbox(), tmp_path / "out")
+    submission = Candidate("ok", GOLDEN / "hello-world" / "module-markupsafe")
     key = cache_key(submission, batch.challenge_hash, batch.image)
     batch.results_dir.mkdir(parents=True)
     (batch.results_dir / "ok.json").write_text(stored.replace("KEY", key))

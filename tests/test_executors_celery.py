@@ -166,9 +166,10 @@ def test_a_worker_with_another_challenge_version_refuses(cluster: Cluster, tmp_p
 
 def test_results_planted_in_redis_are_refused_and_regraded(cluster: Cluster, tmp_path: Path) -> None:
     """A verdict written into Redis by anyone but a worker with the key is never accepted (item 3)."""
-    from grader.batch import Batch, cache_key, discover
+    from grader.batch import BatchRun, cache_key
+    from grader.candidates import discover
     from grader.challenges import get_challenge
-    from grader.executors import celery_app as spec
+    from grader.executors import jobspec as spec
     from grader.executors.signing import seal
     from grader.sandbox import make_sandbox
 
@@ -183,7 +184,7 @@ def test_results_planted_in_redis_are_refused_and_regraded(cluster: Cluster, tmp
     # a genuine verdict, signed by the worker, for the correct solution
     code, stderr = finish(cluster.batch("hello-world", subs, tmp_path / "first", "--sandbox", "local"), 120)
     assert code == 0, stderr
-    layout = Batch(get_challenge("hello-world"), make_sandbox("local"), tmp_path / "scratch")
+    layout = BatchRun(get_challenge("hello-world"), make_sandbox("local"), tmp_path / "scratch")
     keys = {s.id[:3]: cache_key(s, layout.challenge_hash, layout.image) for s in discover(subs)}
     genuine = json.loads(client.get(spec.result_key(keys["s00"])))
     passed = genuine["body"]["result"]

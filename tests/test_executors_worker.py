@@ -23,7 +23,8 @@ from typing import Any
 import pytest
 
 from grader.challenges import get_challenge
-from grader.executors import celery_app as spec
+from grader.executors import jobspec as spec
+from grader.executors.celery_app import make_app
 from grader.sandbox.local import LocalSandbox
 
 from .broker_support import (
@@ -72,7 +73,7 @@ def _plain_job(submission: Path, sandbox: str) -> dict[str, Any]:
 
 def _send(cluster: Cluster, message: object) -> None:
     """Queue ``message`` as a grading task, as anyone who reaches Redis can."""
-    app = spec.make_app(cluster.url)
+    app = make_app(cluster.url)
     try:
         app.send_task(spec.TASK_NAME, args=[message])
     finally:

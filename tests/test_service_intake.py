@@ -117,7 +117,8 @@ def test_a_one_candidate_archive_is_a_batch_of_one(env: dict[str, Any]) -> None:
     flat = post_batch(env["api"], tar_gz({"app.py": b"x = 1\n"}), "flat.tar.gz")
     assert flat.status_code == 400
     assert flat.json()["detail"] == (
-        "no candidates in flat.tar.gz: put one folder or archive per candidate at the top of the archive"
+        "flat.tar.gz holds app.py at its top: it looks like one submission, not a batch: "
+        "upload it as a submission, or put one folder or archive per candidate at the top"
     )
 
 

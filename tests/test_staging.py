@@ -71,6 +71,12 @@ def test_refusals_name_the_label_never_the_path(tmp_path: Path) -> None:
     with pytest.raises(InvalidSubmission) as refused, prepared_batch(archive, label="mine.tar.gz"):
         pass
     assert refused.value.format().startswith("no candidates in mine.tar.gz")
+    flat = _tar(tmp_path / "f.tar.gz", {"app.py": b"", "templates/base.html": b""})
+    with pytest.raises(InvalidSubmission) as refused, prepared_batch(flat, label="flat.tar.gz"):
+        pass
+    assert refused.value.format().startswith(
+        "flat.tar.gz holds app.py at its top: it looks like one submission"
+    )
     slip = _tar(tmp_path / "s.tar.gz", {"ann/../../x.py": b""})
     with pytest.raises(InvalidSubmission) as refused, prepared_batch(slip, label="s.tar.gz"):
         pass

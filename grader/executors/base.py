@@ -1,7 +1,7 @@
 """The one seam between a batch and where its gradings run.
 
 A batch (``grader batch``, or a grading service) turns submissions into
-:class:`Job` objects and hands them to an :class:`Executor`, which yields a
+:class:`GradingJob` objects and hands them to an :class:`Executor`, which yields a
 :class:`Completed` for each as soon as it is known, in whatever order they
 finish. The batch stores, counts and reports them; it does not know whether
 they were graded by a thread pool on this machine (:mod:`.local`) or by
@@ -23,7 +23,7 @@ BROKER_ENV = "GRADER_BROKER_URL"
 
 
 @dataclass(frozen=True)
-class Job:
+class GradingJob:
     """One submission to grade; ``key`` identifies its inputs (submission, challenge, image)."""
 
     id: str
@@ -42,7 +42,7 @@ class Completed:
     challenge, a job stopped at its time limit): a re-run grades it again.
     """
 
-    job: Job
+    job: GradingJob
     result: GradeResult
     host: str
     stored: bool = False
@@ -52,7 +52,7 @@ class Completed:
 class Executor(Protocol):
     """Grades jobs somewhere and yields their results as they finish."""
 
-    def run(self, jobs: list[Job]) -> Iterator[Completed]:
+    def run(self, jobs: list[GradingJob]) -> Iterator[Completed]:
         """Grade every job; raise :class:`~grader.errors.InfrastructureError` if the grading itself fails."""
         ...
 

@@ -1,8 +1,8 @@
 """What workers read from and write to Redis besides Celery's queue, always signed.
 
 A worker stores each cacheable verdict once under its content key, as a
-signed :data:`~.celery_app.RESULT` envelope bound to that key, and answers
-every job with a signed :data:`~.celery_app.NOTICE` on its batch's done list,
+signed :data:`~.jobspec.RESULT` envelope bound to that key, and answers
+every job with a signed :data:`~.jobspec.NOTICE` on its batch's done list,
 bound to the batch, the job id and the nonce of the job message. Redis calls
 wait out a restart of Redis (``STORE_RETRY_SECONDS``), so a finished grading
 is not lost to one.
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..errors import InfrastructureError
-from . import celery_app as spec
+from . import jobspec as spec
 from . import signing
 
 #: How long a worker keeps trying to store a result while Redis is away (a restart).

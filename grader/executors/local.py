@@ -12,21 +12,23 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from ..errors import InfrastructureError
 from ..results import GradeResult
-from .base import Completed, Job, this_host
+from .base import Completed, GradingJob, this_host
 
 
 class LocalExecutor:
     """Runs ``grade`` for each job on ``jobs`` threads; ``stop`` halts the gradings under way."""
 
-    def __init__(self, grade: Callable[[Job], GradeResult], stop: Callable[[], None], jobs: int) -> None:
+    def __init__(
+        self, grade: Callable[[GradingJob], GradeResult], stop: Callable[[], None], jobs: int
+    ) -> None:
         self.grade = grade
         self.stop = stop
         self.jobs = max(1, jobs)
         self.host = this_host()
-        self._pending: dict[Future[GradeResult], Job] = {}
+        self._pending: dict[Future[GradeResult], GradingJob] = {}
         self._pool: ThreadPoolExecutor | None = None
 
-    def run(self, jobs: list[Job]) -> Iterator[Completed]:
+    def run(self, jobs: list[GradingJob]) -> Iterator[Completed]:
         pool = self._pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="grade")
         self._pending = {pool.submit(self.grade, job): job for job in jobs}
         try:

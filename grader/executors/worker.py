@@ -34,8 +34,9 @@ from ..grading import error_result, grade
 from ..results import GradeResult
 from ..sandbox.base import Sandbox
 from ..submission import ARCHIVE_SUFFIXES, SINGLE_FILE_SUFFIX, shown
-from . import celery_app as spec
+from . import jobspec as spec
 from . import signing
+from .celery_app import make_app
 from .ledger import Ticket, connect_broker, notify, redis_errors, retrying, store, stored
 
 PRUNE_SECONDS = 10.0
@@ -318,7 +319,8 @@ def preflight(broker_url: str, key: bytes, sandbox_name: str = "docker") -> tupl
 
 def start_worker(broker_url: str, hostname: str, concurrency: int, runtime: Runtime) -> None:
     """Run a Celery worker (thread pool) on the grading queue until it is stopped."""
-    app = spec.make_app(broker_url)
+    app = make_app(broker_url)
+    app.task(name=spec.TASK_NAME, bind=True, acks_late=True, reject_on_worker_lost=True)(grade_task)
     install(runtime)
     if runtime.docker is not None:
         runtime.prune()

@@ -145,7 +145,7 @@ def _app_text_params(tree: ast.Module) -> dict[str, set[str]]:
     }
 
 
-def _number_names(tree: ast.Module, typed_helpers: set[str] = frozenset()) -> set[str]:
+def _number_names(tree: ast.Module, typed_helpers: frozenset[str] | set[str] = frozenset()) -> set[str]:
     """Names only ever bound to numbers (a counter, a total): escaping them changes nothing."""
     bound: dict[str, list[ast.expr | None]] = {}
     for node in ast.walk(tree):

@@ -15,8 +15,8 @@ from ..errors import UnknownChallenge, UsageError
 from ..output import FORMATS, render
 from ..results import GradeResult
 from . import reports
-from .app import db_session, service
 from .auth import Caller, bearer_token, current_caller, team_for_token
+from .context import db_session, service
 from .intake import QueueFull, requeue
 from .models import MAX_ID, Batch, Submission, owned
 from .openapi import document

@@ -30,23 +30,26 @@ import functools
 import os
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Request, Response, current_app, g, request
+from flask import Flask, Request, Response, g, request
 from flask import session as flask_session
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy.orm import Session
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.formparser import FormDataParser
 
 from ..grading import grade
 from ..submission import shown
-from . import datadir
+from . import (
+    datadir,
+    hooks_api,  # noqa: F401 - registers the webhook routes on the API blueprint
+)
+from .api import api, problem
 from .auth import login_manager
 from .bodylimit import body_limit
+from .context import Service, db_session, service
 from .db import Database, sqlite_url
 from .delivery import Sender
 from .intake import Intake, Limits
@@ -54,6 +57,9 @@ from .jobs import JobRunner, JobStore, ThreadRunner, make_sandbox, sweep, worker
 from .logins import Policy, session_user
 from .models import User
 from .sealing import SecretBox
+from .views import views
+
+__all__ = ["Service", "create_app", "db_session", "service"]
 
 csrf = CSRFProtect()
 
@@ -80,38 +86,6 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
 }
-
-
-@dataclass
-class Service:
-    """What one running service holds besides Flask: the database, uploads, the executors."""
-
-    data_dir: Path
-    db: Database
-    intake: Intake
-    runner: JobRunner | None
-    sender: Sender | None
-    box: SecretBox
-    login_policy: Policy
-
-    def stop(self) -> None:
-        if self.runner is not None:
-            self.runner.stop()
-        if self.sender is not None:
-            self.sender.stop()
-
-
-def service() -> Service:
-    found: Service = current_app.extensions["grader"]
-    return found
-
-
-def db_session() -> Session:
-    """The request's session (closed when the request ends)."""
-    if "db_session" not in g:
-        g.db_session = service().db.sessions()
-    session: Session = g.db_session
-    return session
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -212,10 +186,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     login_manager.init_app(app)
     csrf.init_app(app)
-    from . import hooks_api  # noqa: F401 - adds the webhook routes to the API blueprint
-    from .api import api
-    from .views import views
-
     csrf.exempt(api)  # bearer tokens, no cookies: nothing for a forged form to ride on
     app.register_blueprint(api)
     app.register_blueprint(views)
@@ -257,7 +227,5 @@ def _security_headers(response: Response) -> Response:
 def _http_error(exc: HTTPException) -> Response | HTTPException:
     """API paths answer problem details; the dashboard keeps Werkzeug's pages."""
     if request.path.startswith("/api/"):
-        from .api import problem
-
         return problem(exc.code or 500, exc.name, exc.description or "")
     return exc

@@ -25,10 +25,14 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
+from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.utilities import Error
+
+from .auth import bearer_token, team_for_token
+from .context import db_session
 
 ANONYMOUS_BODY_BYTES = 64 * 1024
 FORM_ALLOWANCE = 64 * 1024
@@ -59,11 +63,6 @@ class Refusal(Error):
 
 def _authenticated(app: Flask, method: str, path: str, headers: dict[str, str], client: str) -> bool:
     """Would the app accept this request's credentials? (token or session, checked as the app does)"""
-    from flask_login import current_user
-
-    from .app import db_session
-    from .auth import bearer_token, team_for_token
-
     http_headers = {key.replace("_", "-"): value for key, value in headers.items()}
     http_headers.pop("CONTENT-LENGTH", None)
     http_headers.pop("TRANSFER-ENCODING", None)

@@ -18,8 +18,8 @@ from sqlalchemy import delete, func, select
 
 from ..errors import UsageError
 from .api import api, problem
-from .app import db_session, service
 from .auth import current_caller
+from .context import db_session, service
 from .models import Delivery, DeliveryAttempt, Webhook, owned
 from .webhooks import RefusedAddress, check_url, checked_address
 

@@ -12,10 +12,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..batch import CSV_FIELDS
 from ..output import html
 from ..output.csvcells import safe_row
-from ..results import GradeResult, ReportError
+from ..results import CSV_FIELDS, GradeResult, ReportError
 from .models import Batch, BatchMember, Submission
 
 CSV_COLUMNS = ("submission", "candidate", "external_id", *CSV_FIELDS[1:], "challenge_version")

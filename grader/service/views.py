@@ -32,9 +32,10 @@ from werkzeug.wrappers import Response as BaseResponse
 from ..challenges import get_challenge, list_challenges
 from ..errors import UsageError
 from . import logins, reports
-from .app import db_session, service
 from .auth import Caller, check_login, current_caller
+from .context import db_session, service
 from .forms import ActionForm, LoginForm, UploadForm
+from .hooks_api import delivery_log
 from .intake import requeue
 from .models import Batch, BatchMember, Submission, Webhook, owned
 from .source import STYLESHEET, submission_files
@@ -330,8 +331,6 @@ def regrade(submission_id: int) -> BaseResponse:
 @login_required
 def webhooks() -> str:
     """The team's webhooks and each one's latest deliveries with every attempt."""
-    from .hooks_api import delivery_log
-
     hooks = (
         db_session()
         .scalars(select(Webhook).where(Webhook.team_id == current_caller().team_id).order_by(Webhook.id))
@@ -343,8 +342,6 @@ def webhooks() -> str:
 @views.get("/webhooks/<int:webhook_id>")
 @login_required
 def webhook(webhook_id: int) -> str:
-    from .hooks_api import delivery_log
-
     found = owned(db_session(), Webhook, webhook_id, current_caller().team_id)
     if found is None:
         abort(404)

@@ -53,7 +53,7 @@ def register(main: click.Group, handle_errors: Callable[[Any], Any]) -> None:
         scores (median + k x 1.4826 x MAD, k >= 3; at least 0.3), or reaches
         --threshold; the closest pairs are listed either way.
         """
-        from grader.batch import discover
+        from grader.candidates import discover
         from grader.similarity.render import similarity_text, write_similarity
 
         challenge = get_challenge(challenge_id)

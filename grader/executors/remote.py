@@ -2,7 +2,7 @@
 
 Selected by a broker URL (``grader batch --broker redis://...`` or
 ``GRADER_BROKER_URL``). Each job goes out as one Celery task (see
-:mod:`.celery_app` for its format); workers push each verdict on the batch's
+:mod:`.jobspec` for its format); workers push each verdict on the batch's
 ``done`` list as soon as it is stored, and this side reads that list, so the
 progress line moves as results arrive. A periodic sweep of the result keys
 catches a verdict whose notice was lost (Redis restarted between the two
@@ -29,9 +29,10 @@ from ..challenges import Challenge
 from ..errors import InfrastructureError, UsageError
 from ..grading import error_result
 from ..results import GradeResult
-from . import celery_app as spec
+from . import jobspec as spec
 from . import signing
-from .base import Completed, Job, this_host
+from .base import Completed, GradingJob, this_host
+from .celery_app import make_app
 from .ledger import connect_broker
 
 #: How often outstanding result keys are read directly, besides the done list.
@@ -81,14 +82,14 @@ class CeleryExecutor:
         self.warn = warn or (lambda message: log.warning("%s", message))
         self.fingerprint = challenge.fingerprint()
         self.redis = connect_broker(broker_url)
-        self.app = spec.make_app(broker_url)
+        self.app = make_app(broker_url)
         self.batch = uuid.uuid4().hex
         self._tasks: dict[str, str] = {}  # job id -> task id, while outstanding
         self._sent: dict[str, _Sent] = {}  # job id -> the nonce and deadline of its message
         self._warned: set[str] = set()
 
-    def run(self, jobs: list[Job]) -> Iterator[Completed]:
-        outstanding: dict[str, Job] = {}
+    def run(self, jobs: list[GradingJob]) -> Iterator[Completed]:
+        outstanding: dict[str, GradingJob] = {}
         for job in jobs:
             try:
                 name, archive = spec.pack(job.path)
@@ -121,7 +122,7 @@ class CeleryExecutor:
             outstanding[job.id] = job
         yield from self._collect(outstanding)
 
-    def _collect(self, outstanding: dict[str, Job]) -> Iterator[Completed]:
+    def _collect(self, outstanding: dict[str, GradingJob]) -> Iterator[Completed]:
         done = spec.done_key(self.batch)
         last_sweep = time.monotonic()
         while outstanding:
@@ -143,7 +144,7 @@ class CeleryExecutor:
                     self._report(job, str(note["message"]))
                 yield self._completed(job, note)
 
-    def _notice(self, outstanding: dict[str, Job], text: bytes) -> list[dict[str, Any]]:
+    def _notice(self, outstanding: dict[str, GradingJob], text: bytes) -> list[dict[str, Any]]:
         """The notice in ``text`` if it is authentic and answers a job this batch still awaits."""
         try:
             body = signing.unseal(self.key, json.loads(text), spec.NOTICE).body
@@ -162,7 +163,7 @@ class CeleryExecutor:
             return []
         return [body]
 
-    def _sweep(self, outstanding: dict[str, Job]) -> list[dict[str, Any]]:
+    def _sweep(self, outstanding: dict[str, GradingJob]) -> list[dict[str, Any]]:
         jobs = list(outstanding.values())
         keys = [spec.result_key(job.key) for job in jobs]
         found = self._call(lambda: self.redis.mget(keys)) if keys else []
@@ -173,7 +174,7 @@ class CeleryExecutor:
                 notes.append({"job": job.id, "kind": "result", "cacheable": True, **fields})
         return notes
 
-    def _stored(self, job: Job, text: bytes, where: str) -> dict[str, Any] | None:
+    def _stored(self, job: GradingJob, text: bytes, where: str) -> dict[str, Any] | None:
         """The fields of the result stored for ``job``'s content key if authentic, else None (reported).
 
         With ``--force`` only the result of this batch's own job counts: an
@@ -195,21 +196,21 @@ class CeleryExecutor:
             return None
         return {name: body.get(name) for name in ("result", "host", "image")}
 
-    def _expired(self, outstanding: dict[str, Job]) -> list[dict[str, Any]]:
+    def _expired(self, outstanding: dict[str, GradingJob]) -> list[dict[str, Any]]:
         """Error notes for the jobs whose message expired without an authentic answer."""
         now = time.time()
         late = [job for job in outstanding.values() if now > self._sent[job.id].deadline]
         message = "no authentic result before its job message expired (dropped or refused in the broker?)"
         return [{"job": job.id, "kind": "error", "cacheable": False, "message": message} for job in late]
 
-    def _report(self, job: Job | None, message: str) -> None:
+    def _report(self, job: GradingJob | None, message: str) -> None:
         """Say once that something in the broker was refused (a batch warning line)."""
         line = f"{job.id}: {message}" if job is not None else message
         if line not in self._warned:
             self._warned.add(line)
             self.warn(line)
 
-    def _completed(self, job: Job, note: dict[str, Any]) -> Completed:
+    def _completed(self, job: GradingJob, note: dict[str, Any]) -> Completed:
         host = str(note.get("host") or "")
         if note["kind"] == "rejected":  # a forged or expired job message: nothing of it ran
             result = self._error(job, f"{note['message']}; run the same command to grade it")
@@ -220,7 +221,7 @@ class CeleryExecutor:
         result.submission = str(job.path)
         return Completed(job, result, host, cacheable=bool(note.get("cacheable", True)))
 
-    def _error(self, job: Job, message: str) -> GradeResult:
+    def _error(self, job: GradingJob, message: str) -> GradeResult:
         return error_result(self.challenge, self.sandbox, message, submission=str(job.path))
 
     def cancel(self) -> int:
