@@ -212,7 +212,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     login_manager.init_app(app)
     csrf.init_app(app)
-    from . import hooks_api  # noqa: F401 - adds the webhook routes to the API blueprint
+    from . import hooks_api, lists_api  # noqa: F401 - add the webhook and list routes to the API blueprint
     from .api import api
     from .views import views
 
