@@ -166,6 +166,8 @@ BAD = [
     ("/submissions", {"created_after": "2026-12-04T10:00:00"}, "created_after"),  # no offset
     ("/submissions", {"created_after": "yesterday"}, "created_after"),
     ("/submissions", {"created_after": "2026-12-04T10:00:00 01:00"}, "created_after"),  # "+" not encoded
+    ("/submissions", {"created_after": "0001-01-01T00:00:00+01:00"}, "created_after"),  # before year 1 in UTC
+    ("/submissions", {"created_after": "2026-12-04T10:00:00Z" * 4}, "created_after"),
     ("/submissions", {"candiate": "ann"}, "candiate"),
     ("/batches", {"status": "failed"}, "status"),
     ("/batches", {"per_page": "1000"}, "per_page"),

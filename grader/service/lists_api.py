@@ -65,23 +65,26 @@ def created_after() -> datetime | None:
     if raw is None:
         return None
     try:
-        moment: datetime | None = datetime.fromisoformat(raw)
-    except ValueError:
+        parsed = datetime.fromisoformat(raw) if len(raw) <= 64 else None
+        # a time without an offset is ambiguous: refused, never read as the server's local time
+        moment = parsed.astimezone(UTC) if parsed is not None and parsed.tzinfo is not None else None
+    except (ValueError, OverflowError):  # not a time, or one whose UTC falls outside years 1-9999
         moment = None
-    if moment is None or moment.tzinfo is None:
+    if moment is None:
         # a space is often a "+" the client did not encode, which turned the offset into garbage
         hint = " (encode '+' as %2B in a query string)" if " " in raw else ""
         raise invalid(
             f"`created_after` must be an RFC 3339 time with its offset, such as 2026-12-04T10:00:00Z{hint}",
             "created_after",
         )
-    return moment.astimezone(UTC)  # stored times are UTC (SQLite compares them as text)
+    return moment  # in UTC, as stored (SQLite compares times as text)
 
 
 def _known_params() -> None:
     for name in request.args:
         if name not in _COMMON:
-            raise invalid(f"unknown query parameter `{name}`: filter with {', '.join(_COMMON[2:])}", name)
+            shown = name[:50]
+            raise invalid(f"unknown query parameter `{shown}`: filter with {', '.join(_COMMON[2:])}", shown)
 
 
 def _page(session: Session, query: Select[Any], order: Any) -> tuple[list[Any], dict[str, int]]:
