@@ -174,11 +174,33 @@ def test_upload_and_grade_through_the_api_on_postgres(database_url: str, tmp_pat
             assert time.monotonic() < deadline
             time.sleep(0.2)
         assert body["result"]["status"] == "failed"
+        _lists_and_times_on_postgres(client, headers, body)
         _regrades_are_idempotent(app, headers, answer.json["id"])
         assert client.get(f"/api/v1/submissions/{2**31}", headers=headers).status_code == 404  # not int4
     finally:
         app.extensions["grader"].stop()
         app.extensions["grader"].db.dispose()
+
+
+def _lists_and_times_on_postgres(client: Any, headers: dict[str, str], done: Any) -> None:
+    """Issue 22, items 12-13: the list filters (JSON verdict, member subqueries) and times on PostgreSQL."""
+    assert done["created_at"].endswith("Z") and done["finished_at"].endswith("Z")
+    batch = client.post("/api/v1/batches", headers=headers, json={"submissions": [done["id"]]}).json
+    assert batch["created_at"].endswith("Z")
+
+    def ids(path: str, **params: str) -> list[int]:
+        answer = client.get(f"/api/v1/{path}", headers=headers, query_string=params)
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        return [item["id"] for item in answer.json["items"]]
+
+    assert ids("submissions", status="failed", challenge="hello-world") == [done["id"]]
+    assert ids("submissions", status="passed") == []
+    before = done["created_at"].replace("Z", "+00:00")
+    assert ids("submissions", created_after=before) == []
+    assert ids("submissions", created_after="2000-01-01T01:00:00+01:00") == [done["id"]]
+    assert ids("batches", status="done") == [batch["id"]]
+    assert ids("batches", status="pending", challenge="hello-world") == []
+    assert ids("batches", candidate="nobody") == []
 
 
 def _regrades_are_idempotent(app: Any, headers: dict[str, str], submission_id: int) -> None:

@@ -43,14 +43,15 @@ def problem(status: int, title: str, detail: str = "", **extra: Any) -> Response
 class Problem(Exception):
     """Raise to answer a problem from anywhere in a view."""
 
-    def __init__(self, status: int, title: str, detail: str = "") -> None:
+    def __init__(self, status: int, title: str, detail: str = "", field: str | None = None) -> None:
         super().__init__(detail)
-        self.status, self.title, self.detail = status, title, detail
+        self.status, self.title, self.detail, self.field = status, title, detail, field
 
 
 @api.errorhandler(Problem)
 def _problem(exc: Problem) -> Response:
-    return problem(exc.status, exc.title, exc.detail)
+    extra = {} if exc.field is None else {"field": exc.field}
+    return problem(exc.status, exc.title, exc.detail, **extra)
 
 
 @api.errorhandler(UsageError)
@@ -61,15 +62,16 @@ def _usage(exc: UsageError) -> Response:
     return problem(status, "Invalid request" if status == 400 else "Not Found", exc.format())
 
 
-def _invalid(detail: str) -> Problem:
-    return Problem(400, "Invalid request", detail)
+def invalid(detail: str, field: str | None = None) -> Problem:
+    """A 400 problem to raise; ``field`` names the request field at fault (clients can point at it)."""
+    return Problem(400, "Invalid request", detail, field)
 
 
 def _json_object() -> dict[str, Any]:
     """The request's JSON body, which must be an object (anything else is a 400 saying so)."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise _invalid('the body must be a JSON object, such as {"submissions": [1, 2]}')
+        raise invalid('the body must be a JSON object, such as {"submissions": [1, 2]}')
     return body
 
 
@@ -77,27 +79,33 @@ def _ids(body: dict[str, Any], field: str) -> list[int]:
     """A non-empty list of ids (integers, not booleans, 1 to 2^31-1)."""
     ids = body.get(field)
     if not isinstance(ids, list) or not ids:
-        raise _invalid(f"`{field}` must be a non-empty list of submission ids")
+        raise invalid(f"`{field}` must be a non-empty list of submission ids", field)
     if len(ids) > MAX_BATCH_IDS:
-        raise _invalid(f"`{field}` lists more than {MAX_BATCH_IDS} ids: make several batches")
+        raise invalid(f"`{field}` lists more than {MAX_BATCH_IDS} ids: make several batches", field)
     for value in ids:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
-            raise _invalid(f"`{field}` must hold submission ids (whole numbers from 1 to {MAX_ID})")
+            raise invalid(f"`{field}` must hold submission ids (whole numbers from 1 to {MAX_ID})", field)
     return ids
 
 
 def _string(body: dict[str, Any], field: str) -> str:
     value = body.get(field, "")
     if not isinstance(value, str):
-        raise _invalid(f"`{field}` must be a string")
+        raise invalid(f"`{field}` must be a string", field)
     return value
 
 
 def _challenge_field() -> Any:
-    """The form's ``challenge``: required, then looked up (an unknown id is a 404 with suggestions)."""
-    value = request.form.get("challenge", "")
+    """The form's ``challenge``: required (400 naming it), then looked up (an unknown id is a 404).
+
+    A missing or blank field is the client's malformed request, not an
+    unknown challenge: it must not answer 404 "run `grader list`".
+    """
+    value = request.form.get("challenge", "").strip()
     if not value:
-        raise _invalid("the form field `challenge` is required: send the challenge id (see GET /challenges)")
+        raise invalid(
+            "the form field `challenge` is required: send the challenge id (see GET /challenges)", "challenge"
+        )
     return get_challenge(value)
 
 
@@ -157,7 +165,7 @@ def _required_file() -> Any:
     """The request's multipart ``file`` (checked before any other field: without it nothing else matters)."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise _invalid("attach the archive as the multipart field `file`")
+        raise invalid("attach the archive as the multipart field `file`", "file")
     return upload
 
 

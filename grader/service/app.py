@@ -45,6 +45,7 @@ from ..submission import shown
 from . import (
     datadir,
     hooks_api,  # noqa: F401 - registers the webhook routes on the API blueprint
+    lists_api,  # noqa: F401 - registers the list routes on the API blueprint
 )
 from .api import api, problem
 from .auth import login_manager

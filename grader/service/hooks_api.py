@@ -20,7 +20,7 @@ from ..errors import UsageError
 from .api import api, problem
 from .auth import current_caller
 from .context import db_session, service
-from .models import Delivery, DeliveryAttempt, Webhook, owned
+from .models import Delivery, DeliveryAttempt, Webhook, owned, rfc3339
 from .webhooks import RefusedAddress, check_url, checked_address
 
 MAX_WEBHOOKS_PER_TEAM = 5
@@ -28,7 +28,7 @@ LOG_DELIVERIES = 50
 
 
 def hook_json(hook: Webhook, secret: str | None = None) -> dict[str, Any]:
-    data: dict[str, Any] = {"id": hook.id, "url": hook.url, "created_at": hook.created_at.isoformat()}
+    data: dict[str, Any] = {"id": hook.id, "url": hook.url, "created_at": rfc3339(hook.created_at)}
     if secret is not None:
         data["secret"] = secret
     return data
@@ -121,7 +121,7 @@ def delivery_log(webhook_id: int, limit: int = LOG_DELIVERIES) -> list[dict[str,
         for row in rows:
             attempts[row.delivery_id].append(
                 {
-                    "at": row.attempted_at.isoformat(),
+                    "at": rfc3339(row.attempted_at),
                     "duration_ms": row.duration_ms,
                     "status_code": row.status_code,
                     "error": row.error,
@@ -133,7 +133,7 @@ def delivery_log(webhook_id: int, limit: int = LOG_DELIVERIES) -> list[dict[str,
             "submission": d.submission_id,
             "status": d.status,
             "attempts": d.attempts,
-            "next_attempt_at": d.next_attempt_at.isoformat() if d.status == "pending" else None,
+            "next_attempt_at": rfc3339(d.next_attempt_at) if d.status == "pending" else None,
             "last_error": d.last_error,
             "log": attempts[d.id],
         }

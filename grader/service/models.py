@@ -37,6 +37,23 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def rfc3339(moment: datetime) -> str:
+    """``moment`` as the API writes every time: UTC, RFC 3339, microseconds, ``Z``.
+
+    Why one helper: SQLite hands stored times back naive (PostgreSQL aware),
+    so ``isoformat()`` gave ``+00:00`` on a fresh object and no zone at all
+    once read back. Every time stored here is UTC (:func:`utcnow`), so a
+    naive one is UTC. Microseconds are kept so a time read from one answer
+    can be sent back as ``created_after`` and exclude exactly that object.
+    """
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def rfc3339_or_none(moment: datetime | None) -> str | None:
+    return None if moment is None else rfc3339(moment)
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -132,7 +149,8 @@ class Submission(Base):
             "filename": self.filename,
             "status": self.status,
             "same_as": self.same_as_id,
-            "created_at": self.created_at.isoformat(),
+            "created_at": rfc3339(self.created_at),
+            "finished_at": rfc3339_or_none(self.finished_at) if self.status == "done" else None,
             "result": self.result if self.status == "done" else None,
         }
 

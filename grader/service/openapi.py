@@ -1,7 +1,8 @@
 """The OpenAPI 3.1 document served at ``/api/v1/openapi.json``.
 
 Written by hand next to :mod:`.api`; a test checks that every API route
-is documented here and nothing else is.
+is documented here and nothing else is, and another validates the running
+server's real answers against the body schemas (:mod:`.openapi_schemas`).
 """
 
 from __future__ import annotations
@@ -9,109 +10,169 @@ from __future__ import annotations
 from typing import Any
 
 from .. import __version__
+from .openapi_schemas import ID, ref, schemas
 
-_ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 _PROBLEM = {"$ref": "#/components/responses/Problem"}
+_JSON = "application/json"
 
 
 def _param(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": _ID}
+    return {"name": name, "in": "path", "required": True, "schema": ID}
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
 
 def _op(
-    summary: str, ok: str, body: dict[str, Any] | None = None, params: tuple[str, ...] = ()
+    summary: str,
+    ok: str,
+    answer: dict[str, Any] | None = None,
+    body: dict[str, Any] | None = None,
+    params: tuple[str, ...] = (),
 ) -> dict[str, Any]:
+    """One operation; ``answer`` and ``body`` map media types to schemas (``answer=None``: no body)."""
+    success: dict[str, Any] = {"description": "OK"}
+    if answer is not None:
+        success["content"] = {media: {"schema": schema} for media, schema in answer.items()}
     operation: dict[str, Any] = {
         "summary": summary,
         "parameters": [_param(p) for p in params],
-        "responses": {ok: {"description": "OK"}, "400": _PROBLEM, "401": _PROBLEM, "404": _PROBLEM},
+        "responses": {ok: success, "400": _PROBLEM, "401": _PROBLEM, "404": _PROBLEM},
     }
     if body is not None:
-        operation["requestBody"] = {"required": True, "content": body}
+        content = {media: {"schema": schema} for media, schema in body.items()}
+        operation["requestBody"] = {"required": True, "content": content}
     return operation
 
 
-_UPLOAD = {
-    "multipart/form-data": {
-        "schema": {
-            "type": "object",
-            "required": ["file", "challenge"],
-            "properties": {
-                "file": {"type": "string", "format": "binary", "description": ".zip or .tar.gz"},
-                "challenge": {"type": "string"},
-                "candidate": {"type": "string"},
-                "external_id": {"type": "string"},
-                "regrade": {"type": "boolean", "description": "grade again even if the content was graded"},
-            },
-        }
-    }
-}
-_BATCH_IDS = {
-    "application/json": {
-        "schema": {
-            "type": "object",
-            "required": ["submissions"],
-            "properties": {
-                "submissions": {"type": "array", "items": _ID, "minItems": 1, "maxItems": 1000},
-                "name": {"type": "string"},
-            },
-        }
-    }
-}
+_PAGING = [
+    _query("page", {"type": "integer", "minimum": 1, "default": 1}, "page number, from 1"),
+    _query("per_page", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}, "items per page"),
+    _query("challenge", {"type": "string"}, "only this challenge id"),
+]
+_WHO = [
+    _query("candidate", {"type": "string"}, "exact candidate name"),
+    _query("external_id", {"type": "string"}, "exact external id"),
+    _query(
+        "created_after",
+        ref("Time"),
+        "only objects created strictly after this RFC 3339 time (with its offset; encode + as %2B)",
+    ),
+]
 
 
-def document() -> dict[str, Any]:
-    """The whole document (a fresh dict each time)."""
-    result_op = _op("A done submission's result rendered in a format", "200", params=("submission_id",))
-    result_op["parameters"].append(
+def _list_op(summary: str, page: str, statuses: list[str], status_help: str) -> dict[str, Any]:
+    operation = _op(summary, "200", {_JSON: ref(page)})
+    del operation["responses"]["404"]  # a list is never "not found": it is empty
+    status = _query("status", {"enum": statuses}, status_help)
+    operation["parameters"] = [*_PAGING, status, *_WHO]
+    return operation
+
+
+def _result_op() -> dict[str, Any]:
+    answer = {
+        _JSON: {"anyOf": [ref("GradeResult"), ref("ExercismResult"), ref("GradescopeResult")]},
+        "application/xml": {"type": "string", "description": "format=junit"},
+        "text/markdown": {"type": "string", "description": "format=markdown"},
+    }
+    operation = _op(
+        "A done submission's result rendered in a format", "200", answer, params=("submission_id",)
+    )
+    operation["parameters"].append(
         {
             "name": "format",
             "in": "query",
             "schema": {"enum": ["json", "junit", "markdown", "exercism", "gradescope"], "default": "json"},
         }
     )
-    result_op["responses"]["409"] = _PROBLEM
-    upload_op = _op("Upload one submission; graded in the background", "202", _UPLOAD)
+    operation["responses"]["409"] = _PROBLEM
+    return operation
+
+
+def document() -> dict[str, Any]:
+    """The whole document (a fresh dict each time)."""
+    upload_op = _op(
+        "Upload one submission; graded in the background",
+        "202",
+        {_JSON: ref("SubmissionAccepted")},
+        {"multipart/form-data": ref("SubmissionUpload")},
+    )
     batch_op = _op(
         "A batch: one archive with one folder or archive per candidate, or a list of ids",
         "202",
-        {**_UPLOAD, **_BATCH_IDS},
+        {_JSON: ref("Batch")},
+        {"multipart/form-data": ref("BatchUpload"), _JSON: ref("BatchOfIds")},
     )
     for operation in (upload_op, batch_op):
         operation["responses"]["429"] = _PROBLEM  # the team's queue is full (GRADER_MAX_QUEUED_JOBS)
     register_hook = _op(
         "Register a callback URL (public addresses only); the answer shows its signing secret once",
         "201",
-        {"application/json": {"schema": {"type": "object", "properties": {"url": {"type": "string"}}}}},
+        {_JSON: ref("WebhookCreated")},
+        {_JSON: ref("WebhookRegistration")},
     )
     register_hook["responses"]["409"] = _PROBLEM  # the team already has the most webhooks allowed
+    list_submissions = _list_op(
+        "The team's submissions, newest first, one page at a time",
+        "SubmissionPage",
+        ["queued", "running", "done", "passed", "failed", "error"],
+        "a state (queued, running, done) or a verdict (passed, failed, error: done with it)",
+    )
+    list_batches = _list_op(
+        "The team's batches, newest first, one page at a time",
+        "BatchPage",
+        ["done", "pending"],
+        "done: every submission graded; pending: some are not",
+    )
     return {
         "openapi": "3.1.0",
         "info": {"title": "flask-grader service", "version": __version__},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
         "paths": {
-            "/openapi.json": {"get": {**_op("This document", "200"), "security": []}},
-            "/challenges": {"get": _op("The challenges: title, topic, level, points, version", "200")},
-            "/submissions": {"post": upload_op},
+            "/openapi.json": {
+                "get": {**_op("This document", "200", {_JSON: {"type": "object"}}), "security": []}
+            },
+            "/challenges": {
+                "get": _op(
+                    "The challenges: title, topic, level, points, version",
+                    "200",
+                    {_JSON: ref("ChallengeList")},
+                )
+            },
+            "/submissions": {"get": list_submissions, "post": upload_op},
             "/submissions/{submission_id}": {
                 "get": _op(
                     "Status (queued, running, done) and, once done, the JSON result",
                     "200",
+                    {_JSON: ref("Submission")},
                     params=("submission_id",),
                 )
             },
-            "/submissions/{submission_id}/result": {"get": result_op},
+            "/submissions/{submission_id}/result": {"get": _result_op()},
             "/submissions/{submission_id}/regrade": {
-                "post": _op("Grade a done submission again", "202", params=("submission_id",))
+                "post": _op(
+                    "Grade a done submission again",
+                    "202",
+                    {_JSON: ref("RegradeAccepted")},
+                    params=("submission_id",),
+                )
             },
-            "/batches": {"post": batch_op},
-            "/batches/{batch_id}": {"get": _op("Progress counts and results", "200", params=("batch_id",))},
+            "/batches": {"get": list_batches, "post": batch_op},
+            "/batches/{batch_id}": {
+                "get": _op("Progress counts and results", "200", {_JSON: ref("Batch")}, params=("batch_id",))
+            },
             "/batches/{batch_id}/results.csv": {
-                "get": _op("One CSV row per submission", "200", params=("batch_id",))
+                "get": _op(
+                    "One CSV row per submission",
+                    "200",
+                    {"text/csv": {"type": "string"}},
+                    params=("batch_id",),
+                )
             },
             "/webhooks": {
-                "get": _op("The team's callback URLs", "200"),
+                "get": _op("The team's callback URLs", "200", {_JSON: ref("WebhookList")}),
                 "post": register_hook,
             },
             "/webhooks/{webhook_id}": {"delete": _op("Remove a callback URL", "204", params=("webhook_id",))},
@@ -119,16 +180,18 @@ def document() -> dict[str, Any]:
                 "get": _op(
                     "The webhook's latest deliveries, each with every attempt (time, status, error)",
                     "200",
+                    {_JSON: ref("DeliveryLog")},
                     params=("webhook_id",),
                 )
             },
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": schemas(),
             "responses": {
                 "Problem": {
                     "description": "RFC 9457 problem details",
-                    "content": {"application/problem+json": {"schema": {"type": "object"}}},
+                    "content": {"application/problem+json": {"schema": ref("Problem")}},
                 }
             },
         },

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from ..output import html
 from ..output.csvcells import safe_row
 from ..results import CSV_FIELDS, GradeResult, ReportError
-from .models import Batch, BatchMember, Submission
+from .models import Batch, BatchMember, Submission, rfc3339
 
 CSV_COLUMNS = ("submission", "candidate", "external_id", *CSV_FIELDS[1:], "challenge_version")
 
@@ -33,19 +34,16 @@ def members(session: Session, batch: Batch) -> list[Submission]:
 
 def progress(submissions: list[Submission]) -> dict[str, int]:
     """Counts by state and, for the done ones, by verdict."""
-    counts = {
-        "total": len(submissions),
-        "queued": 0,
-        "running": 0,
-        "done": 0,
-        "passed": 0,
-        "failed": 0,
-        "error": 0,
-    }
-    for submission in submissions:
-        counts[submission.status] += 1
-        if submission.status == "done" and submission.result:
-            verdict = str(submission.result.get("status", "error"))
+    return tally((s.status, str(s.result.get("status", "error")) if s.result else None) for s in submissions)
+
+
+def tally(members: Iterable[tuple[str, str | None]]) -> dict[str, int]:
+    """:func:`progress` from ``(state, verdict)`` pairs: what a list of batches reads in one query."""
+    counts = {"total": 0, "queued": 0, "running": 0, "done": 0, "passed": 0, "failed": 0, "error": 0}
+    for status, verdict in members:
+        counts["total"] += 1
+        counts[status] += 1
+        if status == "done" and verdict is not None:
             counts[verdict] = counts.get(verdict, 0) + 1
     return counts
 
@@ -82,7 +80,7 @@ def summary(session: Session, batch: Batch) -> dict[str, Any]:
         "id": batch.id,
         "challenge": batch.challenge_id,
         "name": batch.name,
-        "created_at": batch.created_at.isoformat(),
+        "created_at": rfc3339(batch.created_at),
         "progress": progress(subs),
         "done": all(s.status == "done" for s in subs),
         "submissions": [s.summary() for s in subs],
