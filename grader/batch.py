@@ -31,7 +31,7 @@ from .errors import Cancelled, ChallengeError, InfrastructureError, UsageError
 from .executors.base import Completed, Executor, GradingJob, this_host
 from .executors.local import LocalExecutor
 from .grading import error_result, grade
-from .output.csvcells import safe_row
+from .output.csvcells import result_cells, safe_row
 from .results import CSV_FIELDS, GradeResult
 from .sandbox.base import Sandbox
 from .similarity import SimilarityReport
@@ -226,8 +226,6 @@ def write_outputs(
     each submission's files.
     """
     from .output.html import render_report
-    from .output.text import clean
-    from .output.text import summary as one_line
 
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "results.csv", "w", newline="", encoding="utf-8") as handle:
@@ -238,14 +236,7 @@ def write_outputs(
                 safe_row(
                     {
                         "id": submission_id,
-                        "status": result.status,
-                        "score": f"{result.score:g}",
-                        "max_score": f"{result.max_score:g}",
-                        "percent": f"{result.percent:g}",
-                        "duration": f"{result.duration:.2f}",
-                        "failed_tests": ";".join(t.name for t in result.failed_tests),
-                        # the cause, not only "app.py raised while loading:"
-                        "message": clean(one_line(result.message)),
+                        **result_cells(result),
                         "host": summary.hosts.get(submission_id, ""),
                         **similarity_fields(similarity, submission_id),
                     }

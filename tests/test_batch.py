@@ -61,6 +61,9 @@ def _run_batch(cli: Cli, tmp_path: Path, sandbox: str, jobs: str) -> None:
     assert {i: r["status"] for i, r in rows.items()} == expected
     assert rows["no-escape"]["failed_tests"] == "test_hello_escapes_html"
     assert "not a readable archive" in rows["broken"]["message"]
+    errors = [r for r in rows.values() if r["status"] == "error"]
+    assert errors and all(r["message"] and r["max_score"] == "12" for r in errors)
+    assert {(r["score"], r["percent"], r["failed_tests"]) for r in errors} == {("", "", "")}, errors
     document = json.loads((out / "results.json").read_text())
     assert [d["id"] for d in document] == sorted(expected)
     assert len(list((out / "results").glob("*.json"))) == len(expected)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -115,6 +116,9 @@ def test_batch_archive_progress_results_and_csv(env: dict[str, Any]) -> None:
     lines = csv_text.strip().splitlines()
     assert lines[0].startswith("submission,candidate,external_id,status,score")
     assert len(lines) == 6 and any(",index-201," not in line and ",ann," in line for line in lines)
+    rows = {row["candidate"]: row for row in csv.DictReader(io.StringIO(csv_text))}
+    assert rows["eve"]["status"] == "error" and "not a readable archive" in rows["eve"]["message"]
+    assert (rows["eve"]["score"], rows["eve"]["percent"], rows["eve"]["failed_tests"]) == ("", "", "")
     ids = [s["id"] for s in batch["submissions"][:2]]
     by_ids = api.post("/batches", json={"submissions": ids, "name": "shortlist"})
     assert by_ids.status_code == 202 and by_ids.json()["progress"]["done"] == 2

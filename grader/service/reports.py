@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..output import html
-from ..output.csvcells import safe_row
+from ..output.csvcells import result_cells, safe_row
 from ..results import CSV_FIELDS, GradeResult, ReportError
 from .models import Batch, BatchMember, Submission, rfc3339
 
@@ -102,13 +102,6 @@ def to_csv(submissions: list[Submission]) -> str:
             "challenge_version": s.challenge_version,
         }
         if result:
-            row.update(
-                score=f"{result['score']:g}",
-                max_score=f"{result['max_score']:g}",
-                percent=f"{result['percent']:g}",
-                duration=f"{result['duration']:.2f}",
-                failed_tests=";".join(t["name"] for t in result["tests"] if t["status"] != "passed"),
-                message=(result["message"].splitlines() or [""])[0],
-            )
+            row.update(result_cells(GradeResult.from_dict(result)))
         writer.writerow(safe_row(row))
     return out.getvalue()
