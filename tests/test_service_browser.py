@@ -78,12 +78,21 @@ def challenges(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, challenges: Path) -> Iterator[Server]:
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("browser") / "data"
     data.mkdir()
-    token = make_team(data, "alpha", user="alice")
-    running = Server(data, workers=2, env={"GRADER_CHALLENGES": str(challenges)}).start()
-    running.token = token  # type: ignore[attr-defined]
+    return data
+
+
+@pytest.fixture(scope="module")
+def token(data_dir: Path) -> str:
+    """Team alpha's API token; its dashboard user is alice."""
+    return make_team(data_dir, "alpha", user="alice")
+
+
+@pytest.fixture(scope="module")
+def server(data_dir: Path, token: str, challenges: Path) -> Iterator[Server]:
+    running = Server(data_dir, workers=2, env={"GRADER_CHALLENGES": str(challenges)}).start()
     try:
         yield running
     finally:
@@ -109,9 +118,9 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def probe_batch(server: Server, challenges: Path) -> int:
+def probe_batch(server: Server, token: str, challenges: Path) -> int:
     """A graded batch of ``hello-probe``, then the challenge's version raised: its results are old."""
-    api = Api(server, server.token)  # type: ignore[attr-defined]
+    api = Api(server, token)
     answer = api.post(
         "/batches",
         data={"challenge": "hello-probe"},
