@@ -204,3 +204,15 @@ def test_results_of_an_older_version_are_shown_and_regraded(app: Flask) -> None:
         time.sleep(0.2)
     assert sub.challenge_version == get_challenge("hello-world").version and sub.grade_count == 2
     assert 'id="outdated"' not in alice.get("/challenges/hello-world").get_data(as_text=True)
+
+
+def test_challenge_page_renders_the_statement_without_raw_html(app: Flask) -> None:
+    """The statement is Markdown rendered to HTML; raw HTML in it is shown as text (browser test too)."""
+    from grader.service.statement import render_statement
+
+    page = _login(app, "alice").get("/challenges/hello-world").get_data(as_text=True)
+    assert "<h2>What to build</h2>" in page and '<pre class="statement">' not in page
+    assert "<code>/hello/&lt;b&gt;</code>" in page  # a code span's markup is escaped, not run
+    hostile = render_statement('<script>x()</script>\n\n<img src="x" onerror="y()">\n\n[l](javascript:z())\n')
+    assert "<script" not in hostile and "<img" not in hostile and 'href="javascript' not in hostile
+    assert "&lt;script&gt;x()&lt;/script&gt;" in hostile

@@ -39,6 +39,7 @@ from .hooks_api import delivery_log
 from .intake import requeue
 from .models import Batch, BatchMember, Submission, Webhook, owned
 from .source import STYLESHEET, submission_files
+from .statement import render_statement
 
 views = Blueprint(
     "views", __name__, template_folder="templates", static_folder="static", static_url_path="/static"
@@ -163,7 +164,7 @@ def challenge(challenge_id: str) -> str:
     return render_template(
         "challenge.html",
         challenge=found,
-        statement=found.statement.read_text(encoding="utf-8"),
+        statement=render_statement(found.statement.read_text(encoding="utf-8")),
         stats=_stats(team_id).get(found.id, {"count": 0, "pass_rate": None, "outdated": 0}),
         outdated=list(outdated),
     )

@@ -29,7 +29,9 @@
       th.tabIndex = 0;
       th.addEventListener("click", function () {
         var body = table.tBodies[0];
-        var ascending = th.dataset.order !== "asc";
+        // a first click sorts by the column's data-first ("desc" on Score and %: best first),
+        // each later click on the same column reverses the order
+        var ascending = th.dataset.order ? th.dataset.order !== "asc" : th.dataset.first !== "desc";
         table.querySelectorAll("th").forEach(function (other) { delete other.dataset.order; });
         th.dataset.order = ascending ? "asc" : "desc";
         var key = function (row) {
