@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import requests
 
+from .conftest import Cli
 from .service_support import HELLO, Api, Server, expected_status, golden_zip, make_team
 
 pytestmark = pytest.mark.slow
@@ -138,6 +139,48 @@ def test_one_bad_candidate_gets_its_own_error_row(env: dict[str, Any]) -> None:
     assert {c: r["status"] for c, r in rows.items() if c != "c3"} == {
         c: expected_status(case) for c, case in cases.items() if c != "c3"
     }
+
+
+def test_a_service_batch_and_grader_batch_give_the_same_rows(
+    env: dict[str, Any], cli: Cli, tmp_path: Path
+) -> None:
+    """Issue 19: the same archive, uploaded or unpacked into a folder for `grader batch`: the same rows."""
+    cases = {"ann": "methodview", "bob": "no-comma", "cat": "no-app", "dan": "no-escape"}
+    files = {
+        **candidates(cases),
+        "eve.zip": b"not a zip at all",
+        "kim.py": (HELLO / "no-escape" / "app.py").read_bytes(),
+    }
+    links = {"dan/secret.txt": "/etc/passwd"}
+    archive = tar_gz(files, links)
+    answer = post_batch(env["api"], archive, "same.tar.gz")
+    assert answer.status_code == 202, answer.text
+    batch = env["api"].wait_done(f"/batches/{answer.json()['id']}", timeout=180)
+    served = {s["candidate"]: s["result"] for s in batch["submissions"]}
+    folder = tmp_path / "same"
+    folder.mkdir()
+    with tarfile.open(fileobj=io.BytesIO(archive)) as unpacked:
+        unpacked.extractall(folder, filter="fully_trusted")  # the test's own archive, links included
+    out = tmp_path / "out"
+    ran = cli("batch", "hello-world", str(folder), "--out", str(out), "--sandbox", "local", "--no-similarity")
+    assert ran.exit_code == 0, ran.output
+    with open(out / "results.csv", encoding="utf-8") as handle:
+        local = {row["id"]: row for row in csv.DictReader(handle)}
+    assert sorted(served) == sorted(local) == ["ann", "bob", "cat", "dan", "eve", "kim"]
+    for name, result in served.items():
+        row = local[name]
+        assert result["status"] == row["status"], (name, result["message"], row["message"])
+        failed = ";".join(t["name"] for t in result["tests"] if t["status"] != "passed")
+        if result["status"] == "error":
+            assert row["score"] == "" and row["failed_tests"] == "", row
+            assert result["message"] and row["message"], name
+        else:
+            assert (f"{result['score']:g}", failed) == (row["score"], row["failed_tests"]), name
+    assert "secret.txt" in served["dan"]["message"] and "secret.txt" in local["dan"]["message"]
+    assert (
+        "not a readable archive" in served["eve"]["message"]
+        and "not a readable archive" in local["eve"]["message"]
+    )
 
 
 def test_refusals_never_show_a_server_path(env: dict[str, Any]) -> None:
