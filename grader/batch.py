@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,19 +26,16 @@ from pathlib import Path
 from . import __version__
 from .candidates import Candidate
 from .challenges import Challenge
-from .errors import Cancelled, ChallengeError, InfrastructureError, UsageError
+from .errors import UsageError
 from .executors.base import Completed, Executor, GradingJob, this_host
 from .executors.local import LocalExecutor
-from .grading import error_result, grade
+from .grading import grade_safely
 from .output.csvcells import result_cells, safe_row
 from .results import CSV_FIELDS, GradeResult
 from .sandbox.base import Sandbox
 from .similarity import SimilarityReport
 from .similarity.render import similarity_fields, write_similarity
-from .submission import shown, tree_hash
-
-#: Pause before the one retry of a grading the engine failed.
-RETRY_PAUSE_SECONDS = 1.0
+from .submission import tree_hash
 
 
 @dataclass
@@ -108,36 +104,14 @@ class BatchRun:
         tmp.replace(path)
 
     def grade_one(self, submission: Candidate, key: str) -> GradeResult:
-        """Grade one submission; whatever it causes becomes its own error result.
+        """Grade one submission with :func:`grade_safely`'s policy: whatever it causes is its own row.
 
         Only the grader's own faults (engine, challenge) and a cancel pass
         through: they are not this submission's doing and must stop the batch.
         """
-        try:
-            result = self._grade_with_retry(submission)
-        except UsageError as exc:
-            result = self._error(submission, exc.format())
-        except (InfrastructureError, Cancelled):
-            raise
-        except Exception as exc:  # noqa: BLE001 - a hostile submission may trip anything; it gets a row
-            result = self._error(
-                submission, f"the grader could not grade this submission ({type(exc).__name__}: {shown(exc)})"
-            )
+        result = grade_safely(self.challenge, submission.path, self.sandbox, label=str(submission.path))
         self.store(submission, key or None, result, this_host())
         return result
-
-    def _error(self, submission: Candidate, message: str) -> GradeResult:
-        return error_result(self.challenge, self.sandbox.name, message, submission=str(submission.path))
-
-    def _grade_with_retry(self, submission: Candidate) -> GradeResult:
-        """A transient engine failure (runc hiccup under load) gets one more try; a broken challenge none."""
-        try:
-            return grade(self.challenge, submission.path, self.sandbox)
-        except ChallengeError:
-            raise
-        except InfrastructureError:
-            time.sleep(RETRY_PAUSE_SECONDS)
-            return grade(self.challenge, submission.path, self.sandbox)
 
     def run(
         self,

@@ -16,14 +16,16 @@ from pathlib import Path
 
 from . import __version__
 from .challenges import Challenge
-from .errors import ChallengeError
+from .errors import Cancelled, ChallengeError, InfrastructureError, UsageError
 from .protocol import AppFailure, FailureKind, Limit, RunReport, Suite, TestEntry, TestStatus
 from .results import GradeResult, TestResult, Verdict
 from .sandbox.base import AppExit, RunOutcome, RunRequest, Sandbox
-from .submission import prepared_submission
+from .submission import prepared_submission, shown
 
 #: The app's own output quoted under a message, at most this many lines.
 LOG_LINES = 12
+#: Pause before another try of a grading the engine failed (a runc hiccup under load).
+RETRY_PAUSE_SECONDS = 1.0
 
 
 def grade(
@@ -59,6 +61,47 @@ def grade(
         outcome = sandbox.run(request)
     result = interpret(challenge, outcome)
     return replace(result, duration=round(time.monotonic() - started, 3), submission=str(submission))
+
+
+def grade_safely(
+    challenge: Challenge,
+    submission: Path,
+    sandbox: Sandbox,
+    *,
+    label: str | None = None,
+    scratch: Path | None = None,
+    retries: int = 1,
+) -> GradeResult:
+    """Grade one submission with the one policy of every path: the CLI's batch, the service, the workers.
+
+    - What the submission causes is its own ``error`` result, named by
+      ``label`` (never a server path): a submission refused while staging
+      (:class:`UsageError`) and anything unexpected while grading it.
+    - An engine fault (:class:`InfrastructureError`) is tried ``retries``
+      more times, then raised: the grader is broken, not the submission,
+      and the caller decides (``grader batch`` stops with exit 3, the
+      service releases the job, a worker answers a non-cacheable error).
+    - A broken challenge (:class:`ChallengeError`) and a cancel are raised
+      at once: another try would fail the same way, or is not wanted.
+    """
+    name = str(submission) if label is None else label
+    attempt = 0
+    while True:
+        try:
+            return grade(challenge, submission, sandbox, scratch=scratch)
+        except UsageError as exc:
+            message = exc.format() if label is None else exc.format().replace(str(submission), label)
+            return error_result(challenge, sandbox.name, message, submission=name)
+        except (Cancelled, ChallengeError):
+            raise
+        except InfrastructureError:
+            if attempt >= retries:
+                raise
+            attempt += 1
+            time.sleep(RETRY_PAUSE_SECONDS)
+        except Exception as exc:  # noqa: BLE001 - the one safe-grading function: a hostile app may trip anything
+            message = f"the grader could not grade this submission ({type(exc).__name__}: {shown(exc)})"
+            return error_result(challenge, sandbox.name, message, submission=name)
 
 
 def error_result(challenge: Challenge, sandbox: str, message: str, **fields: object) -> GradeResult:

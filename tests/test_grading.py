@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
+from grader import grading
 from grader.challenges import get_challenge
-from grader.errors import ChallengeError
-from grader.grading import grade, interpret
+from grader.errors import ChallengeError, DockerUnavailable
+from grader.grading import grade, grade_safely, interpret
 from grader.protocol import AppFailure, FailureKind, Limit, RunReport, TestEntry, TestStatus
 from grader.sandbox.base import AppExit, RunOutcome
 
@@ -119,3 +120,56 @@ def test_a_hanging_import_is_a_start_timeout_in_local_mode_too() -> None:
     assert result.status == "error"
     assert "start_timeout" in result.limits_hit
     assert "did not start listening within" in result.message and "Traceback" not in result.message
+
+
+class _Failing:
+    """A sandbox whose every run raises ``error``: the policy of grade_safely, without an engine."""
+
+    name = "local"
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+        self.runs = 0
+
+    def identity(self) -> str:
+        return "failing"
+
+    def run(self, request: Any) -> RunOutcome:
+        self.runs += 1
+        raise self.error
+
+    def cancel(self) -> None:
+        pass
+
+
+def test_grade_safely_makes_an_unexpected_exception_the_submissions_row(monkeypatch: Any) -> None:
+    """Issue 19: one policy for batch, service and workers; a grader that raises still gives a row."""
+    monkeypatch.setattr(grading, "RETRY_PAUSE_SECONDS", 0.0)
+    hello = get_challenge("hello-world")
+    solution = ROOT / "challenges" / "hello-world" / "solution"
+    sandbox = _Failing(RuntimeError("boom"))
+    result = grade_safely(hello, solution, sandbox, label="ann.zip")
+    assert (result.status, result.submission, sandbox.runs) == ("error", "ann.zip", 1)
+    assert result.message == "the grader could not grade this submission (RuntimeError: boom)"
+
+
+def test_grade_safely_names_a_refused_submission_by_its_label(tmp_path: Any) -> None:
+    missing = tmp_path / "server" / "scratch" / "upload.zip"
+    result = grade_safely(get_challenge("hello-world"), missing, _Failing(RuntimeError()), label="ann.zip")
+    assert result.status == "error" and "ann.zip" in result.message and str(tmp_path) not in result.message
+
+
+def test_grade_safely_retries_the_engine_then_raises_and_never_retries_a_broken_challenge(
+    monkeypatch: Any,
+) -> None:
+    monkeypatch.setattr(grading, "RETRY_PAUSE_SECONDS", 0.0)
+    hello = get_challenge("hello-world")
+    solution = ROOT / "challenges" / "hello-world" / "solution"
+    engine = _Failing(DockerUnavailable("the Docker engine is not running"))
+    with pytest.raises(DockerUnavailable):
+        grade_safely(hello, solution, engine, retries=2)
+    assert engine.runs == 3
+    broken = _Failing(ChallengeError("the suite is broken"))
+    with pytest.raises(ChallengeError):
+        grade_safely(hello, solution, broken, retries=2)
+    assert broken.runs == 1

@@ -139,7 +139,7 @@ def test_engine_failures_retry_then_become_an_error_result(tmp_path: Path) -> No
     db = _database(tmp_path, 1)
     store = JobStore(db, tmp_path, "w")
 
-    def broken(challenge: Challenge, path: Path, sandbox: Sandbox) -> GradeResult:
+    def broken(challenge: Challenge, path: Path, sandbox: Sandbox, **how: object) -> GradeResult:
         raise DockerUnavailable("the Docker engine is not running")
 
     outcomes = []

@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from ..challenges import Challenge, get_challenge
-from ..errors import Cancelled, InfrastructureError, UnknownChallenge, UsageError
-from ..grading import error_result, grade
+from ..errors import Cancelled, InfrastructureError, UnknownChallenge
+from ..grading import error_result, grade_safely
 from ..results import GradeResult
 from ..sandbox.base import Sandbox
 from ..submission import ARCHIVE_SUFFIXES, SINGLE_FILE_SUFFIX, shown
@@ -280,10 +280,9 @@ def _grade(
         with tempfile.TemporaryDirectory(prefix="grader-job-") as scratch:
             path = Path(scratch, "submission" + _suffix(str(job["name"])))  # never the job's own name
             path.write_bytes(spec.decode(str(job["archive"])))
-            result = grade(challenge, path, sandbox)
+            # the one policy: the submission's faults (unreadable, unsafe, or anything unexpected) are its row
+            result = grade_safely(challenge, path, sandbox, label=path.name)
         return result, True
-    except UsageError as exc:  # unreadable archive, unsafe member: the submission's own error
-        return error_result(challenge, sandbox.name, exc.format()), True
     except Cancelled:
         if run.timed_out:
             limit = spec.job_limit(challenge.limits)

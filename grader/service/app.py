@@ -40,7 +40,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.formparser import FormDataParser
 
-from ..grading import grade
+from ..grading import grade_safely
 from ..submission import shown
 from . import (
     datadir,
@@ -172,7 +172,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
             store,
             sandbox,
             int(app.config["WORKERS"]),
-            grade_fn=functools.partial(grade, scratch=scratch),
+            grade_fn=functools.partial(grade_safely, scratch=scratch),
             on_done=sender.wake,
         )
     policy = Policy(

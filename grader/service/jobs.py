@@ -40,9 +40,9 @@ from sqlalchemy import Update, func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
-from ..challenges import Challenge, get_challenge
-from ..errors import Cancelled, InfrastructureError, UsageError
-from ..grading import error_result, grade
+from ..challenges import get_challenge
+from ..errors import Cancelled, ChallengeError, InfrastructureError
+from ..grading import error_result, grade_safely
 from ..results import GradeResult
 from ..sandbox.base import Sandbox
 from . import datadir
@@ -53,7 +53,8 @@ log = logging.getLogger(__name__)
 
 #: Gradings the engine failed (Docker down) are retried this many times, then recorded as errors.
 MAX_ATTEMPTS = 3
-GradeFunction = Callable[[Challenge, Path, Sandbox], GradeResult]
+#: :func:`~grader.grading.grade_safely` or a stand-in: (challenge, archive, sandbox, label=, retries=)
+GradeFunction = Callable[..., GradeResult]
 
 
 def make_sandbox(name: str) -> Sandbox:
@@ -240,7 +241,9 @@ def sweep(data_dir: Path, sandbox: Sandbox) -> None:
         log.info("removed the scratch folder of a dead service process (%s)", folder.name)
 
 
-def execute(store: JobStore, job: ClaimedJob, sandbox: Sandbox, grade_fn: GradeFunction = grade) -> str:
+def execute(
+    store: JobStore, job: ClaimedJob, sandbox: Sandbox, grade_fn: GradeFunction = grade_safely
+) -> str:
     """Grade one claimed job and record the outcome; returns ``done`` or ``released``.
 
     What the candidate's code causes is its own ``error`` result (as in
@@ -249,13 +252,13 @@ def execute(store: JobStore, job: ClaimedJob, sandbox: Sandbox, grade_fn: GradeF
     """
     challenge = get_challenge(job.challenge_id)
     try:
-        result = grade_fn(challenge, job.archive, sandbox)
+        # named by the stored file's name, never its path on the server
+        result = grade_fn(challenge, job.archive, sandbox, label=job.archive.name, retries=0)
     except Cancelled:
         store.release(job)
         return "released"
-    except UsageError as exc:  # named by the stored file's name, never its path on the server
-        message = exc.format().replace(str(job.archive), job.archive.name)
-        result = error_result(challenge, sandbox.name, message)
+    except ChallengeError as exc:  # broken on this server: another try would fail the same way
+        result = error_result(challenge, sandbox.name, f"the grader could not run: {exc.format()}")
     except InfrastructureError as exc:
         if job.attempts < MAX_ATTEMPTS:
             log.warning("job %s: %s; will retry", job.id, exc.format())
@@ -291,7 +294,7 @@ class ThreadRunner:
         store: JobStore,
         sandbox: Sandbox,
         threads: int,
-        grade_fn: GradeFunction = grade,
+        grade_fn: GradeFunction = grade_safely,
         on_done: Callable[[], None] = lambda: None,
     ) -> None:
         self.store = store
