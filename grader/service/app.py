@@ -41,6 +41,7 @@ from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.formparser import FormDataParser
 
 from ..grading import grade_safely
+from ..sandbox import make_sandbox
 from ..submission import shown
 from . import (
     datadir,
@@ -54,7 +55,7 @@ from .context import Service, db_session, service
 from .db import Database, sqlite_url
 from .delivery import Sender
 from .intake import Intake, Limits
-from .jobs import JobRunner, JobStore, ThreadRunner, make_sandbox, sweep, worker_name
+from .jobs import JobRunner, JobStore, ThreadRunner, sweep, worker_name
 from .logins import Policy, session_user
 from .models import User
 from .sealing import SecretBox

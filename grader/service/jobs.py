@@ -57,17 +57,6 @@ MAX_ATTEMPTS = 3
 GradeFunction = Callable[..., GradeResult]
 
 
-def make_sandbox(name: str) -> Sandbox:
-    """The sandbox the service grades in (``GRADER_SANDBOX``: docker by default)."""
-    if name == "local":
-        from ..sandbox.local import LocalSandbox
-
-        return LocalSandbox()
-    from ..sandbox.docker import DockerSandbox
-
-    return DockerSandbox()
-
-
 def _changed(session: Session, statement: Update) -> int:
     """Run an UPDATE; how many rows it changed (the claim and completion guards)."""
     result = cast(CursorResult[Any], session.execute(statement))
