@@ -17,6 +17,7 @@ grading so that its results are outdated.
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,7 +45,22 @@ CASES = {
     "fay": "post-allowed", "gus": "module-markupsafe", "hal": "path-converter", "ida": "double-escape",
     "jon": "wsgi-entry", "kim": "hello-optional-name", "lea": "package-blueprint",
 }  # fmt: skip
-#: the probe batch: 100 %, partial scores, and ``cat`` (no app: 0 %, every test listed as not passed)
+#: ``lee`` of the probe batch: an app that answers everything wrongly (most tests fail)
+WRONG_EVERYWHERE = b"""from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.get("/")
+def index():
+    return "nope"
+
+
+@app.get("/hello/<name>")
+def hello(name):
+    return "nope"
+"""
+#: the probe batch: 100 %, partial scores, ``cat`` (no app: an error, which has no score), plus ``lee``
 PROBE_CASES = {
     "ann": "no-escape", "bob": "methodview", "cat": "no-app", "dan": "no-comma", "kim": "hello-optional-name",
 }  # fmt: skip
@@ -124,7 +140,7 @@ def probe_batch(server: Server, token: str, challenges: Path) -> int:
     answer = api.post(
         "/batches",
         data={"challenge": "hello-probe"},
-        files={"file": ("probe.tar.gz", batch_archive(PROBE_CASES))},
+        files={"file": ("probe.tar.gz", batch_archive(PROBE_CASES, {"lee/app.py": WRONG_EVERYWHERE}))},
     )
     assert answer.status_code == 202, answer.text
     batch_id: int = answer.json()["id"]
@@ -254,17 +270,21 @@ def test_score_columns_sort_best_first(server: Server, browser: Any, probe_batch
     percent = page.locator("#submissions thead th", has_text="%")
     percent.click()
     page.screenshot(path=shot, full_page=True)
-    values = [float(v) for v in _column(page, 5)]
-    assert values == sorted(values, reverse=True), f"first click: {values} (see {shot})"
+    cells = _column(page, 5)
+    assert cells[-1] == "", f"the error (no score) sorts last, not among the zeros: {cells} (see {shot})"
+    values = [float(v) for v in cells[:-1]]
+    assert values == sorted(values, reverse=True), f"first click: {cells} (see {shot})"
     assert values[0] == 100.0
     assert percent.get_attribute("data-order") == "desc"
     percent.click()
-    values = [float(v) for v in _column(page, 5)]
-    assert values == sorted(values), f"second click: {values}"
+    cells = _column(page, 5)
+    assert cells[-1] == "" and [float(v) for v in cells[:-1]] == sorted(values), f"second click: {cells}"
 
     page.locator("#submissions thead th", has_text="Score").click()
-    scores = [float(v.split("/")[0]) for v in _column(page, 4)]
-    assert scores == sorted(scores, reverse=True), f"first click on Score: {scores} (see {shot})"
+    scores = _column(page, 4)
+    assert scores[-1] == "no score", scores
+    numbers = [float(v.split("/")[0]) for v in scores[:-1]]
+    assert numbers == sorted(numbers, reverse=True), f"first click on Score: {scores} (see {shot})"
     page.context.close()
 
 
@@ -274,19 +294,22 @@ def test_failed_tests_are_collapsed_to_a_count(server: Server, browser: Any, pro
     page = _page(browser, server, f"/batches/{probe_batch}")
     shot = SHOTS / "09-failed-tests-collapsed.png"
     page.screenshot(path=shot, full_page=True)
-    nothing = page.locator("#submissions tbody tr", has_text="cat")  # no app: 0 %, 10 tests not passed
+    nothing = page.locator("#submissions tbody tr", has_text="lee")  # most of the 10 tests fail
     passed = page.locator("#submissions tbody tr", has_text="bob")
-    expect(nothing.locator("td:nth-child(5)")).to_have_text("0.0")
     cell = nothing.locator("td:nth-child(6)")
     details = cell.locator("details")
     expect(details).to_have_count(1, timeout=2_000)
     assert details.get_attribute("open") is None, f"the list is open (see {shot})"
-    expect(details.locator("summary")).to_have_text("10 of 10")
-    expect(cell.locator("code", has_text="test_hello_unicode")).to_be_hidden()
+    expect(details.locator("summary")).to_have_text(re.compile(r"^([5-9]|10) of 10$"))
+    expect(cell.locator("code").first).to_be_hidden()
     tall, short = nothing.bounding_box(), passed.bounding_box()
     assert tall and short and tall["height"] <= 1.5 * short["height"], (
-        f"the 0 % row is {tall} high, a passed row {short} (see {shot})"
+        f"the failing row is {tall} high, a passed row {short} (see {shot})"
     )
+    error = page.locator("#submissions tbody tr", has_text="cat")  # no app: an error has no score
+    expect(error.locator("td:nth-child(4)")).to_have_text("no score")
+    expect(error.locator("td:nth-child(5)")).to_have_text("")
+    expect(error.locator("td:nth-child(6) details")).to_have_count(0)
     details.locator("summary").click()
     expect(cell.locator("code", has_text="test_hello_unicode")).to_be_visible()
     page.screenshot(path=SHOTS / "10-failed-tests-open.png", full_page=True)
@@ -308,7 +331,7 @@ def test_version_column_is_explained(server: Server, browser: Any, probe_batch: 
     expect(legend).to_contain_text("the current one is 4")
     expect(legend.locator(".badge.warn")).to_have_text("old")
     old = page.locator("#submissions tbody td .badge.warn")
-    expect(old).to_have_count(len(PROBE_CASES))  # graded under version 3, the challenge is now 4
+    expect(old).to_have_count(len(PROBE_CASES) + 1)  # lee too: graded under version 3, now 4
     assert "current version is 4" in (old.first.get_attribute("title") or "")
     page.context.close()
 

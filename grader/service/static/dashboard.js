@@ -34,13 +34,18 @@
         var ascending = th.dataset.order ? th.dataset.order !== "asc" : th.dataset.first !== "desc";
         table.querySelectorAll("th").forEach(function (other) { delete other.dataset.order; });
         th.dataset.order = ascending ? "asc" : "desc";
+        // a number column's empty or "no score" cell (an error, or not graded yet) has no key:
+        // it sorts last either way, never among the real zeros
         var key = function (row) {
           var text = row.cells[column].textContent.trim();
-          return th.dataset.sort === "num" ? parseFloat(text) || 0 : text.toLowerCase();
+          if (th.dataset.sort !== "num") { return text.toLowerCase(); }
+          var value = parseFloat(text);
+          return isNaN(value) ? null : value;
         };
         Array.from(body.rows)
           .sort(function (a, b) {
             var x = key(a), y = key(b);
+            if (x === null || y === null) { return (x === null) - (y === null); }
             return (x < y ? -1 : x > y ? 1 : 0) * (ascending ? 1 : -1);
           })
           .forEach(function (row) { body.appendChild(row); });
