@@ -216,3 +216,29 @@ def test_challenge_page_renders_the_statement_without_raw_html(app: Flask) -> No
     hostile = render_statement('<script>x()</script>\n\n<img src="x" onerror="y()">\n\n[l](javascript:z())\n')
     assert "<script" not in hostile and "<img" not in hostile and 'href="javascript' not in hostile
     assert "&lt;script&gt;x()&lt;/script&gt;" in hostile
+
+
+def test_the_pass_rate_divides_by_the_graded_submissions(app: Flask) -> None:
+    """Issue 19: an error has no score and a re-upload of the same code counts once, as on the batch page."""
+    with app.app_context():
+        data = service().data_dir
+    make_team(data, "gamma", user="gina")
+    gina = _login(app, "gina")
+    archive = batch_archive({"ann": "no-escape", "bob": "methodview", "cat": "no-app"})
+    answer = _upload(gina, archive, "three.tar.gz", kind="batch")
+    assert answer.status_code == 302
+    _wait(app, gina, int(answer.headers["Location"].rsplit("/", 1)[1]))
+    again = _upload(gina, golden_zip("no-escape"), "ann-again.zip")  # ann's code once more
+    assert again.status_code == 302
+    deadline = time.monotonic() + 60
+    while "queued" in (page := gina.get("/challenges/hello-world").get_data(as_text=True)) or (
+        "running" in page
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    found = re.search(r'<b id="pass-rate">([\d.]+) %</b> of (\d+) graded', page)
+    assert found, page[:2000]
+    assert (found.group(1), found.group(2)) == ("50.0", "2")  # bob passed, ann failed; cat and the copy out
+    listing = gina.get("/challenges").get_data(as_text=True)
+    row = re.search(r"<code>hello-world</code>.*?</tr>", listing, flags=re.S)
+    assert row and "50.0 %" in row.group(0)

@@ -117,23 +117,33 @@ def index() -> BaseResponse:
 
 
 def _stats(team_id: int) -> dict[str, dict[str, Any]]:
-    """Per challenge: submissions, done, passed, outdated (graded under an older version)."""
+    """Per challenge: submissions, graded, passed, the pass rate, outdated (graded under an older version).
+
+    The pass rate divides by the graded submissions, as the batch page and
+    report.html do: an ``error`` (could not be graded) has no score, and a
+    re-upload of code already submitted (``same_as``) is counted once.
+    """
     stats: dict[str, dict[str, Any]] = {}
     rows = db_session().execute(
         select(
-            Submission.challenge_id, Submission.status, Submission.challenge_version, Submission.result
+            Submission.challenge_id,
+            Submission.status,
+            Submission.challenge_version,
+            Submission.result,
+            Submission.same_as_id,
         ).where(Submission.team_id == team_id)
     )
     versions = {c.id: c.version for c in list_challenges()}
-    for challenge_id, status, version, result in rows:
-        entry = stats.setdefault(challenge_id, {"count": 0, "done": 0, "passed": 0, "outdated": 0})
+    for challenge_id, status, version, result, same_as in rows:
+        entry = stats.setdefault(challenge_id, {"count": 0, "graded": 0, "passed": 0, "outdated": 0})
         entry["count"] += 1
         if status == "done" and result:
-            entry["done"] += 1
-            entry["passed"] += result.get("status") == "passed"
             entry["outdated"] += version != versions.get(challenge_id, version)
+            if result.get("status") != "error" and same_as is None:
+                entry["graded"] += 1
+                entry["passed"] += result.get("status") == "passed"
     for entry in stats.values():
-        entry["pass_rate"] = round(100.0 * entry["passed"] / entry["done"], 1) if entry["done"] else None
+        entry["pass_rate"] = round(100.0 * entry["passed"] / entry["graded"], 1) if entry["graded"] else None
     return stats
 
 
