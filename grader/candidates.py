@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UsageError
-from .submission import ARCHIVE_SUFFIXES, SINGLE_FILE_SUFFIX, is_archive, is_single_file, shown
+from .submission import is_archive, is_single_file, kind_suffix, shown
 
 
 @dataclass(frozen=True)
@@ -31,11 +31,8 @@ UNREAD_ARCHIVES = (".7z", ".rar", ".gz", ".bz2", ".xz", ".tar.bz2", ".tar.xz", "
 
 def candidate_id(path: Path) -> str:
     """The candidate's name: the entry's name without an archive or ``.py`` suffix."""
-    name = path.name
-    for suffix in sorted((*ARCHIVE_SUFFIXES, SINGLE_FILE_SUFFIX), key=len, reverse=True):
-        if name.lower().endswith(suffix):
-            return name[: -len(suffix)]
-    return name
+    suffix = kind_suffix(path.name)
+    return path.name[: -len(suffix)] if suffix else path.name
 
 
 def label_key(label: str) -> str:

@@ -66,6 +66,16 @@ def is_archive(path: Path) -> bool:
     return path.name.lower().endswith(ARCHIVE_SUFFIXES)
 
 
+def kind_suffix(name: str) -> str:
+    """What a submission file is, by its suffix (``.tar.gz``, ``.zip``, ``.py``), lower-cased; else ``""``.
+
+    The longest match wins, so ``x.tar.gz`` is a ``.tar.gz``, never a ``.gz``.
+    """
+    lowered = name.lower()
+    known = sorted((*ARCHIVE_SUFFIXES, SINGLE_FILE_SUFFIX), key=len, reverse=True)
+    return next((suffix for suffix in known if lowered.endswith(suffix)), "")
+
+
 def is_single_file(path: Path) -> bool:
     """A ``.py`` file given as a whole submission (``kim.py``): candidates often send just that."""
     return path.name.lower().endswith(SINGLE_FILE_SUFFIX)

@@ -33,7 +33,7 @@ from ..errors import Cancelled, InfrastructureError, UnknownChallenge
 from ..grading import error_result, grade_safely
 from ..results import GradeResult
 from ..sandbox.base import Sandbox
-from ..submission import ARCHIVE_SUFFIXES, SINGLE_FILE_SUFFIX, shown
+from ..submission import kind_suffix, shown
 from . import jobspec as spec
 from . import signing
 from .celery_app import make_app
@@ -262,13 +262,6 @@ def _refusal(runtime: Runtime, challenge: Challenge, job: dict[str, Any], host: 
     return None
 
 
-def _suffix(name: str) -> str:
-    """The kind of file a job carries (``.tar.gz``, ``.zip``, ``.py``), read from its name; else ``""``."""
-    lowered = name.lower()
-    known = sorted((*ARCHIVE_SUFFIXES, SINGLE_FILE_SUFFIX), key=len, reverse=True)
-    return next((suffix for suffix in known if lowered.endswith(suffix)), "")
-
-
 def _grade(
     runtime: Runtime, challenge: Challenge, sandbox: Sandbox, job: dict[str, Any], host: str
 ) -> tuple[GradeResult, bool] | None:
@@ -278,7 +271,7 @@ def _grade(
         runtime.running[id(run)] = run
     try:
         with tempfile.TemporaryDirectory(prefix="grader-job-") as scratch:
-            path = Path(scratch, "submission" + _suffix(str(job["name"])))  # never the job's own name
+            path = Path(scratch, "submission" + kind_suffix(str(job["name"])))  # never the job's own name
             path.write_bytes(spec.decode(str(job["archive"])))
             # the one policy: the submission's faults (unreadable, unsafe, or anything unexpected) are its row
             result = grade_safely(challenge, path, sandbox, label=path.name)

@@ -40,6 +40,7 @@ from ..submission import (
     SINGLE_FILE_SUFFIX,
     UploadBudget,
     UploadBudgetExceeded,
+    kind_suffix,
     prepared_submission,
     shown,
     tree_hash,
@@ -66,8 +67,8 @@ class Limits:
 
 def archive_suffix(name: str) -> str:
     """The archive suffix ``name`` ends with, lower-cased (``.tar.gz``), or ``""``."""
-    lowered = name.lower()
-    return next((s for s in sorted(ARCHIVE_SUFFIXES, key=len, reverse=True) if lowered.endswith(s)), "")
+    suffix = kind_suffix(name)
+    return suffix if suffix in ARCHIVE_SUFFIXES else ""
 
 
 def pack_single_file(source: Path, target: Path) -> Path:
