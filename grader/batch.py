@@ -109,7 +109,7 @@ class BatchRun:
         Only the grader's own faults (engine, challenge) and a cancel pass
         through: they are not this submission's doing and must stop the batch.
         """
-        result = grade_safely(self.challenge, submission.path, self.sandbox, label=str(submission.path))
+        result = grade_safely(self.challenge, submission.path, self.sandbox)
         self.store(submission, key or None, result, this_host())
         return result
 
