@@ -65,6 +65,7 @@ _SUBMISSION_FIELDS: dict[str, Any] = {
     "same_as": _nullable(ID),
     "created_at": _TIME,
     "finished_at": {**_nullable(_TIME), "description": "when grading ended; null until done"},
+    "invitation": {**_nullable(ID), "description": "its invitation; null if the team uploaded it"},
 }
 _TEST_RESULT = _closed(
     {
