@@ -20,7 +20,7 @@ import click
 
 from grader import __version__
 from grader.challenges import Challenge, get_challenge, list_challenges
-from grader.errors import EXIT_INTERRUPTED, GraderError
+from grader.errors import EXIT_INTERRUPTED, GraderError, UsageError
 from grader.grading import grade
 from grader.output import FORMATS, emit, render, render_many
 from grader.output.saved import load_saved
@@ -37,7 +37,10 @@ Exit codes:
   1    graded but not every test passed, or the submission could
        not be graded (status "error": no app, an import error)
   2    bad usage or bad input (unknown challenge, missing path)
-  3    the grader itself could not run (Docker, image, challenge)
+  3    the grader itself could not run (Docker, image, challenge,
+       the hiring team's service unreachable)
+  4    the hiring team's service refused (start --invite, submit):
+       invitation unknown, revoked or closed, submissions used up
   130  interrupted by Ctrl-C or SIGTERM, after cleaning up"""
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -209,11 +212,32 @@ def show(challenge_id: str) -> None:
 
 
 @main.command(short_help="Start a challenge in a new folder.")
-@click.argument("challenge_id", metavar="ID")
+@click.argument("challenge_id", metavar="ID", required=False)
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--invite",
+    metavar="LINK",
+    help="Start from a hiring team's invitation link: `start --invite LINK [DIR]`.",
+)
 @_handle_errors
-def start(challenge_id: str, directory: Path | None) -> None:
-    """Start a challenge in DIRECTORY (default ./ID): stub, public tests, statement."""
+def start(challenge_id: str | None, directory: Path | None, invite: str | None) -> None:
+    """Start a challenge in DIRECTORY (default ./ID): stub, public tests, statement.
+
+    With --invite LINK, the starter kit is downloaded from the hiring team's
+    service into DIR (the first argument; default ./ID); starting again
+    downloads it again and keeps your files.
+    """
+    if invite is not None:
+        from grader.invite_cli import start_invited
+
+        if directory is not None:
+            raise UsageError("give only the folder with --invite", hint="grader start --invite LINK [DIR]")
+        start_invited(invite, Path(challenge_id) if challenge_id else None)
+        return
+    if challenge_id is None:
+        raise UsageError(
+            "give the challenge to start", hint="grader start ID [DIR], or grader start --invite LINK"
+        )
     challenge = get_challenge(challenge_id)
     target = directory or Path(challenge.id)
     start_workspace(challenge, target)
@@ -235,7 +259,7 @@ def test(directory: Path, challenge_id: str | None, output_format: str, output: 
         challenge = get_challenge(challenge_id)
         _warn_if_started_for_another(directory, challenge)
     else:
-        challenge = challenge_of(directory, hint="pass --challenge ID")
+        challenge = challenge_of(directory, hint="pass --challenge ID", starter_kit=True)
     result = grade(challenge, directory, make_sandbox("local"), suite=Suite.PUBLIC)
     _emit(render(result, output_format), output)
     _exit_for(result)
@@ -374,12 +398,14 @@ def _finishing(running: int) -> None:
 
 
 from grader.host_cli import register as _register_host  # noqa: E402 - `sandbox`, `worker`
+from grader.invite_cli import register as _register_invite  # noqa: E402 - `submit`
 from grader.service.cli import register as _register_service  # noqa: E402 - `serve`, `admin`
 from grader.similarity.cli import register as _register_similar  # noqa: E402 - `similar`
 from grader.verify_cli import register as _register_verify  # noqa: E402 - `verify`
 
 _register_host(main, _handle_errors, _broker_option, _broker_key_option, _sandbox_option)
 _register_verify(main, _handle_errors)
+_register_invite(main, _handle_errors)
 
 _register_service(main)
 _register_similar(main, _handle_errors)

@@ -276,7 +276,11 @@ class Delivery(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id"), index=True)
-    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
+    #: what happened: ``submission.done`` (every graded submission), ``submission.received`` and
+    #: ``invitation.started`` (submissions and starts through an invitation)
+    event: Mapped[str] = mapped_column(String(40), default="submission.done")
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), nullable=True)
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -194,7 +194,9 @@ def schemas() -> dict[str, Any]:
         "Delivery": _closed(
             {
                 "id": ID,
-                "submission": ID,
+                "event": {"enum": ["submission.done", "submission.received", "invitation.started"]},
+                "submission": _nullable(ID),
+                "invitation": _nullable(ID),
                 "status": {"enum": ["pending", "delivered", "failed"]},
                 "attempts": _INT,
                 "next_attempt_at": {**_nullable(_TIME), "description": "null unless pending"},

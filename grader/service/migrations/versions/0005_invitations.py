@@ -54,9 +54,26 @@ def upgrade() -> None:
         table.add_column(sa.Column("invitation_id", sa.Integer(), nullable=True))
         table.create_foreign_key("fk_submissions_invitation_id", "invitations", ["invitation_id"], ["id"])
         table.create_index("ix_submissions_invitation_id", ["invitation_id"])
+    with op.batch_alter_table("webhook_deliveries") as table:
+        table.add_column(sa.Column("event", sa.String(40), nullable=False, server_default="submission.done"))
+        table.add_column(sa.Column("invitation_id", sa.Integer(), nullable=True))
+        table.create_foreign_key(
+            "fk_webhook_deliveries_invitation_id", "invitations", ["invitation_id"], ["id"]
+        )
+        table.alter_column("submission_id", existing_type=sa.Integer(), nullable=True)
 
 
 def downgrade() -> None:
+    op.execute(
+        "DELETE FROM webhook_attempts WHERE delivery_id IN "
+        "(SELECT id FROM webhook_deliveries WHERE submission_id IS NULL)"
+    )
+    op.execute("DELETE FROM webhook_deliveries WHERE submission_id IS NULL")
+    with op.batch_alter_table("webhook_deliveries") as table:
+        table.alter_column("submission_id", existing_type=sa.Integer(), nullable=False)
+        table.drop_constraint("fk_webhook_deliveries_invitation_id", type_="foreignkey")
+        table.drop_column("invitation_id")
+        table.drop_column("event")
     with op.batch_alter_table("submissions") as table:
         table.drop_index("ix_submissions_invitation_id")
         table.drop_constraint("fk_submissions_invitation_id", type_="foreignkey")
