@@ -159,7 +159,7 @@ def submit(token: str) -> tuple[Response, int]:
     return jsonify(receipt(invitation, submission)), 201
 
 
-@candidate_api.get("/<token>/receipts/<int:submission_id>")
+@candidate_api.get("/<token>/receipts/<int:submission_id>", endpoint="receipt")
 def receipt_route(token: str, submission_id: int) -> Response:
     invitation = _invitation(token)
     submission = db_session().get(Submission, submission_id) if 1 <= submission_id < 2**31 else None
