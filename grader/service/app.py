@@ -190,11 +190,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         data_dir, db, Intake(data_dir, scratch, limits), runner, sender, box, policy
     )
 
+    # first of all hooks (CSRF, logins, every blueprint's own authentication): a token opens nothing else
+    app.before_request(refuse_invitation_tokens)
     login_manager.init_app(app)
     csrf.init_app(app)
     csrf.exempt(api)  # bearer tokens, no cookies: nothing for a forged form to ride on
     csrf.exempt(candidate_api)  # the token is in the URL, no cookie: a forged form would need it
-    app.before_request(refuse_invitation_tokens)  # before every blueprint's own authentication
     app.register_blueprint(api)
     app.register_blueprint(candidate_api)
     app.register_blueprint(views)
