@@ -200,3 +200,30 @@ def test_an_unreachable_service_is_one_line_and_exit_3(cli: Cli, tmp_path: Path)
     result = cli("start", "--invite", "http://127.0.0.1:9/i/" + "a" * 43, str(tmp_path / "w"))
     assert result.exit_code == 3 and len(result.stderr.strip().splitlines()) == 1
     assert result.stderr.startswith("error: cannot reach http://127.0.0.1:9")
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_a_candidates_submission_is_graded_in_the_docker_sandbox(
+    tmp_path: Path, cli: Cli, docker_client: Any
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    token = make_team(data, "alpha")
+    server = Server(data, sandbox="docker", workers=1).start()
+    try:
+        api = Api(server, token)
+        created = invite(api, shows="hidden")
+        workspace = tmp_path / "ann"
+        assert cli("start", "--invite", created["link"], str(workspace)).exit_code == 0
+        shutil.copy(GOLDEN / "hello-world" / "no-comma" / "app.py", workspace / "app.py")
+        submitted = cli("submit", str(workspace))
+        assert submitted.exit_code == 0, submitted.output
+        submission_id = int(submitted.stdout.split()[1])
+        done = api.wait_done(f"/submissions/{submission_id}", timeout=180)
+        receipt = cli("receipt", str(submission_id), str(workspace))
+    finally:
+        server.stop()
+    assert done["result"]["sandbox"] == "docker" and done["result"]["status"] == "failed"
+    assert done["result"]["tests"] and done["invitation"] == created["id"]
+    assert receipt.exit_code == 0 and "(failed)" in receipt.stdout
