@@ -180,6 +180,24 @@ def test_revoked_and_expired_invitations_are_refused_with_one_line(
     assert cli("submit", str(tmp_path / "cy")).exit_code == 0
 
 
+@pytest.mark.slow
+def test_an_invitation_that_shows_the_public_tests_runs_them_after_submitting(
+    served: tuple[Server, Api], cli: Cli, tmp_path: Path
+) -> None:
+    _, api = served
+    created = invite(api, shows="public")
+    workspace = tmp_path / "ann"
+    assert cli("start", "--invite", created["link"], str(workspace)).exit_code == 0
+    shutil.copy(HELLO.solution_dir / "app.py", workspace / "app.py")
+    submitted = cli("submit", str(workspace))
+    assert submitted.exit_code == 0, submitted.output
+    public = [line for line in submitted.stdout.splitlines() if line.strip().startswith("public")]
+    assert len(public) == 1 and " public tests passed" in public[0]
+    total = public[0].split(" of ")[1].split()[0]
+    assert public[0].split()[1] == total and int(total) > 0
+    assert "score" not in submitted.stdout
+
+
 def test_links_are_parsed_and_bad_ones_explained() -> None:
     assert parse_link("https://grader.example.com/i/abc") == ("https://grader.example.com", "abc")
     assert parse_link("http://h:8000/hiring/i/abc/") == ("http://h:8000/hiring", "abc")
