@@ -173,6 +173,11 @@ def test_revoked_and_expired_invitations_are_refused_with_one_line(
     assert late.exit_code == 4, late.output
     assert len(late.stderr.strip().splitlines()) == 1 and "deadline of this invitation passed" in late.stderr
     assert api.get(f"/invitations/{expiring['id']}").json()["state"] == "late"
+    assert [i["id"] for i in api.get("/invitations", params={"state": "late"}).json()] == [expiring["id"]]
+    assert [i["id"] for i in api.get("/invitations", params={"state": "revoked"}).json()] == [revoked["id"]]
+    by_candidate = api.get("/invitations", params={"candidate": revoked["candidate"]}).json()
+    assert [i["id"] for i in by_candidate] == [revoked["id"]]
+    assert api.get("/invitations", params={"status": "late"}).json()["field"] == "status"
     assert api.get("/submissions").json()["total"] == 0
 
     extended = api.post(f"/invitations/{expiring['id']}/extend", json={"deadline": deadline_in(3600)})
