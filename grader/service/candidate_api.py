@@ -157,6 +157,8 @@ def submit(token: str) -> tuple[Response, int]:
         )  # fmt: skip
     finally:
         intake.discard(path)
+    if invitations.start(invitation):  # submitted without downloading the kit: it starts now
+        owe(session, invitation.team_id, Event.INVITATION_STARTED, invitation_id=invitation.id)
     owe(session, invitation.team_id, Event.SUBMISSION_RECEIVED, submission_id=submission.id)
     session.commit()
     if service().runner is not None:
