@@ -201,8 +201,13 @@ def _equivalent_mutants(raw: object, where: Path) -> tuple[EquivalentMutant, ...
     return tuple(found)
 
 
-def load_challenge(root: Path) -> Challenge:
-    """Read and validate ``root/challenge.toml``."""
+def load_challenge(root: Path, *, starter_kit: bool = False) -> Challenge:
+    """Read and validate ``root/challenge.toml``.
+
+    ``starter_kit``: ``root`` is the copy a candidate downloaded with an
+    invitation (:mod:`grader.service.kit`), which holds the statement and the
+    public tests only: the hidden tests and the solution are not required.
+    """
     manifest = root / "challenge.toml"
     try:
         data = tomllib.loads(manifest.read_text(encoding="utf-8"))
@@ -232,13 +237,18 @@ def load_challenge(root: Path) -> Challenge:
         server=_server(data.get("server"), manifest),
         equivalent_mutants=_equivalent_mutants(data.get("mutation"), manifest),
     )
-    for needed in (
-        challenge.statement,
-        challenge.stub_dir,
-        challenge.hidden_tests,
-        challenge.public_tests,
-        challenge.solution_dir,
-    ):
+    required = (
+        (challenge.statement, challenge.public_tests)
+        if starter_kit
+        else (
+            challenge.statement,
+            challenge.stub_dir,
+            challenge.hidden_tests,
+            challenge.public_tests,
+            challenge.solution_dir,
+        )
+    )
+    for needed in required:
         if not needed.exists():
             raise ChallengeError(f"{root}: missing {needed.relative_to(root)}")
     return challenge

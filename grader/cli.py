@@ -37,7 +37,9 @@ Exit codes:
   1    graded but not every test passed, or the submission could
        not be graded (status "error": no app, an import error)
   2    bad usage or bad input (unknown challenge, missing path)
-  3    the grader itself could not run (Docker, image, challenge)
+  3    the grader itself could not run (Docker, image, challenge,
+       the hiring team's service unreachable)
+  4    refused by the hiring team's service (start --invite, submit)
   130  interrupted by Ctrl-C or SIGTERM, after cleaning up"""
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -209,11 +211,19 @@ def show(challenge_id: str) -> None:
 
 
 @main.command(short_help="Start a challenge in a new folder.")
-@click.argument("challenge_id", metavar="ID")
+@click.argument("challenge_id", metavar="ID", required=False)
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--invite", metavar="LINK", help="Start from a hiring team's invitation: `start --invite LINK [DIR]`."
+)
 @_handle_errors
-def start(challenge_id: str, directory: Path | None) -> None:
-    """Start a challenge in DIRECTORY (default ./ID): stub, public tests, statement."""
+def start(challenge_id: str | None, directory: Path | None, invite: str | None) -> None:
+    """Start a challenge in DIRECTORY (default ./ID): stub, public tests, statement (or a team's kit)."""
+    if invite is not None or challenge_id is None:
+        from grader.invite_cli import start_from_arguments
+
+        start_from_arguments(invite, challenge_id, directory)
+        return
     challenge = get_challenge(challenge_id)
     target = directory or Path(challenge.id)
     start_workspace(challenge, target)
@@ -235,7 +245,7 @@ def test(directory: Path, challenge_id: str | None, output_format: str, output: 
         challenge = get_challenge(challenge_id)
         _warn_if_started_for_another(directory, challenge)
     else:
-        challenge = challenge_of(directory, hint="pass --challenge ID")
+        challenge = challenge_of(directory, hint="pass --challenge ID", starter_kit=True)
     result = grade(challenge, directory, make_sandbox("local"), suite=Suite.PUBLIC)
     _emit(render(result, output_format), output)
     _exit_for(result)
@@ -381,12 +391,14 @@ def _finishing(running: int) -> None:
 
 
 from grader.host_cli import register as _register_host  # noqa: E402 - `sandbox`, `worker`
+from grader.invite_cli import register as _register_invite  # noqa: E402 - `submit`
 from grader.service.cli import register as _register_service  # noqa: E402 - `serve`, `admin`
 from grader.similarity.cli import register as _register_similar  # noqa: E402 - `similar`
 from grader.verify_cli import register as _register_verify  # noqa: E402 - `verify`
 
 _register_host(main, _handle_errors, _broker_option, _broker_key_option, _sandbox_option)
 _register_verify(main, _handle_errors)
+_register_invite(main, _handle_errors)
 
 _register_service(main)
 _register_similar(main, _handle_errors)

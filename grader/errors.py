@@ -9,11 +9,14 @@
     │   ├── InvalidSubmission        empty folder, not an archive, unsafe archive
     │   └── InvalidResult            a saved result file is unreadable or damaged
     ├── Cancelled                    exit 130: Sandbox.cancel() stopped the run (Ctrl-C in a batch)
+    ├── ServiceRefused               exit 4: the hiring team's service refused (`grader start --invite`,
+    │                                `grader submit`): invitation unknown, revoked or closed, submissions used
     └── InfrastructureError          exit 3: the grader itself could not run
         ├── DockerUnavailable        Docker not installed or the daemon is down
         ├── ImageMissing             the sandbox image was never built
         ├── ImageBuildError
-        └── ChallengeError           a challenge folder is broken (the author's bug)
+        ├── ChallengeError           a challenge folder is broken (the author's bug)
+        └── ServiceUnreachable       the hiring team's service did not answer
 
 A submission that *can* be graded but has no app, fails to import or never
 starts is not an error here: it yields a result with status ``error``.
@@ -72,6 +75,12 @@ class Cancelled(GraderError):
         super().__init__(message, hint=hint)
 
 
+class ServiceRefused(GraderError):
+    """The hiring team's service answered no: the message is the service's own one line."""
+
+    exit_code = 4
+
+
 class InfrastructureError(GraderError):
     """Something the grader depends on is not there or not working."""
 
@@ -92,3 +101,7 @@ class ImageBuildError(InfrastructureError):
 
 class ChallengeError(InfrastructureError):
     """A challenge folder or manifest is invalid."""
+
+
+class ServiceUnreachable(InfrastructureError):
+    """The hiring team's service could not be reached, or answered something that is not the service."""

@@ -3,6 +3,12 @@
 ``grader start ID`` copies the stub, the public tests and the statement into
 a folder and writes ``.grader.toml`` (``challenge = "ID"``) there, so that
 ``grader test`` and ``grader grade`` run in that folder need no challenge id.
+
+``grader start --invite LINK`` makes the same folder from a hiring team's
+starter kit (:mod:`grader.invite_cli`): its marker also names the
+invitation (``invitation = "LINK"``), and the challenge is read from the
+kit's own copy under ``.grader/<id>/`` (statement and public tests only), as
+the challenge may exist only on the team's service.
 """
 
 from __future__ import annotations
@@ -11,10 +17,12 @@ import shutil
 import tomllib
 from pathlib import Path
 
-from .challenges import Challenge, get_challenge
+from .challenges import Challenge, get_challenge, load_challenge
 from .errors import InvalidSubmission, UnknownChallenge, UsageError
 
 MARKER_FILE = ".grader.toml"
+#: The kit's own copy of the challenge (statement, public tests, manifest) in an invited folder.
+KIT_DIR = ".grader"
 
 
 def start_workspace(challenge: Challenge, target: Path) -> None:
@@ -34,17 +42,32 @@ def start_workspace(challenge: Challenge, target: Path) -> None:
     )
 
 
-def marked_challenge(directory: Path) -> str | None:
-    """The challenge id ``grader start`` recorded in ``directory``, or None if it did not start it."""
+def read_marker(directory: Path) -> dict[str, object] | None:
+    """The ``.grader.toml`` of ``directory`` as a table, or None if there is none."""
     marker = directory / MARKER_FILE
     try:
-        data = tomllib.loads(marker.read_text(encoding="utf-8"))
+        return tomllib.loads(marker.read_text(encoding="utf-8"))
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError):
         raise InvalidSubmission(
             f"{marker} is not valid TOML", hint="delete it and name the challenge"
         ) from None
+
+
+def invitation_of(directory: Path) -> str | None:
+    """The invitation link ``grader start --invite`` recorded in ``directory``, or None."""
+    data = read_marker(directory) if directory.is_dir() else None
+    link = None if data is None else data.get("invitation")
+    return link if isinstance(link, str) and link else None
+
+
+def marked_challenge(directory: Path) -> str | None:
+    """The challenge id ``grader start`` recorded in ``directory``, or None if it did not start it."""
+    marker = directory / MARKER_FILE
+    data = read_marker(directory)
+    if data is None:
+        return None
     challenge = data.get("challenge")
     if not isinstance(challenge, str) or not challenge:
         raise InvalidSubmission(
@@ -53,12 +76,30 @@ def marked_challenge(directory: Path) -> str | None:
     return challenge
 
 
-def challenge_of(directory: Path, hint: str) -> Challenge:
-    """The challenge of a folder made by ``grader start``; ``hint`` says how to name one instead."""
+def challenge_of(directory: Path, hint: str, *, starter_kit: bool = False) -> Challenge:
+    """The challenge of a folder made by ``grader start``; ``hint`` says how to name one instead.
+
+    A folder started from an invitation gives its kit's copy when
+    ``starter_kit`` (``grader test``), and is refused otherwise: its hidden
+    tests stay on the hiring team's service.
+    """
     challenge_id = marked_challenge(directory)
     if challenge_id is None:
         raise UsageError(f"{directory} was not started with `grader start`", hint=hint)
-    return get_challenge(challenge_id)
+    if invitation_of(directory) is None:
+        return get_challenge(challenge_id)
+    if not starter_kit:
+        raise UsageError(
+            f"{directory} was started from an invitation: its hidden tests are on the hiring team's service",
+            hint="run `grader test` for the public tests and `grader submit` to hand it in",
+        )
+    root = directory / KIT_DIR / challenge_id
+    if "/" in challenge_id or challenge_id.startswith(".") or not (root / "challenge.toml").is_file():
+        raise UsageError(
+            f"{directory} has no starter kit for {challenge_id}",
+            hint="run `grader start --invite LINK` again",
+        )
+    return load_challenge(root, starter_kit=True)
 
 
 def started_for(path: Path) -> str | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -192,6 +192,30 @@ def test_real_answers_match_the_documented_schemas_and_every_time_has_an_offset(
         _wait(lambda: api.get(f"/webhooks/{hook['id']}/deliveries").json()["deliveries"][-1]["log"], "logged")
         log = c.call("get", deliveries, 200, ids={"webhook_id": hook["id"]}).json()
         assert log["deliveries"][-1]["status"] == "pending" and log["deliveries"][-1]["next_attempt_at"]
+        # invitations and candidates (the candidate's own routes are not the team's API)
+        deadline = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+        person = {"challenge": "hello-world", "name": "Ann", "email": "ann@example.com", "deadline": deadline}
+        created = c.call("post", "/invitations", 201, json=c.request_body("InvitationRequest", person)).json()
+        api.http.get(created["link"] + "/kit", timeout=30).raise_for_status()  # started: started_at
+        inv = {"invitation_id": created["id"]}
+        c.call("get", "/invitations", 200)
+        c.call("get", "/invitations/{invitation_id}", 200, ids=inv)
+        later = {"deadline": (datetime.now(UTC) + timedelta(days=2)).isoformat()}
+        c.call(
+            "post",
+            "/invitations/{invitation_id}/extend",
+            200,
+            ids=inv,
+            json=c.request_body("Extension", later),
+        )
+        c.call("post", "/invitations/{invitation_id}/revoke", 200, ids=inv)
+        who = {"candidate_id": created["candidate"]}
+        c.call("get", "/candidates", 200, params={"q": "ann"})
+        c.call("get", "/candidates/{candidate_id}", 200, ids=who)
+        decision = c.request_body("CandidateUpdate", {"review_status": "advance", "notes": "n"})
+        c.call("patch", "/candidates/{candidate_id}", 200, ids=who, json=decision)
+        c.call("post", "/invitations", 400, json={**person, "email": "nope"})
+        c.call("patch", "/candidates/{candidate_id}", 400, ids=who, json={"review_status": "maybe"})
         # problem answers follow the Problem schema too
         c.call("get", "/submissions/{submission_id}", 404, ids={"submission_id": 999999})
         c.call("get", "/submissions", 400, params={"per_page": "500"})
@@ -205,7 +229,9 @@ def test_real_answers_match_the_documented_schemas_and_every_time_has_an_offset(
     assert {(m, p) for m, p, status in c.seen if status < 300} == documented
     assert {s for _, _, s in c.seen} >= {200, 201, 202, 204, 400, 401, 404}
     # every kind of time the API gives was seen with a value, and each one had its offset
-    assert c.time_keys == {"created_at", "finished_at", "at", "next_attempt_at"}, c.time_keys
+    assert c.time_keys == {
+        "created_at", "finished_at", "at", "next_attempt_at", "closes_at", "started_at", "revoked_at",
+    }, c.time_keys  # fmt: skip
     # the webhook call carries the same submission object, times included
     sent = json.loads(receiver.calls[0][1])["submission"]
     assert sent["created_at"].endswith("Z") and sent["finished_at"].endswith("Z")

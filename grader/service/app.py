@@ -21,6 +21,7 @@ Configuration (``app.config.from_prefixed_env("GRADER")``, so
 ``LOGIN_FREE_ATTEMPTS``  failed logins of one account before it is locked (default 5; 20 per address)
 ``LOGIN_LOCK_SECONDS``  first lock after too many failures, doubled each time (default 2, at most 900)
 ``SESSION_COOKIE_SECURE``  set behind HTTPS
+``INVITE_SUBMISSIONS_PER_MINUTE``  submissions one invitation may send in a minute (default 3)
 =====================  ==========================================================
 """
 
@@ -46,11 +47,13 @@ from ..submission import shown
 from . import (
     datadir,
     hooks_api,  # noqa: F401 - registers the webhook routes on the API blueprint
+    invitations_api,  # noqa: F401 - registers the invitation and candidate routes on the API blueprint
     lists_api,  # noqa: F401 - registers the list routes on the API blueprint
 )
 from .api import api, problem
 from .auth import login_manager
 from .bodylimit import body_limit
+from .candidate_api import candidate_api, refuse_invitation_tokens
 from .context import Service, db_session, service
 from .db import Database, sqlite_url
 from .delivery import Sender
@@ -87,6 +90,7 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
+    "INVITE_SUBMISSIONS_PER_MINUTE": 3,
 }
 
 
@@ -186,10 +190,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         data_dir, db, Intake(data_dir, scratch, limits), runner, sender, box, policy
     )
 
+    # first of all hooks (CSRF, logins, every blueprint's own authentication): a token opens nothing else
+    app.before_request(refuse_invitation_tokens)
     login_manager.init_app(app)
     csrf.init_app(app)
     csrf.exempt(api)  # bearer tokens, no cookies: nothing for a forged form to ride on
+    csrf.exempt(candidate_api)  # the token is in the URL, no cookie: a forged form would need it
     app.register_blueprint(api)
+    app.register_blueprint(candidate_api)
     app.register_blueprint(views)
     app.teardown_appcontext(_close_session)
     app.after_request(_security_headers)
@@ -228,6 +236,6 @@ def _security_headers(response: Response) -> Response:
 
 def _http_error(exc: HTTPException) -> Response | HTTPException:
     """API paths answer problem details; the dashboard keeps Werkzeug's pages."""
-    if request.path.startswith("/api/"):
+    if request.path.startswith(("/api/", "/i/")):
         return problem(exc.code or 500, exc.name, exc.description or "")
     return exc

@@ -6,7 +6,9 @@ waitress's parser is given a gate that runs as soon as the headers are in:
 
 - a body larger than :data:`ANONYMOUS_BODY_BYTES` (or of unknown length,
   ``Transfer-Encoding: chunked``) must come with a valid API token (under
-  ``/api/``) or a live dashboard session, else it is answered 401 at once;
+  ``/api/``), a live dashboard session or, for a candidate's upload
+  (``/i/<token>/submissions``), an unrevoked invitation's token, else it is
+  answered 401 at once;
   the login form and every other anonymous request fit well under it;
 - an authenticated body announced larger than the limit (:func:`body_limit`:
   the upload limit plus :data:`FORM_ALLOWANCE` for the other form fields) is
@@ -31,6 +33,7 @@ from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.utilities import Error
 
+from . import invitations
 from .auth import bearer_token, team_for_token
 from .context import db_session
 
@@ -69,6 +72,9 @@ def _authenticated(app: Flask, method: str, path: str, headers: dict[str, str], 
     with app.test_request_context(
         path, method=method, headers=http_headers, environ_base={"REMOTE_ADDR": client}
     ):
+        if path.startswith("/i/") and path.endswith("/submissions"):  # a candidate's upload
+            found = invitations.lookup(db_session(), path.split("/")[2])
+            return found is not None and found.revoked_at is None
         if path.startswith("/api/"):
             token = bearer_token()
             return bool(token) and team_for_token(db_session(), token or "") is not None

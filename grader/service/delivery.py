@@ -15,7 +15,6 @@ delivery log (:class:`~.models.DeliveryAttempt`).
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -23,8 +22,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from . import events
 from .db import Database
-from .models import Delivery, DeliveryAttempt, Submission, Webhook, utcnow
+from .models import Delivery, DeliveryAttempt, Webhook, utcnow
 from .sealing import SecretBox
 from .webhooks import DEADLINE_SECONDS, SIGNATURE_HEADER, TIMESTAMP_HEADER, Outcome, Resolver, post, sign
 from .webhooks import system_resolver as _system_resolver
@@ -145,11 +145,8 @@ class Sender:
                 return Outcome(None, "webhook deleted", refused=True)
             delivery = found
             hook = session.get_one(Webhook, delivery.webhook_id)
-            submission = session.get_one(Submission, delivery.submission_id)
-            body = json.dumps(
-                {"event": "submission.done", "delivery": delivery.id, "submission": submission.summary()}
-            ).encode()
-            url, stored_secret, webhook_id = hook.url, hook.secret, hook.id
+            body = events.body(session, delivery)
+            url, stored_secret, webhook_id, event = hook.url, hook.secret, hook.id, delivery.event
         started = time.monotonic()
         try:
             secret = self.box.open(stored_secret)
@@ -163,6 +160,7 @@ class Sender:
                 TIMESTAMP_HEADER: str(timestamp),
                 SIGNATURE_HEADER: sign(secret, timestamp, body),
                 "X-Grader-Delivery": str(delivery_id),
+                "X-Grader-Event": event,
             }
             outcome = post(
                 url, body, headers, allow_private=self.allow_private, deadline=self.deadline,

@@ -130,7 +130,9 @@ def delivery_log(webhook_id: int, limit: int = LOG_DELIVERIES) -> list[dict[str,
     return [
         {
             "id": d.id,
+            "event": d.event,
             "submission": d.submission_id,
+            "invitation": d.invitation_id,
             "status": d.status,
             "attempts": d.attempts,
             "next_attempt_at": rfc3339(d.next_attempt_at) if d.status == "pending" else None,

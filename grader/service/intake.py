@@ -117,8 +117,12 @@ class Intake:
         candidate: str = "",
         external_id: str = "",
         regrade: bool = False,
+        invitation_id: int | None = None,
     ) -> Submission:
-        """Record one uploaded archive as a submission; queue a job unless its content was graded."""
+        """Record one uploaded archive as a submission; queue a job unless its content was graded.
+
+        ``invitation_id``: the invitation it came through (a candidate's own upload).
+        """
         self._make_room(session, team_id, 1)
         created: list[Path] = []
         done = False
@@ -127,6 +131,7 @@ class Intake:
                 session, team_id, challenge, archive, client_name, candidate, external_id, regrade,
                 self.budget(client_name), created,
             )  # fmt: skip
+            submission.invitation_id = invitation_id
             self._check_queue(session, team_id)
             done = True
         finally:

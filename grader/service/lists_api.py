@@ -1,4 +1,4 @@
-"""The API's list routes: ``GET /submissions`` and ``GET /batches``, paginated, filtered, team-scoped.
+"""The API's list routes (submissions, batches, candidates): paginated, filtered, team-scoped.
 
 Every query starts from the caller's team (``team_id == caller``), so
 another team's objects never appear, not even in ``total``. Pages are
@@ -15,14 +15,23 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Response, jsonify, request
-from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from . import reports
 from .api import api, invalid
 from .auth import current_caller
 from .context import db_session
-from .models import MAX_ID, STATUSES, Batch, BatchMember, Submission, rfc3339
+from .models import (
+    MAX_ID,
+    STATUSES,
+    Batch,
+    BatchMember,
+    CandidateRecord,
+    ReviewStatus,
+    Submission,
+    rfc3339,
+)
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -80,11 +89,11 @@ def created_after() -> datetime | None:
     return moment  # in UTC, as stored (SQLite compares times as text)
 
 
-def _known_params() -> None:
+def _known_params(allowed: tuple[str, ...] = _COMMON) -> None:
     for name in request.args:
-        if name not in _COMMON:
+        if name not in allowed:
             shown = name[:50]
-            raise invalid(f"unknown query parameter `{shown}`: filter with {', '.join(_COMMON[2:])}", shown)
+            raise invalid(f"unknown query parameter `{shown}`: filter with {', '.join(allowed[2:])}", shown)
 
 
 def _page(session: Session, query: Select[Any], order: Any) -> tuple[list[Any], dict[str, int]]:
@@ -200,3 +209,49 @@ def list_batches() -> Response:
         for b in rows
     ]
     return jsonify({"items": items, **page})
+
+
+_CANDIDATE_PARAMS = ("page", "per_page", "q", "email", "external_id", "review_status", "created_after")
+
+
+def _like(value: str) -> str:
+    """``value`` as a LIKE pattern matching it anywhere, its own ``%`` and ``_`` taken literally."""
+    escaped = value.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _candidate_filters(team_id: int) -> list[ColumnElement[bool]]:
+    """``q`` searches name, e-mail and external id (case-insensitive); the others match exactly."""
+    where: list[ColumnElement[bool]] = [CandidateRecord.team_id == team_id]
+    query = _text("q")
+    if query is not None:
+        pattern = _like(query)
+        where.append(
+            or_(
+                func.lower(CandidateRecord.name).like(pattern, escape="\\"),
+                func.lower(CandidateRecord.email).like(pattern, escape="\\"),
+                func.lower(CandidateRecord.external_id).like(pattern, escape="\\"),
+            )
+        )
+    email = _text("email")
+    if email is not None:
+        where.append(func.lower(CandidateRecord.email) == email.lower())
+    external_id = _text("external_id")
+    if external_id is not None:
+        where.append(CandidateRecord.external_id == external_id)
+    status = _choice("review_status", tuple(s.value for s in ReviewStatus))
+    if status is not None:
+        where.append(CandidateRecord.review_status == status)
+    after = created_after()
+    if after is not None:
+        where.append(CandidateRecord.created_at > after)
+    return where
+
+
+@api.get("/candidates")
+def list_candidates() -> Response:
+    _known_params(_CANDIDATE_PARAMS)
+    session = db_session()
+    query = select(CandidateRecord).where(*_candidate_filters(current_caller().team_id))
+    rows, page = _page(session, query, CandidateRecord.id)
+    return jsonify({"items": [c.summary() for c in rows], **page})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from flask_login import UserMixin
@@ -31,6 +32,37 @@ from ..results import GradeResult
 
 #: Submission and job states, in the order they happen.
 STATUSES = ("queued", "running", "done")
+
+
+class ReviewStatus(StrEnum):
+    """A team's decision on a candidate (stored as its value in ``candidates.review_status``)."""
+
+    TO_REVIEW = "to_review"
+    ADVANCE = "advance"
+    REJECT = "reject"
+
+
+class InvitationShows(StrEnum):
+    """What a candidate sees after submitting (``invitations.shows``).
+
+    ``receipt``: only the receipt; ``public``: plus the public tests' outcome;
+    ``hidden``: plus the hidden suite's score once graded.
+    """
+
+    RECEIPT = "receipt"
+    PUBLIC = "public"
+    HIDDEN = "hidden"
+
+
+class InvitationState(StrEnum):
+    """Where an invitation stands; computed, never stored (see :func:`.invitations.state`)."""
+
+    SENT = "sent"
+    STARTED = "started"
+    SUBMITTED = "submitted"
+    LATE = "late"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
 
 
 def utcnow() -> datetime:
@@ -134,11 +166,14 @@ class Submission(Base):
     grade_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    #: the invitation it was submitted through (None: uploaded by the team)
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"), nullable=True, index=True)
 
     def grade_result(self) -> GradeResult | None:
         return None if self.result is None else GradeResult.from_dict(self.result)
 
-    def _result_dict(self) -> dict[str, Any] | None:
+    def result_dict(self) -> dict[str, Any] | None:
+        """The stored result read through the model (an older version's error row says \"no score\" too)."""
         result = self.grade_result()
         return None if result is None else result.to_dict()
 
@@ -156,8 +191,61 @@ class Submission(Base):
             "created_at": rfc3339(self.created_at),
             "finished_at": rfc3339_or_none(self.finished_at) if self.status == "done" else None,
             # read through the model, so a result stored by an older version says "no score" too
-            "result": self._result_dict() if self.status == "done" else None,
+            "result": self.result_dict() if self.status == "done" else None,
+            "invitation": self.invitation_id,
         }
+
+
+class CandidateRecord(Base):
+    """A person a team invites: who they are, and the team's decision and notes on them."""
+
+    __tablename__ = "candidates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    #: the id of the candidate in the team's applicant tracking system, if any
+    external_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    #: a :class:`ReviewStatus` value
+    review_status: Mapped[str] = mapped_column(String(16), default=ReviewStatus.TO_REVIEW.value)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "email": self.email,
+            "external_id": self.external_id,
+            "review_status": self.review_status,
+            "notes": self.notes,
+            "created_at": rfc3339(self.created_at),
+        }
+
+
+class Invitation(Base):
+    """One candidate asked to take one challenge; the link's token is stored as its SHA-256 only."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
+    challenge_id: Mapped[str] = mapped_column(String(100))
+    #: the challenge's version when the invitation was made (the kit and grading use the current one)
+    challenge_version: Mapped[str] = mapped_column(String(50))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: minutes from :attr:`started_at` to submit in; None: only the deadline
+    time_limit_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: an :class:`InvitationShows` value
+    shows: Mapped[str] = mapped_column(String(16), default=InvitationShows.RECEIPT.value)
+    max_submissions: Mapped[int] = mapped_column(Integer, default=5)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: the first download of the starter kit (starts the time limit)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class Job(Base):
@@ -192,7 +280,11 @@ class Delivery(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id"), index=True)
-    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
+    #: what happened: ``submission.done`` (every graded submission), ``submission.received`` and
+    #: ``invitation.started`` (submissions and starts through an invitation)
+    event: Mapped[str] = mapped_column(String(40), default="submission.done")
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), nullable=True)
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -248,7 +340,7 @@ class SourceView(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-Owned = TypeVar("Owned", Team, Batch, Submission, Webhook, ApiToken)
+Owned = TypeVar("Owned", Team, Batch, Submission, Webhook, ApiToken, CandidateRecord, Invitation)
 
 
 #: The largest id a row can have (PostgreSQL's ``integer``); larger ids are simply not found.

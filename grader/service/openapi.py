@@ -125,6 +125,27 @@ def document() -> dict[str, Any]:
         ["done", "pending"],
         "done: every submission graded; pending: some are not",
     )
+    list_candidates = _op(
+        "The team's candidates, newest first, one page at a time", "200", {_JSON: ref("CandidatePage")}
+    )
+    del list_candidates["responses"]["404"]
+    list_candidates["parameters"] = [
+        *_PAGING[:2],
+        _query("q", {"type": "string"}, "part of the name, e-mail or external id (any case)"),
+        _query("email", {"type": "string"}, "exact e-mail (any case)"),
+        _query("external_id", {"type": "string"}, "exact external id"),
+        _query("review_status", {"enum": ["to_review", "advance", "reject"]}, "the team's decision"),
+        _WHO[-1],
+    ]
+    list_invitations = _op("The team's invitations, newest first", "200", {_JSON: ref("InvitationList")})
+    del list_invitations["responses"]["404"]
+    list_invitations["parameters"] = [
+        _query("candidate", ID, "only this candidate's"),
+        _query("challenge", {"type": "string"}, "only this challenge id"),
+        _query(
+            "state", {"enum": ["sent", "started", "submitted", "late", "revoked", "expired"]}, "only these"
+        ),
+    ]
     return {
         "openapi": "3.1.0",
         "info": {"title": "flask-grader service", "version": __version__},
@@ -176,6 +197,51 @@ def document() -> dict[str, Any]:
                 "post": register_hook,
             },
             "/webhooks/{webhook_id}": {"delete": _op("Remove a callback URL", "204", params=("webhook_id",))},
+            "/invitations": {
+                "get": list_invitations,
+                "post": _op(
+                    "Invite a candidate; the answer holds the link (and its token) once",
+                    "201",
+                    {_JSON: ref("InvitationCreated")},
+                    {_JSON: ref("InvitationRequest")},
+                ),
+            },
+            "/invitations/{invitation_id}": {
+                "get": _op("One invitation", "200", {_JSON: ref("Invitation")}, params=("invitation_id",))
+            },
+            "/invitations/{invitation_id}/revoke": {
+                "post": _op(
+                    "Revoke: the link stops working",
+                    "200",
+                    {_JSON: ref("Invitation")},
+                    params=("invitation_id",),
+                )
+            },
+            "/invitations/{invitation_id}/extend": {
+                "post": _op(
+                    "Move the deadline later",
+                    "200",
+                    {_JSON: ref("Invitation")},
+                    {_JSON: ref("Extension")},
+                    params=("invitation_id",),
+                )
+            },
+            "/candidates": {"get": list_candidates},
+            "/candidates/{candidate_id}": {
+                "get": _op(
+                    "A candidate with every invitation and submission",
+                    "200",
+                    {_JSON: ref("CandidateDetail")},
+                    params=("candidate_id",),
+                ),
+                "patch": _op(
+                    "Set the review status and/or replace the notes",
+                    "200",
+                    {_JSON: ref("CandidateDetail")},
+                    {_JSON: ref("CandidateUpdate")},
+                    params=("candidate_id",),
+                ),
+            },
             "/webhooks/{webhook_id}/deliveries": {
                 "get": _op(
                     "The webhook's latest deliveries, each with every attempt (time, status, error)",

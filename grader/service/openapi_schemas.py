@@ -65,6 +65,7 @@ _SUBMISSION_FIELDS: dict[str, Any] = {
     "same_as": _nullable(ID),
     "created_at": _TIME,
     "finished_at": {**_nullable(_TIME), "description": "when grading ended; null until done"},
+    "invitation": {**_nullable(ID), "description": "its invitation; null if the team uploaded it"},
 }
 _TEST_RESULT = _closed(
     {
@@ -106,6 +107,81 @@ _BATCH_FIELDS: dict[str, Any] = {
     "done": {**_BOOL, "description": "every submission is done"},
 }
 _WEBHOOK_FIELDS: dict[str, Any] = {"id": ID, "url": _STR, "created_at": _TIME}
+_INVITATION_FIELDS: dict[str, Any] = {
+    "id": ID,
+    "candidate": ID,
+    "challenge": _STR,
+    "challenge_version": {**_STR, "description": "the challenge's version when the invitation was made"},
+    "state": {"enum": ["sent", "started", "submitted", "late", "revoked", "expired"]},
+    "deadline": _TIME,
+    "time_limit_minutes": _nullable(_INT),
+    "closes_at": {**_TIME, "description": "the deadline, or the end of the time limit once started"},
+    "shows": {"enum": ["receipt", "public", "hidden"]},
+    "max_submissions": _INT,
+    "submissions_used": _INT,
+    "counted_submission": {**_nullable(ID), "description": "the last submission: the one that counts"},
+    "created_at": _TIME,
+    "started_at": _nullable(_TIME),
+    "revoked_at": _nullable(_TIME),
+}
+_CANDIDATE_FIELDS: dict[str, Any] = {
+    "id": ID,
+    "name": _STR,
+    "email": _STR,
+    "external_id": _nullable(_STR),
+    "review_status": {"enum": ["to_review", "advance", "reject"]},
+    "notes": _STR,
+    "created_at": _TIME,
+}
+
+
+def _invitation_schemas() -> dict[str, Any]:
+    """The invitation and candidate bodies (issue 20)."""
+    return {
+        "InvitationRequest": {
+            "type": "object",
+            "required": ["challenge", "name", "email", "deadline"],
+            "properties": {
+                "challenge": _STR,
+                "name": _STR,
+                "email": _STR,
+                "external_id": {**_STR, "description": "the candidate's id in your ATS"},
+                "deadline": _TIME,
+                "time_limit_minutes": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "counted from the kit's first download",
+                },
+                "shows": {"enum": ["receipt", "public", "hidden"], "default": "receipt"},
+                "max_submissions": {"type": "integer", "minimum": 1, "maximum": 100, "default": 5},
+            },
+        },  # fmt: skip
+        "Invitation": _closed(_INVITATION_FIELDS),
+        "InvitationCreated": _closed(
+            {
+                **_INVITATION_FIELDS,
+                "candidate_record": ref("Candidate"),
+                "token": {**_STR, "description": "shown once: only its hash is stored"},
+                "link": {**_STR, "description": "send it to the candidate: /i/<token> on this service"},
+            }
+        ),
+        "InvitationList": {"type": "array", "items": ref("Invitation")},
+        "Extension": {"type": "object", "required": ["deadline"], "properties": {"deadline": _TIME}},
+        "Candidate": _closed(_CANDIDATE_FIELDS),
+        "CandidatePage": _page_of("Candidate"),
+        "CandidateDetail": _closed(
+            {
+                **_CANDIDATE_FIELDS,
+                "invitations": {"type": "array", "items": ref("Invitation")},
+                "submissions": {"type": "array", "items": ref("SubmissionListItem")},
+            }
+        ),
+        "CandidateUpdate": {
+            "type": "object",
+            "properties": {"review_status": {"enum": ["to_review", "advance", "reject"]}, "notes": _STR},
+            "additionalProperties": False,
+        },
+    }
 
 
 def schemas() -> dict[str, Any]:
@@ -193,7 +269,9 @@ def schemas() -> dict[str, Any]:
         "Delivery": _closed(
             {
                 "id": ID,
-                "submission": ID,
+                "event": {"enum": ["submission.done", "submission.received", "invitation.started"]},
+                "submission": _nullable(ID),
+                "invitation": _nullable(ID),
                 "status": {"enum": ["pending", "delivered", "failed"]},
                 "attempts": _INT,
                 "next_attempt_at": {**_nullable(_TIME), "description": "null unless pending"},
@@ -204,4 +282,5 @@ def schemas() -> dict[str, Any]:
         "DeliveryLog": _closed(
             {"webhook": ref("Webhook"), "deliveries": {"type": "array", "items": ref("Delivery")}}
         ),
+        **_invitation_schemas(),
     }
