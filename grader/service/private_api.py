@@ -86,5 +86,5 @@ def challenge_revision(challenge_id: str, revision: int) -> Response:
     if row is None:
         abort(404, f"no revision {revision} of a private challenge {challenge_id!r}")
     if row.status == "refused":
-        return _unsound(list(row.problems or []), revision=describe(row))
+        return _unsound(list(row.problems or []))
     return jsonify(describe(row))
