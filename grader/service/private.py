@@ -60,7 +60,7 @@ def manifest_problems(root: Path, label: str) -> tuple[Challenge | None, list[st
     try:
         challenge = load_challenge(root, named_by_folder=False)
     except ChallengeError as exc:
-        message = exc.format().replace(str(root.parent), "").replace(str(root), label)
+        message = exc.format().replace(str(root), label)  # the staged copy's path is the server's
         return None, [f"manifest is valid: {shown(message, 300)}"]
     if not CHALLENGE_ID.fullmatch(challenge.id):
         return None, [
