@@ -41,8 +41,9 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 def test_challenges_lists_level_points_version(env: dict[str, Any]) -> None:
     body = env["a"].get("/challenges").json()
     hello = next(c for c in body if c["id"] == "hello-world")
-    assert set(hello) == {"id", "title", "topic", "level", "points", "version"}
+    assert set(hello) == {"id", "title", "topic", "level", "points", "version", "private"}
     assert hello["level"] == "easy" and hello["points"] == 12.0 and hello["version"]
+    assert hello["private"] is False
 
 
 def test_upload_poll_and_every_result_format(env: dict[str, Any]) -> None:

@@ -248,3 +248,26 @@ def test_the_dashboard_uploads_a_challenge_and_shows_its_state(env: dict[str, An
         timeout=30,
     )
     assert "refused: id hello-world is a built-in challenge" in refused.text
+
+
+@pytest.mark.docker
+def test_verified_and_graded_in_the_docker_sandbox(tmp_path: Path, docker_client: Any) -> None:
+    """The stored suite is 0700 for the service's user; the runner container (another user) still reads it."""
+    data = tmp_path / "data"
+    data.mkdir()
+    token = make_team(data, "alpha")
+    server = Server(data, sandbox="docker", workers=1).start()
+    try:
+        api = Api(server, token)
+        added = add_via_api(
+            api, write_challenge(tmp_path / "src", "dock-ping", hidden_test="test_docker_secret")
+        )
+        passed = graded_tests(api, "dock-ping", "pong")
+        failed = graded_tests(api, "dock-ping", "pang")
+    finally:
+        assert server.stop() == 0
+    assert added["version"] == "1+r1"
+    assert passed["result"]["status"] == "passed" and passed["result"]["sandbox"] == "docker"
+    assert [t["name"] for t in passed["result"]["tests"]] == ["test_docker_secret"]
+    assert failed["result"]["status"] == "failed"
+    assert stat.S_IMODE((data / "private" / "1").stat().st_mode) == 0o700

@@ -34,6 +34,7 @@ from ..grading import grade
 from ..output.text import clean
 from ..sandbox import make_sandbox
 from ..sandbox.base import Sandbox
+from ..submission import shown
 from ..verify import verify_challenge
 from .catalog import gradable, load_private
 from .db import Database
@@ -82,6 +83,12 @@ def soundness_problems(challenge: Challenge, sandbox: Sandbox) -> list[str]:
     return problems + _golden_problems(challenge, sandbox)
 
 
+def _one_line(problem: str) -> str:
+    """A reason as one line a page or a terminal shows whole (a suite's traceback is cut to its start)."""
+    first = next((line.strip() for line in clean(problem).splitlines() if line.strip()), "")
+    return shown(first, 300)
+
+
 def verify_upload(
     db: Database, data_dir: Path, scratch: Path, row_id: int, sandbox_name: str, seconds: float
 ) -> PrivateChallenge:
@@ -112,7 +119,7 @@ def verify_upload(
             if problems is None:  # a grader bug: never leave the upload "verifying" forever
                 problems = ["verification stopped by an internal error; see the service's log"]
             row.status = "refused" if problems else "ready"
-            row.problems = problems
+            row.problems = [_one_line(p) for p in problems]
             row.finished_at = utcnow()
     return row
 
