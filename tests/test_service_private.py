@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 
 from grader.cli import main
 
-from .private_support import app_zip, write_challenge, zipped
+from .private_support import SOLUTION, app_zip, write_challenge, zipped
 from .service_support import Api, Server, make_team
 
 pytestmark = pytest.mark.slow
@@ -271,3 +271,60 @@ def test_verified_and_graded_in_the_docker_sandbox(tmp_path: Path, docker_client
     assert [t["name"] for t in passed["result"]["tests"]] == ["test_docker_secret"]
     assert failed["result"]["status"] == "failed"
     assert stat.S_IMODE((data / "private" / "1").stat().st_mode) == 0o700
+
+
+def test_golden_cases_in_the_upload_must_get_their_verdicts(env: dict[str, Any]) -> None:
+    folder = write_challenge(env["root"] / "gold", "gold-ping")
+    for case, answer in (("right", "pong"), ("wrong", "pang")):
+        (folder / "golden" / case).mkdir(parents=True)
+        (folder / "golden" / case / "app.py").write_text(SOLUTION.format(answer=answer), encoding="utf-8")
+        (folder / "golden" / case / "expected.toml").write_text('status = "passed"\n', encoding="utf-8")
+    result = add_challenge(env["data"], "--team", "alpha", str(folder))
+    assert result.exit_code == 1, result.output
+    assert "refused: golden case wrong: expected passed, got failed" in result.stderr
+    assert "golden case right" not in result.stderr
+    (folder / "golden" / "wrong" / "expected.toml").write_text(
+        'status = "failed"\nmust_fail = ["test_ping_answers_pong"]\n', encoding="utf-8"
+    )
+    fixed = add_challenge(env["data"], "--team", "alpha", str(folder))
+    assert fixed.exit_code == 0, fixed.output
+    assert "added gold-ping version 1+r2" in fixed.stdout  # the refused upload was revision 1
+
+
+def test_a_verification_past_its_time_bound_is_refused_saying_so(env: dict[str, Any]) -> None:
+    slow = write_challenge(env["root"] / "slow", "slow-ping")
+    hidden = slow / "tests" / "hidden" / "test_hidden.py"
+    hidden.write_text(
+        "import time\n"
+        + hidden.read_text(encoding="utf-8").replace(
+            "    response =", "    time.sleep(4)\n    response =", 1
+        ),
+        encoding="utf-8",
+    )
+    started = time.monotonic()
+    result = add_challenge(env["data"], "--team", "alpha", "--timeout", "2", str(slow))
+    assert result.exit_code == 1, result.output
+    assert "refused: verification took longer than 2 s" in result.stderr
+    assert time.monotonic() - started < 30
+
+
+def test_an_upload_left_verifying_is_verified_at_the_next_start(tmp_path: Path) -> None:
+    from grader.service.app import create_app
+    from grader.service.private import add_private
+
+    data = tmp_path / "data"
+    data.mkdir()
+    token = make_team(data, "alpha")
+    app = create_app({"DATA_DIR": str(data), "START_JOBS": False})
+    running = app.extensions["grader"]
+    with running.db.session() as session:
+        row = add_private(
+            session, data, running.intake.scratch, 1, write_challenge(tmp_path / "src", "left-ping"), "src"
+        )
+        assert row.status == "verifying"
+    server = Server(data).start()
+    try:
+        verified = wait_verified(Api(server, token), "/api/v1/challenges/left-ping/revisions/1")
+    finally:
+        assert server.stop() == 0
+    assert verified.status_code == 200 and verified.json()["status"] == "ready"

@@ -335,7 +335,7 @@ def add_challenge(data_dir: Path, team_name: str, sandbox: str, timeout: float, 
             shutil.rmtree(running.intake.scratch, ignore_errors=True)
     if row.status != "ready":
         for reason in row.problems:
-            click.secho(f"refused: {row.challenge_id}: {reason}", fg="red", err=True)
+            click.secho(f"refused: {reason}", fg="red", err=True)
         sys.exit(1)
     click.echo(f"added {row.challenge_id} version {row.version} for team {team_name}")
 
