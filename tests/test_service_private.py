@@ -328,3 +328,31 @@ def test_an_upload_left_verifying_is_verified_at_the_next_start(tmp_path: Path) 
     finally:
         assert server.stop() == 0
     assert verified.status_code == 200 and verified.json()["status"] == "ready"
+
+
+def test_stopping_the_service_cancels_a_verification_and_keeps_it_for_the_next_start(tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from grader.service.app import create_app
+    from grader.service.models import PrivateChallenge
+
+    data = tmp_path / "data"
+    data.mkdir()
+    token = make_team(data, "alpha")
+    slow = write_challenge(tmp_path / "slow", "slow-stop")
+    hidden = slow / "tests" / "hidden" / "test_hidden.py"
+    text = hidden.read_text(encoding="utf-8").replace(
+        "    response =", "    time.sleep(4)\n    response =", 1
+    )
+    hidden.write_text("import time\n" + text, encoding="utf-8")
+    server = Server(data).start()
+    try:
+        assert upload(Api(server, token), zipped(slow)).status_code == 202
+        time.sleep(1.5)  # the verification is under way: its first grading sleeps 4 s
+    finally:
+        started = time.monotonic()
+        assert server.stop() == 0
+    assert time.monotonic() - started < 10  # not the 4 gradings of 4 s each
+    app = create_app({"DATA_DIR": str(data), "START_JOBS": False})
+    with app.extensions["grader"].db.session() as session:
+        assert session.scalars(select(PrivateChallenge.status)).all() == ["verifying"]

@@ -312,6 +312,7 @@ def add_challenge(data_dir: Path, team_name: str, sandbox: str, timeout: float, 
     """
     import shutil
 
+    from ..sandbox import make_sandbox
     from .app import service
     from .private import UnsoundChallenge, add_private
     from .private_verify import verify_upload
@@ -328,9 +329,8 @@ def add_challenge(data_dir: Path, team_name: str, sandbox: str, timeout: float, 
         session.commit()
         click.echo(f"verifying {row.challenge_id} revision {row.revision} ({sandbox} sandbox)...", err=True)
         try:
-            row = verify_upload(
-                running.db, running.data_dir, running.intake.scratch, row.id, sandbox, timeout
-            )
+            runner = make_sandbox(sandbox)
+            row = verify_upload(running.db, running.data_dir, running.intake.scratch, row.id, runner, timeout)
         finally:
             shutil.rmtree(running.intake.scratch, ignore_errors=True)
     if row.status != "ready":

@@ -21,9 +21,9 @@ same :func:`verify_upload` in the foreground.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import tomllib
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sqlalchemy import select
@@ -90,17 +90,24 @@ def _one_line(problem: str) -> str:
 
 
 def verify_upload(
-    db: Database, data_dir: Path, scratch: Path, row_id: int, sandbox_name: str, seconds: float
+    db: Database,
+    data_dir: Path,
+    scratch: Path,
+    row_id: int,
+    sandbox: Sandbox,
+    seconds: float,
+    stopping: threading.Event | None = None,
 ) -> PrivateChallenge:
-    """Verify one stored upload and record ``ready`` or ``refused`` with its problems.
+    """Verify one stored upload in ``sandbox`` and record ``ready`` or ``refused`` with its problems.
 
     A grader fault (Docker down) or the time bound refuses the upload with
-    that reason: the team sees why and can upload it again.
+    that reason: the team sees why and can upload it again. When the service
+    is ``stopping`` (it cancels the sandbox), nothing is recorded: the upload
+    stays ``verifying`` and the next start verifies it again.
     """
     with db.session() as session:
         row = session.get_one(PrivateChallenge, row_id)
         challenge = load_private(data_dir, row)
-    sandbox = make_sandbox(sandbox_name)
     timer = threading.Timer(seconds, sandbox.cancel)
     timer.daemon = True
     problems: list[str] | None = None
@@ -109,18 +116,26 @@ def verify_upload(
         with gradable(challenge, data_dir, scratch) as runnable:
             problems = soundness_problems(runnable, sandbox)
     except Cancelled:
+        if stopping is not None and stopping.is_set():
+            return row
         problems = [f"verification took longer than {seconds:g} s: make the suites faster, then upload again"]
     except InfrastructureError as exc:
         problems = [f"the grader could not verify it: {exc.format()}; upload it again later"]
     finally:
         timer.cancel()
-        with db.session() as session:
-            row = session.get_one(PrivateChallenge, row_id)
-            if problems is None:  # a grader bug: never leave the upload "verifying" forever
-                problems = ["verification stopped by an internal error; see the service's log"]
-            row.status = "refused" if problems else "ready"
-            row.problems = [_one_line(p) for p in problems]
-            row.finished_at = utcnow()
+        if stopping is None or not stopping.is_set():
+            row = _record(db, row_id, problems)
+    return row
+
+
+def _record(db: Database, row_id: int, problems: list[str] | None) -> PrivateChallenge:
+    with db.session() as session:
+        row = session.get_one(PrivateChallenge, row_id)
+        if problems is None:  # a grader bug: never leave the upload "verifying" forever
+            problems = ["verification stopped by an internal error; see the service's log"]
+        row.status = "refused" if problems else "ready"
+        row.problems = [_one_line(p) for p in problems]
+        row.finished_at = utcnow()
     return row
 
 
@@ -135,24 +150,49 @@ class Verifier:
         self.scratch = scratch
         self.sandbox_name = sandbox_name
         self.seconds = seconds
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify")
+        self._queue: queue.Queue[int] = queue.Queue()
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._sandbox: Sandbox | None = None
+        self._thread = threading.Thread(target=self._loop, name="verify", daemon=True)
 
     def start(self) -> None:
-        """Verify again the uploads a stopped service left ``verifying``."""
+        """Start the thread; verify again the uploads a stopped service left ``verifying``."""
         with self.db.session() as session:
             left = session.scalars(
                 select(PrivateChallenge.id).where(PrivateChallenge.status == "verifying")
             ).all()
         for row_id in left:
             self.submit(row_id)
+        self._thread.start()
 
     def submit(self, row_id: int) -> None:
-        self._pool.submit(self._run, row_id)
+        self._queue.put(row_id)
 
-    def _run(self, row_id: int) -> None:
-        row = verify_upload(self.db, self.data_dir, self.scratch, row_id, self.sandbox_name, self.seconds)
-        log.info("private challenge %s r%s: %s", row.challenge_id, row.revision, row.status)
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                row_id = self._queue.get(timeout=1.0)
+            except queue.Empty:
+                continue
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                self._sandbox = sandbox = make_sandbox(self.sandbox_name)
+            try:
+                row = verify_upload(
+                    self.db, self.data_dir, self.scratch, row_id, sandbox, self.seconds, self._stopping
+                )
+                log.info("private challenge %s r%s: %s", row.challenge_id, row.revision, row.status)
+            finally:
+                with self._lock:
+                    self._sandbox = None
 
     def stop(self) -> None:
-        """Drop the queued verifications (the next start runs them); the one under way ends by its bound."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Cancel the verification under way (it stays ``verifying``; the next start runs it again)."""
+        with self._lock:
+            self._stopping.set()
+            if self._sandbox is not None:
+                self._sandbox.cancel()
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
