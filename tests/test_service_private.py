@@ -28,7 +28,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     root = tmp_path_factory.mktemp("private")
     data = root / "data"
     data.mkdir()
-    tokens = {"a": make_team(data, "alpha", user="alice"), "b": make_team(data, "beta")}
+    tokens = {"a": make_team(data, "alpha", user="alice"), "b": make_team(data, "beta", user="bert")}
     server = Server(data).start()
     yield {
         "server": server,
@@ -156,6 +156,13 @@ def test_another_team_cannot_see_list_or_grade_it_and_may_use_the_same_id(env: d
     assert b.upload(app_zip("pong"), "app.zip", challenge="iso-ping").status_code == 404
     batch = b.post("/batches", data={"challenge": "iso-ping"}, files={"file": ("b.zip", app_zip("pong"))})
     assert batch.status_code == 404
+    bert, url = _login(env["server"], "bert"), env["server"].url
+    assert bert.get(url + "/challenges/iso-ping", timeout=30).status_code == 404
+    assert "iso-ping" not in bert.get(url + "/challenges", timeout=30).text
+    assert "iso-ping" not in bert.get(url + "/upload", timeout=30).text
+    alice = _login(env["server"], "alice")  # the owner's pages do show it
+    assert "iso-ping" in alice.get(url + "/upload", timeout=30).text
+    assert alice.get(url + "/challenges/iso-ping", timeout=30).status_code == 200
     # beta's own iso-ping: its own revision 1 and its own suite, alpha's untouched
     mine = add_via_api(b, write_challenge(env["root"] / "iso-b", "iso-ping", hidden_test="test_beta_iso"))
     assert mine["revision"] == 1
