@@ -168,9 +168,9 @@ def _interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-@click.group(short_help="Administer the service: teams, users, tokens.")
+@click.group(short_help="Administer the service: teams, users, tokens, private challenges.")
 def admin() -> None:
-    """Administer the service: teams, users, tokens (run on the server).
+    """Administer the service: teams, users, tokens, private challenges (run on the server).
 
     Every command acts on the database of --data-dir (default ./grader-data,
     relative to the current folder; or $GRADER_DATA_DIR, or DATABASE_URL) and
