@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+import time
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ import pytest
 
 from grader.results import GradeResult
 
+from .private_support import write_challenge, zipped
 from .service_support import HELLO, Api, Server, admin, batch_archive, expected_status, golden_zip, make_team
 
 pytestmark = pytest.mark.slow
@@ -125,14 +127,29 @@ def test_batch_archive_progress_results_and_csv(env: dict[str, Any]) -> None:
     assert by_ids.status_code == 202 and by_ids.json()["progress"]["done"] == 2
 
 
-def _ids_of_team_a(env: dict[str, Any]) -> dict[str, int]:
+def _ids_of_team_a(env: dict[str, Any]) -> dict[str, Any]:
     api: Api = env["a"]
+    # a private challenge, verified (its routes answer the owner 200, anyone else 404)
+    added = api.post(
+        "/challenges", files={"file": ("c.zip", zipped(write_challenge(env["root"] / "iso-c", "iso-c")))}
+    )
+    assert added.status_code == 202, added.text
+    deadline = time.monotonic() + 120
+    while api.get("/challenges/iso-c/revisions/1").json()["status"] == "verifying":
+        assert time.monotonic() < deadline
+        time.sleep(0.25)
     sub = api.upload(golden_zip("hello-optional-name"), "iso.zip").json()["id"]
     api.wait_done(f"/submissions/{sub}")
     batch = api.post("/batches", json={"submissions": [sub]}).json()["id"]
     # a public address (registration refuses private ones); removed at the end of the test
     hook = api.post("/webhooks", json={"url": "https://192.88.99.200/hook"}).json()["id"]
-    return {"submission_id": sub, "batch_id": batch, "webhook_id": hook}
+    return {
+        "submission_id": sub,
+        "batch_id": batch,
+        "webhook_id": hook,
+        "challenge_id": "iso-c",
+        "revision": 1,
+    }
 
 
 def test_team_isolation_on_every_route(env: dict[str, Any]) -> None:
