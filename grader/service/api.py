@@ -10,12 +10,12 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, g, jsonify, request
 
-from ..challenges import get_challenge, list_challenges
 from ..errors import UnknownChallenge, UsageError
 from ..output import FORMATS, render
 from ..results import GradeResult
 from . import reports
 from .auth import Caller, bearer_token, current_caller, team_for_token
+from .catalog import private_ids, resolve_challenge, team_challenges
 from .context import db_session, service
 from .intake import QueueFull, requeue
 from .models import MAX_ID, Batch, Submission, owned
@@ -106,7 +106,7 @@ def _challenge_field() -> Any:
         raise invalid(
             "the form field `challenge` is required: send the challenge id (see GET /challenges)", "challenge"
         )
-    return get_challenge(value)
+    return resolve_challenge(db_session(), service().data_dir, current_caller().team_id, value)
 
 
 @api.before_request
@@ -144,21 +144,26 @@ def openapi() -> Response:
     return jsonify(document())
 
 
+def challenge_json(challenge: Any, private: bool) -> dict[str, Any]:
+    """What the API says about a challenge; ``private``: the team's own (see :mod:`.private`)."""
+    return {
+        "id": challenge.id,
+        "title": challenge.title,
+        "topic": str(getattr(challenge, "topic", "") or ""),
+        "level": challenge.difficulty,
+        "points": challenge.points,
+        "version": challenge.version,
+        "private": private,
+    }
+
+
 @api.get("/challenges")
 def challenges() -> Response:
-    return jsonify(
-        [
-            {
-                "id": c.id,
-                "title": c.title,
-                "topic": str(getattr(c, "topic", "") or ""),
-                "level": c.difficulty,
-                "points": c.points,
-                "version": c.version,
-            }
-            for c in list_challenges()
-        ]
-    )
+    """The built-in challenges and the calling team's own private ones (no other team's)."""
+    session, team_id = db_session(), current_caller().team_id
+    mine = private_ids(session, team_id)
+    found = team_challenges(session, service().data_dir, team_id)
+    return jsonify([challenge_json(c, c.id in mine) for c in found])
 
 
 def _required_file() -> Any:

@@ -190,10 +190,48 @@ def schemas() -> dict[str, Any]:
         "Time": _TIME,
         "Problem": _closed(
             {"type": _STR, "title": _STR, "status": _INT, "detail": _STR},
-            {"field": {**_STR, "description": "the request field at fault"}},
+            {
+                "field": {**_STR, "description": "the request field at fault"},
+                "problems": {
+                    "type": "array",
+                    "items": _STR,
+                    "description": "422: every check an uploaded challenge failed, one line each",
+                },
+            },
         ),
         "Challenge": _closed(
-            {"id": _STR, "title": _STR, "topic": _STR, "level": _STR, "points": _NUM, "version": _STR}
+            {
+                "id": _STR,
+                "title": _STR,
+                "topic": _STR,
+                "level": _STR,
+                "points": _NUM,
+                "version": _STR,
+                "private": {**_BOOL, "description": "the team's own challenge (false: built-in, public)"},
+            }
+        ),
+        "ChallengeUpload": {
+            "type": "object",
+            "required": ["file"],
+            "properties": {
+                "file": {
+                    "type": "string",
+                    "format": "binary",
+                    "description": ".zip or .tar.gz of one challenge folder (challenge.toml at its top)",
+                },
+            },
+        },
+        "ChallengeRevision": _closed(
+            {
+                "id": _STR,
+                "revision": {"type": "integer", "minimum": 1},
+                "version": {**_STR, "description": "manifest version + revision (results record it)"},
+                "title": _STR,
+                "status": {"enum": ["verifying", "ready", "refused"]},
+                "problems": {"type": "array", "items": _STR},
+                "created_at": _TIME,
+                "finished_at": _nullable(_TIME),
+            }
         ),
         "ChallengeList": {"type": "array", "items": ref("Challenge")},
         "TestResult": _TEST_RESULT,

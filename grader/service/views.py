@@ -29,15 +29,17 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as BaseResponse
 
-from ..challenges import get_challenge, list_challenges
+from ..challenges import Challenge
 from ..errors import UsageError
 from . import logins, reports
 from .auth import Caller, check_login, current_caller
+from .catalog import private_ids, resolve_challenge, team_challenges
 from .context import db_session, service
-from .forms import ActionForm, LoginForm, UploadForm
+from .forms import ActionForm, ChallengeUploadForm, LoginForm, UploadForm
 from .hooks_api import delivery_log
 from .intake import requeue
 from .models import Batch, BatchMember, Submission, Webhook, owned
+from .private import team_uploads
 from .source import STYLESHEET, submission_files
 from .statement import render_statement
 
@@ -61,6 +63,23 @@ def _wake() -> None:
     runner = service().runner
     if runner is not None:
         runner.wake()
+
+
+def get_challenge(challenge_id: str) -> Challenge:
+    """The challenge as the caller's team sees it (built-in or its own; see :mod:`.catalog`)."""
+    return resolve_challenge(db_session(), service().data_dir, current_caller().team_id, challenge_id)
+
+
+def list_challenges() -> list[Challenge]:
+    """Every challenge the caller's team may use."""
+    return team_challenges(db_session(), service().data_dir, current_caller().team_id)
+
+
+def _challenge_or_404(challenge_id: str) -> Challenge:
+    try:
+        return get_challenge(challenge_id)
+    except UsageError:
+        abort(404)
 
 
 @views.route("/login", methods=["GET", "POST"])
@@ -150,18 +169,21 @@ def _stats(team_id: int) -> dict[str, dict[str, Any]]:
 @views.get("/challenges")
 @login_required
 def challenges() -> str:
+    team_id = current_caller().team_id
     return render_template(
-        "challenges.html", challenges=list_challenges(), stats=_stats(current_caller().team_id)
+        "challenges.html",
+        challenges=list_challenges(),
+        stats=_stats(team_id),
+        private=private_ids(db_session(), team_id),
+        uploads=team_uploads(db_session(), team_id, limit=20),
+        form=ChallengeUploadForm(),
     )
 
 
 @views.get("/challenges/<challenge_id>")
 @login_required
 def challenge(challenge_id: str) -> str:
-    try:
-        found = get_challenge(challenge_id)
-    except UsageError:
-        abort(404)
+    found = _challenge_or_404(challenge_id)
     team_id = current_caller().team_id
     outdated = db_session().scalars(
         select(Submission).where(
@@ -186,7 +208,7 @@ def regrade_outdated(challenge_id: str) -> BaseResponse:
     """Grade again every done submission graded under an older version of the challenge."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    found = get_challenge(challenge_id)
+    found = _challenge_or_404(challenge_id)
     session = db_session()
     stale = session.scalars(
         select(Submission).where(
@@ -265,7 +287,7 @@ def _owned_batch(batch_id: int) -> Batch:
 def batch(batch_id: int) -> str:
     found = _owned_batch(batch_id)
     subs = reports.members(db_session(), found)
-    challenge = get_challenge(found.challenge_id)
+    challenge = _challenge_or_404(found.challenge_id)
     return render_template(
         "batch.html",
         batch=found,
@@ -314,7 +336,7 @@ def _owned_submission(submission_id: int) -> Submission:
 @login_required
 def submission(submission_id: int) -> str:
     found = _owned_submission(submission_id)
-    challenge = get_challenge(found.challenge_id)
+    challenge = _challenge_or_404(found.challenge_id)
     shown = submission_files(db_session(), service().data_dir, found.stored_path, found.content_hash)
     return render_template(
         "submission.html",
