@@ -20,6 +20,7 @@ from .context import db_session, service
 from .intake import QueueFull, requeue
 from .models import MAX_ID, Batch, Submission, owned
 from .openapi import document
+from .similarity import team_similarity
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 PROBLEM = "application/problem+json"
@@ -205,7 +206,9 @@ def create_submission() -> tuple[Response, int]:
 
 @api.get("/submissions/<int:submission_id>")
 def get_submission(submission_id: int) -> Response:
-    return jsonify(_owned_submission(submission_id).summary())
+    found = _owned_submission(submission_id)
+    similarity = team_similarity(db_session(), found.team_id, get_challenge(found.challenge_id))
+    return jsonify({**found.summary(), **similarity.fields(found.id)})
 
 
 @api.get("/submissions/<int:submission_id>/result")
@@ -261,13 +264,16 @@ def create_batch() -> tuple[Response, int]:
 
 @api.get("/batches/<int:batch_id>")
 def get_batch(batch_id: int) -> Response:
-    return jsonify(reports.summary(db_session(), _owned_batch(batch_id)))
+    batch = _owned_batch(batch_id)
+    similarity = team_similarity(db_session(), batch.team_id, get_challenge(batch.challenge_id))
+    return jsonify(reports.summary(db_session(), batch, similarity))
 
 
 @api.get("/batches/<int:batch_id>/results.csv")
 def batch_csv(batch_id: int) -> Response:
     batch = _owned_batch(batch_id)
-    text = reports.to_csv(reports.members(db_session(), batch))
+    similarity = team_similarity(db_session(), batch.team_id, get_challenge(batch.challenge_id))
+    text = reports.to_csv(reports.members(db_session(), batch), similarity)
     headers = {"Content-Disposition": f'attachment; filename="batch-{batch.id}.csv"'}
     return Response(text, mimetype="text/csv", headers=headers)
 

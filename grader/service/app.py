@@ -59,6 +59,7 @@ from .jobs import JobRunner, JobStore, ThreadRunner, sweep, worker_name
 from .logins import Policy, session_user
 from .models import User
 from .sealing import SecretBox
+from .similar_views import similar  # noqa: F401 - adds the side-by-side page to `views`
 from .views import views
 
 __all__ = ["Service", "create_app", "db_session", "service"]

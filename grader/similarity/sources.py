@@ -35,9 +35,15 @@ def read_folder(document_id: str, folder: Path) -> Document:
     return Document(document_id, files)
 
 
-def load_submission(submission_id: str, path: Path) -> Document:
-    """One submission (folder or archive), read from its private staged copy."""
-    with prepared_submission(path) as folder:
+def load_submission(
+    submission_id: str, path: Path, *, label: str | None = None, scratch: Path | None = None
+) -> Document:
+    """One submission (folder or archive), read from its private staged copy.
+
+    ``label`` names it in errors instead of ``path``, ``scratch`` is where it
+    is staged (the service's own: see :func:`grader.submission.prepared_submission`).
+    """
+    with prepared_submission(path, label=label, scratch=scratch) as folder:
         return read_folder(submission_id, folder)
 
 
