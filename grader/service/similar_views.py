@@ -50,7 +50,7 @@ def similar(submission_id: int) -> str:
     left, right = found, other
     if pair is not None:
         left, right = analysis.submissions[int(pair.a)], analysis.submissions[int(pair.b)]
-    identical = right is not None and left.content_hash == right.content_hash
+    identical = right is not None and bool(left.content_hash) and left.content_hash == right.content_hash
     return render_template(
         "similar.html",
         submission=found,
