@@ -12,6 +12,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -245,3 +246,17 @@ def test_each_content_is_read_once(app: Flask, uploaded: dict[str, Any], monkeyp
     with grader.db.session() as session:
         contents = set(session.scalars(select(Submission.content_hash).where(Submission.content_hash != "")))
         assert session.scalar(select(func.count()).select_from(SimilarityDocument)) == len(contents)
+
+
+def test_one_request_reads_a_bounded_number_of_documents(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A backlog of unread uploads is read over several requests, and the page says what is left."""
+    make_team(Path(app.config["DATA_DIR"]), "gamma", user="gus")
+    gus = _login(app, "gus")
+    _upload(gus, _archive({"g1": "bob", "g2": "bob-all", "g3": "alice-comments"}), "g.zip", "batch")
+    monkeypatch.setattr(service_similarity, "MAX_READS", 1)
+    left = []
+    for _ in range(3):
+        page = gus.get("/challenges/json-post").get_data(as_text=True)
+        found = re.search(r"(\d+) submission\(s\) not read yet", page)
+        left.append(int(found.group(1)) if found else 0)
+    assert left == [2, 1, 0]

@@ -11,8 +11,9 @@ the work is done:
   (:func:`_document`) and stored in ``similarity_documents``, keyed by
   :data:`~grader.similarity.contents.DOCUMENT_VERSION` and the content hash
   (a re-upload of the same code is the same row). One request reads at most
-  :data:`MAX_READS` new documents; the rest are read by the next requests,
-  and the page says how many are still to read. At most
+  :data:`MAX_READS` new documents and starts none after :data:`READ_SECONDS`;
+  the rest are read by the next requests, and the page says how many are
+  still to read. At most
   :data:`MAX_CONTENTS` contents are compared, the newest.
 * **Once per state.** The analysis is kept in memory, keyed by everything it
   depends on (the challenge's version, the document version, each
@@ -26,6 +27,7 @@ filters on ``team_id``.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -50,8 +52,10 @@ from ..similarity.sources import load_base, load_submission
 from .context import service
 from .models import SimilarityDocument, Submission
 
-#: New documents one request reads from stored uploads (each is an unpacking).
+#: New documents one request reads from stored uploads (each is an unpacking)...
 MAX_READS = 50
+#: ...and for how long at most: past it, no further one is started.
+READ_SECONDS = 2.0
 #: Contents compared per team and challenge: the newest ones.
 MAX_CONTENTS = 2000
 #: Analyses kept in memory (one per team and challenge in use).
@@ -182,8 +186,12 @@ def team_similarity(session: Session, team_id: int, challenge: Challenge) -> Tea
     left_out = len(holders) - len(newest)
     stored = _stored(session, newest)
     missing = [h for h in newest if h not in stored]
+    started, read = time.monotonic(), 0
     for content_hash in missing[:MAX_READS]:
+        if read and time.monotonic() - started > READ_SECONDS:
+            break
         stored[content_hash] = _read(session, holders[content_hash][0])
+        read += 1
     usable = [h for h in newest if h in stored]
     for content_hash in usable:
         if stored[content_hash].problem:
@@ -205,7 +213,7 @@ def team_similarity(session: Session, team_id: int, challenge: Challenge) -> Tea
             _reports[key] = analysis
             while len(_reports) > CACHED:
                 _reports.popitem(last=False)
-    not_read = len(missing) - min(len(missing), MAX_READS)
+    not_read = len(missing) - read
     return TeamSimilarity(analysis, by_id, not_read, left_out, skipped)
 
 
