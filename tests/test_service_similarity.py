@@ -87,7 +87,9 @@ def _ids(app: Flask, team_name: str) -> dict[str, int]:
     with grader.db.session() as session:
         team = session.scalars(select(Team).where(Team.name == team_name)).one()
         found: dict[str, int] = {}
-        for s in session.scalars(select(Submission).where(Submission.team_id == team.id).order_by(Submission.id)):
+        for s in session.scalars(
+            select(Submission).where(Submission.team_id == team.id).order_by(Submission.id)
+        ):
             found.setdefault(s.candidate or s.filename, s.id)  # the first one under a name
         return found
 
@@ -169,7 +171,9 @@ def test_csv_fills_max_similarity_and_similar_to(uploaded: dict[str, Any]) -> No
     beta = uploaded["beta"]
     text = uploaded["bert"].get(f"/batches/{uploaded['beta_batch']}/results.csv").get_data(as_text=True)
     beta_rows = {r["candidate"]: r for r in csv.DictReader(io.StringIO(text))}
-    assert beta_rows["xena"]["max_similarity"] == "1.0" and int(beta_rows["xena"]["similar_to"]) == beta["yuri"]
+    assert (
+        beta_rows["xena"]["max_similarity"] == "1.0" and int(beta_rows["xena"]["similar_to"]) == beta["yuri"]
+    )
     assert {int(r["similar_to"]) for r in beta_rows.values() if r["similar_to"]} <= set(beta.values())
 
 
@@ -226,7 +230,9 @@ def test_api_submission_carries_the_two_fields(app: Flask, uploaded: dict[str, A
     assert next(s for s in dashboard["submissions"] if s["id"] == ann)["similar_to"] == body["similar_to"]
 
 
-def test_each_content_is_read_once(app: Flask, uploaded: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_each_content_is_read_once(
+    app: Flask, uploaded: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A page view that changes nothing reads no stored upload; the same code is one stored document."""
     reads: list[int] = []
     original = service_similarity._document

@@ -66,6 +66,8 @@ def test_identical_stub_only_code_is_not_flagged() -> None:
     """Two candidates who changed nothing share only the stub: a pair, but not evidence of copying."""
     challenge = get_challenge("json-post")
     stub = load_submission("1", challenge.stub_dir)
-    found = analyse_contents(challenge.id, [Content(stub, [("1", "ann"), ("2", "bob")])], load_base(challenge))
+    found = analyse_contents(
+        challenge.id, [Content(stub, [("1", "ann"), ("2", "bob")])], load_base(challenge)
+    )
     (pair,) = found.report.pairs
     assert pair.score == 1.0 and not pair.flagged and found.report.flagged == []
