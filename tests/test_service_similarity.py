@@ -266,3 +266,22 @@ def test_one_request_reads_a_bounded_number_of_documents(app: Flask, monkeypatch
         found = re.search(r"(\d+) submission\(s\) not read yet", page)
         left.append(int(found.group(1)) if found else 0)
     assert left == [2, 1, 0]
+
+
+def test_candidates_code_on_the_side_by_side_page_is_escaped(app: Flask) -> None:
+    make_team(Path(app.config["DATA_DIR"]), "delta", user="dora")
+    dora = _login(app, "dora")
+    hostile = (
+        (CORPUS / "alice" / "app.py")
+        .read_text()
+        .replace('"""A JSON 400 answer with a reason."""', '"""</div><script>alert(1)</script>"""')
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", hostile)
+    first = _upload(dora, buffer.getvalue(), "h.zip", "single", candidate="hana")
+    second = _upload(dora, zip_folder(CORPUS / "alice-all"), "i.zip", "single", candidate="ida")
+    page = dora.get(f"/submissions/{first}/similar?to={second}").get_data(as_text=True)
+    assert 'class="sides fragment"' in page
+    assert "&lt;/div&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert" not in page
