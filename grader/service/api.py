@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, g, jsonify, request
 
+from ..challenges import Challenge
 from ..errors import UnknownChallenge, UsageError
 from ..output import FORMATS, render
 from ..results import GradeResult
@@ -20,6 +21,7 @@ from .context import db_session, service
 from .intake import QueueFull, requeue
 from .models import MAX_ID, Batch, Submission, owned
 from .openapi import document
+from .similarity import team_similarity
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 PROBLEM = "application/problem+json"
@@ -93,6 +95,11 @@ def _string(body: dict[str, Any], field: str) -> str:
     if not isinstance(value, str):
         raise invalid(f"`{field}` must be a string", field)
     return value
+
+
+def _team_challenge(challenge_id: str) -> Challenge:
+    """A challenge as the caller's team sees it (its private ones included)."""
+    return resolve_challenge(db_session(), service().data_dir, current_caller().team_id, challenge_id)
 
 
 def _challenge_field() -> Any:
@@ -210,7 +217,9 @@ def create_submission() -> tuple[Response, int]:
 
 @api.get("/submissions/<int:submission_id>")
 def get_submission(submission_id: int) -> Response:
-    return jsonify(_owned_submission(submission_id).summary())
+    found = _owned_submission(submission_id)
+    similarity = team_similarity(db_session(), found.team_id, _team_challenge(found.challenge_id))
+    return jsonify({**found.summary(), **similarity.fields(found.id)})
 
 
 @api.get("/submissions/<int:submission_id>/result")
@@ -266,13 +275,16 @@ def create_batch() -> tuple[Response, int]:
 
 @api.get("/batches/<int:batch_id>")
 def get_batch(batch_id: int) -> Response:
-    return jsonify(reports.summary(db_session(), _owned_batch(batch_id)))
+    batch = _owned_batch(batch_id)
+    similarity = team_similarity(db_session(), batch.team_id, _team_challenge(batch.challenge_id))
+    return jsonify(reports.summary(db_session(), batch, similarity))
 
 
 @api.get("/batches/<int:batch_id>/results.csv")
 def batch_csv(batch_id: int) -> Response:
     batch = _owned_batch(batch_id)
-    text = reports.to_csv(reports.members(db_session(), batch))
+    similarity = team_similarity(db_session(), batch.team_id, _team_challenge(batch.challenge_id))
+    text = reports.to_csv(reports.members(db_session(), batch), similarity)
     headers = {"Content-Disposition": f'attachment; filename="batch-{batch.id}.csv"'}
     return Response(text, mimetype="text/csv", headers=headers)
 

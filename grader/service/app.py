@@ -66,6 +66,7 @@ from .logins import Policy, session_user
 from .models import User
 from .private_verify import Verifier
 from .sealing import SecretBox
+from .similar_views import similar  # noqa: F401 - adds the side-by-side page to `views`
 from .views import views
 
 __all__ = ["Service", "create_app", "db_session", "service"]

@@ -369,6 +369,20 @@ class PrivateChallenge(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class SimilarityDocument(Base):
+    """A submission's code as the similarity analysis reads it, once per content (see :mod:`.similarity`)."""
+
+    __tablename__ = "similarity_documents"
+
+    #: ``<document version>:<content hash>``: same content, same document, whoever uploaded it
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    #: the document as JSON (:func:`grader.similarity.contents.document_to_json`), empty if unreadable
+    document: Mapped[str] = mapped_column(Text)
+    #: why the files could not be read, empty if they were
+    problem: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 Owned = TypeVar("Owned", Team, Batch, Submission, Webhook, ApiToken, CandidateRecord, Invitation)
 
 

@@ -263,7 +263,17 @@ def schemas() -> dict[str, Any]:
         },
         "SubmissionAccepted": _closed({"id": ID, "status": _STR, "same_as": _nullable(ID)}),
         "RegradeAccepted": _closed({"id": ID, "status": _STR}),
-        "Submission": _closed({**_SUBMISSION_FIELDS, "result": _nullable(ref("GradeResult"))}),
+        "Submission": _closed(
+            {**_SUBMISSION_FIELDS, "result": _nullable(ref("GradeResult"))},
+            {
+                "max_similarity": {
+                    **_nullable({"type": "number", "minimum": 0, "maximum": 1}),
+                    "description": "the highest similarity score with another of the team's "
+                    "submissions to the challenge; null if none came near",
+                },
+                "similar_to": {**_nullable(ID), "description": "that other submission"},
+            },
+        ),
         "SubmissionListItem": _closed(
             {
                 **_SUBMISSION_FIELDS,

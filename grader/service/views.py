@@ -40,6 +40,7 @@ from .hooks_api import delivery_log
 from .intake import requeue
 from .models import Batch, BatchMember, Submission, Webhook, owned
 from .private import team_uploads
+from .similarity import team_similarity
 from .source import STYLESHEET, submission_files
 from .statement import render_statement
 
@@ -199,6 +200,7 @@ def challenge(challenge_id: str) -> str:
         statement=render_statement(found.statement.read_text(encoding="utf-8")),
         stats=_stats(team_id).get(found.id, {"count": 0, "pass_rate": None, "outdated": 0}),
         outdated=list(outdated),
+        similarity=team_similarity(db_session(), team_id, found),
     )
 
 
@@ -296,6 +298,7 @@ def batch(batch_id: int) -> str:
         progress=reports.progress(subs),
         distribution=reports.distribution(subs),
         rates=reports.test_rates(subs),
+        similarity=team_similarity(db_session(), found.team_id, challenge),
     )
 
 
@@ -311,7 +314,8 @@ def batch_progress(batch_id: int) -> Response:
 @login_required
 def batch_csv(batch_id: int) -> Response:
     found = _owned_batch(batch_id)
-    text = reports.to_csv(reports.members(db_session(), found))
+    similarity = team_similarity(db_session(), found.team_id, get_challenge(found.challenge_id))
+    text = reports.to_csv(reports.members(db_session(), found), similarity)
     headers = {"Content-Disposition": f'attachment; filename="batch-{found.id}.csv"'}
     return Response(text, mimetype="text/csv", headers=headers)
 
@@ -320,7 +324,8 @@ def batch_csv(batch_id: int) -> Response:
 @login_required
 def batch_json(batch_id: int) -> Response:
     found = _owned_batch(batch_id)
-    text = json.dumps(reports.summary(db_session(), found), indent=2)
+    similarity = team_similarity(db_session(), found.team_id, get_challenge(found.challenge_id))
+    text = json.dumps(reports.summary(db_session(), found, similarity), indent=2)
     headers = {"Content-Disposition": f'attachment; filename="batch-{found.id}.json"'}
     return Response(text, mimetype="application/json", headers=headers)
 
@@ -345,6 +350,7 @@ def submission(submission_id: int) -> str:
         challenge=challenge,
         shown=shown,
         pygments_css=STYLESHEET,
+        similar=team_similarity(db_session(), found.team_id, challenge).best(found.id),
     )
 
 
