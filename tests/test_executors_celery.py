@@ -24,6 +24,8 @@ from typing import Any
 
 import pytest
 
+from grader.executors.base import this_host
+
 from .broker_support import (
     GRADER,
     KEY,
@@ -68,8 +70,10 @@ def test_two_workers_give_the_local_verdicts(cluster: Cluster, tmp_path: Path) -
     }
     assert len(rows) == 41 and rows["s40-one-file"]["status"] == "passed"
     assert {r["status"] for r in rows.values()} == {"passed", "failed", "error"}
-    assert {r["host"] for r in rows.values()} == {"w1@test", "w2@test"}
+    assert {r["host"] for i, r in rows.items() if i != "s39-broken"} == {"w1@test", "w2@test"}
+    # staged once, by the batch: refused here, before any job is sent (its own row, never a job)
     assert "not a readable archive" in rows["s39-broken"]["message"]
+    assert rows["s39-broken"]["host"] == this_host()
     assert "[41/41]" in stderr  # the live progress line, fed by arriving results
 
 
@@ -134,8 +138,11 @@ def test_poisoned_jobs_become_error_rows_and_never_block_the_queue(cluster: Clus
     unknown = read_rows(tmp_path / "unknown")
     assert len(unknown) == 4 and {r["status"] for r in unknown.values()} == {"error"}
     assert all(
-        "w1@test cannot grade it: unknown challenge 'hello-copy'" in r["message"] for r in unknown.values()
+        "w1@test cannot grade it: unknown challenge 'hello-copy'" in r["message"]
+        for i, r in unknown.items()
+        if i != "unreadable"  # refused while the batch staged it: never sent
     )
+    assert "not a readable archive" in unknown["unreadable"]["message"]
     # the same worker goes on with the next batch; the unreadable archive is that submission's row
     code, stderr = finish(cluster.batch("hello-world", subs, tmp_path / "known", "--sandbox", "local"), 120)
     assert code == 0, stderr

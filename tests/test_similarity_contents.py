@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from grader.challenges import get_challenge
-from grader.similarity import analyse_submissions
+from grader.similarity import analyse_paths
 from grader.similarity.contents import (
     Content,
     analyse_contents,
@@ -34,7 +34,7 @@ def test_a_stored_document_reads_back_the_same() -> None:
 def test_the_same_analysis_as_grader_batch() -> None:
     """Distinct contents, read back from storage: the pairs, scores, flags and cut of ``grader similar``."""
     challenge = get_challenge("json-post")
-    batch = analyse_submissions(challenge, [(n, CORPUS / n) for n in NAMES])
+    batch = analyse_paths(challenge, [(n, CORPUS / n) for n in NAMES])
     stored = analyse_contents(challenge.id, [_stored(n) for n in NAMES], load_base(challenge))
     assert stored.report.cut == batch.cut
     assert [(p.a, p.b, p.score, p.flagged) for p in stored.report.pairs] == [
