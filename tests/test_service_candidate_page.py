@@ -172,7 +172,9 @@ def test_a_past_deadline_upload_is_refused_with_one_line(app: Flask) -> None:
     page = answer.get_data(as_text=True)
     assert answer.status_code == 410
     refused = re.findall(r'<p class="flash error" id="refused" role="alert">([^<]*)</p>', page)
-    assert len(refused) == 1 and refused[0].startswith("Not submitted: the deadline of this invitation passed")
+    assert len(refused) == 1 and refused[0].startswith(
+        "Not submitted: the deadline of this invitation passed"
+    )
     assert "\n" not in refused[0] and "Traceback" not in page
 
 
@@ -215,6 +217,8 @@ def test_standing_wording() -> None:
     row.started_at = now - timedelta(minutes=5)
     assert standing(row, 0, now).sentence.endswith("(60 minutes left).")
     assert standing(row, 2, now).key == "used_up"
-    assert standing(row, 0, now + timedelta(hours=2)).sentence.startswith("The deadline passed at 2026-12-04 13:00")
+    assert standing(row, 0, now + timedelta(hours=2)).sentence.startswith(
+        "The deadline passed at 2026-12-04 13:00"
+    )
     row.revoked_at = now
     assert standing(row, 0, now).key == "revoked"
