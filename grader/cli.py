@@ -20,7 +20,7 @@ import click
 
 from grader import __version__
 from grader.challenges import Challenge, get_challenge, list_challenges
-from grader.errors import EXIT_INTERRUPTED, GraderError, UsageError
+from grader.errors import EXIT_INTERRUPTED, GraderError
 from grader.grading import grade
 from grader.output import FORMATS, emit, render, render_many
 from grader.output.saved import load_saved
@@ -39,8 +39,7 @@ Exit codes:
   2    bad usage or bad input (unknown challenge, missing path)
   3    the grader itself could not run (Docker, image, challenge,
        the hiring team's service unreachable)
-  4    the hiring team's service refused (start --invite, submit):
-       invitation unknown, revoked or closed, submissions used up
+  4    refused by the hiring team's service (start --invite, submit)
   130  interrupted by Ctrl-C or SIGTERM, after cleaning up"""
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -215,29 +214,16 @@ def show(challenge_id: str) -> None:
 @click.argument("challenge_id", metavar="ID", required=False)
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
 @click.option(
-    "--invite",
-    metavar="LINK",
-    help="Start from a hiring team's invitation link: `start --invite LINK [DIR]`.",
+    "--invite", metavar="LINK", help="Start from a hiring team's invitation: `start --invite LINK [DIR]`."
 )
 @_handle_errors
 def start(challenge_id: str | None, directory: Path | None, invite: str | None) -> None:
-    """Start a challenge in DIRECTORY (default ./ID): stub, public tests, statement.
+    """Start a challenge in DIRECTORY (default ./ID): stub, public tests, statement (or a team's kit)."""
+    if invite is not None or challenge_id is None:
+        from grader.invite_cli import start_from_arguments
 
-    With --invite LINK, the starter kit is downloaded from the hiring team's
-    service into DIR (the first argument; default ./ID); starting again
-    downloads it again and keeps your files.
-    """
-    if invite is not None:
-        from grader.invite_cli import start_invited
-
-        if directory is not None:
-            raise UsageError("give only the folder with --invite", hint="grader start --invite LINK [DIR]")
-        start_invited(invite, Path(challenge_id) if challenge_id else None)
+        start_from_arguments(invite, challenge_id, directory)
         return
-    if challenge_id is None:
-        raise UsageError(
-            "give the challenge to start", hint="grader start ID [DIR], or grader start --invite LINK"
-        )
     challenge = get_challenge(challenge_id)
     target = directory or Path(challenge.id)
     start_workspace(challenge, target)

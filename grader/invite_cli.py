@@ -133,6 +133,17 @@ def _kit_challenge(members: list[tuple[PurePosixPath, bytes]]) -> str:
     return ids.pop()
 
 
+def start_from_arguments(link: str | None, first: str | None, second: Path | None) -> Path:
+    """``grader start --invite LINK [DIR]``: the first argument is the folder, there is no second."""
+    if link is None:
+        raise UsageError(
+            "give the challenge to start", hint="grader start ID [DIR], or grader start --invite LINK"
+        )
+    if second is not None:
+        raise UsageError("give only the folder with --invite", hint="grader start --invite LINK [DIR]")
+    return start_invited(link, Path(first) if first else None)
+
+
 def start_invited(link: str, target: Path | None) -> Path:
     """Download the kit into ``target`` (default ./<challenge id>); returns the folder."""
     link = link.strip()

@@ -173,11 +173,34 @@ def test_revoked_and_expired_invitations_are_refused_with_one_line(
     assert late.exit_code == 4, late.output
     assert len(late.stderr.strip().splitlines()) == 1 and "deadline of this invitation passed" in late.stderr
     assert api.get(f"/invitations/{expiring['id']}").json()["state"] == "late"
+    assert [i["id"] for i in api.get("/invitations", params={"state": "late"}).json()] == [expiring["id"]]
+    assert [i["id"] for i in api.get("/invitations", params={"state": "revoked"}).json()] == [revoked["id"]]
+    by_candidate = api.get("/invitations", params={"candidate": revoked["candidate"]}).json()
+    assert [i["id"] for i in by_candidate] == [revoked["id"]]
+    assert api.get("/invitations", params={"status": "late"}).json()["field"] == "status"
     assert api.get("/submissions").json()["total"] == 0
 
     extended = api.post(f"/invitations/{expiring['id']}/extend", json={"deadline": deadline_in(3600)})
     assert extended.status_code == 200 and extended.json()["state"] == "started"
     assert cli("submit", str(tmp_path / "cy")).exit_code == 0
+
+
+@pytest.mark.slow
+def test_an_invitation_that_shows_the_public_tests_runs_them_after_submitting(
+    served: tuple[Server, Api], cli: Cli, tmp_path: Path
+) -> None:
+    _, api = served
+    created = invite(api, shows="public")
+    workspace = tmp_path / "ann"
+    assert cli("start", "--invite", created["link"], str(workspace)).exit_code == 0
+    shutil.copy(HELLO.solution_dir / "app.py", workspace / "app.py")
+    submitted = cli("submit", str(workspace))
+    assert submitted.exit_code == 0, submitted.output
+    public = [line for line in submitted.stdout.splitlines() if line.strip().startswith("public")]
+    assert len(public) == 1 and " public tests passed" in public[0]
+    total = public[0].split(" of ")[1].split()[0]
+    assert public[0].split()[1] == total and int(total) > 0
+    assert "score" not in submitted.stdout
 
 
 def test_links_are_parsed_and_bad_ones_explained() -> None:
@@ -200,3 +223,30 @@ def test_an_unreachable_service_is_one_line_and_exit_3(cli: Cli, tmp_path: Path)
     result = cli("start", "--invite", "http://127.0.0.1:9/i/" + "a" * 43, str(tmp_path / "w"))
     assert result.exit_code == 3 and len(result.stderr.strip().splitlines()) == 1
     assert result.stderr.startswith("error: cannot reach http://127.0.0.1:9")
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_a_candidates_submission_is_graded_in_the_docker_sandbox(
+    tmp_path: Path, cli: Cli, docker_client: Any
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    token = make_team(data, "alpha")
+    server = Server(data, sandbox="docker", workers=1).start()
+    try:
+        api = Api(server, token)
+        created = invite(api, shows="hidden")
+        workspace = tmp_path / "ann"
+        assert cli("start", "--invite", created["link"], str(workspace)).exit_code == 0
+        shutil.copy(GOLDEN / "hello-world" / "no-comma" / "app.py", workspace / "app.py")
+        submitted = cli("submit", str(workspace))
+        assert submitted.exit_code == 0, submitted.output
+        submission_id = int(submitted.stdout.split()[1])
+        done = api.wait_done(f"/submissions/{submission_id}", timeout=180)
+        receipt = cli("receipt", str(submission_id), str(workspace))
+    finally:
+        server.stop()
+    assert done["result"]["sandbox"] == "docker" and done["result"]["status"] == "failed"
+    assert done["result"]["tests"] and done["invitation"] == created["id"]
+    assert receipt.exit_code == 0 and "(failed)" in receipt.stdout

@@ -48,6 +48,7 @@ LAYERS = {
     "grader.entry": 3,
     "grader.host_cli": 3,
     "grader.verify_cli": 3,
+    "grader.invite_cli": 3,
     "grader.mutation.command": 3,
     "grader.service": 3,
     "grader.__main__": 3,

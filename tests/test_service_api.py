@@ -9,6 +9,7 @@ import re
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +132,15 @@ def _ids_of_team_a(env: dict[str, Any]) -> dict[str, int]:
     batch = api.post("/batches", json={"submissions": [sub]}).json()["id"]
     # a public address (registration refuses private ones); removed at the end of the test
     hook = api.post("/webhooks", json={"url": "https://192.88.99.200/hook"}).json()["id"]
-    return {"submission_id": sub, "batch_id": batch, "webhook_id": hook}
+    deadline = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    invited = api.post(
+        "/invitations",
+        json={"challenge": "hello-world", "name": "Ann", "email": "ann@example.com", "deadline": deadline},
+    ).json()
+    return {
+        "submission_id": sub, "batch_id": batch, "webhook_id": hook,
+        "invitation_id": invited["id"], "candidate_id": invited["candidate"],
+    }  # fmt: skip
 
 
 def test_team_isolation_on_every_route(env: dict[str, Any]) -> None:

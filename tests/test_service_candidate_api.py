@@ -183,6 +183,8 @@ def test_submissions_are_rate_limited_capped_in_size_and_counted(served: tuple[S
         f"{link}/submissions", files={"file": ("big.zip", b"x" * (700 * 1024))}, timeout=60
     )
     assert too_big.status_code == 413 and too_big.json()["status"] == 413
+    padded = requests.post(f"{link}/submissions", files={"file": ("p.zip", b"x" * (200 * 1024))}, timeout=60)
+    assert padded.status_code == 400 and padded.json()["field"] == "file"  # past the gate, refused by intake
     for used in (1, 2):
         answer = requests.post(f"{link}/submissions", files={"file": ("a.zip", good)}, timeout=60)
         assert answer.status_code == 201 and answer.json()["used"] == f"{used} of 3 submissions used"
@@ -193,6 +195,15 @@ def test_submissions_are_rate_limited_capped_in_size_and_counted(served: tuple[S
     assert refused.status_code == 400 and refused.json()["field"] == "file"
     missing = requests.post(f"{bad['link']}/submissions", timeout=60)
     assert missing.status_code == 400 and missing.json()["field"] == "file"
+    assert api.post(f"/invitations/{bad['id']}/revoke").status_code == 200
+    files = {"file": ("p.zip", b"x" * (200 * 1024))}
+    gated = requests.post(f"{bad['link']}/submissions", files=files, timeout=60)
+    assert gated.status_code == 401  # a revoked token does not open the body gate
+    small = requests.post(f"{bad['link']}/submissions", files={"file": ("a.zip", good)}, timeout=60)
+    assert (
+        small.status_code == 410
+        and small.json()["detail"] == "this invitation was revoked by the hiring team"
+    )
 
 
 @pytest.mark.slow

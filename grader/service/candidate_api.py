@@ -25,7 +25,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import func, select
 
 from ..challenges import Challenge, get_challenge
-from ..errors import UsageError
+from ..errors import InvalidSubmission, UnknownChallenge, UsageError
 from . import invitations
 from .api import Problem, problem
 from .auth import bearer_token
@@ -57,7 +57,13 @@ def _problem(exc: Problem) -> Response:
 def _usage(exc: UsageError) -> Response:
     if isinstance(exc, QueueFull):
         return problem(429, "Too Many Requests", "the hiring team's grader is busy: submit again in a minute")
-    return problem(400, "Invalid request", exc.format(), field="file")
+    if isinstance(exc, UnknownChallenge):  # the team removed it: nothing the candidate can fix
+        return problem(
+            410, "Gone", "the challenge of this invitation is no longer available: ask the hiring team"
+        )
+    if isinstance(exc, InvalidSubmission):
+        return problem(400, "Invalid request", exc.format(), field="file")
+    return problem(400, "Invalid request", exc.format())
 
 
 def _not_found() -> Problem:

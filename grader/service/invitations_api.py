@@ -26,7 +26,16 @@ from .auth import current_caller
 from .context import db_session
 from .invitations import InvitationError
 from .lists_api import submission_item
-from .models import CandidateRecord, Invitation, InvitationShows, ReviewStatus, Submission, owned
+from .models import (
+    MAX_ID,
+    CandidateRecord,
+    Invitation,
+    InvitationShows,
+    InvitationState,
+    ReviewStatus,
+    Submission,
+    owned,
+)
 
 MAX_NOTES = 20_000
 MAX_TEXT = 200
@@ -135,15 +144,30 @@ def create_invitation() -> tuple[Response, int]:
     return jsonify(answer), 201
 
 
+_LIST_PARAMS = ("candidate", "challenge", "state")
+
+
 @api.get("/invitations")
 def list_invitations() -> Response:
+    """The team's invitations, newest first; ``candidate`` (id), ``challenge`` and ``state`` filter them."""
+    for name in request.args:
+        if name not in _LIST_PARAMS:
+            shown = name[:50]
+            raise invalid(f"unknown query parameter `{shown}`: filter with {', '.join(_LIST_PARAMS)}", shown)
+    query = select(Invitation).where(Invitation.team_id == current_caller().team_id)
+    candidate = request.args.get("candidate")
+    if candidate is not None:
+        if not candidate.isascii() or not candidate.isdigit() or not 1 <= int(candidate) <= MAX_ID:
+            raise invalid("`candidate` must be a candidate id", "candidate")
+        query = query.where(Invitation.candidate_id == int(candidate))
+    if request.args.get("challenge") is not None:
+        query = query.where(Invitation.challenge_id == request.args["challenge"])
+    state = request.args.get("state")
+    if state is not None and state not in [s.value for s in InvitationState]:
+        raise invalid(f"`state` must be one of {', '.join(s.value for s in InvitationState)}", "state")
     session = db_session()
-    rows = session.scalars(
-        select(Invitation)
-        .where(Invitation.team_id == current_caller().team_id)
-        .order_by(Invitation.id.desc())
-    )
-    return jsonify([invitations.summary(session, i) for i in rows])
+    found = [invitations.summary(session, i) for i in session.scalars(query.order_by(Invitation.id.desc()))]
+    return jsonify([i for i in found if state is None or i["state"] == state])
 
 
 @api.get("/invitations/<int:invitation_id>")

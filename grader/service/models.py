@@ -167,9 +167,7 @@ class Submission(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     #: the invitation it was submitted through (None: uploaded by the team)
-    invitation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("invitations.id"), nullable=True, index=True
-    )
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"), nullable=True, index=True)
 
     def grade_result(self) -> GradeResult | None:
         return None if self.result is None else GradeResult.from_dict(self.result)
@@ -336,9 +334,7 @@ class SourceView(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-Owned = TypeVar(
-    "Owned", Team, Batch, Submission, Webhook, ApiToken, CandidateRecord, Invitation
-)
+Owned = TypeVar("Owned", Team, Batch, Submission, Webhook, ApiToken, CandidateRecord, Invitation)
 
 
 #: The largest id a row can have (PostgreSQL's ``integer``); larger ids are simply not found.

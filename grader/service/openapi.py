@@ -137,6 +137,15 @@ def document() -> dict[str, Any]:
         _query("review_status", {"enum": ["to_review", "advance", "reject"]}, "the team's decision"),
         _WHO[-1],
     ]
+    list_invitations = _op("The team's invitations, newest first", "200", {_JSON: ref("InvitationList")})
+    del list_invitations["responses"]["404"]
+    list_invitations["parameters"] = [
+        _query("candidate", ID, "only this candidate's"),
+        _query("challenge", {"type": "string"}, "only this challenge id"),
+        _query(
+            "state", {"enum": ["sent", "started", "submitted", "late", "revoked", "expired"]}, "only these"
+        ),
+    ]
     return {
         "openapi": "3.1.0",
         "info": {"title": "flask-grader service", "version": __version__},
@@ -189,7 +198,7 @@ def document() -> dict[str, Any]:
             },
             "/webhooks/{webhook_id}": {"delete": _op("Remove a callback URL", "204", params=("webhook_id",))},
             "/invitations": {
-                "get": _op("The team's invitations, newest first", "200", {_JSON: ref("InvitationList")}),
+                "get": list_invitations,
                 "post": _op(
                     "Invite a candidate; the answer holds the link (and its token) once",
                     "201",
