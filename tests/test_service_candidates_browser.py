@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from grader.challenges import get_challenge
 
@@ -152,6 +153,13 @@ def test_invite_take_the_challenge_and_decide(
     text = candidate.content()
     assert not [s for s in hidden_secrets() if s in text]
     candidate.context.close()
+
+    # the body gate admits the page's large uploads with a live token (the app then checks CSRF)
+    big = {"file": ("big.zip", b"x" * (200 * 1024))}
+    gated = requests.post(f"{link}/web/submissions", files=big, timeout=30)
+    assert gated.status_code == 400 and "CSRF" in gated.text, gated.text
+    unknown = requests.post(f"{server.url}/i/{'x' * 43}/web/submissions", files=big, timeout=30)
+    assert unknown.status_code == 401, unknown.text
 
     # the team finds Ann by her external id, sees the verdict, advances her with a note
     team.click("header nav >> text=Candidates")
