@@ -22,7 +22,7 @@ MAX_NOTES = 20_000
 
 SHOWS_CHOICES = [
     (InvitationShows.RECEIPT.value, "a receipt only"),
-    (InvitationShows.PUBLIC.value, "the receipt and how to run the public tests"),
+    (InvitationShows.PUBLIC.value, "the receipt and the public tests' outcome"),
     (InvitationShows.HIDDEN.value, "the receipt and the hidden tests' score (no test names)"),
 ]
 REVIEW_CHOICES = [

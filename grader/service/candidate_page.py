@@ -27,20 +27,21 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..errors import UsageError
-from . import invitations
+from . import invitations, public_run
 from .api import Problem
 from .candidate_api import _rate_limit, challenge_of, receipt
 from .candidate_forms import SolutionForm
 from .context import db_session, service
 from .events import Event, owe
 from .intake import QueueFull
-from .models import CandidateRecord, Invitation, Submission, utcnow
+from .models import CandidateRecord, Invitation, InvitationShows, Submission, utcnow
 from .statement import render_statement
 
 candidate_page = Blueprint("candidate_page", __name__, template_folder="templates", url_prefix="/i")
@@ -129,11 +130,19 @@ def _render(
         challenge=challenge,
         standing=now_standing,
         statement=statement,
-        receipts=[receipt(invitation, s) for s in subs],
+        receipts=[_receipt(invitation, s) for s in subs],
         form=form,
         error=error,
     )
     return page, status
+
+
+def _receipt(invitation: Invitation, submission: Submission) -> dict[str, Any]:
+    """The CLI's receipt, plus the public tests' outcome when the invitation shows it."""
+    shown = receipt(invitation, submission)
+    if invitation.shows == InvitationShows.PUBLIC:
+        shown["public"] = public_run.kept(service().data_dir, submission.stored_path)
+    return shown
 
 
 @candidate_page.get("/<token>", endpoint="page")
@@ -212,6 +221,15 @@ def _submit(invitation: Invitation, form: SolutionForm) -> Submission:
     if runner is not None:
         runner.wake()
     _wake_sender()
+    if invitation.shows == InvitationShows.PUBLIC:
+        data_dir = service().data_dir
+        outcome = public_run.run_public(
+            challenge_of(invitation),
+            data_dir / submission.stored_path,
+            str(current_app.config["SANDBOX"]),
+            service().intake.scratch,
+        )
+        public_run.keep(data_dir, submission.stored_path, outcome)
     return submission
 
 
