@@ -100,3 +100,21 @@ def _stored(app: Flask, submission: str) -> str:
         db = service().db
     with db.session() as session:
         return session.get_one(Submission, int(submission)).stored_path
+
+
+@pytest.mark.docker
+def test_public_tests_run_in_the_docker_sandbox(tmp_path: Path, docker_client: object) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    make_team(data, "alpha", user="alice")
+    docker_app = create_app({"DATA_DIR": str(data), "SANDBOX": "docker", "WORKERS": 1})
+    try:
+        token, _ = invite(login(docker_app, "alice"), "dock@example.com", shows="public")
+        candidate = docker_app.test_client()
+        start(candidate, token)
+        submission = upload(candidate, token, SOLUTION).headers["Location"].rsplit("-", 1)[1]
+        receipt = _receipt(candidate.get(f"/i/{token}").get_data(as_text=True), submission)
+        total = len(PUBLIC_TESTS)
+        assert f"{total} of {total} public tests passed" in receipt, receipt
+    finally:
+        docker_app.extensions["grader"].stop()
