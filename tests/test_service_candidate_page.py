@@ -222,3 +222,13 @@ def test_standing_wording() -> None:
     )
     row.revoked_at = now
     assert standing(row, 0, now).key == "revoked"
+
+
+def test_a_removed_challenge_is_one_line_not_a_traceback(app: Flask) -> None:
+    alice = login(app, "alice")
+    token, number = invite(alice, "gone@example.com")
+    set_invitation(app, number, challenge_id="no-such-challenge")
+    answer = app.test_client().get(f"/i/{token}")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 410 and "no longer available: ask the hiring team" in page
+    assert "Traceback" not in page

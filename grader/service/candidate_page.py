@@ -33,7 +33,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
-from ..errors import UsageError
+from ..errors import UnknownChallenge, UsageError
 from . import invitations, public_run
 from .api import Problem
 from .candidate_api import _rate_limit, challenge_of, receipt
@@ -97,6 +97,13 @@ def standing(invitation: Invitation, used: int, now: datetime | None = None) -> 
     if used >= invitation.max_submissions:
         return Standing("used_up", f"{timing} You have used all {invitation.max_submissions} submissions.")
     return Standing("open", timing)
+
+
+@candidate_page.errorhandler(UnknownChallenge)
+def _challenge_gone(_exc: UnknownChallenge) -> tuple[str, int]:
+    """The team removed the invitation's challenge: nothing the candidate can fix, and no traceback."""
+    why = "The challenge of this invitation is no longer available: ask the hiring team."
+    return render_template("candidate_unknown.html", why=why), 410
 
 
 def _invitation(token: str) -> Invitation | None:
@@ -195,6 +202,9 @@ def upload(token: str) -> Page:
         return _render(
             token, invitation, form, "Not submitted: the grader is busy; submit again in a minute.", 429
         )
+    except UnknownChallenge:
+        session.rollback()
+        raise
     except UsageError as exc:
         session.rollback()
         return _render(token, invitation, form, f"Not submitted: {exc.format()}", 400)
