@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import tarfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -228,3 +229,27 @@ def test_bad_invitations_are_400_naming_the_field(served: tuple[Server, Api, Api
         assert "Traceback" not in answer.text and "/" not in answer.json()["detail"].split(":")[0]
     unknown = api.get("/candidates", params={"state": "x"})
     assert unknown.status_code == 400 and unknown.json()["field"] == "state"
+
+
+@pytest.mark.slow
+def test_uploads_at_once_never_exceed_max_submissions(served: tuple[Server, Api, Api]) -> None:
+    server, api, _ = served
+    created = _invite(api, "ann@example.com", max_submissions=1)
+    good = zip_folder(HELLO.solution_dir)
+
+    def upload(_: int) -> int:
+        files = {"file": ("a.zip", good)}
+        return requests.post(f"{created['link']}/submissions", files=files, timeout=60).status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = sorted(pool.map(upload, range(4)))
+    assert statuses.count(201) == 1 and set(statuses) <= {201, 409, 429}, statuses
+    # the rate limit holds too (2 a minute here): another invitation, 5 at once
+    other = _invite(api, "bo@example.com", max_submissions=10)
+    created["link"] = other["link"]
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        rated = sorted(pool.map(upload, range(5)))
+    assert rated.count(201) == 2 and set(rated) <= {201, 429}, rated
+    assert api.get("/submissions").json()["total"] == 3
+    stored = [p for p in (server.data_dir / "submissions").iterdir() if p.is_dir()]
+    assert len(stored) == 3

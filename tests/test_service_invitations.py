@@ -155,3 +155,14 @@ def test_a_past_deadline_is_refused(db: Database) -> None:
                 shows=InvitationShows.HIDDEN,
             )  # fmt: skip
     assert refused.value.field == "deadline"
+
+
+def test_two_first_starts_at_once_start_it_once(db: Database) -> None:
+    invitation_id, _ = _invite(db)
+    with db.session() as first, db.session() as second:
+        mine, theirs = first.get_one(Invitation, invitation_id), second.get_one(Invitation, invitation_id)
+        assert mine.started_at is None and theirs.started_at is None
+        assert invitations.start(mine)
+        first.commit()
+        assert not invitations.start(theirs)  # its copy was stale: the UPDATE found it started
+        assert theirs.started_at is not None

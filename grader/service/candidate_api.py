@@ -18,6 +18,7 @@ minute.
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import timedelta
 from typing import Any
 
@@ -122,31 +123,35 @@ def _per_minute() -> int:
     return int(current_app.config.get("INVITE_SUBMISSIONS_PER_MINUTE", DEFAULT_PER_MINUTE))
 
 
-def _rate_limit(invitation: Invitation) -> None:
-    """429 when the invitation sent as many submissions as it may in the last minute."""
+def _recent(invitation: Invitation) -> int:
+    """The invitation's submissions of the last minute."""
     since = utcnow() - timedelta(minutes=1)
     recent = db_session().scalar(
         select(func.count(Submission.id)).where(
             Submission.invitation_id == invitation.id, Submission.created_at > since
         )
     )
-    if int(recent or 0) >= _per_minute():
-        raise Problem(
-            429, "Too Many Requests", f"at most {_per_minute()} submissions a minute: wait a minute"
-        )
+    return int(recent or 0)
+
+
+def _too_fast() -> Problem:
+    return Problem(429, "Too Many Requests", f"at most {_per_minute()} submissions a minute: wait a minute")
 
 
 @candidate_api.post("/<token>/submissions")
 def submit(token: str) -> tuple[Response, int]:
     invitation = _invitation(token)
     session = db_session()
+    # PostgreSQL: one submission of an invitation at a time (the row is locked until the commit)
+    session.execute(select(Invitation.id).where(Invitation.id == invitation.id).with_for_update())
     why = invitations.refusal(session, invitation)
     if why:
         status = (
             409 if invitation.revoked_at is None and utcnow() < invitations.closes_at(invitation) else 410
         )
         raise Problem(status, "Conflict" if status == 409 else "Gone", why)
-    _rate_limit(invitation)
+    if _recent(invitation) >= _per_minute():
+        raise _too_fast()
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise Problem(400, "Invalid request", "attach the archive as the multipart field `file`", "file")
@@ -161,6 +166,17 @@ def submit(token: str) -> tuple[Response, int]:
         )  # fmt: skip
     finally:
         intake.discard(path)
+    # SQLite: another upload of this invitation may have got in while this one was staged
+    if invitations.submissions_used(session, invitation) > invitation.max_submissions:
+        _undo(submission)
+        raise Problem(
+            409, "Conflict", f"all {invitation.max_submissions} submissions of this invitation are used"
+        )
+    if _recent(invitation) > _per_minute():
+        _undo(submission)
+        raise _too_fast()
+    if invitations.start(invitation):  # submitted without downloading the kit: it starts now
+        owe(session, invitation.team_id, Event.INVITATION_STARTED, invitation_id=invitation.id)
     owe(session, invitation.team_id, Event.SUBMISSION_RECEIVED, submission_id=submission.id)
     session.commit()
     if service().runner is not None:
@@ -176,6 +192,14 @@ def receipt_route(token: str, submission_id: int) -> Response:
     if submission is None or submission.invitation_id != invitation.id:
         raise Problem(404, "Not Found", f"no submission {submission_id} of this invitation")
     return jsonify(receipt(invitation, submission))
+
+
+def _undo(submission: Submission) -> None:
+    """Forget a submission that may not count: its rows are rolled back, its stored copy removed."""
+    stored = (service().data_dir / submission.stored_path).parent
+    db_session().rollback()
+    if stored.parent == service().intake.stored:
+        shutil.rmtree(stored, ignore_errors=True)
 
 
 def _used(invitation: Invitation) -> int:

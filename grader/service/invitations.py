@@ -18,8 +18,8 @@ import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, object_session
 
 from ..challenges import Challenge
 from ..errors import UsageError
@@ -161,11 +161,27 @@ def extend(invitation: Invitation, deadline: datetime, now: datetime | None = No
 
 
 def start(invitation: Invitation, now: datetime | None = None) -> bool:
-    """Mark the candidate's first start (the time limit runs from here); True only the first time."""
+    """Mark the candidate's first start (the time limit runs from here); True only the first time.
+
+    One conditional UPDATE (``started_at IS NULL``): of two first downloads at
+    once, exactly one starts the invitation, so ``invitation.started`` is
+    announced once.
+    """
     if invitation.started_at is not None:
         return False
-    invitation.started_at = now or utcnow()
-    return True
+    moment = now or utcnow()
+    session = object_session(invitation)
+    if session is None:
+        invitation.started_at = moment
+        return True
+    result = session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.started_at.is_(None))
+        .values(started_at=moment)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(invitation)
+    return getattr(result, "rowcount", 0) == 1
 
 
 def closes_at(invitation: Invitation) -> datetime:
