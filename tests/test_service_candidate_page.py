@@ -232,3 +232,38 @@ def test_a_removed_challenge_is_one_line_not_a_traceback(app: Flask) -> None:
     page = answer.get_data(as_text=True)
     assert answer.status_code == 410 and "no longer available: ask the hiring team" in page
     assert "Traceback" not in page
+
+
+def test_used_up_and_too_fast_are_one_line_each(app: Flask) -> None:
+    alice = login(app, "alice")
+    token, _ = invite(alice, "once@example.com", max_submissions="1")
+    candidate = app.test_client()
+    start(candidate, token)
+    token_value = csrf(candidate, f"/i/{token}")  # the page has no form once all are used
+    assert upload(candidate, token, SOLUTION).status_code == 302
+    again = candidate.post(
+        f"/i/{token}/web/submissions",
+        data={"file": (io.BytesIO(SOLUTION), "app.py"), "csrf_token": token_value},
+        content_type="multipart/form-data",
+    )
+    assert again.status_code == 409
+    assert "Not submitted: all 1 submissions of this invitation are used." in again.get_data(as_text=True)
+    assert "You have used all 1 submissions." in candidate.get(f"/i/{token}").get_data(as_text=True)
+
+    token, _ = invite(alice, "fast@example.com")
+    start(candidate, token)
+    for _ in range(3):  # GRADER_INVITE_SUBMISSIONS_PER_MINUTE: 3
+        assert upload(candidate, token, SOLUTION).status_code == 302
+    fast = upload(candidate, token, SOLUTION)
+    assert fast.status_code == 429
+    assert "Not submitted: at most 3 submissions a minute: wait a minute." in fast.get_data(as_text=True)
+
+
+def test_an_upload_without_the_start_button_starts_the_invitation(app: Flask) -> None:
+    token, number = invite(login(app, "alice"), "eager@example.com")
+    candidate = app.test_client()
+    assert upload(candidate, token, SOLUTION).status_code == 302  # the CSRF token of the start form
+    with app.app_context():
+        db = service().db
+    with db.session() as session:
+        assert session.get_one(Invitation, number).started_at is not None

@@ -36,7 +36,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from ..errors import UnknownChallenge, UsageError
 from . import invitations, public_run
 from .api import Problem
-from .candidate_api import _rate_limit, challenge_of, receipt
+from .candidate_api import _per_minute, _recent, _too_fast, _undo, challenge_of, receipt
 from .candidate_forms import SolutionForm
 from .context import db_session, service
 from .events import Event, owe
@@ -185,18 +185,20 @@ def upload(token: str) -> Page:
         return _unknown()
     form = SolutionForm()
     session = db_session()
+    # PostgreSQL: one submission of an invitation at a time (the row is locked until the commit)
+    session.execute(select(Invitation.id).where(Invitation.id == invitation.id).with_for_update())
     why = invitations.refusal(session, invitation)
     if why:
         closed = invitation.revoked_at is not None or utcnow() >= invitations.closes_at(invitation)
         return _render(token, invitation, form, f"Not submitted: {why}.", 410 if closed else 409)
-    try:
-        _rate_limit(invitation)
-    except Problem as exc:
-        return _render(token, invitation, form, f"Not submitted: {exc.detail}.", exc.status)
+    if _recent(invitation) >= _per_minute():
+        return _render(token, invitation, form, f"Not submitted: {_too_fast().detail}.", 429)
     if not form.validate_on_submit():
         return _render(token, invitation, form, "Not submitted: choose a file to upload first.", 400)
     try:
         submission = _submit(invitation, form)
+    except Problem as exc:  # a parallel upload of this invitation took the last place
+        return _render(token, invitation, form, f"Not submitted: {exc.detail}.", exc.status)
     except QueueFull:
         session.rollback()
         return _render(
@@ -213,7 +215,13 @@ def upload(token: str) -> Page:
 
 
 def _submit(invitation: Invitation, form: SolutionForm) -> Submission:
-    """The upload through the service's intake, exactly as the CLI's ``POST /i/<token>/submissions``."""
+    """The upload through the service's intake, as the CLI's ``POST /i/<token>/submissions`` does.
+
+    The same steps as :func:`.candidate_api.submit` (whose helpers it uses):
+    the count and the rate are checked again once the upload is staged
+    (SQLite: a parallel upload may have got in), and a submission made
+    without the start button starts the invitation.
+    """
     session = db_session()
     candidate = session.get_one(CandidateRecord, invitation.candidate_id)
     intake = service().intake
@@ -225,6 +233,16 @@ def _submit(invitation: Invitation, form: SolutionForm) -> Submission:
         )  # fmt: skip
     finally:
         intake.discard(path)
+    if invitations.submissions_used(session, invitation) > invitation.max_submissions:
+        _undo(submission)
+        raise Problem(
+            409, "Conflict", f"all {invitation.max_submissions} submissions of this invitation are used"
+        )
+    if _recent(invitation) > _per_minute():
+        _undo(submission)
+        raise _too_fast()
+    if invitations.start(invitation):
+        owe(session, invitation.team_id, Event.INVITATION_STARTED, invitation_id=invitation.id)
     owe(session, invitation.team_id, Event.SUBMISSION_RECEIVED, submission_id=submission.id)
     session.commit()
     runner = service().runner
