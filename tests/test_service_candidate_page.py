@@ -182,7 +182,9 @@ def test_csrf_is_required_on_the_candidates_forms(app: Flask) -> None:
     alice = login(app, "alice")
     token, _ = invite(alice, "forged@example.com")
     candidate = app.test_client()
-    assert candidate.post(f"/i/{token}/start").status_code == 400
+    refused = candidate.post(f"/i/{token}/start")
+    assert refused.status_code == 400
+    assert "Nothing was done: the form was not sent from this page" in refused.get_data(as_text=True)
     assert "You have not started yet" in candidate.get(f"/i/{token}").get_data(as_text=True)
     start(candidate, token)
     forged = candidate.post(

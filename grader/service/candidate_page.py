@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -104,6 +105,17 @@ def _challenge_gone(_exc: UnknownChallenge) -> tuple[str, int]:
     """The team removed the invitation's challenge: nothing the candidate can fix, and no traceback."""
     why = "The challenge of this invitation is no longer available: ask the hiring team."
     return render_template("candidate_unknown.html", why=why), 410
+
+
+@candidate_page.errorhandler(CSRFError)
+def _no_csrf(_exc: CSRFError) -> Page:
+    """A form without a valid CSRF token (forged, or the cookie was cleared): the page and one line."""
+    token = str((request.view_args or {}).get("token", ""))
+    invitation = _invitation(token)
+    if invitation is None:
+        return _unknown()
+    why = "Nothing was done: the form was not sent from this page; reload the page and try again."
+    return _render(token, invitation, SolutionForm(), why, 400)
 
 
 def _invitation(token: str) -> Invitation | None:
