@@ -10,6 +10,7 @@ import hashlib
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from grader.service.models import CandidateRecord, Invitation
 
 from .service_support import make_team
 from .test_service_candidate_page import csrf, invite, login
+from .test_service_postgres import database_url  # noqa: F401 - the throw-away PostgreSQL server
 
 pytestmark = pytest.mark.slow
 
@@ -196,3 +198,43 @@ def test_extend_then_revoke(app: Flask, alpha: dict[str, Any]) -> None:
     )
     page = alice.get(path).get_data(as_text=True)
     assert f'data-invitation="{number}" data-state="revoked"' in page
+
+
+@pytest.mark.postgres
+def test_the_hiring_pages_on_postgres(database_url: str, tmp_path: Path) -> None:  # noqa: F811 - the fixture
+    """Search (LIKE escapes, NULL external ids), the page's upload (row lock), the review on PostgreSQL."""
+    from grader.service.auth import new_user
+    from grader.service.models import Team
+
+    from .test_service_candidate_page import SOLUTION, start, upload
+
+    pg_app = create_app(
+        {"DATA_DIR": str(tmp_path), "DATABASE_URL": database_url, "SANDBOX": "local", "WORKERS": 1}
+    )
+    try:
+        with pg_app.app_context(), service().db.session() as session:
+            team = Team(name="pg-hiring")
+            session.add(team)
+            session.flush()
+            new_user(session, team, "polly", "password-polly")
+        polly = login(pg_app, "polly")
+        token, number = invite(polly, "ann@example.com", name="Ann 100%", external_id="ATS_9")
+        invite(polly, "bo@example.com", name="Bo")  # no external id: NULL in the search
+        assert _names(polly, "q=100%25") == ["Ann 100%"] and _names(polly, "q=s_9") == ["Ann 100%"]
+        assert _names(polly, "q=x_9") == [] and _names(polly, "q=bo@") == ["Bo"]
+        candidate = pg_app.test_client()
+        start(candidate, token)
+        assert upload(candidate, token, SOLUTION).status_code == 302
+        with pg_app.app_context(), service().db.session() as session:
+            person = session.get_one(Invitation, number).candidate_id
+        path = f"/candidates/{person}"
+        saved = polly.post(
+            f"{path}/review",
+            data={"review_status": "advance", "notes": "pg", "csrf_token": csrf(polly, path)},
+        )
+        assert saved.status_code == 302 and 'id="review-status">advance<' in polly.get(path).get_data(
+            as_text=True
+        )
+    finally:
+        pg_app.extensions["grader"].stop()
+        pg_app.extensions["grader"].db.dispose()
