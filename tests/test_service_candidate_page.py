@@ -109,7 +109,9 @@ def test_the_page_says_where_the_invitation_stands(app: Flask) -> None:
     alice = login(app, "alice")
     token, number = invite(alice, "nia@example.com", time_limit_minutes="90")
     candidate = app.test_client()
-    page = candidate.get(f"/i/{token}").get_data(as_text=True)
+    answer = candidate.get(f"/i/{token}")
+    page = answer.get_data(as_text=True)
+    assert answer.headers["Cache-Control"] == "no-store"
     assert "You have not started yet. Once you start you have 90 minutes" in page
     assert 'id="statement"' not in page and 'id="upload-form"' not in page  # not before the start
     start(candidate, token)

@@ -150,6 +150,16 @@ def test_another_teams_candidate_is_404(app: Flask, alpha: dict[str, Any]) -> No
 def test_the_link_is_shown_once_and_stored_hashed(app: Flask, alpha: dict[str, Any]) -> None:
     alice = alpha["alice"]
     token = alpha["token"]
+    made = alice.post(
+        "/candidates/invite",
+        data={
+            "challenge": "hello-world", "name": "Flo", "email": "flo@example.com", "shows": "public",
+            "deadline": (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+            "max_submissions": "2", "csrf_token": csrf(alice, "/candidates/invite"),
+        },
+    )  # fmt: skip
+    assert made.status_code == 200 and made.headers["Cache-Control"] == "no-store"
+    assert "the receipt and the public tests&#39; outcome" in made.get_data(as_text=True)
     page = alice.get(f"/candidates/{alpha['candidate_id']}").get_data(as_text=True)
     assert token not in page and token not in alice.get("/candidates").get_data(as_text=True)
     with app.app_context():

@@ -47,7 +47,7 @@ from .statement import render_statement
 
 candidate_page = Blueprint("candidate_page", __name__, template_folder="templates", url_prefix="/i")
 
-Page = str | tuple[str, int] | BaseResponse
+Page = str | tuple[str, int] | tuple[str, int, dict[str, str]] | BaseResponse
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ def _render(
         form=form,
         error=error,
     )
-    return page, status
+    return page, status, {"Cache-Control": "no-store"}  # a shared computer keeps no copy of the page
 
 
 def _receipt(invitation: Invitation, submission: Submission) -> dict[str, Any]:

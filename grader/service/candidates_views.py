@@ -40,7 +40,7 @@ candidates_views = Blueprint("candidates", __name__, template_folder="templates"
 
 #: The most candidates one list shows (newest first); a search narrows it.
 LIST_LIMIT = 200
-Page = str | tuple[str, int] | BaseResponse
+Page = str | tuple[str, int] | tuple[str, int, dict[str, str]] | BaseResponse
 
 
 @candidates_views.before_request
@@ -228,7 +228,8 @@ def invite() -> Page:
         return render_template("invite.html", form=form), 400
     session.commit()
     link = url_for("candidate_page.page", token=token, _external=True)
-    return render_template("invited.html", candidate=record, row=_row(invitation), link=link)
+    page = render_template("invited.html", candidate=record, row=_row(invitation), link=link)
+    return page, 200, {"Cache-Control": "no-store"}  # the link is shown once: not kept by the browser either
 
 
 def _prefill(form: InviteForm) -> None:
