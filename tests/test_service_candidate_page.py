@@ -24,7 +24,7 @@ from grader.service.candidate_page import standing
 from grader.service.models import Invitation
 from grader.submission import regular_files
 
-from .service_support import make_team
+from .service_support import make_team, zip_folder
 
 pytestmark = pytest.mark.slow
 
@@ -154,9 +154,12 @@ def test_receipt_only_invitations_show_no_score(app: Flask) -> None:
     token, _ = invite(alice, "plain@example.com", shows="receipt")
     candidate = app.test_client()
     start(candidate, token)
-    assert upload(candidate, token, SOLUTION).status_code == 302
+    assert upload(candidate, token, zip_folder(HELLO.solution_dir), "solution.zip").status_code == 302
     page = candidate.get(f"/i/{token}").get_data(as_text=True)
     assert "1 of 5 submissions used" in page and 'class="score"' not in page
+    refused = upload(candidate, token, b"hello", "notes.txt")
+    assert refused.status_code == 400
+    assert "Not submitted: notes.txt is neither an archive nor a .py file" in refused.get_data(as_text=True)
 
 
 def test_a_past_deadline_upload_is_refused_with_one_line(app: Flask) -> None:
