@@ -159,6 +159,7 @@ def test_invite_take_the_challenge_and_decide(
     # the team finds Ann by her external id, sees the verdict, advances her with a note
     team.click("header nav >> text=Candidates")
     expect(team.locator("#candidates tbody tr")).to_have_count(2)
+    team.screenshot(path=SHOTS / "candidates-04-list.png", full_page=True)
     team.fill("#q", "ats-1001")
     team.click("#candidate-search button")
     rows = team.locator("#candidates tbody tr")
@@ -183,7 +184,7 @@ def test_invite_take_the_challenge_and_decide(
     team.reload()
     expect(team.locator("#review-status")).to_have_text("advance")
     expect(team.locator("#notes")).to_have_value("Clean solution; invite to the on-site.")
-    team.screenshot(path=SHOTS / "candidates-04-decided.png", full_page=True)
+    team.screenshot(path=SHOTS / "candidates-05-decided.png", full_page=True)
     team.goto(server.url + "/candidates?status=advance")
     expect(team.locator("#candidates tbody tr")).to_have_count(1)
     expect(team.locator("#candidates tbody tr").first).to_contain_text("Ann Lee")
