@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from grader.challenges import list_challenges  # noqa: E402
-from grader.sandbox import make_sandbox  # noqa: E402
 from grader.mutation.run import MutationRun  # noqa: E402
+from grader.sandbox import make_sandbox  # noqa: E402
 
 
 def measure(sandbox_name: str, jobs: int) -> float:

@@ -33,9 +33,7 @@ SOLUTION = ROOT / "challenges" / "hello-world" / "solution"
 
 
 def _grader(*args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "grader", *args], capture_output=True, text=True, check=True
-    )
+    done = subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True, check=True)
     return done.stdout.strip()
 
 

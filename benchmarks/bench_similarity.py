@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from grader.challenges import get_challenge  # noqa: E402
-from grader.similarity import analyse_submissions  # noqa: E402
+from grader.similarity import analyse_paths  # noqa: E402
 from grader.similarity.analysis import DEFAULT_THRESHOLD  # noqa: E402
 
 CORPUS = ROOT / "tests" / "similarity"
@@ -56,7 +56,7 @@ def corpus_quality() -> None:
     for challenge_id, spec in truth.items():
         items = [(p.name, p) for p in sorted((CORPUS / challenge_id).iterdir()) if p.is_dir()]
         copies = {pair for family in spec["families"] for pair in combinations(sorted(family), 2)}
-        report = analyse_submissions(get_challenge(challenge_id), items, threshold=0.0)
+        report = analyse_paths(get_challenge(challenge_id), items, threshold=0.0)
         exact = {(p.a, p.b): p for p in report.pairs}
         for a, b in combinations(sorted(name for name, _ in items), 2):
             pair = exact.get((a, b))
@@ -178,7 +178,7 @@ def _time_one(maker: Callable[[Path, int], list[tuple[str, Path]]], size: int, w
     with tempfile.TemporaryDirectory() as scratch:
         items = maker(Path(scratch), size)
         started, cpu = time.perf_counter(), time.process_time()
-        report = analyse_submissions(challenge, items)
+        report = analyse_paths(challenge, items)
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         counts = f"{len(report.pairs):>9} {len(report.flagged):>8}"
         print(f"{size:>11} {seconds:>8.2f} {cpu:>6.2f} {counts}  flask-grader")

@@ -1,9 +1,11 @@
 """Grade a folder of submissions in parallel, resumably.
 
 Every immediate subfolder or archive of the batch folder is one submission,
-identified by its name. Each result is written to ``OUT/results/<id>.json``
-as soon as it is known, with a cache key made of the submission's content
-hash, the challenge's content hash, the sandbox image and the grader version:
+identified by its name. Each is staged once (:func:`grader.staging.staged_candidates`),
+and that copy is what is keyed, graded, compared and shown. Each result is
+written to ``OUT/results/<id>.json`` as soon as it is known, with a cache key
+made of the staged content's key (so the same code zipped or not is one
+submission), the challenge's content hash, the sandbox image and the grader version:
 a re-run skips every submission whose key is unchanged, so an interrupted
 batch continues where it stopped and a finished one re-grades nothing.
 
@@ -19,7 +21,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,41 +31,41 @@ from .challenges import Challenge
 from .errors import UsageError
 from .executors.base import Completed, Executor, GradingJob, this_host
 from .executors.local import LocalExecutor
-from .grading import grade_safely
+from .grading import error_result, grade_safely
 from .output.csvcells import result_cells, safe_row
 from .results import CSV_FIELDS, GradeResult
 from .sandbox.base import Sandbox
 from .similarity import SimilarityReport
 from .similarity.render import similarity_fields, write_similarity
-from .submission import tree_hash
+from .staging import StagedSubmission
 
 
 @dataclass
 class BatchSummary:
-    """What a batch run did; ``results`` maps submission id to result, ``hosts`` to where it was graded."""
+    """What a batch run did; ``results`` maps submission id to result, ``hosts`` to where it was graded.
+
+    ``refused`` counts the submissions that could not be staged (each has its
+    ``error`` row; nothing of it ran, and it is read again on the next run).
+    """
 
     results: dict[str, GradeResult] = field(default_factory=dict)
     hosts: dict[str, str] = field(default_factory=dict)
     graded: int = 0
     reused: int = 0
+    refused: int = 0
+
+    @property
+    def counts(self) -> str:
+        """``3 graded, 2 reused`` (and ``, 1 refused while staging`` when there are any)."""
+        refused = f", {self.refused} refused while staging" if self.refused else ""
+        return f"{self.graded} graded, {self.reused} reused{refused}"
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results.values() if r.status == status)
 
 
-def content_hash(path: Path) -> str:
-    """A hash of what the grader would read: regular files only, links ignored."""
-    if path.is_dir():
-        return tree_hash(path)
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def cache_key(submission: Candidate, challenge_hash: str, image: str) -> str:
-    parts = (content_hash(submission.path), challenge_hash, image, __version__)
+def cache_key(content_key: str, challenge_hash: str, image: str) -> str:
+    parts = (content_key, challenge_hash, image, __version__)
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
@@ -81,6 +83,7 @@ class BatchRun:
         self.results_dir = out / "results"
         self.image = sandbox.identity()
         self.challenge_hash = challenge.fingerprint()
+        self._staged: dict[str, StagedSubmission | UsageError] = {}
 
     def _result_path(self, submission: Candidate) -> Path:
         return self.results_dir / f"{submission.id}.json"
@@ -103,26 +106,30 @@ class BatchRun:
         tmp.write_text(json.dumps(payload, indent=2), encoding="utf-8")
         tmp.replace(path)
 
-    def grade_one(self, submission: Candidate, key: str) -> GradeResult:
-        """Grade one submission with :func:`grade_safely`'s policy: whatever it causes is its own row.
+    def grade_one(self, submission: Candidate, staged: StagedSubmission, key: str) -> GradeResult:
+        """Grade one staged submission with :func:`grade_safely`'s policy: whatever it causes is its own row.
 
         Only the grader's own faults (engine, challenge) and a cancel pass
         through: they are not this submission's doing and must stop the batch.
         """
-        result = grade_safely(self.challenge, submission.path, self.sandbox)
+        result = grade_safely(self.challenge, staged, self.sandbox)
         self.store(submission, key or None, result, this_host())
         return result
 
     def run(
         self,
         submissions: list[Candidate],
+        staged: dict[str, StagedSubmission | UsageError],
         jobs: int,
         *,
         force: bool = False,
         on_result: Callable[[Candidate, GradeResult, bool], None] = lambda *_: None,
         on_interrupt: Callable[[int], None] = lambda _: None,
     ) -> BatchSummary:
-        """Grade (or reuse) every submission through the executor; Ctrl-C stops cleanly.
+        """Grade (or reuse) every staged submission through the executor; Ctrl-C stops cleanly.
+
+        ``staged`` maps each submission's id to its staged copy, or to why it
+        could not be staged (its own ``error`` row, never cached).
 
         On Ctrl-C the executor is cancelled, so the gradings under way stop at
         once (their containers removed, nothing cached) and queued ones never
@@ -131,19 +138,21 @@ class BatchRun:
         self.results_dir.mkdir(parents=True, exist_ok=True)
         summary = BatchSummary()
         by_id = {s.id: s for s in submissions}
+        self._staged = staged
         todo: list[GradingJob] = []
         for submission in submissions:
-            try:
-                key = cache_key(submission, self.challenge_hash, self.image)
-            except OSError:  # unreadable (or too deep for the OS): no key, grade_one writes its error row
-                key = ""
-            previous = None if force or not key else self.cached(submission, key)
+            copy = staged[submission.id]
+            if isinstance(copy, UsageError):  # refused while staging: its own row, never cached
+                on_result(submission, self._refused(summary, submission, copy), False)
+                continue
+            key = cache_key(copy.key, self.challenge_hash, self.image)
+            previous = None if force else self.cached(submission, key)
             if previous is not None:
                 summary.results[submission.id], summary.hosts[submission.id] = previous
                 summary.reused += 1
                 on_result(submission, previous[0], True)
             else:
-                todo.append(GradingJob(submission.id, submission.path, key))
+                todo.append(GradingJob(submission.id, copy.root, key, copy.label))
         executor = self.executor or LocalExecutor(self._grade_job, self.sandbox.cancel, jobs)
         try:
             for done in executor.run(todo):
@@ -156,8 +165,19 @@ class BatchRun:
         summary.results = {i: summary.results[i] for i in order if i in summary.results}
         return summary
 
+    def _refused(self, summary: BatchSummary, submission: Candidate, why: UsageError) -> GradeResult:
+        label = str(submission.path)
+        result = error_result(self.challenge, self.sandbox.name, why.format(), submission=label)
+        self.store(submission, None, result, this_host())
+        summary.results[submission.id] = result
+        summary.hosts[submission.id] = this_host()
+        summary.refused += 1
+        return result
+
     def _grade_job(self, job: GradingJob) -> GradeResult:
-        return self.grade_one(Candidate(job.id, job.path), job.key)
+        copy = self._staged[job.id]
+        assert isinstance(copy, StagedSubmission)  # only staged submissions become jobs
+        return self.grade_one(Candidate(job.id, job.path), copy, job.key)
 
     def _record(self, summary: BatchSummary, submission: Candidate, done: Completed) -> None:
         if not done.stored:
@@ -191,13 +211,15 @@ def write_outputs(
     out: Path,
     challenge: Challenge,
     summary: BatchSummary,
-    sources: dict[str, Path] | None = None,
+    sources: Mapping[str, Path] | None = None,
     similarity: SimilarityReport | None = None,
+    staged: Mapping[str, StagedSubmission | UsageError] | None = None,
 ) -> None:
     """``results.csv``, ``results.json`` and ``report.html`` for the whole batch (and ``similarity.json``).
 
-    ``sources`` maps submission ids to their paths, for the report's view of
-    each submission's files.
+    ``sources`` maps submission ids to their paths (host paths in messages
+    become names) and ``staged`` to their staged copies (the report's view of
+    each submission's files).
     """
     from .output.html import render_report
 
@@ -220,7 +242,7 @@ def write_outputs(
         {"id": i, **r.to_dict(), **similarity_fields(similarity, i)} for i, r in summary.results.items()
     ]
     (out / "results.json").write_text(json.dumps(document, indent=2), encoding="utf-8")
-    report = render_report(challenge, summary.results, sources, similarity)
+    report = render_report(challenge, summary.results, sources, similarity, staged)
     (out / "report.html").write_text(report, encoding="utf-8")
     if similarity is not None:
         write_similarity(out, challenge, similarity, page=False)

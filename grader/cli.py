@@ -334,6 +334,7 @@ def batch(
     from grader.batch import BatchRun, prepare_out, write_outputs
     from grader.candidates import discover
     from grader.progress import Progress
+    from grader.staging import staged_candidates
 
     challenge = get_challenge(challenge_id)
     skipped: list[tuple[str, str]] = []
@@ -363,18 +364,24 @@ def batch(
         )
     else:
         click.echo(f"grading {len(submissions)} submissions of {challenge.id} with {jobs} job(s)", err=True)
-    try:
-        summary = grader_batch.run(
-            submissions, jobs, force=force, on_result=Progress(len(submissions)), on_interrupt=_finishing
-        )
-    except KeyboardInterrupt:
-        _interrupted("finished results are kept; run the same command to continue")
-    similarity = None if no_similarity else batch_similarity(challenge, submissions)
-    write_outputs(out, challenge, summary, {s.id: s.path for s in submissions}, similarity)
+    with staged_candidates(submissions) as staged:  # read once: graded, compared and shown from here
+        try:
+            summary = grader_batch.run(
+                submissions,
+                staged,
+                jobs,
+                force=force,
+                on_result=Progress(len(submissions)),
+                on_interrupt=_finishing,
+            )
+        except KeyboardInterrupt:
+            _interrupted("finished results are kept; run the same command to continue")
+        similarity = None if no_similarity else batch_similarity(challenge, staged)
+        write_outputs(out, challenge, summary, {s.id: s.path for s in submissions}, similarity, staged)
     click.echo(
         f"{len(summary.results)} submissions: {summary.count('passed')} passed, "
         f"{summary.count('failed')} failed, {summary.count('error')} error "
-        f"({summary.graded} graded, {summary.reused} reused). Report: {out / 'report.html'}"
+        f"({summary.counts}). Report: {out / 'report.html'}"
     )
 
 

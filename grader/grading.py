@@ -11,6 +11,7 @@ ever quoted, as its log, never interpreted.
 from __future__ import annotations
 
 import time
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,7 +21,8 @@ from .errors import Cancelled, ChallengeError, InfrastructureError, UsageError
 from .protocol import AppFailure, FailureKind, Limit, RunReport, Suite, TestEntry, TestStatus
 from .results import GradeResult, TestResult, Verdict
 from .sandbox.base import AppExit, RunOutcome, RunRequest, Sandbox
-from .submission import prepared_submission, shown
+from .staging import StagedSubmission, staged_submission
+from .submission import shown
 
 #: The app's own output quoted under a message, at most this many lines.
 LOG_LINES = 12
@@ -30,42 +32,49 @@ RETRY_PAUSE_SECONDS = 1.0
 
 def grade(
     challenge: Challenge,
-    submission: Path,
+    submission: Path | StagedSubmission,
     sandbox: Sandbox,
     *,
     suite: Suite = Suite.HIDDEN,
     first_failure: bool = False,
     scratch: Path | None = None,
 ) -> GradeResult:
-    """Grade ``submission`` (a folder or an archive) against one of the challenge's suites.
+    """Grade ``submission`` against one of the challenge's suites.
 
+    ``submission`` is either already staged (a batch, the service: staged
+    once, graded from that copy) or a folder or archive, staged here in
+    ``scratch`` (default: the system's temporary folder).
     ``first_failure`` stops the suite at its first failing test (mutation
     testing only needs to know that a mutant is killed, not how badly).
-    ``scratch`` is where the submission is staged (default: the system's
-    temporary folder); the service stages in its own per-process folder,
-    which its next start removes if this process is killed.
     """
+    if isinstance(submission, StagedSubmission):
+        return _grade_staged(challenge, submission, sandbox, suite, first_failure)
+    with staged_submission(submission, scratch=scratch) as staged:
+        return _grade_staged(challenge, staged, sandbox, suite, first_failure)
+
+
+def _grade_staged(
+    challenge: Challenge, staged: StagedSubmission, sandbox: Sandbox, suite: Suite, first_failure: bool
+) -> GradeResult:
     started = time.monotonic()
     tests_dir = challenge.hidden_tests if suite == Suite.HIDDEN else challenge.public_tests
-    with prepared_submission(submission, scratch=scratch) as app_dir:
-        server = challenge.server
-        request = RunRequest(
-            app_dir,
-            tests_dir,
-            challenge.limits,
-            challenge.run_env(),
-            served=server is not None,
-            workers=server.workers if server else 1,
-            first_failure=first_failure,
-        )
-        outcome = sandbox.run(request)
-    result = interpret(challenge, outcome)
-    return replace(result, duration=round(time.monotonic() - started, 3), submission=str(submission))
+    server = challenge.server
+    request = RunRequest(
+        staged.root,
+        tests_dir,
+        challenge.limits,
+        challenge.run_env(),
+        served=server is not None,
+        workers=server.workers if server else 1,
+        first_failure=first_failure,
+    )
+    result = interpret(challenge, sandbox.run(request))
+    return replace(result, duration=round(time.monotonic() - started, 3), submission=staged.label)
 
 
 def grade_safely(
     challenge: Challenge,
-    submission: Path,
+    submission: Path | StagedSubmission,
     sandbox: Sandbox,
     *,
     label: str | None = None,
@@ -83,34 +92,40 @@ def grade_safely(
       service releases the job, a worker answers a non-cacheable error).
     - A broken challenge (:class:`ChallengeError`) and a cancel are raised
       at once: another try would fail the same way, or is not wanted.
+
+    A submission given as a path is staged once, before the first try.
     """
-    name = str(submission) if label is None else label
+    name = submission.label if isinstance(submission, StagedSubmission) else str(label or submission)
     attempt = 0
-    while True:
-        try:
-            return grade(challenge, submission, sandbox, scratch=scratch)
-        except UsageError as exc:
-            message = exc.format() if label is None else exc.format().replace(str(submission), label)
-            return error_result(challenge, sandbox.name, message, submission=name)
-        except (Cancelled, ChallengeError):
-            raise
-        except InfrastructureError:
-            if attempt >= retries:
+    with ExitStack() as staging:
+        while True:
+            try:
+                if not isinstance(submission, StagedSubmission):
+                    submission = staging.enter_context(
+                        staged_submission(submission, label=name, scratch=scratch)
+                    )
+                return grade(challenge, submission, sandbox)
+            except UsageError as exc:
+                return error_result(challenge, sandbox.name, exc.format(), submission=name)
+            except (Cancelled, ChallengeError):
                 raise
-            attempt += 1
-            time.sleep(RETRY_PAUSE_SECONDS)
-        except Exception as exc:  # noqa: BLE001 - the one safe-grading function: a hostile app may trip anything
-            message = f"the grader could not grade this submission ({type(exc).__name__}: {shown(exc)})"
-            return error_result(challenge, sandbox.name, message, submission=name)
+            except InfrastructureError:
+                if attempt >= retries:
+                    raise
+                attempt += 1
+                time.sleep(RETRY_PAUSE_SECONDS)
+            except Exception as exc:  # noqa: BLE001 - the one safe-grading function: a hostile app may trip anything
+                message = f"the grader could not grade this submission ({type(exc).__name__}: {shown(exc)})"
+                return error_result(challenge, sandbox.name, message, submission=name)
 
 
 def error_result(challenge: Challenge, sandbox: str, message: str, **fields: object) -> GradeResult:
-    """A zero-score ``error`` verdict (no app, a refused submission, ...)."""
+    """An ``error`` verdict: no score, no per-test list, only its cause (no app, a refused submission...)."""
     values: dict[str, object] = {
         "challenge": challenge.id,
         "challenge_version": challenge.version,
         "status": Verdict.ERROR,
-        "score": 0.0,
+        "score": None,
         "max_score": challenge.points,
         "message": message,
         "sandbox": sandbox,
@@ -200,12 +215,11 @@ def interpret(challenge: Challenge, outcome: RunOutcome) -> GradeResult:
         if failure.kind == FailureKind.START_TIMEOUT and Limit.START_TIMEOUT not in limits:
             limits.append(Limit.START_TIMEOUT)
         tests = _tests(report, "not run: the app could not be started")
-        return error_result(
+        return error_result(  # no score, no per-test list: the cause is the message
             challenge,
             outcome.sandbox,
             _failure_message(failure, outcome),
             limits_hit=[str(x) for x in limits],
-            tests=tests,
             max_score=round(sum(t.max_score for t in tests), 4) if tests else challenge.points,
             image=image,
         )

@@ -8,7 +8,7 @@ Starting again downloads the kit again: the statement, the public tests and
 the kit's own copy are refreshed, every other file of the folder is kept.
 
 ``submit`` stages the folder exactly as ``grader grade`` does
-(:func:`grader.submission.prepared_submission`: no links, size caps, cache
+(:func:`grader.staging.staged_submission`: no links, size caps, cache
 folders skipped), packs it without ``.grader.toml`` and ``.grader/`` (the
 token never travels inside a submission), uploads it and prints the receipt.
 
@@ -34,7 +34,8 @@ from urllib.parse import urlsplit
 import click
 
 from .errors import ServiceRefused, ServiceUnreachable, UsageError
-from .submission import prepared_submission, regular_files
+from .staging import staged_submission
+from .submission import regular_files
 from .workspace import KIT_DIR, MARKER_FILE, invitation_of, read_marker
 
 TIMEOUT_SECONDS = 60
@@ -205,8 +206,8 @@ def submit_folder(directory: Path) -> dict[str, Any]:
             f"{directory} was not started from an invitation", hint="run `grader start --invite LINK` first"
         )
     base, token = parse_link(link)
-    with prepared_submission(directory) as app_dir:
-        data = _pack(app_dir)
+    with staged_submission(directory) as staged:
+        data = _pack(staged.root)
     body, content_type = _multipart("submission.tar.gz", data)
     request = urllib.request.Request(
         f"{base}/i/{token}/submissions", data=body, method="POST", headers={"Content-Type": content_type}
@@ -225,7 +226,9 @@ def receipt_lines(receipt: dict[str, Any]) -> list[str]:
         f"  used      {receipt.get('used')}; the last one before {receipt.get('closes_at')} counts",
     ]
     score = receipt.get("score")
-    if isinstance(score, dict):
+    if isinstance(score, dict) and score.get("score") is None:  # an error: not graded, no score
+        lines.append(f"  score     no score: it could not be graded ({score.get('verdict')})")
+    elif isinstance(score, dict):
         lines.append(f"  score     {score.get('score')} / {score.get('max_score')} ({score.get('verdict')})")
     elif receipt.get("shows") == "hidden":
         lines.append(f"  score     not graded yet: see it with `grader receipt {receipt.get('submission')}`")

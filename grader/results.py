@@ -57,11 +57,19 @@ class TestResult:
 
 @dataclass
 class GradeResult:
-    """The verdict on one submission; ``to_dict`` is the ``--format json`` object."""
+    """The verdict on one submission; ``to_dict`` is the ``--format json`` object.
+
+    An ``error`` could not be graded, and says so the same way everywhere: no
+    score (``None``; ``null`` in JSON, an empty cell in CSV), no percent, no
+    per-test list, only its cause in ``message``. ``max_score`` is kept: it
+    says what the submission could have scored. This holds whatever built
+    the result (:meth:`__post_init__`), a result file written by an older
+    version included.
+    """
 
     challenge: str
     status: Verdict
-    score: float
+    score: float | None
     max_score: float
     message: str
     sandbox: str
@@ -73,8 +81,22 @@ class GradeResult:
     limits_hit: list[str] = field(default_factory=list)
     grader_version: str = ""
 
+    def __post_init__(self) -> None:
+        if self.status == Verdict.ERROR:
+            self.score = None
+            self.tests = []
+        elif self.score is None:
+            raise ReportError(f"a {self.status} result needs a score")
+
     @property
-    def percent(self) -> float:
+    def graded(self) -> bool:
+        """False for an ``error``: nothing was graded, so there is no score to count."""
+        return self.status != Verdict.ERROR
+
+    @property
+    def percent(self) -> float | None:
+        if self.score is None:
+            return None
         return round(100.0 * self.score / self.max_score, 1) if self.max_score else 0.0
 
     @property
@@ -111,10 +133,13 @@ class GradeResult:
         if not isinstance(limits_hit, list) or not all(isinstance(x, str) for x in limits_hit):
             raise ReportError("`limits_hit` is not a list of strings")
         image = data.get("image")
+        status = Verdict(_status(data, tuple(Verdict), "result"))
+        score = data.get("score")
         return cls(
             challenge=_string(data, "challenge"),
-            status=Verdict(_status(data, tuple(Verdict), "result")),
-            score=_number(data.get("score"), "score"),
+            status=status,
+            # an error has no score (an older version wrote 0 there: read as none)
+            score=None if status == Verdict.ERROR else _number(score, "score"),
             max_score=_number(data.get("max_score"), "max_score"),
             message=_string(data, "message"),
             sandbox=_string(data, "sandbox"),

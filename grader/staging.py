@@ -1,10 +1,16 @@
-"""An uploaded batch archive, staged as one folder or archive per candidate.
+"""Staging: a submission (or a batch archive of them) read once into a private folder.
 
-The archive's top level is read exactly as ``grader batch`` reads a folder
-(:func:`grader.candidates.candidates`): each folder or archive there is one
-candidate, and staging never steps into a single wrapping folder, so an
-archive holding one candidate is a batch of one (and that candidate's
-subfolders stay part of it).
+Every path that grades (``grader grade``, ``grader batch``, the service, a
+worker) stages a submission exactly once with :func:`staged_submission`,
+and everything after it (the content key, grading, similarity, the report's
+file view, the service's stored copy) reads that one staged tree. The
+reading itself, with every check, is :func:`grader.submission.stage_into`.
+
+A batch archive (:func:`prepared_batch`) is read exactly as ``grader batch``
+reads a folder (:func:`grader.candidates.candidates`): each folder or
+archive at its top is one candidate, and staging never steps into a single
+wrapping folder, so an archive holding one candidate is a batch of one (and
+that candidate's subfolders stay part of it).
 
 What makes one candidate unusable refuses that candidate only, as in
 ``grader batch``: a link, device or pipe under ``ann/`` becomes ``ann``'s
@@ -19,14 +25,113 @@ and never a server path.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .candidates import ONE_APP, Candidate, alike, candidate_id, candidates, one_app
-from .errors import InvalidSubmission
-from .submission import SKIPPED_DIRS, UploadBudget, _Budget, is_archive, quoted, shown, unpack
+from .errors import InvalidSubmission, SubmissionNotFound, UsageError
+from .submission import (
+    SKIPPED_DIRS,
+    UploadBudget,
+    _Budget,
+    is_archive,
+    is_single_file,
+    make_readable,
+    quoted,
+    shown,
+    stage_into,
+    tree_hash,
+    unpack,
+)
+
+
+@dataclass(frozen=True)
+class StagedSubmission:
+    """A submission read once: its app folder, and the key of its content.
+
+    ``root`` is a private copy, readable (never writable) by the sandbox's
+    user; ``key`` is the SHA-256 of the regular files there
+    (:func:`grader.submission.tree_hash`), so the same code zipped twice, or
+    as a folder, is one submission to every cache and comparison; ``label``
+    names it in messages and results (never a path of a server).
+    """
+
+    root: Path
+    key: str
+    label: str
+
+
+def _app_root(folder: Path) -> Path:
+    """Descend through a single wrapping folder (``submission/app.py`` in an archive)."""
+    current = folder
+    for _ in range(3):
+        entries = [p for p in current.iterdir() if not p.name.startswith(".")]
+        has_code = any(p.suffix == ".py" or (p / "__init__.py").exists() for p in entries)
+        dirs = [p for p in entries if p.is_dir()]
+        if has_code or len(entries) != 1 or len(dirs) != 1:
+            return current
+        current = dirs[0]
+    return current
+
+
+@contextmanager
+def staged_submission(
+    path: Path,
+    *,
+    label: str | None = None,
+    scratch: Path | None = None,
+    budget: UploadBudget | None = None,
+) -> Iterator[StagedSubmission]:
+    """Stage the submission at ``path`` (a folder, an archive or one ``.py`` file) once.
+
+    ``label`` names it in every error and result instead of ``path`` (a
+    service's path is its own business), ``scratch`` is where the copy is
+    made (default: the system's temporary folder) and ``budget`` is shared
+    with the other stagings of the same upload. The copy is removed on exit.
+    """
+    source = Path(path)
+    name = str(source) if label is None else label
+    origin = shown(name)
+    if not source.exists():
+        raise SubmissionNotFound(f"no such file or folder: {origin}", hint="check the path")
+    if source.is_file() and not is_archive(source) and not is_single_file(source):
+        raise InvalidSubmission(
+            f"{origin} is neither a folder, an archive nor a .py file",
+            hint="pass a folder, .zip, .tar.gz or a one-file app.py",
+        )
+    with tempfile.TemporaryDirectory(prefix="grader-sub-", dir=scratch) as scratch_dir:
+        target = Path(scratch_dir, "submission")
+        target.mkdir()
+        stage_into(source, target, _Budget(origin, budget))
+        if not any(target.iterdir()):
+            raise InvalidSubmission(f"{origin} is empty", hint="it should contain app.py")
+        Path(scratch_dir).chmod(0o755)
+        make_readable(target)
+        root = _app_root(target)
+        yield StagedSubmission(root, tree_hash(root), name)
+
+
+@contextmanager
+def staged_candidates(
+    found: Iterable[Candidate] | Iterable[tuple[str, Path]], *, scratch: Path | None = None
+) -> Iterator[dict[str, StagedSubmission | UsageError]]:
+    """Stage every candidate of a batch once, each copy kept until the batch's outputs are written.
+
+    ``found`` holds candidates, or (id, path) pairs. A candidate that
+    cannot be staged maps to its refusal (its own error row); the others
+    are not affected.
+    """
+    with ExitStack() as stack:
+        staged: dict[str, StagedSubmission | UsageError] = {}
+        for item in found:
+            key, path = (item.id, item.path) if isinstance(item, Candidate) else item
+            try:
+                staged[key] = stack.enter_context(staged_submission(path, scratch=scratch))
+            except UsageError as exc:
+                staged[key] = exc
+        yield staged
 
 
 @dataclass(frozen=True)

@@ -27,15 +27,13 @@ import hashlib
 import os
 import stat
 import tarfile
-import tempfile
 import time
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import IO, BinaryIO
 
-from .errors import InvalidSubmission, SubmissionNotFound
+from .errors import InvalidSubmission
 from .targuard import HeaderGuard, UnsafeTar
 from .zipguard import check_zip_directory
 
@@ -56,7 +54,8 @@ _CHUNK = 65536
 _LINK_HINT = "replace each link with the file it points to, or leave it out"
 
 
-#: A lone Python file is a one-file submission, staged as ``app.py`` (see :func:`prepared_submission`).
+#: A lone Python file is a one-file submission, staged as ``app.py``
+#: (see :func:`grader.staging.staged_submission`).
 SINGLE_FILE_SUFFIX = ".py"
 #: The name a one-file submission gets in its staged folder: where the loader looks first, as ``flask run``.
 SINGLE_FILE_NAME = "app.py"
@@ -379,67 +378,28 @@ def unpack(source: Path, target: Path, budget: _Budget) -> None:
         raise InvalidSubmission(f"{origin}: not a readable archive ({shown(exc)})") from None
 
 
-def _app_root(folder: Path) -> Path:
-    """Descend through a single wrapping folder (``submission/app.py`` in an archive)."""
-    current = folder
-    for _ in range(3):
-        entries = [p for p in current.iterdir() if not p.name.startswith(".")]
-        has_code = any(p.suffix == ".py" or (p / "__init__.py").exists() for p in entries)
-        dirs = [p for p in entries if p.is_dir()]
-        if has_code or len(entries) != 1 or len(dirs) != 1:
-            return current
-        current = dirs[0]
-    return current
+def stage_into(source: Path, target: Path, budget: _Budget) -> None:
+    """Copy or unpack the submission ``source`` into the empty folder ``target``: the one read of it.
+
+    Every staging goes through here, once per submission and grading
+    (:func:`grader.staging.staged_submission`); a test counts the calls.
+    Errors name ``budget.origin``, never a path of this machine.
+    """
+    origin = budget.origin
+    try:
+        if source.is_dir():
+            _copy_folder(source.resolve(), target, budget)
+            return
+        if is_single_file(source):
+            _stage_single_file(source, target, budget)
+            return
+    except OSError as exc:
+        raise InvalidSubmission(f"{origin}: cannot be read ({shown(exc.strerror or exc)})") from None
+    unpack(source, target, budget)
 
 
-def _make_readable(root: Path) -> None:
+def make_readable(root: Path) -> None:
     """The sandbox user is not the host user: let it read (never write) the copy."""
     root.chmod(0o755)
     for relative, info in _walk(root):
         (root / relative).chmod(0o755 if stat.S_ISDIR(info.st_mode) else 0o644)
-
-
-@contextmanager
-def prepared_submission(
-    path: Path,
-    *,
-    label: str | None = None,
-    scratch: Path | None = None,
-    budget: UploadBudget | None = None,
-) -> Iterator[Path]:
-    """Yield a private, read-only-for-others copy of the submission's app folder.
-
-    ``label`` names the submission in every error instead of ``path`` (a
-    service's path is its own business), ``scratch`` is where the copy is
-    made (default: the system's temporary folder) and ``budget`` is shared
-    with the other stagings of the same upload.
-    """
-    source = Path(path)
-    origin = shown(source if label is None else label)
-    if not source.exists():
-        raise SubmissionNotFound(f"no such file or folder: {origin}", hint="check the path")
-    if source.is_file() and not is_archive(source) and not is_single_file(source):
-        raise InvalidSubmission(
-            f"{origin} is neither a folder, an archive nor a .py file",
-            hint="pass a folder, .zip, .tar.gz or a one-file app.py",
-        )
-    with tempfile.TemporaryDirectory(prefix="grader-sub-", dir=scratch) as scratch_dir:
-        target = Path(scratch_dir, "submission")
-        target.mkdir()
-        if source.is_dir():
-            try:
-                _copy_folder(source.resolve(), target, _Budget(origin, budget))
-            except OSError as exc:
-                raise InvalidSubmission(f"{origin}: cannot be read ({shown(exc.strerror or exc)})") from None
-        elif is_single_file(source):
-            try:
-                _stage_single_file(source, target, _Budget(origin, budget))
-            except OSError as exc:
-                raise InvalidSubmission(f"{origin}: cannot be read ({shown(exc.strerror or exc)})") from None
-        else:
-            unpack(source, target, _Budget(origin, budget))
-        if not any(target.iterdir()):
-            raise InvalidSubmission(f"{origin} is empty", hint="it should contain app.py")
-        Path(scratch_dir).chmod(0o755)
-        _make_readable(target)
-        yield _app_root(target)

@@ -117,12 +117,13 @@ def verify_challenge(
         report.checks.append(Check(f"same verdicts on a second run ({sandbox.name})", same))
         progress(f"{challenge.id}: stub ({sandbox.name})")
         stub = grade(challenge, challenge.stub_dir, sandbox)
-        below = stub.status != "passed" and stub.score < challenge.points
+        below = stub.status != "passed" and (stub.score is None or stub.score < challenge.points)
         report.checks.append(
             Check(
                 f"stub scores below full marks ({sandbox.name})",
                 below,
-                f"stub: {stub.status} {stub.score:g}/{stub.max_score:g}",
+                f"stub: {stub.status} "
+                + ("no score" if stub.score is None else f"{stub.score:g}/{stub.max_score:g}"),
             )
         )
         verdicts = _verdicts(first) + _verdicts(stub)

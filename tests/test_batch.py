@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from grader.batch import content_hash
 from grader.candidates import discover
 from grader.errors import UsageError
-from grader.submission import ARCHIVE_SUFFIXES
+from grader.staging import StagedSubmission, staged_candidates
+from grader.submission import ARCHIVE_SUFFIXES, tree_hash
 
 from .conftest import GOLDEN, ROOT, Cli
 from .test_redteam import REDTEAM, built_submission
@@ -73,17 +73,17 @@ def _run_batch(cli: Cli, tmp_path: Path, sandbox: str, jobs: str) -> None:
 
     again = cli("batch", "hello-world", str(tmp_path / "subs"), "--out", str(out), "--sandbox", sandbox)
     assert again.exit_code == 0
-    assert f"(0 graded, {len(expected)} reused)" in again.stdout
+    assert f"(0 graded, {len(expected) - 1} reused, 1 refused while staging)" in again.stdout
     (tmp_path / "subs" / "no-escape" / "app.py").write_text(
         (GOLDEN / "hello-world" / "module-markupsafe" / "app.py").read_text()
     )
     changed = cli("batch", "hello-world", str(tmp_path / "subs"), "--out", str(out), "--sandbox", sandbox)
-    assert f"(1 graded, {len(expected) - 1} reused)" in changed.stdout
+    assert f"(1 graded, {len(expected) - 2} reused, 1 refused while staging)" in changed.stdout
     assert _rows(out)["no-escape"]["status"] == "passed"
     forced = cli(
         "batch", "hello-world", str(tmp_path / "subs"), "--out", str(out), "--sandbox", sandbox, "--force"
     )
-    assert f"({len(expected)} graded, 0 reused)" in forced.stdout
+    assert f"({len(expected) - 1} graded, 0 reused, 1 refused while staging)" in forced.stdout
 
 
 def test_local_batch_resume_and_outputs(cli: Cli, tmp_path: Path) -> None:
@@ -148,14 +148,14 @@ def test_batch_says_what_it_skipped_and_grades_a_lone_py_file(cli: Cli, tmp_path
     assert _rows(tmp_path / "out")["kim"]["status"] == "passed"
 
 
-def test_content_hash_ignores_caches_and_sees_changes(tmp_path: Path) -> None:
+def test_content_key_ignores_caches_and_sees_changes(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text("a")
-    before = content_hash(tmp_path)
+    before = tree_hash(tmp_path)
     (tmp_path / "__pycache__").mkdir()
     (tmp_path / "__pycache__" / "x.pyc").write_text("zz")
-    assert content_hash(tmp_path) == before
+    assert tree_hash(tmp_path) == before
     (tmp_path / "app.py").write_text("b")
-    assert content_hash(tmp_path) != before
+    assert tree_hash(tmp_path) != before
 
 
 @pytest.mark.docker
@@ -291,10 +291,12 @@ def test_an_unexpected_exception_becomes_that_submissions_error_row(tmp_path: Pa
     sandbox = _Failing(RecursionError("maximum recursion depth exceeded \x1b[2K"))
     batch = BatchRun(get_challenge("hello-world"), sandbox, tmp_path / "out")
     good = Candidate("good", GOLDEN / "hello-world" / "module-markupsafe")
-    summary = batch.run([Candidate("boom", tmp_path / "boom"), good], jobs=1)
+    subs = [Candidate("boom", tmp_path / "boom"), good]
+    with staged_candidates(subs) as staged:
+        summary = batch.run(subs, staged, jobs=1)
     assert summary.results["good"].status == "passed"
     boom = summary.results["boom"]
-    assert boom.status == "error" and boom.score == 0
+    assert boom.status == "error" and boom.score is None
     assert "RecursionError: maximum recursion depth exceeded \\x1b[2K" in boom.message
     assert json.loads((tmp_path / "out" / "results" / "boom.json").read_text())["result"]["status"] == "error"
 
@@ -309,8 +311,9 @@ def test_a_broken_challenge_is_not_retried_and_stops_the_batch(tmp_path: Path) -
     (tmp_path / "sub" / "boom.txt").write_text("")
     sandbox = _Failing(ChallengeError("hello-world: the hidden suite is missing"))
     batch = BatchRun(get_challenge("hello-world"), sandbox, tmp_path / "out")
-    with pytest.raises(ChallengeError):
-        batch.run([Candidate("sub", tmp_path / "sub")], jobs=1)
+    subs = [Candidate("sub", tmp_path / "sub")]
+    with pytest.raises(ChallengeError), staged_candidates(subs) as staged:
+        batch.run(subs, staged, jobs=1)
     assert sandbox.calls == 1, "a broken challenge fails the same way again: no retry"
 
 
@@ -322,7 +325,8 @@ def test_a_transient_engine_failure_is_retried_once(tmp_path: Path) -> None:
     sandbox = _FlakyOnce()
     batch = BatchRun(get_challenge("hello-world"), sandbox, tmp_path / "out")
     submission = Candidate("ok", GOLDEN / "hello-world" / "module-markupsafe")
-    summary = batch.run([submission], jobs=1)
+    with staged_candidates([submission]) as staged:
+        summary = batch.run([submission], staged, jobs=1)
     assert summary.results["ok"].status == "passed"
     assert sandbox.calls == 2
 
@@ -336,11 +340,14 @@ def test_a_damaged_stored_result_is_graded_again(tmp_path: Path, stored: str) ->
 
     batch = BatchRun(get_challenge("hello-world"), LocalSandbox(), tmp_path / "out")
     submission = Candidate("ok", GOLDEN / "hello-world" / "module-markupsafe")
-    key = cache_key(submission, batch.challenge_hash, batch.image)
-    batch.results_dir.mkdir(parents=True)
-    (batch.results_dir / "ok.json").write_text(stored.replace("KEY", key))
-    assert batch.cached(submission, key) is None
-    summary = batch.run([submission], jobs=1)
+    with staged_candidates([submission]) as staged:
+        copy = staged["ok"]
+        assert isinstance(copy, StagedSubmission)
+        key = cache_key(copy.key, batch.challenge_hash, batch.image)
+        batch.results_dir.mkdir(parents=True)
+        (batch.results_dir / "ok.json").write_text(stored.replace("KEY", key))
+        assert batch.cached(submission, key) is None
+        summary = batch.run([submission], staged, jobs=1)
     assert summary.graded == 1 and summary.results["ok"].status == "passed"
 
 

@@ -172,6 +172,7 @@ def test_results_planted_in_redis_are_refused_and_regraded(cluster: Cluster, tmp
     from grader.executors import jobspec as spec
     from grader.executors.signing import seal
     from grader.sandbox import make_sandbox
+    from grader.staging import staged_candidates
 
     subs = tmp_path / "subs"
     submissions(subs, 1, ["factory-html-escape"])
@@ -185,7 +186,8 @@ def test_results_planted_in_redis_are_refused_and_regraded(cluster: Cluster, tmp
     code, stderr = finish(cluster.batch("hello-world", subs, tmp_path / "first", "--sandbox", "local"), 120)
     assert code == 0, stderr
     layout = BatchRun(get_challenge("hello-world"), make_sandbox("local"), tmp_path / "scratch")
-    keys = {s.id[:3]: cache_key(s, layout.challenge_hash, layout.image) for s in discover(subs)}
+    with staged_candidates(discover(subs)) as staged:
+        keys = {i[:3]: cache_key(c.key, layout.challenge_hash, layout.image) for i, c in staged.items()}
     genuine = json.loads(client.get(spec.result_key(keys["s00"])))
     passed = genuine["body"]["result"]
     assert passed["status"] == "passed"

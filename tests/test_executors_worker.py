@@ -56,7 +56,7 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
 
 def _plain_job(submission: Path, sandbox: str) -> dict[str, Any]:
     """A job in the unsigned format workers used to accept, with the values anyone can compute."""
-    name, archive = spec.pack(submission)
+    name, archive = spec.pack(submission, submission.name)
     return {
         "batch": uuid.uuid4().hex,
         "job": "evil",
@@ -144,7 +144,8 @@ def test_forged_tampered_replayed_and_expired_jobs_are_refused_and_reported(
         index, message, body = found[name]
         requeue(client, index, message, [[envelope], *body[1:]])
 
-    evil_name, evil_archive = spec.pack(marker_app(tmp_path / "evil", marker))
+    evil_folder = marker_app(tmp_path / "evil", marker)
+    evil_name, evil_archive = spec.pack(evil_folder, "evil")
     rewrite("s00", {field: value for field, value in job("s00").items() if field != "mac"})  # unsigned
     tampered = job("s01")
     tampered["body"].update(name=evil_name, archive=spec.encode(evil_archive))  # another submission

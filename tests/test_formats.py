@@ -15,6 +15,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from click import unstyle as click_unstyle
 from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
 
 from grader.errors import UsageError
@@ -156,12 +157,37 @@ def test_junit_error_without_tests_is_one_grading_error() -> None:
     assert error.text == "no Flask app found: app.py has no `app`[0m"
 
 
-def test_junit_error_with_not_run_tests_keeps_the_reason() -> None:
-    result = _result("error", [_test("test_index", "error", message="not run")], "app crashed")
-    xml = to_junit(result)
-    suite = _suite(xml)
-    assert suite.tests == 1 and suite.errors == 1
-    assert "<system-err>app crashed</system-err>" in xml
+def test_an_error_has_no_score_and_no_test_list_in_every_output() -> None:
+    """Issue 19: "could not be graded" reads the same everywhere: an empty score, its cause, no test list."""
+    from grader.output.csvcells import result_cells
+    from grader.output.text import grade_text
+
+    not_run = [_test(f"test_{n}", "error", message="not run: the app could not be started") for n in range(3)]
+    result = _result("error", not_run, "app.py raised while loading: ImportError: no module named x")
+    assert (result.score, result.percent, result.tests, result.max_score) == (None, None, [], 6.0)
+    data = result.to_dict()
+    assert (data["score"], data["percent"], data["tests"]) == (None, None, [])
+    cells = result_cells(result)
+    assert (cells["score"], cells["percent"], cells["failed_tests"]) == ("", "", "")
+    assert "ImportError" in cells["message"]
+    suite = _suite(to_junit(result))
+    assert (suite.tests, suite.errors, suite.failures) == (1, 1, 0), "one stand-in case carrying the cause"
+    assert {p.name: p.value for p in suite.properties()}["score"] == ""
+    assert "**no score** (of 6)" in to_markdown(result) and "test_0" not in to_markdown(result)
+    text = click_unstyle(grade_text(result))
+    assert "no score (of 6)" in text and "test_0" not in text and "ImportError" in text
+    assert "tests" not in json.loads(to_exercism(result))
+    # Gradescope's schema has no empty score: 0 there, the cause in its output, and no test list
+    gradescope = json.loads(to_gradescope(result))
+    assert (gradescope["score"], gradescope["tests"]) == (0.0, []) and "ImportError" in gradescope["output"]
+    # a result file written by an older version (a zero and "not run" tests) reads the same way
+    old = {
+        **data,
+        "score": 0.0,
+        "percent": 0.0,
+        "tests": [{**t.__dict__, "status": "error"} for t in not_run],
+    }
+    assert GradeResult.from_dict(old) == result
 
 
 # --- Markdown -----------------------------------------------------------------
@@ -327,20 +353,6 @@ def test_junit_error_message_names_the_cause_and_the_body_has_the_detail() -> No
     assert error.text is not None and 'File "app.py", line 7' in error.text
 
 
-def test_junit_tests_not_run_name_why() -> None:
-    result = _result(
-        "error",
-        [_test("test_index", "error", message="not run: the app could not be started")],
-        "app.py raised while loading:\nTraceback:\nImportError: no module named x",
-    )
-    (case,) = list(_suite(to_junit(result)))
-    (error,) = case.result
-    assert error.message == (
-        "not run: the app could not be started: app.py raised while loading: ImportError: no module named x"
-    )
-    assert error.text is not None and error.text.endswith("ImportError: no module named x")
-
-
 def test_junit_many_has_one_suite_per_submission() -> None:
     xml = JUnitXml.fromstring(to_junit_many([("alice", PASSED), ("bob", TRACEBACK_ERROR)]).encode())
     suites = {suite.name: suite for suite in xml}
@@ -367,7 +379,7 @@ def test_text_error_verdict_prints_its_cause_once_not_one_err_line_per_test() ->
     text = grade_text(_result("error", tests, "app.py raised SyntaxError while loading: line 2"))
     assert text.count("SyntaxError") == 1
     assert "ERR " not in text and "test_0" not in text
-    assert "None of the 23 tests could run (0/46)." in text
+    assert "no score (of 46)" in text
 
 
 def test_text_failed_verdict_still_lists_every_test() -> None:

@@ -45,6 +45,8 @@ def _check(case: Path, exit_code: int, result: dict[str, Any]) -> None:
     assert exit_code == (0 if expected["status"] == "passed" else 1)
     if expected["status"] == "passed":
         assert result["score"] == result["max_score"] > 0
+    elif expected["status"] == "error":  # not graded: no score, no per-test list, only its cause
+        assert (result["score"], result["percent"], result["tests"]) == (None, None, []) and result["message"]
     else:
         assert result["score"] < result["max_score"]
     not_passed = {t["name"].split("[")[0] for t in result["tests"] if t["status"] != "passed"}
@@ -72,7 +74,8 @@ def _check_snapshot(case: Path, result: dict[str, Any], update: bool) -> None:
     if update:
         head = json.dumps({k: v for k, v in actual.items() if k != "tests"})[:-1]
         rows = ",\n".join("  " + json.dumps(row) for row in actual["tests"])
-        path.write_text(f'{head}, "tests": [\n{rows}\n]}}\n', encoding="utf-8")
+        body = f"[\n{rows}\n]" if rows else "[]"
+        path.write_text(f'{head}, "tests": {body}}}\n', encoding="utf-8")
         return
     assert path.is_file(), f"{_case_id(case)} has no snapshot.json: run pytest with --update-snapshots"
     assert actual == json.loads(path.read_text(encoding="utf-8")), (

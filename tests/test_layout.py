@@ -36,7 +36,7 @@ LAYERS = {
     "grader.promises_report": 0,
     "grader.sandbox": 1,
     "grader.grading": 1,
-    "grader.staging": 1,
+    "grader.staging": 0,
     "grader.mutation": 2,
     "grader.executors": 2,
     "grader.batch": 2,

@@ -13,6 +13,7 @@ from grader.output import sources
 from grader.output.html import distribution, mean_percent, pass_rates, render_report
 from grader.output.sources import read_sources
 from grader.results import GradeResult, TestResult
+from grader.staging import staged_candidates
 
 
 def _result(score: float, statuses: list[str], message: str = "") -> GradeResult:
@@ -114,7 +115,8 @@ def test_each_submissions_files_are_shown_highlighted_and_escaped(tmp_path: Path
     results = {"alice": _result(2, ["passed", "passed"]), "bob": _result(0, ["failed", "failed"])}
     results["carol"] = _error("gone")
     paths = {"alice": folder, "bob": tmp_path / "bob.zip", "carol": tmp_path / "carol"}
-    html = render_report(get_challenge("hello-world"), results, paths)
+    with staged_candidates(paths.items()) as staged:
+        html = render_report(get_challenge("hello-world"), results, paths, staged=staged)
     assert '<span class="kn">from</span>' in html, "Pygments highlighted the Python"
     assert "<script>x()</script>" not in html and "&lt;/pre&gt;&lt;script&gt;" in html
     assert "templates/index.html" in html and '<span class="nt">h1</span>' in html
@@ -180,11 +182,11 @@ def test_each_submissions_details_list_failures_first() -> None:
 
 
 def test_similarity_is_in_the_candidates_table_and_each_candidates_details(tmp_path: Path) -> None:
-    from grader.similarity import analyse_submissions
+    from grader.similarity import analyse_paths
 
     corpus = Path(__file__).parent / "similarity" / "json-post"
     names = ["alice", "alice-rename", "bob", "carol"]
-    similarity = analyse_submissions(get_challenge("json-post"), [(n, corpus / n) for n in names])
+    similarity = analyse_paths(get_challenge("json-post"), [(n, corpus / n) for n in names])
     results = {n: _result(2, ["passed", "passed"]) for n in names}
     html = render_report(get_challenge("json-post"), results, similarity=similarity)
     table = html[html.index('id="submissions"') : html.index("</table>", html.index('id="submissions"'))]

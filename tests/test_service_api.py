@@ -113,6 +113,11 @@ def test_batch_archive_progress_results_and_csv(env: dict[str, Any]) -> None:
     assert batch["progress"]["done"] == 5 and batch["progress"]["passed"] == 2
     eve = next(s for s in batch["submissions"] if s["candidate"] == "eve")
     assert "not a readable archive" in eve["result"]["message"]
+    for name in ("eve", "cat"):  # refused at upload, or no app: not graded, so no score (issue 19)
+        found = next(s for s in batch["submissions"] if s["candidate"] == name)["result"]
+        assert (found["score"], found["percent"], found["tests"]) == (None, None, []), found
+    listed = {s["candidate"]: s for s in api.get("/submissions", params={"per_page": 100}).json()["items"]}
+    assert (listed["cat"]["verdict"], listed["cat"]["percent"]) == ("error", None)
     csv_text = api.get(f"/batches/{batch['id']}/results.csv").text
     lines = csv_text.strip().splitlines()
     assert lines[0].startswith("submission,candidate,external_id,status,score")

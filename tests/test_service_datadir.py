@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import stat
 import subprocess
@@ -26,6 +27,16 @@ def _modes(folder: Path) -> dict[str, set[str]]:
     return found
 
 
+def _modes_within(tree: Path) -> dict[str, set[str]]:
+    """Like :func:`_modes`, but relative to the tree's parent (so it merges with the parent's own)."""
+    found: dict[str, set[str]] = {}
+    for path in [tree, *tree.rglob("*")]:
+        found.setdefault(oct(stat.S_IMODE(path.lstat().st_mode)), set()).add(
+            str(path.relative_to(tree.parent))
+        )
+    return found
+
+
 def _dead_pid() -> int:
     """The PID of a process that has exited (and been reaped)."""
     child = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -39,7 +50,12 @@ def _scratch_of(pid: int, host: str | None = None, pidns: str | None = None) -> 
 
 @pytest.mark.slow
 def test_data_folder_and_everything_in_it_are_private(tmp_path: Path) -> None:
-    """Finding 13: the folder and its folders 0700, every file 0600 (database, secret, uploads)."""
+    """Finding 13: the folder and its folders 0700, every file 0600 (database, secret, webhooks).
+
+    Except each submission's stored tree: readable, never writable, by the
+    sandbox's user (0755/0644), inside its own 0700 folder, so no other
+    user of the machine reaches it.
+    """
     data = tmp_path / "data"
     data.mkdir(mode=0o755)
     data.chmod(0o755)
@@ -58,11 +74,17 @@ def test_data_folder_and_everything_in_it_are_private(tmp_path: Path) -> None:
         api.post("/webhooks", json={"url": "https://hr.example/hook"})
     finally:
         assert server.stop() == 0
+    trees = sorted((data / "submissions").glob("*/files"))
+    assert len(trees) == 3, "one stored tree per submission: the upload and both batch members"
+    for tree in trees:
+        assert _modes(tree.parent) == {"0o700": {"."}, **_modes_within(tree)}
+        assert set(_modes_within(tree)) <= {"0o755", "0o644"}
+        assert not any(stat.S_IMODE(p.lstat().st_mode) & 0o022 for p in [tree, *tree.rglob("*")])
+        shutil.rmtree(tree)
     modes = _modes(data)
     assert set(modes) == {"0o700", "0o600"}, modes
     files = {str(p.relative_to(data)) for p in data.rglob("*") if p.is_file()}
     assert modes["0o600"] == files and {"grader.db", "secret_key"} <= files
-    assert any(name.startswith("submissions/") for name in files)
 
 
 def test_an_open_data_folder_is_tightened_at_start(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from grader.challenges import get_challenge
-from grader.similarity import analyse_submissions
+from grader.similarity import analyse_paths
 from grader.similarity.analysis import analyse
 from grader.similarity.fingerprint import Document, K, SourceFile, W, winnow
 from grader.similarity.index import FingerprintIndex, ubiquity_limit
@@ -154,7 +154,7 @@ def test_unreadable_submissions_are_skipped_with_their_reason(tmp_path: Path) ->
         ("broken", tmp_path / "broken.zip"),
         ("zipped", tmp_path / "zipped.zip"),
     ]
-    report = analyse_submissions(get_challenge("hello-world"), items)
+    report = analyse_paths(get_challenge("hello-world"), items)
     assert report.submissions == ["ok", "zipped"]
     assert "not a readable archive" in report.skipped["broken"]
     assert [(p.a, p.b) for p in report.flagged] == [("ok", "zipped")]
@@ -166,7 +166,7 @@ def test_the_page_escapes_candidate_code_and_loads_nothing(tmp_path: Path, evil:
         (tmp_path / name).mkdir()
         (tmp_path / name / "app.py").write_text(ORIGINAL.replace('"done"', repr(evil)))
     challenge = get_challenge("hello-world")
-    report = analyse_submissions(challenge, [(n, tmp_path / n) for n in ("a", "b")])
+    report = analyse_paths(challenge, [(n, tmp_path / n) for n in ("a", "b")])
     html = similarity_page(challenge, report)
     assert report.flagged and "side by side" in html
     assert evil not in html and "&lt;" in html
@@ -218,7 +218,7 @@ def test_a_copy_that_no_longer_parses_is_still_a_copy(tmp_path: Path, old: str, 
     (tmp_path / "alice" / "app.py").write_text(source)
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "app.py").write_text(source.replace(old, new, 1))
-    report = analyse_submissions(
+    report = analyse_paths(
         get_challenge("json-post"), [("alice", tmp_path / "alice"), ("broken", tmp_path / "broken")]
     )
     assert [(p.a, p.b) for p in report.flagged] == [("alice", "broken")]

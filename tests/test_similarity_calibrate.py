@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from grader.challenges import get_challenge
-from grader.similarity import SimilarityReport, analyse_submissions
+from grader.similarity import SimilarityReport, analyse_paths
 from grader.similarity.calibrate import (
     CALIBRATION_MIN_CUT,
     baseline_pairs,
@@ -59,7 +59,7 @@ def test_the_baseline_is_every_pair_or_the_same_sample() -> None:
 
 def _cart(calibration: bool = True, names: list[str] | None = None) -> SimilarityReport:
     items = [(p.name, p) for p in sorted(CART.iterdir()) if p.is_dir() and (names is None or p.name in names)]
-    return analyse_submissions(get_challenge("session-cart"), items, calibration=calibration)
+    return analyse_paths(get_challenge("session-cart"), items, calibration=calibration)
 
 
 def test_calibration_flags_the_partial_copies_the_fixed_threshold_misses() -> None:

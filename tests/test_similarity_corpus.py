@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from grader.challenges import get_challenge
-from grader.similarity import SimilarityReport, analyse_submissions
+from grader.similarity import SimilarityReport, analyse_paths
 
 from .conftest import ROOT, Cli
 
@@ -39,7 +39,7 @@ def _copies(challenge_id: str) -> set[tuple[str, str]]:
 
 def _analyse(challenge_id: str) -> SimilarityReport:
     items = [(p.name, p) for p in _submissions(challenge_id)]
-    return analyse_submissions(get_challenge(challenge_id), items)
+    return analyse_paths(get_challenge(challenge_id), items)
 
 
 @pytest.mark.parametrize("challenge_id", sorted(TRUTH))

@@ -1,16 +1,23 @@
-"""``prepared_batch``: a batch archive as one member per candidate, bad members refused alone."""
+"""Staging: a batch archive as one member per candidate, bad ones refused alone; each submission read once."""
 
 from __future__ import annotations
 
 import io
+import json
+import re
 import tarfile
+import time
+import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from grader.errors import InvalidSubmission
 from grader.staging import prepared_batch
 from grader.submission import UploadBudget, UploadBudgetExceeded
+
+from .conftest import GOLDEN, Cli
 
 
 def _tar(path: Path, files: dict[str, bytes], links: dict[str, str] | None = None) -> Path:
@@ -91,3 +98,107 @@ def test_the_upload_budget_covers_time_too(tmp_path: Path) -> None:
         prepared_batch(archive, label="b.tar.gz", budget=budget),
     ):
         pass
+
+
+class _Counter:
+    """Wraps :func:`grader.submission.stage_into`, the one read of a submission, and counts its calls."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from grader import staging
+
+        self.real = staging.stage_into
+        self.calls: list[str] = []
+        monkeypatch.setattr(staging, "stage_into", self)
+
+    def __call__(self, source: Path, target: Path, budget: Any) -> None:
+        self.calls.append(source.name)
+        self.real(source, target, budget)
+
+
+def _candidates(folder: Path) -> set[str]:
+    """A folder, a zip with a wrapping folder, a .tar.gz, a lone .py and a broken zip."""
+    app = (GOLDEN / "hello-world" / "module-markupsafe" / "app.py").read_bytes()
+    (folder / "ann").mkdir(parents=True)
+    (folder / "ann" / "app.py").write_bytes(app)
+    with zipfile.ZipFile(folder / "bob.zip", "w") as archive:
+        archive.writestr("bob/app.py", app)
+    _tar(folder / "cat.tar.gz", {"app.py": app})
+    (folder / "dan.py").write_bytes(app)
+    (folder / "eve.zip").write_bytes(b"not a zip")
+    return {"ann", "bob.zip", "cat.tar.gz", "dan.py", "eve.zip"}
+
+
+@pytest.mark.slow
+def test_a_batch_reads_each_submission_once_for_key_grade_similarity_and_report(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 19: staged once, then keyed, graded, compared and shown from that copy."""
+    names = _candidates(tmp_path / "subs")
+    counter = _Counter(monkeypatch)
+    out = tmp_path / "out"
+    done = cli("batch", "hello-world", str(tmp_path / "subs"), "--out", str(out), "--sandbox", "local")
+    assert done.exit_code == 0, done.output
+    assert sorted(counter.calls) == sorted(names), "one read per submission, none again"
+    html = (out / "report.html").read_text()
+    assert html.count("<h4>app.py") == 4, "the report shows the files it graded"
+    assert "similarity: " in done.stderr
+    # the same code zipped or not is one content: ann, bob, cat and dan share one key
+    keys = {json.loads(p.read_text())["cache_key"] for p in (out / "results").glob("*.json")}
+    assert len(keys) == 2 and None in keys, keys  # one key for the four copies, none for the refused eve
+
+
+@pytest.mark.slow
+def test_the_service_reads_an_upload_once_and_shows_the_stored_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 19: an upload is staged at intake; the job grades and the page shows that stored tree."""
+    from grader.service.app import create_app, service
+    from grader.service.models import Submission
+
+    from .service_support import batch_archive, golden_zip, make_team
+
+    data = tmp_path / "data"
+    data.mkdir()
+    make_team(data, "alpha", user="alice")
+    counter = _Counter(monkeypatch)
+    app = create_app({"DATA_DIR": str(data), "SANDBOX": "local", "WORKERS": 1})
+    try:
+        client = app.test_client()
+        page = client.get("/login").get_data(as_text=True)
+        csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+        login = {"username": "alice", "password": "password-alice", "csrf_token": csrf}
+        assert client.post("/login", data=login).status_code == 302
+        uploads = [(golden_zip("module-markupsafe"), "one.zip", "single")]
+        uploads.append((batch_archive({"ann": "no-escape", "bob": "methodview"}), "two.tar.gz", "batch"))
+        for archive, name, kind in uploads:
+            csrf = re.search(  # type: ignore[union-attr]
+                r'name="csrf_token" type="hidden" value="([^"]+)"',
+                client.get("/upload").get_data(as_text=True),
+            ).group(1)
+            fields = {"challenge": "hello-world", "kind": kind, "csrf_token": csrf}
+            answer = client.post(
+                "/upload",
+                data={**fields, "file": (io.BytesIO(archive), name)},
+                content_type="multipart/form-data",
+            )
+            assert answer.status_code == 302, answer.get_data(as_text=True)[:300]
+        with app.app_context():
+            db = service().db
+            deadline = time.monotonic() + 120
+            while True:
+                with db.session() as session:
+                    rows = session.query(Submission).all()
+                    if len(rows) == 3 and all(r.status == "done" for r in rows):
+                        ids = [r.id for r in rows]
+                        break
+                assert time.monotonic() < deadline, "not graded in time"
+                time.sleep(0.2)
+        for _ in range(2):
+            for submission_id in ids:
+                page = client.get(f"/submissions/{submission_id}").get_data(as_text=True)
+                assert "<code>app.py</code>" in page
+    finally:
+        app.extensions["grader"].stop()
+    assert len(counter.calls) == 3, (
+        f"one read per submission (the batch's two members and one upload): {counter.calls}"
+    )

@@ -24,11 +24,16 @@ BROKER_ENV = "GRADER_BROKER_URL"
 
 @dataclass(frozen=True)
 class GradingJob:
-    """One submission to grade; ``key`` identifies its inputs (submission, challenge, image)."""
+    """One submission to grade; ``key`` identifies its inputs (submission, challenge, image).
+
+    ``path`` is the submission's staged copy (a folder of this process's
+    scratch), ``label`` how results and messages name it.
+    """
 
     id: str
     path: Path
     key: str
+    label: str
 
 
 @dataclass

@@ -85,31 +85,32 @@ def job_limit(limits: Limits) -> float:
     return limits.start_timeout + limits.run_timeout + JOB_MARGIN_SECONDS
 
 
-def pack(path: Path) -> tuple[str, bytes]:
+def pack(path: Path, label: str) -> tuple[str, bytes]:
     """The submission as one archive: its own bytes, or a folder's regular files as tar.gz.
 
-    Raises :class:`InvalidSubmission` when it cannot be read or is too large to send.
+    Raises :class:`InvalidSubmission`, naming it ``label``, when it cannot be
+    read or is too large to send.
     """
     cap = f"larger than {MAX_JOB_BYTES // 2**20} MiB, the most a job may carry"
     try:
         if path.is_file() and (is_archive(path) or is_single_file(path)):
             if path.stat().st_size > MAX_JOB_BYTES:
-                raise InvalidSubmission(f"{path} is {cap}")
+                raise InvalidSubmission(f"{label} is {cap}")
             return path.name, path.read_bytes()
         if not path.is_dir():
-            raise InvalidSubmission(f"{path} is neither a folder, an archive nor a .py file")
+            raise InvalidSubmission(f"{label} is neither a folder, an archive nor a .py file")
         buffer = io.BytesIO()
         total = 0
         with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=1) as archive:
             for relative, info in regular_files(path):
                 total += info.st_size
                 if total > MAX_TOTAL_BYTES:
-                    raise InvalidSubmission(f"{path}: unpacked size exceeds {MAX_TOTAL_BYTES // 2**20} MiB")
+                    raise InvalidSubmission(f"{label}: unpacked size exceeds {MAX_TOTAL_BYTES // 2**20} MiB")
                 archive.add(path / relative, arcname=relative.as_posix(), recursive=False)
     except OSError as exc:
-        raise InvalidSubmission(f"{path}: cannot be read ({exc.strerror})") from None
+        raise InvalidSubmission(f"{label}: cannot be read ({exc.strerror})") from None
     if buffer.tell() > MAX_JOB_BYTES:
-        raise InvalidSubmission(f"{path} is {cap} once packed")
+        raise InvalidSubmission(f"{label} is {cap} once packed")
     return f"{path.name}.tar.gz", buffer.getvalue()
 
 

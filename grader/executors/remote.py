@@ -92,7 +92,7 @@ class CeleryExecutor:
         outstanding: dict[str, GradingJob] = {}
         for job in jobs:
             try:
-                name, archive = spec.pack(job.path)
+                name, archive = spec.pack(job.path, job.label)
             except UsageError as exc:  # too large or unreadable here: the submission's own error
                 yield Completed(job, self._error(job, exc.format()), this_host())
                 continue
@@ -218,11 +218,11 @@ class CeleryExecutor:
             result = self._error(job, str(note["message"]))
         else:
             result = GradeResult.from_dict(note["result"])
-        result.submission = str(job.path)
+        result.submission = job.label
         return Completed(job, result, host, cacheable=bool(note.get("cacheable", True)))
 
     def _error(self, job: GradingJob, message: str) -> GradeResult:
-        return error_result(self.challenge, self.sandbox, message, submission=str(job.path))
+        return error_result(self.challenge, self.sandbox, message, submission=job.label)
 
     def cancel(self) -> int:
         """Tell workers to drop this batch (a flag they check) and revoke its queued tasks."""

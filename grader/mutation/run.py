@@ -90,7 +90,7 @@ class MutationReport:
 
 def _verdict(result: GradeResult) -> tuple[bool, bool, str]:
     """(killed, by a time limit, what killed it) for one mutant's grading."""
-    if result.status == "passed" and result.score >= result.max_score:
+    if result.status == "passed" and (result.score or 0.0) >= result.max_score:
         return False, False, ""
     limits = [limit for limit in result.limits_hit if limit in TIME_LIMITS]
     if limits:

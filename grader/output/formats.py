@@ -87,9 +87,9 @@ def _junit_counts(tests: list[TestResult], duration: float) -> dict[str, str]:
 
 
 def _junit_tests(result: GradeResult) -> list[TestResult]:
-    if result.status == "error" and not result.tests:
-        # Without a test case, CI would show "0 tests" and hide why nothing ran;
-        # this stand-in's message is the run's cause (see _junit_case).
+    if result.status == "error":
+        # An error has no per-test results; without a test case, CI would show
+        # "0 tests" and hide why nothing ran: this stand-in carries the cause.
         return [
             TestResult(
                 name="grading",
@@ -110,7 +110,7 @@ def _junit_suite(root: ET.Element, result: GradeResult, name: str) -> None:
     suite = ET.SubElement(root, "testsuite", {"name": _xml_text(name), **counts})
     properties = ET.SubElement(suite, "properties")
     for key, value in (
-        ("score", points(result.score)),
+        ("score", "" if result.score is None else points(result.score)),  # an error: no score
         ("max_score", points(result.max_score)),
         ("sandbox", result.sandbox),
         ("image", result.image or ""),
@@ -121,9 +121,6 @@ def _junit_suite(root: ET.Element, result: GradeResult, name: str) -> None:
         cause = _xml_text(result.message) or "the submission could not be graded"
     for test in tests:
         _junit_case(suite, result.challenge, test, cause)
-    if cause and result.tests:
-        # The per-test messages say "not run"; the reason belongs to the whole suite.
-        ET.SubElement(suite, "system-err").text = cause
 
 
 def _junit_document(named: list[tuple[str, GradeResult]]) -> str:
@@ -171,14 +168,19 @@ def _md_block(text: str) -> list[str]:
     return [f"{fence}text", text, fence]
 
 
+def _md_score(result: GradeResult) -> str:
+    if result.score is None:  # not graded: no score to show
+        return f"**no score** (of {points(result.max_score)})"
+    return f"**{points(result.score)}/{points(result.max_score)}** ({result.percent:g}%)"
+
+
 def to_markdown(result: GradeResult) -> str:
     """A PR comment / GitHub job summary: verdict, per-test table, failures with messages."""
     emoji = _EMOJI.get(result.status, "❔")
     lines = [
         f"## {emoji} {_md_cell(result.challenge)}: {result.status}",
         "",
-        f"**{points(result.score)}/{points(result.max_score)}** ({result.percent:g}%) · "
-        f"{result.sandbox} sandbox · {result.duration:.2f} s",
+        f"{_md_score(result)} · {result.sandbox} sandbox · {result.duration:.2f} s",
     ]
     if result.status == "error":
         lines += ["", "The submission could not be graded:", "", *_md_block(result.message)]
@@ -259,7 +261,8 @@ def _gradescope_test(test: TestResult) -> dict[str, Any]:
 def to_gradescope(result: GradeResult) -> str:
     """Gradescope autograder ``results.json``; the top-level score is authoritative."""
     data = {
-        "score": 0.0 if result.status == "error" else float(result.score),
+        # Gradescope's schema has no "no score": an error is 0 there, its cause in "output"
+        "score": 0.0 if result.score is None else float(result.score),
         "execution_time": round(result.duration),
         "output": result.message,
         "output_format": "text",

@@ -15,6 +15,7 @@ each one's cause, and every rate says what it is a fraction of.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,8 +24,10 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from .. import __version__
 from ..challenges import Challenge
+from ..errors import UsageError
 from ..results import GradeResult, TestResult
-from .sources import SubmissionFiles, read_sources, stylesheet
+from ..staging import StagedSubmission
+from .sources import SubmissionFiles, staged_sources, stylesheet
 from .text import summary
 
 if TYPE_CHECKING:
@@ -74,14 +77,14 @@ def graded(results: list[GradeResult]) -> list[GradeResult]:
 def mean_percent(results: list[GradeResult]) -> float | None:
     """Mean score of the graded results; None when none was graded."""
     scored = graded(results)
-    return round(sum(r.percent for r in scored) / len(scored), 1) if scored else None
+    return round(sum(r.percent or 0.0 for r in scored) / len(scored), 1) if scored else None
 
 
 def distribution(results: list[GradeResult]) -> list[int]:
     """Counts of graded submissions per 10 % score bucket; the last one is exactly 100 %."""
     counts = [0] * BUCKETS
     for result in graded(results):
-        counts[min(BUCKETS - 1, int(result.percent // 10))] += 1
+        counts[min(BUCKETS - 1, int((result.percent or 0.0) // 10))] += 1
     return counts
 
 
@@ -107,7 +110,7 @@ class Similar:
 
 def ranking(results: dict[str, GradeResult]) -> list[str]:
     """Submission ids best first: graded by score, highest first, then those that could not be graded."""
-    return sorted(results, key=lambda i: (results[i].status == "error", -results[i].percent, i))
+    return sorted(results, key=lambda i: (not results[i].graded, -(results[i].percent or 0.0), i))
 
 
 def failures_first(tests: list[TestResult]) -> list[TestResult]:
@@ -129,7 +132,7 @@ def similar_notes(similarity: SimilarityReport | None) -> dict[str, Similar]:
     }
 
 
-def without_host_paths(message: str, sources: dict[str, Path]) -> str:
+def without_host_paths(message: str, sources: Mapping[str, Path]) -> str:
     """``message`` with each submission's path on this machine shortened to its name in the batch.
 
     Staging names the file it refused (``/home/hr/batch/kim.zip: not a
@@ -146,11 +149,16 @@ def without_host_paths(message: str, sources: dict[str, Path]) -> str:
 def render_report(
     challenge: Challenge,
     results: dict[str, GradeResult],
-    sources: dict[str, Path] | None = None,
+    sources: Mapping[str, Path] | None = None,
     similarity: SimilarityReport | None = None,
+    staged: Mapping[str, StagedSubmission | UsageError] | None = None,
 ) -> str:
-    """The whole HTML document; ``sources`` (id -> submission path) adds each submission's files,
-    ``similarity`` its section."""
+    """The whole HTML document.
+
+    ``sources`` (id -> the submission's path) shortens host paths in
+    messages to names, ``staged`` (id -> its staged copy) adds each
+    submission's files, ``similarity`` its section.
+    """
     env = Environment(
         loader=PackageLoader("grader.output", "templates"),
         autoescape=select_autoescape(["html", "j2"], default=True),
@@ -168,8 +176,9 @@ def render_report(
         failed=sum(r.status == "failed" for r in values),
         error=sum(r.status == "error" for r in values),
     )
-    paths = {i: p for i, p in (sources or {}).items() if i in results}
-    files: dict[str, SubmissionFiles] = {i: read_sources(p) for i, p in paths.items()}
+    files: dict[str, SubmissionFiles] = {
+        i: staged_sources(c) for i, c in (staged or {}).items() if i in results
+    }
     return env.get_template("report.html.j2").render(
         challenge=challenge,
         results=results,

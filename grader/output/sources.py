@@ -1,9 +1,9 @@
 """A submission's own files for ``report.html``: read safely, capped, syntax-highlighted offline.
 
 A reviewer reading a failing test wants the code beside it. The files are
-read the way grading reads them (:func:`grader.submission.prepared_submission`:
-no links followed, archives checked and size-capped before unpacking), then
-only text files are shown, each cut at :data:`MAX_FILE_BYTES` and
+read from the submission's staged copy, the one grading read
+(:mod:`grader.staging`: no links followed, archives checked and size-capped
+before unpacking, staged once), then only text files are shown, each cut at :data:`MAX_FILE_BYTES` and
 :data:`MAX_FILE_LINES`, all of one submission at :data:`MAX_SUBMISSION_BYTES`
 and :data:`MAX_SUBMISSION_LINES`, so one huge submission cannot
 make the report unusable. Pygments escapes every token it emits; the page
@@ -23,7 +23,8 @@ from pygments.lexers import TextLexer, get_lexer_for_filename
 from pygments.util import ClassNotFound
 
 from ..errors import UsageError
-from ..submission import prepared_submission, regular_files
+from ..staging import StagedSubmission
+from ..submission import regular_files
 from .text import clean
 
 #: A person reads no more than this of one file or one submission; highlighting costs about 2 µs a byte.
@@ -82,36 +83,40 @@ def _order(relative: Path) -> tuple[int, int, str]:
     return (relative.name != "app.py", relative.suffix != ".py", str(relative))
 
 
-def read_sources(path: Path) -> SubmissionFiles:
-    """The text files of the submission at ``path`` (folder or archive), highlighted and capped."""
+def staged_sources(copy: StagedSubmission | UsageError) -> SubmissionFiles:
+    """The files of a staged submission, or why there are none to show (it could not be staged)."""
+    if isinstance(copy, UsageError):
+        return SubmissionFiles(problem=clean(copy.format()))
+    return read_sources(copy.root)
+
+
+def read_sources(root: Path) -> SubmissionFiles:
+    """The text files of the staged (or trusted) folder ``root``, highlighted and capped."""
     shown = SubmissionFiles()
     try:
-        with prepared_submission(path) as root:
-            found = sorted((relative for relative, _ in regular_files(root)), key=_order)
-            budget = MAX_SUBMISSION_BYTES
-            lines_left = MAX_SUBMISSION_LINES
-            for relative in found:
-                name = relative.as_posix()
-                if not _is_text(relative) or len(shown.files) >= MAX_FILES or budget <= 0 or lines_left <= 0:
-                    shown.not_shown.append(name)
-                    continue
-                raw = (root / relative).read_bytes()
-                if b"\0" in raw[:MAX_FILE_BYTES]:
-                    shown.not_shown.append(name)
-                    continue
-                cut = min(len(raw), MAX_FILE_BYTES, budget)
-                budget -= cut
-                text = clean(raw[:cut].decode("utf-8", errors="replace").replace("\r\n", "\n"))
-                lines = text.split("\n")
-                keep = min(MAX_FILE_LINES, lines_left)
-                if len(lines) > keep:
-                    text = "\n".join(lines[:keep]) + "\n"
-                lines_left -= min(len(lines), keep)
-                # Markup: Pygments has escaped every token already
-                html = Markup(highlight(text, _lexer(relative.name), _FORMATTER))
-                shown.files.append(SourceFile(name, html, len(raw), cut < len(raw) or len(lines) > keep))
-    except UsageError as exc:  # gone since grading, unreadable archive, over the caps
-        shown.problem = clean(exc.format())
-    except OSError as exc:
-        shown.problem = f"cannot read {path}: {exc.strerror}"
+        found = sorted((relative for relative, _ in regular_files(root)), key=_order)
+        budget = MAX_SUBMISSION_BYTES
+        lines_left = MAX_SUBMISSION_LINES
+        for relative in found:
+            name = relative.as_posix()
+            if not _is_text(relative) or len(shown.files) >= MAX_FILES or budget <= 0 or lines_left <= 0:
+                shown.not_shown.append(name)
+                continue
+            raw = (root / relative).read_bytes()
+            if b"\0" in raw[:MAX_FILE_BYTES]:
+                shown.not_shown.append(name)
+                continue
+            cut = min(len(raw), MAX_FILE_BYTES, budget)
+            budget -= cut
+            text = clean(raw[:cut].decode("utf-8", errors="replace").replace("\r\n", "\n"))
+            lines = text.split("\n")
+            keep = min(MAX_FILE_LINES, lines_left)
+            if len(lines) > keep:
+                text = "\n".join(lines[:keep]) + "\n"
+            lines_left -= min(len(lines), keep)
+            # Markup: Pygments has escaped every token already
+            html = Markup(highlight(text, _lexer(relative.name), _FORMATTER))
+            shown.files.append(SourceFile(name, html, len(raw), cut < len(raw) or len(lines) > keep))
+    except OSError as exc:  # gone since grading
+        shown.problem = f"cannot read the files: {exc.strerror}"
     return shown

@@ -31,6 +31,13 @@ def points(value: float) -> str:
     return f"{value:g}"
 
 
+def scored(result: GradeResult) -> str:
+    """``7/12 (58.3%)``, or for an error ``no score (of 12)``: it was not graded, so it has none."""
+    if result.score is None:
+        return f"no score (of {points(result.max_score)})"
+    return f"{points(result.score)}/{points(result.max_score)} ({result.percent:g}%)"
+
+
 def summary(message: str) -> str:
     """One line that names the cause: the first line, plus the last one when the first only announces it.
 
@@ -67,23 +74,18 @@ def grade_text(result: GradeResult) -> str:
     colour = _STATUS_COLOURS.get(result.status, "white")
     headline = click.style(result.status.upper(), fg=colour, bold=True)
     lines.append(
-        f"{headline}  {clean(result.challenge)}: {points(result.score)}/{points(result.max_score)} "
-        f"({result.percent:g}%) in {result.duration:.2f} s, {clean(result.sandbox)} sandbox"
+        f"{headline}  {clean(result.challenge)}: {scored(result)} "
+        f"in {result.duration:.2f} s, {clean(result.sandbox)} sandbox"
     )
     if result.status == "error":
         lines.append(click.style("The submission could not be graded:", bold=True))
         lines.append(_indent(result.message, "  "))
-    if result.status == "error" and result.tests and all(t.status == "error" for t in result.tests):
-        # the cause is above, once; repeating it as one ERR line per test hides it under the table
-        count = len(result.tests)
-        lines.append("")
-        lines.append(f"None of the {count} tests could run (0/{points(result.max_score)}).")
-    elif result.tests:
+    if result.tests:  # an error has none: its cause is above, once
         width = min(48, max(len(t.name) for t in result.tests))
         lines.append("")
         lines.extend(test_line(t, width) for t in result.tests)
     failures = [t for t in result.tests if t.status in ("failed", "error") and t.message]
-    if failures and result.status != "error":
+    if failures:
         lines.append("")
         lines.append(click.style("What went wrong:", bold=True))
         for test in failures:

@@ -229,7 +229,7 @@ def receipt(invitation: Invitation, submission: Submission) -> dict[str, Any]:
         "status": submission.status,
     }
     if invitation.shows == InvitationShows.HIDDEN and submission.status == "done" and submission.result:
-        result = submission.result
+        result = submission.result_dict() or {}  # an error: score and percent are null
         body["score"] = {
             "verdict": result.get("status"),
             "score": result.get("score"),

@@ -4,7 +4,12 @@ Everything the service writes (the SQLite database, ``secret_key``, stored
 submissions, scratch copies of candidates' code) holds webhook secrets or
 candidates' work, so the folder is ``0700`` and every file in it ``0600``,
 whatever the umask: created that way, and tightened at start if an older
-version left it open.
+version left it open. One exception, for the sandbox: a submission's stored
+tree (``submissions/<id>/files``, staged once at upload and graded from
+there) stays readable, never writable, by others (``0755``/``0644``, as
+staging made it), since the sandbox's user mounts it; it sits inside the
+``0700`` folder ``submissions/<id>``, so no other user of the machine can
+reach it, exactly like a scratch copy under ``tmp/``.
 
 Each service process stages and grades under its *own* scratch folder,
 ``tmp/proc-<pidns>-<pid>-<host>``. A process killed with SIGKILL cannot
@@ -30,6 +35,9 @@ from ..sandbox.owner import LABEL_OWNER, LABEL_PIDNS, owner_labels, provably_dea
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
 SCRATCH = "tmp"
+#: Stored submissions: ``submissions/<id>/files``, the staged tree of each (see the module docstring).
+STORED = "submissions"
+STORED_TREE = "files"
 _PREFIX = "proc-"
 
 
@@ -47,12 +55,6 @@ def private_file(path: Path) -> BinaryIO:
     return os.fdopen(fd, "wb")
 
 
-def private_copy(source: Path, target: Path) -> None:
-    """Copy ``source`` to a new ``0600`` file ``target``."""
-    with open(source, "rb") as src, private_file(target) as out:
-        shutil.copyfileobj(src, out)
-
-
 def secure(data_dir: Path, sqlite_file: Path | None) -> None:
     """Create or tighten the data folder (``0700``) and the files the service keeps there (``0600``).
 
@@ -65,6 +67,8 @@ def secure(data_dir: Path, sqlite_file: Path | None) -> None:
         if sqlite_file is not None and not sqlite_file.exists():
             private_file(sqlite_file).close()
         for folder, subfolders, files in os.walk(data_dir):
+            if Path(folder).parent == data_dir / STORED:
+                subfolders[:] = [name for name in subfolders if name != STORED_TREE]  # the sandbox reads it
             for name in subfolders:
                 path = Path(folder, name)
                 if not path.is_symlink():

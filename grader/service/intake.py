@@ -1,16 +1,19 @@
 """Uploads in, stored submissions and queued jobs out (shared by the API and the dashboard).
 
-An upload is written under this process's scratch folder only, checked
-exactly as the CLI checks a submission
-(:func:`grader.submission.prepared_submission`: size caps *before*
-unpacking, no links, no absolute or ``..`` paths), and hashed by its
-content. Refusals are :class:`InvalidSubmission` with the CLI's one-line
-reasons, naming the file as the client named it and never a server path.
+An upload is written under this process's scratch folder only, then staged
+once, exactly as the CLI stages a submission
+(:func:`grader.staging.staged_submission`: size caps *before* unpacking, no
+links, no absolute or ``..`` paths). That staged tree is what is stored
+(``submissions/<id>/files/``), keyed (its content key is the submission's
+``content_hash``: the same code zipped twice is one submission), graded and
+shown: nothing unpacks an upload again. Refusals are
+:class:`InvalidSubmission` with the CLI's one-line reasons, naming the file
+as the client named it and never a server path.
 
 No file or folder name on the server comes from the client: scratch copies
-are ``upload.zip``, ``3.tar.gz`` (a batch member's index), stored archives
-``submissions/<id>/submission.zip``. The client's names are kept, exactly as
-uploaded, as labels in the database only.
+are ``upload.zip`` or ``upload.py``, stored trees ``submissions/<id>/files``.
+The client's names are kept, exactly as uploaded, as labels in the database
+only (and a batch member's files are its own, read from inside the upload).
 
 Fairness (see the README): a team has at most ``max_queued`` gradings
 queued or running, and one upload may unpack at most ``staging_bytes`` in
@@ -20,8 +23,6 @@ queued or running, and one upload may unpack at most ``staging_bytes`` in
 from __future__ import annotations
 
 import shutil
-import tarfile
-import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,19 +34,16 @@ from werkzeug.datastructures import FileStorage
 from ..challenges import Challenge
 from ..errors import InvalidSubmission, UsageError
 from ..grading import error_result
-from ..staging import Member, prepared_batch
+from ..staging import Member, StagedSubmission, prepared_batch, staged_submission
 from ..submission import (
     ARCHIVE_SUFFIXES,
-    SINGLE_FILE_NAME,
     SINGLE_FILE_SUFFIX,
     UploadBudget,
     UploadBudgetExceeded,
     kind_suffix,
-    prepared_submission,
     shown,
-    tree_hash,
 )
-from .datadir import private_copy, private_dir, private_file
+from .datadir import STORED, STORED_TREE, private_dir, private_file
 from .models import Batch, BatchMember, Job, Submission, Team, utcnow
 
 #: Jobs that hold a place in the queue.
@@ -71,20 +69,13 @@ def archive_suffix(name: str) -> str:
     return suffix if suffix in ARCHIVE_SUFFIXES else ""
 
 
-def pack_single_file(source: Path, target: Path) -> Path:
-    """A one-file submission (``kim.py``) as a private ``.tar.gz`` holding it as ``app.py``."""
-    with private_file(target) as handle, tarfile.open(fileobj=handle, mode="w:gz") as archive:
-        archive.add(source, arcname=SINGLE_FILE_NAME, recursive=False)
-    return target
-
-
 class Intake:
     """Stores uploads under ``data_dir`` and records them as submissions of a team."""
 
     def __init__(self, data_dir: Path, scratch: Path, limits: Limits | None = None) -> None:
         self.data_dir = data_dir
         self._scratch = scratch
-        self.stored = data_dir / "submissions"
+        self.stored = data_dir / STORED
         self.limits = limits or Limits()
 
     @property
@@ -103,11 +94,9 @@ class Intake:
                 hint="upload a .zip, .tar.gz or a one-file app.py",
             )
         folder = private_dir(self.scratch / uuid.uuid4().hex)
-        path = folder / f"upload{suffix or SINGLE_FILE_SUFFIX}"
+        path = folder / f"upload{suffix or SINGLE_FILE_SUFFIX}"  # a lone .py is staged as app.py
         with private_file(path) as handle:
             upload.save(handle)
-        if single:  # stored and graded as an archive holding app.py, like `grader grade kim.py`
-            path = pack_single_file(path, folder / "upload.tar.gz")
         return path, client_name
 
     def discard(self, path: Path) -> None:
@@ -116,11 +105,6 @@ class Intake:
     def budget(self, client_name: str) -> UploadBudget:
         """The staging budget of one upload."""
         return UploadBudget(client_name, self.limits.staging_bytes, self.limits.staging_seconds)
-
-    def content_hash(self, archive: Path, client_name: str, budget: UploadBudget | None = None) -> str:
-        """Unpack safely (the CLI's checks) and hash what the grader would read."""
-        with prepared_submission(archive, label=client_name, scratch=self.scratch, budget=budget) as app_dir:
-            return tree_hash(app_dir)
 
     def add(
         self,
@@ -168,9 +152,11 @@ class Intake:
         budget: UploadBudget,
         created: list[Path],
     ) -> Submission:
-        digest = self.content_hash(archive, label, budget)
-        submission = self._new(session, team_id, challenge, archive, label, digest, candidate, external_id)
-        created.append(self.stored / str(submission.id))
+        with staged_submission(archive, label=label, scratch=self.scratch, budget=budget) as staged:
+            submission = self._new(session, team_id, challenge, label, staged.key, candidate, external_id)
+            created.append(self.stored / str(submission.id))
+            self._keep(submission, staged)
+        digest = staged.key
         original = None if regrade else self._original(session, team_id, challenge, digest, submission.id)
         if original is None:
             session.add(Job(submission_id=submission.id))
@@ -187,7 +173,6 @@ class Intake:
         session: Session,
         team_id: int,
         challenge: Challenge,
-        archive: Path,
         label: str,
         digest: str,
         candidate: str,
@@ -207,11 +192,18 @@ class Intake:
         )
         session.add(submission)
         session.flush()
-        private_dir(self.stored)
-        target = private_dir(self.stored / str(submission.id)) / f"submission{archive_suffix(archive.name)}"
-        private_copy(archive, target)
-        submission.stored_path = str(target.relative_to(self.data_dir))
         return submission
+
+    def _keep(self, submission: Submission, staged: StagedSubmission) -> None:
+        """Store the staged tree as the submission's files (moved, not unpacked again).
+
+        The folder holding it is ``0700``; the tree inside stays readable, not
+        writable, for the sandbox's user, as staging made it.
+        """
+        private_dir(self.stored)
+        target = private_dir(self.stored / str(submission.id)) / STORED_TREE
+        shutil.move(staged.root, target)
+        submission.stored_path = str(target.relative_to(self.data_dir))
 
     def _original(
         self, session: Session, team_id: int, challenge: Challenge, digest: str, exclude: int
@@ -262,12 +254,8 @@ class Intake:
                 batch = Batch(team_id=team_id, challenge_id=challenge.id, name=client_name[:200])
                 session.add(batch)
                 session.flush()
-                with tempfile.TemporaryDirectory(prefix="grader-members-", dir=self.scratch) as packed:
-                    for index, member in enumerate(members):
-                        path = _as_archive(member.path, Path(packed), index)
-                        self._add_member(
-                            session, team_id, challenge, member, path, regrade, budget, batch, created
-                        )
+                for member in members:
+                    self._add_member(session, team_id, challenge, member, regrade, budget, batch, created)
             self._check_queue(session, team_id)
             done = True
         finally:
@@ -281,7 +269,6 @@ class Intake:
         team_id: int,
         challenge: Challenge,
         member: Member,
-        path: Path,
         regrade: bool,
         budget: UploadBudget,
         batch: Batch,
@@ -291,15 +278,23 @@ class Intake:
         if not why:
             try:
                 submission = self._add(
-                    session, team_id, challenge, path, member.label, member.id, "", regrade, budget, created
+                    session,
+                    team_id,
+                    challenge,
+                    member.path,
+                    member.label,
+                    member.id,
+                    "",
+                    regrade,
+                    budget,
+                    created,
                 )
             except UploadBudgetExceeded:
                 raise
             except InvalidSubmission as exc:
                 why = exc.format()
-        if why:
-            submission = self._new(session, team_id, challenge, path, member.label, "", member.id, "")
-            created.append(self.stored / str(submission.id))
+        if why:  # nothing of it is stored: it has no files to show
+            submission = self._new(session, team_id, challenge, member.label, "", member.id, "")
             result = error_result(challenge, "none", why, submission=member.label)
             submission.status = "done"
             submission.result = result.to_dict()
@@ -358,27 +353,6 @@ def active_jobs(session: Session, team_id: int) -> int:
         .where(Submission.team_id == team_id, Job.status.in_(ACTIVE))
     )
     return int(count or 0)
-
-
-def _as_archive(source: Path, folder: Path, index: int) -> Path:
-    """A batch member as an archive of its own, named by its index: archives are kept, folders packed.
-
-    A member that was not staged (a refused link) becomes an empty archive,
-    so every row has a stored file.
-    """
-    if source.is_file() and not source.is_symlink() and not archive_suffix(source.name):
-        return pack_single_file(source, folder / f"{index}.tar.gz")  # a lone .py member
-    if source.is_file() and not source.is_symlink():
-        target = folder / f"{index}{archive_suffix(source.name)}"
-        private_copy(source, target)
-        return target
-    target = folder / f"{index}.tar.gz"
-    with private_file(target) as handle, tarfile.open(fileobj=handle, mode="w:gz") as archive:
-        if source.is_dir() and not source.is_symlink():
-            for path in sorted(source.rglob("*")):
-                if path.is_file() and not path.is_symlink():
-                    archive.add(path, arcname=str(path.relative_to(source)), recursive=False)
-    return target
 
 
 def requeue(session: Session, submission: Submission) -> bool:

@@ -45,6 +45,7 @@ from ..errors import Cancelled, ChallengeError, InfrastructureError
 from ..grading import error_result, grade_safely
 from ..results import GradeResult
 from ..sandbox.base import Sandbox
+from ..staging import StagedSubmission
 from . import datadir
 from .db import Database
 from .models import Delivery, Job, Submission, Team, Webhook, utcnow
@@ -53,7 +54,7 @@ log = logging.getLogger(__name__)
 
 #: Gradings the engine failed (Docker down) are retried this many times, then recorded as errors.
 MAX_ATTEMPTS = 3
-#: :func:`~grader.grading.grade_safely` or a stand-in: (challenge, archive, sandbox, label=, retries=)
+#: :func:`~grader.grading.grade_safely` or a stand-in: (challenge, submission, sandbox, label=, retries=)
 GradeFunction = Callable[..., GradeResult]
 
 
@@ -65,13 +66,26 @@ def _changed(session: Session, statement: Update) -> int:
 
 @dataclass(frozen=True)
 class ClaimedJob:
-    """A job this worker owns until it completes or releases it."""
+    """A job this worker owns until it completes or releases it.
+
+    ``stored`` is the submission's stored tree (staged once at upload) or,
+    for a submission stored by an older version, its archive; ``content_key``
+    the key staging gave it; ``label`` the client's name for it.
+    """
 
     id: int
     submission_id: int
     challenge_id: str
-    archive: Path
+    stored: Path
+    content_key: str
+    label: str
     attempts: int
+
+    def submission(self) -> StagedSubmission | Path:
+        """What to grade: the stored tree as it was staged, or an older version's archive (staged now)."""
+        if self.stored.is_dir():
+            return StagedSubmission(self.stored, self.content_key, self.label)
+        return self.stored
 
 
 class JobStore:
@@ -129,6 +143,8 @@ class JobStore:
                     submission.id,
                     submission.challenge_id,
                     self.data_dir / submission.stored_path,
+                    submission.content_hash,
+                    submission.filename,
                     job.attempts,
                 )
         return None
@@ -241,8 +257,8 @@ def execute(
     """
     challenge = get_challenge(job.challenge_id)
     try:
-        # named by the stored file's name, never its path on the server
-        result = grade_fn(challenge, job.archive, sandbox, label=job.archive.name, retries=0)
+        # named by the client's name for it, never its path on the server
+        result = grade_fn(challenge, job.submission(), sandbox, label=job.label, retries=0)
     except Cancelled:
         store.release(job)
         return "released"
@@ -254,7 +270,7 @@ def execute(
             store.release(job)
             return "released"
         result = error_result(challenge, sandbox.name, f"the grader could not run: {exc.format()}")
-    result.submission = job.archive.name
+    result.submission = job.label
     store.complete(job, result)
     return "done"
 

@@ -172,6 +172,11 @@ class Submission(Base):
     def grade_result(self) -> GradeResult | None:
         return None if self.result is None else GradeResult.from_dict(self.result)
 
+    def result_dict(self) -> dict[str, Any] | None:
+        """The stored result read through the model (an older version's error row says \"no score\" too)."""
+        result = self.grade_result()
+        return None if result is None else result.to_dict()
+
     def summary(self) -> dict[str, Any]:
         """What the API says about a submission; ``result`` is the ``--format json`` object."""
         return {
@@ -185,7 +190,8 @@ class Submission(Base):
             "same_as": self.same_as_id,
             "created_at": rfc3339(self.created_at),
             "finished_at": rfc3339_or_none(self.finished_at) if self.status == "done" else None,
-            "result": self.result if self.status == "done" else None,
+            # read through the model, so a result stored by an older version says "no score" too
+            "result": self.result_dict() if self.status == "done" else None,
             "invitation": self.invitation_id,
         }
 

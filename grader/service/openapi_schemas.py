@@ -82,9 +82,9 @@ _GRADE_RESULT = _closed(
     {
         "challenge": _STR,
         "status": {"enum": [str(v) for v in Verdict]},
-        "score": _NUM,
+        "score": {**_nullable(_NUM), "description": "null exactly when status is error (it was not graded)"},
         "max_score": _NUM,
-        "percent": _NUM,
+        "percent": {**_nullable(_NUM), "description": "null exactly when status is error"},
         "message": _STR,
         "sandbox": _STR,
         "duration": _NUM,

@@ -1,9 +1,10 @@
 """A submission's files for the dashboard: report.html's caps, rendered once per content.
 
-The files are read and highlighted by :func:`grader.output.sources.read_sources`
-(the same checks as grading, at most 40 text files, 32 KiB a file and 128 KiB
-in all), so a small archive of huge or many-line files cannot make a huge
-page or keep the server busy. The result is stored in the database
+The files are read from the tree stored at upload (staged once, the copy
+that was graded) and highlighted by
+:func:`grader.output.sources.read_sources` (at most 40 text files, 32 KiB a
+file and 128 KiB in all), so a small archive of huge or many-line files
+cannot make a huge page or keep the server busy. The result is stored in the database
 (:class:`~.models.SourceView`) keyed by the submission's content hash: the
 first view renders, every later view (and every other submission with the
 same content) reads the stored page.
@@ -20,7 +21,9 @@ from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..output.sources import read_sources, stylesheet
+from ..errors import UsageError
+from ..output.sources import SubmissionFiles, read_sources, stylesheet
+from ..staging import staged_submission
 from .models import SourceView
 
 #: changes when the caps or the rendering change, so stored pages are rendered again
@@ -45,10 +48,18 @@ class ShownFiles:
     problem: str = ""
 
 
-def render(archive: Path) -> str:
-    """The files of ``archive`` as stored JSON (highlighted HTML, capped)."""
-    found = read_sources(archive)
-    problem = found.problem.replace(str(archive.parent), "").replace(str(archive), archive.name)
+def render(data_dir: Path, stored_path: str) -> str:
+    """The files stored at ``data_dir / stored_path`` as stored JSON (highlighted HTML, capped).
+
+    An older version stored the archive itself: it is staged here, once per
+    content (the rendering is kept).
+    """
+    if not stored_path:
+        found = SubmissionFiles(problem="no files were stored: the upload refused this submission")
+    elif (data_dir / stored_path).is_dir():
+        found = read_sources(data_dir / stored_path)
+    else:
+        found = _read_archive(data_dir / stored_path)
     return json.dumps(
         {
             "files": [
@@ -56,20 +67,28 @@ def render(archive: Path) -> str:
                 for f in found.files
             ],
             "not_shown": found.not_shown,
-            "problem": problem,
+            "problem": found.problem,
         }
     )
 
 
-def submission_files(session: Session, archive: Path, content_hash: str) -> ShownFiles:
+def _read_archive(archive: Path) -> SubmissionFiles:
+    try:
+        with staged_submission(archive, label=archive.name) as staged:
+            return read_sources(staged.root)
+    except UsageError as exc:  # gone, or over the caps
+        return SubmissionFiles(problem=exc.format())
+
+
+def submission_files(session: Session, data_dir: Path, stored_path: str, content_hash: str) -> ShownFiles:
     """The stored rendering of this content, rendering and storing it on the first view."""
-    if not content_hash:  # an archive refused at intake has no content hash: nothing to share
-        return _load(render(archive))
+    if not content_hash:  # refused at upload: nothing stored, nothing to share
+        return _load(render(data_dir, stored_path))
     key = f"{RENDER_VERSION}:{content_hash}"[:100]
     row = session.get(SourceView, key)
     if row is None:
-        rendered = render(archive)
-        if not archive.exists():
+        rendered = render(data_dir, stored_path)
+        if not (data_dir / stored_path).exists():
             return _load(rendered)  # gone (or a transient problem): show it, store nothing
         try:
             with session.begin_nested():

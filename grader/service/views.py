@@ -315,7 +315,7 @@ def _owned_submission(submission_id: int) -> Submission:
 def submission(submission_id: int) -> str:
     found = _owned_submission(submission_id)
     challenge = get_challenge(found.challenge_id)
-    shown = submission_files(db_session(), service().data_dir / found.stored_path, found.content_hash)
+    shown = submission_files(db_session(), service().data_dir, found.stored_path, found.content_hash)
     return render_template(
         "submission.html",
         submission=found,

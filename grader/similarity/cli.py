@@ -6,19 +6,23 @@ handed the CLI's own error handling.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import click
 
 from ..challenges import Challenge, get_challenge
-from . import DEFAULT_THRESHOLD, SimilarityReport, analyse_submissions
+from ..errors import UsageError
+from ..staging import StagedSubmission
+from . import DEFAULT_THRESHOLD, SimilarityReport, analyse_paths, analyse_submissions
 
 
-def batch_similarity(challenge: Challenge, submissions: list[Any]) -> SimilarityReport:
-    """The batch's similarity analysis, with a one-line summary on stderr."""
-    report = analyse_submissions(challenge, [(s.id, s.path) for s in submissions])
+def batch_similarity(
+    challenge: Challenge, staged: Mapping[str, StagedSubmission | UsageError]
+) -> SimilarityReport:
+    """The batch's similarity analysis of its staged copies, with a one-line summary on stderr."""
+    report = analyse_submissions(challenge, staged)
     flagged, clusters = len(report.flagged), len(report.clusters())
     click.echo(f"similarity: {flagged} pair(s) flagged, {clusters} cluster(s); {report.how_cut}", err=True)
     return report
@@ -58,7 +62,7 @@ def register(main: click.Group, handle_errors: Callable[[Any], Any]) -> None:
 
         challenge = get_challenge(challenge_id)
         items = [(s.id, s.path) for s in discover(folder)]
-        report = analyse_submissions(challenge, items, threshold, calibration=not no_calibration)
+        report = analyse_paths(challenge, items, threshold, calibration=not no_calibration)
         click.echo(similarity_text(report))
         if out is not None:
             write_similarity(out, challenge, report)

@@ -1,20 +1,20 @@
 """Read submissions and the challenge's base into comparable documents.
 
 Submissions are untrusted folders or archives: they are only ever read
-through :func:`grader.submission.prepared_submission`, which refuses links,
-unsafe archive members and oversized content. Only Python files count; a
+from their staged copies (:mod:`grader.staging`: links, unsafe archive
+members and oversized content refused), staged once by the caller. Only Python files count; a
 file larger than :data:`MAX_SOURCE_BYTES` is data or generated code, not
 something a candidate wrote, and is skipped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..challenges import Challenge
 from ..errors import UsageError
-from ..submission import prepared_submission
+from ..staging import StagedSubmission
 from .fingerprint import Document, SourceFile
 from .tokens import normalise, source_lines
 
@@ -35,12 +35,6 @@ def read_folder(document_id: str, folder: Path) -> Document:
     return Document(document_id, files)
 
 
-def load_submission(submission_id: str, path: Path) -> Document:
-    """One submission (folder or archive), read from its private staged copy."""
-    with prepared_submission(path) as folder:
-        return read_folder(submission_id, folder)
-
-
 def load_base(challenge: Challenge) -> set[int]:
     """Every k-gram a submission inherits: the stub and the visible tests ``grader start`` copies."""
     hashes: set[int] = set()
@@ -50,19 +44,22 @@ def load_base(challenge: Challenge) -> set[int]:
     return hashes
 
 
-def load_submissions(items: Iterable[tuple[str, Path]]) -> tuple[list[Document], dict[str, str]]:
-    """The readable submissions, and why each other one was skipped.
+def load_submissions(
+    staged: Mapping[str, StagedSubmission | UsageError],
+) -> tuple[list[Document], dict[str, str]]:
+    """The staged submissions' documents, and why each other one was left out.
 
-    An unreadable submission (a broken archive) is left out of the analysis
-    with its reason; in a batch it already has its own ``error`` row.
+    A submission that could not be staged is left out of the analysis with
+    its reason; in a batch it already has its own ``error`` row.
     """
     documents: list[Document] = []
     skipped: dict[str, str] = {}
-    for submission_id, path in items:
+    for submission_id, copy in staged.items():
+        if isinstance(copy, UsageError):
+            skipped[submission_id] = copy.format()
+            continue
         try:
-            documents.append(load_submission(submission_id, path))
-        except UsageError as exc:
-            skipped[submission_id] = exc.format()
+            documents.append(read_folder(submission_id, copy.root))
         except OSError as exc:
-            skipped[submission_id] = f"cannot read {path}: {exc.strerror or exc}"
+            skipped[submission_id] = f"cannot read {copy.label}: {exc.strerror or exc}"
     return documents, skipped
