@@ -266,6 +266,8 @@ def _submit(invitation: Invitation, form: SolutionForm) -> Submission:
         outcome = public_run.run_public(
             challenge_of(invitation),
             data_dir / submission.stored_path,
+            submission.content_hash,
+            submission.filename,
             str(current_app.config["SANDBOX"]),
             service().intake.scratch,
         )

@@ -25,6 +25,7 @@ from ..errors import InfrastructureError, UsageError
 from ..grading import grade
 from ..protocol import Suite
 from ..sandbox import make_sandbox
+from ..staging import StagedSubmission
 from .datadir import private_file
 
 FILE_NAME = "public-tests.json"
@@ -35,18 +36,24 @@ def outcome_path(data_dir: Path, stored_path: str) -> Path:
     return (data_dir / stored_path).parent / FILE_NAME
 
 
-def run_public(challenge: Challenge, archive: Path, sandbox_name: str, scratch: Path) -> dict[str, Any]:
-    """Grade ``archive`` against the public suite; the outcome as the receipt shows it.
+def run_public(
+    challenge: Challenge, stored: Path, key: str, label: str, sandbox_name: str, scratch: Path
+) -> dict[str, Any]:
+    """Grade the stored submission against the public suite; the outcome as the receipt shows it.
 
+    ``stored`` is the tree the intake staged and kept (graded from that
+    copy, as the job runner does: :class:`~grader.staging.StagedSubmission`).
     Why ``grade`` and not ``grade_safely``: the safe function grades the
     hidden suite only. The submission's own faults (:class:`UsageError`,
     an app that does not start) become an ``error`` outcome with its
     one-line message; an engine fault is ``unavailable``, never a verdict.
     """
+    target: StagedSubmission | Path = StagedSubmission(stored, key, label) if stored.is_dir() else stored
+    sandbox = make_sandbox(sandbox_name)
     try:
-        result = grade(challenge, archive, make_sandbox(sandbox_name), suite=Suite.PUBLIC, scratch=scratch)
+        result = grade(challenge, target, sandbox, suite=Suite.PUBLIC, scratch=scratch)
     except UsageError as exc:
-        return {"status": "error", "message": exc.format().replace(str(archive), "your upload"), "tests": []}
+        return {"status": "error", "message": exc.format().replace(str(stored), label), "tests": []}
     except InfrastructureError:
         return {"status": "unavailable", "message": "the public tests could not be run now", "tests": []}
     tests = [{"name": t.name, "status": str(t.status)} for t in result.tests]
@@ -57,7 +64,7 @@ def run_public(challenge: Challenge, archive: Path, sandbox_name: str, scratch: 
         "tests": tests,
     }
     if str(result.status) == "error":  # no app, an import error: the candidate's own app's message
-        outcome["message"] = result.message.replace(str(archive), "your upload")
+        outcome["message"] = result.message.replace(str(stored), label)
     return outcome
 
 
