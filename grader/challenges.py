@@ -201,12 +201,16 @@ def _equivalent_mutants(raw: object, where: Path) -> tuple[EquivalentMutant, ...
     return tuple(found)
 
 
-def load_challenge(root: Path, *, starter_kit: bool = False) -> Challenge:
+def load_challenge(root: Path, *, starter_kit: bool = False, named_by_folder: bool = True) -> Challenge:
     """Read and validate ``root/challenge.toml``.
 
     ``starter_kit``: ``root`` is the copy a candidate downloaded with an
     invitation (:mod:`grader.service.kit`), which holds the statement and the
     public tests only: the hidden tests and the solution are not required.
+
+    ``named_by_folder=False`` is for a folder whose name the grader chose
+    (the service stores a team's private challenge under a generated name,
+    never one a client sent), so its id is not compared with the folder's.
     """
     manifest = root / "challenge.toml"
     try:
@@ -216,7 +220,7 @@ def load_challenge(root: Path, *, starter_kit: bool = False) -> Challenge:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ChallengeError(f"{manifest}: not valid TOML ({exc})") from None
     challenge_id = str(_require(data, "id", str, manifest))
-    if challenge_id != root.name:
+    if named_by_folder and challenge_id != root.name:
         raise ChallengeError(f"{manifest}: id {challenge_id!r} differs from its folder {root.name!r}")
     difficulty = str(_require(data, "difficulty", str, manifest))
     if difficulty not in DIFFICULTIES:

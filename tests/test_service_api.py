@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+import time
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ import pytest
 
 from grader.results import GradeResult
 
+from .private_support import write_challenge, zipped
 from .service_support import HELLO, Api, Server, admin, batch_archive, expected_status, golden_zip, make_team
 
 pytestmark = pytest.mark.slow
@@ -42,8 +44,9 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 def test_challenges_lists_level_points_version(env: dict[str, Any]) -> None:
     body = env["a"].get("/challenges").json()
     hello = next(c for c in body if c["id"] == "hello-world")
-    assert set(hello) == {"id", "title", "topic", "level", "points", "version"}
+    assert set(hello) == {"id", "title", "topic", "level", "points", "version", "private"}
     assert hello["level"] == "easy" and hello["points"] == 12.0 and hello["version"]
+    assert hello["private"] is False
 
 
 def test_upload_poll_and_every_result_format(env: dict[str, Any]) -> None:
@@ -130,8 +133,17 @@ def test_batch_archive_progress_results_and_csv(env: dict[str, Any]) -> None:
     assert by_ids.status_code == 202 and by_ids.json()["progress"]["done"] == 2
 
 
-def _ids_of_team_a(env: dict[str, Any]) -> dict[str, int]:
+def _ids_of_team_a(env: dict[str, Any]) -> dict[str, Any]:
     api: Api = env["a"]
+    # a private challenge, verified (its routes answer the owner 200, anyone else 404)
+    added = api.post(
+        "/challenges", files={"file": ("c.zip", zipped(write_challenge(env["root"] / "iso-c", "iso-c")))}
+    )
+    assert added.status_code == 202, added.text
+    deadline = time.monotonic() + 120
+    while api.get("/challenges/iso-c/revisions/1").json()["status"] == "verifying":
+        assert time.monotonic() < deadline
+        time.sleep(0.25)
     sub = api.upload(golden_zip("hello-optional-name"), "iso.zip").json()["id"]
     api.wait_done(f"/submissions/{sub}")
     batch = api.post("/batches", json={"submissions": [sub]}).json()["id"]
@@ -145,6 +157,7 @@ def _ids_of_team_a(env: dict[str, Any]) -> dict[str, int]:
     return {
         "submission_id": sub, "batch_id": batch, "webhook_id": hook,
         "invitation_id": invited["id"], "candidate_id": invited["candidate"],
+        "challenge_id": "iso-c", "revision": 1,
     }  # fmt: skip
 
 

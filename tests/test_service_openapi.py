@@ -23,6 +23,7 @@ from jsonschema import Draft202012Validator
 
 from grader.service.openapi import document
 
+from .private_support import write_challenge, zipped
 from .service_support import Api, Server, batch_archive, golden_zip, make_team
 from .test_service_webhooks import Receiver
 
@@ -153,10 +154,23 @@ def _wait(predicate: Any, what: str, timeout: float = 30) -> None:
 
 
 @pytest.mark.slow
+def _private_challenge_calls(c: Checker, api: Api, tmp: Path) -> None:
+    """Add a private challenge, follow its verification, read it; and a refusal (422)."""
+    archive = zipped(write_challenge(tmp / "doc-ping", "doc-ping"))
+    added = c.call("post", "/challenges", 202, files={"file": ("doc.zip", archive)})
+    ids = {"challenge_id": "doc-ping", "revision": added.json()["revision"]}
+    _wait(lambda: api.get("/challenges/doc-ping/revisions/1").json()["status"] != "verifying", "verified")
+    c.call("get", "/challenges/{challenge_id}/revisions/{revision}", 200, ids=ids)
+    c.call("get", "/challenges/{challenge_id}", 200, ids={"challenge_id": "doc-ping"})
+    shadow = zipped(write_challenge(tmp / "doc-shadow", "hello-world"))
+    c.call("post", "/challenges", 422, files={"file": ("shadow.zip", shadow)})
+
+
 def test_real_answers_match_the_documented_schemas_and_every_time_has_an_offset(
-    served: tuple[Api, Api],
+    served: tuple[Api, Api], tmp_path: Path
 ) -> None:
     api, stranger = served
+    tmp = tmp_path
     c = Checker(api)
     receiver = Receiver(failures=1000)
     try:
@@ -165,6 +179,7 @@ def test_real_answers_match_the_documented_schemas_and_every_time_has_an_offset(
         ).json()
         c.call("get", "/challenges", 200)
         c.call("get", "/openapi.json", 200)
+        _private_challenge_calls(c, api, tmp)
         upload = c.call(
             "post", "/submissions", 202, data={"challenge": "hello-world", "candidate": "ann"},
             files={"file": ("ann.zip", golden_zip("no-comma"))},
@@ -227,7 +242,7 @@ def test_real_answers_match_the_documented_schemas_and_every_time_has_an_offset(
         receiver.close()
     documented = {(m, p) for p, ops in c.doc["paths"].items() for m in ops}
     assert {(m, p) for m, p, status in c.seen if status < 300} == documented
-    assert {s for _, _, s in c.seen} >= {200, 201, 202, 204, 400, 401, 404}
+    assert {s for _, _, s in c.seen} >= {200, 201, 202, 204, 400, 401, 404, 422}
     # every kind of time the API gives was seen with a value, and each one had its offset
     assert c.time_keys == {
         "created_at", "finished_at", "at", "next_attempt_at", "closes_at", "started_at", "revoked_at",

@@ -14,6 +14,7 @@ from grader.similarity.fingerprint import Document, K, SourceFile, W, winnow
 from grader.similarity.index import FingerprintIndex, ubiquity_limit
 from grader.similarity.render import similarity_fields, similarity_page, similarity_text
 from grader.similarity.report import Pair, SimilarityReport
+from grader.similarity.sources import MAX_SUBMISSION_LINES, read_folder
 from grader.similarity.tokens import normalise, source_lines
 
 ORIGINAL = '''
@@ -223,3 +224,12 @@ def test_a_copy_that_no_longer_parses_is_still_a_copy(tmp_path: Path, old: str, 
     )
     assert [(p.a, p.b) for p in report.flagged] == [("alice", "broken")]
     assert report.flagged[0].score >= 0.8
+
+
+def test_the_largest_files_beyond_the_line_budget_are_left_out(tmp_path: Path) -> None:
+    """Reading costs time per line: a padded submission is read up to the budget, its own code first."""
+    (tmp_path / "app.py").write_text(ORIGINAL)
+    (tmp_path / "a_padding.py").write_text("x = 1\n" * MAX_SUBMISSION_LINES)
+    (tmp_path / "b_small.py").write_text("y = 2\n" * 10)
+    document = read_folder("one", tmp_path)
+    assert [f.name for f in document.files] == ["app.py", "b_small.py"]

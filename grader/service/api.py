@@ -10,16 +10,18 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, g, jsonify, request
 
-from ..challenges import get_challenge, list_challenges
+from ..challenges import Challenge
 from ..errors import UnknownChallenge, UsageError
 from ..output import FORMATS, render
 from ..results import GradeResult
 from . import reports
 from .auth import Caller, bearer_token, current_caller, team_for_token
+from .catalog import private_ids, resolve_challenge, team_challenges
 from .context import db_session, service
 from .intake import QueueFull, requeue
 from .models import MAX_ID, Batch, Submission, owned
 from .openapi import document
+from .similarity import team_similarity
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 PROBLEM = "application/problem+json"
@@ -95,6 +97,11 @@ def _string(body: dict[str, Any], field: str) -> str:
     return value
 
 
+def _team_challenge(challenge_id: str) -> Challenge:
+    """A challenge as the caller's team sees it (its private ones included)."""
+    return resolve_challenge(db_session(), service().data_dir, current_caller().team_id, challenge_id)
+
+
 def _challenge_field() -> Any:
     """The form's ``challenge``: required (400 naming it), then looked up (an unknown id is a 404).
 
@@ -106,7 +113,7 @@ def _challenge_field() -> Any:
         raise invalid(
             "the form field `challenge` is required: send the challenge id (see GET /challenges)", "challenge"
         )
-    return get_challenge(value)
+    return resolve_challenge(db_session(), service().data_dir, current_caller().team_id, value)
 
 
 @api.before_request
@@ -144,21 +151,26 @@ def openapi() -> Response:
     return jsonify(document())
 
 
+def challenge_json(challenge: Any, private: bool) -> dict[str, Any]:
+    """What the API says about a challenge; ``private``: the team's own (see :mod:`.private`)."""
+    return {
+        "id": challenge.id,
+        "title": challenge.title,
+        "topic": str(getattr(challenge, "topic", "") or ""),
+        "level": challenge.difficulty,
+        "points": challenge.points,
+        "version": challenge.version,
+        "private": private,
+    }
+
+
 @api.get("/challenges")
 def challenges() -> Response:
-    return jsonify(
-        [
-            {
-                "id": c.id,
-                "title": c.title,
-                "topic": str(getattr(c, "topic", "") or ""),
-                "level": c.difficulty,
-                "points": c.points,
-                "version": c.version,
-            }
-            for c in list_challenges()
-        ]
-    )
+    """The built-in challenges and the calling team's own private ones (no other team's)."""
+    session, team_id = db_session(), current_caller().team_id
+    mine = private_ids(session, team_id)
+    found = team_challenges(session, service().data_dir, team_id)
+    return jsonify([challenge_json(c, c.id in mine) for c in found])
 
 
 def _required_file() -> Any:
@@ -205,7 +217,9 @@ def create_submission() -> tuple[Response, int]:
 
 @api.get("/submissions/<int:submission_id>")
 def get_submission(submission_id: int) -> Response:
-    return jsonify(_owned_submission(submission_id).summary())
+    found = _owned_submission(submission_id)
+    similarity = team_similarity(db_session(), found.team_id, _team_challenge(found.challenge_id))
+    return jsonify({**found.summary(), **similarity.fields(found.id)})
 
 
 @api.get("/submissions/<int:submission_id>/result")
@@ -261,13 +275,16 @@ def create_batch() -> tuple[Response, int]:
 
 @api.get("/batches/<int:batch_id>")
 def get_batch(batch_id: int) -> Response:
-    return jsonify(reports.summary(db_session(), _owned_batch(batch_id)))
+    batch = _owned_batch(batch_id)
+    similarity = team_similarity(db_session(), batch.team_id, _team_challenge(batch.challenge_id))
+    return jsonify(reports.summary(db_session(), batch, similarity))
 
 
 @api.get("/batches/<int:batch_id>/results.csv")
 def batch_csv(batch_id: int) -> Response:
     batch = _owned_batch(batch_id)
-    text = reports.to_csv(reports.members(db_session(), batch))
+    similarity = team_similarity(db_session(), batch.team_id, _team_challenge(batch.challenge_id))
+    text = reports.to_csv(reports.members(db_session(), batch), similarity)
     headers = {"Content-Disposition": f'attachment; filename="batch-{batch.id}.csv"'}
     return Response(text, mimetype="text/csv", headers=headers)
 

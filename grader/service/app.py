@@ -14,6 +14,7 @@ Configuration (``app.config.from_prefixed_env("GRADER")``, so
 ``UPLOAD_STAGING_SECONDS``  time one upload may spend unpacking, over all its stagings (default 120)
 ``SECRET_KEY``         session signing key (default: generated once into the data folder)
 ``START_JOBS``         run the job runner in this process (default true)
+``VERIFY_SECONDS``     longest verification of an uploaded private challenge; past it, refused (default 600)
 ``WEBHOOK_ALLOW_PRIVATE``  allow webhook URLs on private or loopback addresses (default false)
 ``WEBHOOK_RETRY_SECONDS``  first retry delay of a failed webhook call, doubled each time (default 5)
 ``WEBHOOK_DEADLINE_SECONDS``  total time one webhook call may take, connecting included (default 10)
@@ -49,6 +50,8 @@ from . import (
     hooks_api,  # noqa: F401 - registers the webhook routes on the API blueprint
     invitations_api,  # noqa: F401 - registers the invitation and candidate routes on the API blueprint
     lists_api,  # noqa: F401 - registers the list routes on the API blueprint
+    private_api,  # noqa: F401 - registers the private challenge routes on the API blueprint
+    private_views,  # noqa: F401 - registers the private challenge pages on the dashboard
 )
 from .api import api, problem
 from .auth import login_manager
@@ -63,7 +66,9 @@ from .intake import Intake, Limits
 from .jobs import JobRunner, JobStore, ThreadRunner, sweep, worker_name
 from .logins import Policy, session_user
 from .models import User
+from .private_verify import Verifier
 from .sealing import SecretBox
+from .similar_views import similar  # noqa: F401 - adds the side-by-side page to `views`
 from .views import views
 
 __all__ = ["Service", "create_app", "db_session", "service"]
@@ -79,6 +84,7 @@ DEFAULTS: dict[str, Any] = {
     "UPLOAD_STAGING_MB": 256,
     "UPLOAD_STAGING_SECONDS": 120.0,
     "START_JOBS": True,
+    "VERIFY_SECONDS": 600.0,
     "WEBHOOK_ALLOW_PRIVATE": False,
     "WEBHOOK_RETRY_SECONDS": 5.0,
     "WEBHOOK_DEADLINE_SECONDS": 10.0,
@@ -164,7 +170,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     )
     runner: JobRunner | None = None
     sender: Sender | None = None
+    verifier: Verifier | None = None
     if app.config["START_JOBS"]:
+        verifier = Verifier(
+            db, data_dir, scratch, str(app.config["SANDBOX"]), float(app.config["VERIFY_SECONDS"])
+        )
         sender = Sender(
             db,
             box,
@@ -189,7 +199,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         cap=float(app.config["LOGIN_LOCK_MAX_SECONDS"]),
     )
     app.extensions["grader"] = Service(
-        data_dir, db, Intake(data_dir, scratch, limits), runner, sender, box, policy
+        data_dir, db, Intake(data_dir, scratch, limits), runner, sender, box, policy, verifier
     )
 
     # first of all hooks (CSRF, logins, every blueprint's own authentication): a token opens nothing else
@@ -209,6 +219,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if runner is not None and sender is not None:
         runner.start()
         sender.start()
+    if verifier is not None:
+        verifier.start()
     return app
 
 

@@ -25,11 +25,12 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import func, select
 
-from ..challenges import Challenge, get_challenge
+from ..challenges import Challenge
 from ..errors import InvalidSubmission, UnknownChallenge, UsageError
 from . import invitations
 from .api import Problem, problem
 from .auth import bearer_token
+from .catalog import resolve_challenge
 from .context import db_session, service
 from .events import Event, owe
 from .intake import QueueFull
@@ -100,8 +101,8 @@ def _closed(invitation: Invitation) -> None:
 
 
 def challenge_of(invitation: Invitation) -> Challenge:
-    """The invitation's challenge as the service knows it now (the one place it is looked up)."""
-    return get_challenge(invitation.challenge_id)
+    """The invitation's challenge as its team sees it now, private ones included (looked up here only)."""
+    return resolve_challenge(db_session(), service().data_dir, invitation.team_id, invitation.challenge_id)
 
 
 @candidate_api.get("/<token>/kit")

@@ -168,9 +168,9 @@ def _interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-@click.group(short_help="Administer the service: teams, users, tokens.")
+@click.group(short_help="Administer the service: teams, users, tokens, private challenges.")
 def admin() -> None:
-    """Administer the service: teams, users, tokens (run on the server).
+    """Administer the service: teams, users, tokens, private challenges (run on the server).
 
     Every command acts on the database of --data-dir (default ./grader-data,
     relative to the current folder; or $GRADER_DATA_DIR, or DATABASE_URL) and
@@ -278,6 +278,66 @@ def list_tokens(data_dir: Path) -> None:
         for token, team in session.execute(select(ApiToken, Team).join(Team, Team.id == ApiToken.team_id)):
             revoked = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else "active"
             click.echo(f"{token.id}\t{team.name}\t{token.name or '-'}\t{token.prefix}...\t{revoked}")
+
+
+@admin.command("add-challenge", short_help="Add a team's own challenge folder (verified first).")
+@_data_dir_option
+@click.option("--team", "team_name", required=True, help="The team it belongs to (only that team sees it).")
+@click.option(
+    "--sandbox",
+    type=click.Choice(["docker", "local"]),
+    envvar="GRADER_SANDBOX",
+    default="docker",
+    show_default=True,
+    help="Where to verify it: the sandbox `grader serve` grades in.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(1, 3600),
+    envvar="GRADER_VERIFY_SECONDS",
+    default=600.0,
+    show_default=True,
+    help="Longest the verification may take; past it, the challenge is refused.",
+)
+@click.argument("path", type=click.Path(path_type=Path))
+@_errors
+def add_challenge(data_dir: Path, team_name: str, sandbox: str, timeout: float, path: Path) -> None:
+    """Add the challenge folder (or .zip/.tar.gz) PATH as the team's next version of its id.
+
+    It is checked as `grader verify` checks a challenge (the reference
+    solution passes both suites, the stub does not, golden cases get their
+    verdicts) before the team can use it. Exit 0: added and sound; 1: refused,
+    one line per reason on stderr; 2: a usage error (no such team or path,
+    an unsafe archive).
+    """
+    import shutil
+
+    from ..sandbox import make_sandbox
+    from .app import service
+    from .private import UnsoundChallenge, add_private
+    from .private_verify import verify_upload
+
+    with _admin_session(data_dir) as session:
+        team = _team(session, team_name)
+        running = service()
+        try:
+            row = add_private(session, running.data_dir, running.intake.scratch, team.id, path, str(path))
+        except UnsoundChallenge as exc:
+            for reason in exc.problems:
+                click.secho(f"refused: {reason}", fg="red", err=True)
+            sys.exit(exc.exit_code)
+        session.commit()
+        click.echo(f"verifying {row.challenge_id} revision {row.revision} ({sandbox} sandbox)...", err=True)
+        try:
+            runner = make_sandbox(sandbox)
+            row = verify_upload(running.db, running.data_dir, running.intake.scratch, row.id, runner, timeout)
+        finally:
+            shutil.rmtree(running.intake.scratch, ignore_errors=True)
+    if row.status != "ready":
+        for reason in row.problems:
+            click.secho(f"refused: {reason}", fg="red", err=True)
+        sys.exit(1)
+    click.echo(f"added {row.challenge_id} version {row.version} for team {team_name}")
 
 
 def register(main: click.Group) -> None:

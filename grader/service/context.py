@@ -18,6 +18,7 @@ from .delivery import Sender
 from .intake import Intake
 from .jobs import JobRunner
 from .logins import Policy
+from .private_verify import Verifier
 from .sealing import SecretBox
 
 
@@ -32,8 +33,12 @@ class Service:
     sender: Sender | None
     box: SecretBox
     login_policy: Policy
+    #: verifies uploaded private challenges in the background (None when jobs do not run here)
+    verifier: Verifier | None = None
 
     def stop(self) -> None:
+        if self.verifier is not None:
+            self.verifier.stop()
         if self.runner is not None:
             self.runner.stop()
         if self.sender is not None:

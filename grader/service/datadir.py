@@ -55,6 +55,12 @@ def private_file(path: Path) -> BinaryIO:
     return os.fdopen(fd, "wb")
 
 
+def private_copy(source: Path, target: Path) -> None:
+    """Copy ``source`` to a new ``0600`` file ``target``."""
+    with open(source, "rb") as src, private_file(target) as out:
+        shutil.copyfileobj(src, out)
+
+
 def secure(data_dir: Path, sqlite_file: Path | None) -> None:
     """Create or tighten the data folder (``0700``) and the files the service keeps there (``0600``).
 

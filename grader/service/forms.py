@@ -28,5 +28,11 @@ class UploadForm(FlaskForm):
     regrade = BooleanField("Grade again even if the same content was graded")
 
 
+class ChallengeUploadForm(FlaskForm):
+    """A team's own challenge folder, as an archive (see :mod:`.private`)."""
+
+    file = FileField("Challenge folder (.zip or .tar.gz)", validators=[FileRequired()])
+
+
 class ActionForm(FlaskForm):
     """A button that changes something (log out, re-grade): only the CSRF token."""

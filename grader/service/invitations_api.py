@@ -18,12 +18,12 @@ from typing import Any
 from flask import Response, abort, jsonify, request
 from sqlalchemy import select
 
-from ..challenges import get_challenge
 from ..errors import UnknownChallenge
 from . import invitations
 from .api import Problem, api, invalid, problem
 from .auth import current_caller
-from .context import db_session
+from .catalog import resolve_challenge
+from .context import db_session, service
 from .invitations import InvitationError
 from .lists_api import submission_item
 from .models import (
@@ -120,13 +120,13 @@ def create_invitation() -> tuple[Response, int]:
     shows = body.get("shows", InvitationShows.RECEIPT.value)
     if shows not in [s.value for s in InvitationShows]:
         raise invalid(f"`shows` must be one of {', '.join(s.value for s in InvitationShows)}", "shows")
-    try:
-        challenge = get_challenge(challenge_id)
+    session = db_session()
+    team_id = current_caller().team_id
+    try:  # the team's own private challenge, or a built-in one
+        challenge = resolve_challenge(session, service().data_dir, team_id, challenge_id)
     except UnknownChallenge:
         detail = f"no challenge {challenge_id[:100]!r}: see GET /challenges"
         raise Problem(404, "Not Found", detail, "challenge") from None
-    session = db_session()
-    team_id = current_caller().team_id
     candidate = invitations.candidate_for(session, team_id, name, email, external_id)
     invitation, token = invitations.create(
         session, team_id, candidate, challenge, deadline,

@@ -40,13 +40,14 @@ from sqlalchemy import Update, func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
-from ..challenges import get_challenge
+from ..challenges import Challenge
 from ..errors import Cancelled, ChallengeError, InfrastructureError
 from ..grading import error_result, grade_safely
 from ..results import GradeResult
 from ..sandbox.base import Sandbox
 from ..staging import StagedSubmission
 from . import datadir
+from .catalog import gradable, resolve_challenge
 from .db import Database
 from .models import Delivery, Job, Submission, Team, Webhook, utcnow
 
@@ -80,6 +81,8 @@ class ClaimedJob:
     content_key: str
     label: str
     attempts: int
+    #: the submission's team: its challenge is resolved as that team sees it (private ones included)
+    team_id: int
 
     def submission(self) -> StagedSubmission | Path:
         """What to grade: the stored tree as it was staged, or an older version's archive (staged now)."""
@@ -146,8 +149,14 @@ class JobStore:
                     submission.content_hash,
                     submission.filename,
                     job.attempts,
+                    submission.team_id,
                 )
         return None
+
+    def challenge(self, job: ClaimedJob) -> Challenge:
+        """The job's challenge as its team sees it now (:func:`.catalog.resolve_challenge`)."""
+        with self.db.session() as session:
+            return resolve_challenge(session, self.data_dir, job.team_id, job.challenge_id)
 
     def complete(self, job: ClaimedJob, result: GradeResult) -> bool:
         """Write the result, ``done`` and the webhook calls at once; False if the job was not ours."""
@@ -255,10 +264,12 @@ def execute(
     ``grader batch``); a fault of the grader (Docker down) releases the job
     to run again, up to :data:`MAX_ATTEMPTS`, then records an error result.
     """
-    challenge = get_challenge(job.challenge_id)
+    challenge = store.challenge(job)
     try:
-        # named by the client's name for it, never its path on the server
-        result = grade_fn(challenge, job.submission(), sandbox, label=job.label, retries=0)
+        # a private challenge's suite is copied where the sandbox can read it (see catalog.gradable)
+        with gradable(challenge, store.data_dir, datadir.process_scratch(store.data_dir)) as runnable:
+            # named by the client's name for it, never its path on the server
+            result = grade_fn(runnable, job.submission(), sandbox, label=job.label, retries=0)
     except Cancelled:
         store.release(job)
         return "released"
@@ -342,7 +353,7 @@ class ThreadRunner:
                 outcome = execute(self.store, job, self.sandbox, self.grade_fn)
             except Exception as exc:  # noqa: BLE001 - a grader bug must cost one result, not a worker thread
                 log.exception("job %s failed", job.id)
-                challenge = get_challenge(job.challenge_id)
+                challenge = self.store.challenge(job)
                 self.store.complete(job, error_result(challenge, self.sandbox.name, f"internal error: {exc}"))
                 outcome = "done"
             if outcome == "done":

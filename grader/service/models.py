@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     create_engine,
     event,
     select,
@@ -337,6 +338,48 @@ class SourceView(Base):
     #: ``<render version>:<content hash>``: same content, same page, whoever uploaded it
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     rendered: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PrivateChallenge(Base):
+    """One uploaded version of a team's own challenge (see :mod:`.private`).
+
+    Its files live under ``private/<team_id>/<folder>`` in the data folder;
+    ``folder`` is generated, never a name the client sent. ``revision``
+    counts the team's uploads of the same challenge id (1, 2, ...), and
+    ``version`` (the manifest's version and the revision) is what a
+    submission graded with it records, so a newer upload marks older results
+    outdated exactly as a built-in challenge's new version does.
+    """
+
+    __tablename__ = "private_challenges"
+    __table_args__ = (UniqueConstraint("team_id", "challenge_id", "revision", name="uq_private_revision"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    challenge_id: Mapped[str] = mapped_column(String(100), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    version: Mapped[str] = mapped_column(String(50))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    folder: Mapped[str] = mapped_column(String(64))
+    #: ``verifying``, then ``ready`` (sound: gradable) or ``refused`` (``problems`` says why)
+    status: Mapped[str] = mapped_column(String(16), default="verifying", index=True)
+    problems: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class SimilarityDocument(Base):
+    """A submission's code as the similarity analysis reads it, once per content (see :mod:`.similarity`)."""
+
+    __tablename__ = "similarity_documents"
+
+    #: ``<document version>:<content hash>``: same content, same document, whoever uploaded it
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    #: the document as JSON (:func:`grader.similarity.contents.document_to_json`), empty if unreadable
+    document: Mapped[str] = mapped_column(Text)
+    #: why the files could not be read, empty if they were
+    problem: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -17,7 +17,8 @@ _JSON = "application/json"
 
 
 def _param(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": ID}
+    schema = {"type": "string"} if name == "challenge_id" else ID
+    return {"name": name, "in": "path", "required": True, "schema": schema}
 
 
 def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -113,6 +114,20 @@ def document() -> dict[str, Any]:
         {_JSON: ref("WebhookRegistration")},
     )
     register_hook["responses"]["409"] = _PROBLEM  # the team already has the most webhooks allowed
+    add_challenge = _op(
+        "Upload one challenge folder as the team's next version of its id; verified in the background",
+        "202",
+        {_JSON: ref("ChallengeRevision")},
+        {"multipart/form-data": ref("ChallengeUpload")},
+    )
+    add_challenge["responses"]["422"] = _PROBLEM  # the manifest cannot be a private challenge
+    revision = _op(
+        "One uploaded version: verifying or ready (200), or refused (422 listing every failed check)",
+        "200",
+        {_JSON: ref("ChallengeRevision")},
+        params=("challenge_id", "revision"),
+    )
+    revision["responses"]["422"] = _PROBLEM
     list_submissions = _list_op(
         "The team's submissions, newest first, one page at a time",
         "SubmissionPage",
@@ -157,11 +172,21 @@ def document() -> dict[str, Any]:
             },
             "/challenges": {
                 "get": _op(
-                    "The challenges: title, topic, level, points, version",
+                    "Built-in challenges and the team's private ones: title, topic, level, points, version",
                     "200",
                     {_JSON: ref("ChallengeList")},
+                ),
+                "post": add_challenge,
+            },
+            "/challenges/{challenge_id}": {
+                "get": _op(
+                    "One challenge the team may use (another team's private one is not found)",
+                    "200",
+                    {_JSON: ref("Challenge")},
+                    params=("challenge_id",),
                 )
             },
+            "/challenges/{challenge_id}/revisions/{revision}": {"get": revision},
             "/submissions": {"get": list_submissions, "post": upload_op},
             "/submissions/{submission_id}": {
                 "get": _op(

@@ -190,10 +190,48 @@ def schemas() -> dict[str, Any]:
         "Time": _TIME,
         "Problem": _closed(
             {"type": _STR, "title": _STR, "status": _INT, "detail": _STR},
-            {"field": {**_STR, "description": "the request field at fault"}},
+            {
+                "field": {**_STR, "description": "the request field at fault"},
+                "problems": {
+                    "type": "array",
+                    "items": _STR,
+                    "description": "422: every check an uploaded challenge failed, one line each",
+                },
+            },
         ),
         "Challenge": _closed(
-            {"id": _STR, "title": _STR, "topic": _STR, "level": _STR, "points": _NUM, "version": _STR}
+            {
+                "id": _STR,
+                "title": _STR,
+                "topic": _STR,
+                "level": _STR,
+                "points": _NUM,
+                "version": _STR,
+                "private": {**_BOOL, "description": "the team's own challenge (false: built-in, public)"},
+            }
+        ),
+        "ChallengeUpload": {
+            "type": "object",
+            "required": ["file"],
+            "properties": {
+                "file": {
+                    "type": "string",
+                    "format": "binary",
+                    "description": ".zip or .tar.gz of one challenge folder (challenge.toml at its top)",
+                },
+            },
+        },
+        "ChallengeRevision": _closed(
+            {
+                "id": _STR,
+                "revision": {"type": "integer", "minimum": 1},
+                "version": {**_STR, "description": "manifest version + revision (results record it)"},
+                "title": _STR,
+                "status": {"enum": ["verifying", "ready", "refused"]},
+                "problems": {"type": "array", "items": _STR},
+                "created_at": _TIME,
+                "finished_at": _nullable(_TIME),
+            }
         ),
         "ChallengeList": {"type": "array", "items": ref("Challenge")},
         "TestResult": _TEST_RESULT,
@@ -225,7 +263,17 @@ def schemas() -> dict[str, Any]:
         },
         "SubmissionAccepted": _closed({"id": ID, "status": _STR, "same_as": _nullable(ID)}),
         "RegradeAccepted": _closed({"id": ID, "status": _STR}),
-        "Submission": _closed({**_SUBMISSION_FIELDS, "result": _nullable(ref("GradeResult"))}),
+        "Submission": _closed(
+            {**_SUBMISSION_FIELDS, "result": _nullable(ref("GradeResult"))},
+            {
+                "max_similarity": {
+                    **_nullable({"type": "number", "minimum": 0, "maximum": 1}),
+                    "description": "the highest similarity score with another of the team's "
+                    "submissions to the challenge; null if none came near",
+                },
+                "similar_to": {**_nullable(ID), "description": "that other submission"},
+            },
+        ),
         "SubmissionListItem": _closed(
             {
                 **_SUBMISSION_FIELDS,

@@ -17,6 +17,7 @@ from ..output import html
 from ..output.csvcells import result_cells, safe_row
 from ..results import CSV_FIELDS, GradeResult, ReportError
 from .models import Batch, BatchMember, Submission, rfc3339
+from .similarity import TeamSimilarity
 
 CSV_COLUMNS = ("submission", "candidate", "external_id", *CSV_FIELDS[1:], "challenge_version")
 
@@ -73,8 +74,11 @@ def test_rates(submissions: list[Submission]) -> list[html.TestRate]:
     return html.pass_rates(_graded_results(submissions))
 
 
-def summary(session: Session, batch: Batch) -> dict[str, Any]:
-    """The API's view of a batch: progress, then each submission (with its result once done)."""
+def summary(session: Session, batch: Batch, similarity: TeamSimilarity | None = None) -> dict[str, Any]:
+    """The API's view of a batch: progress, then each submission (with its result once done).
+
+    ``similarity`` adds each submission's ``max_similarity`` and ``similar_to``.
+    """
     subs = members(session, batch)
     return {
         "id": batch.id,
@@ -83,12 +87,16 @@ def summary(session: Session, batch: Batch) -> dict[str, Any]:
         "created_at": rfc3339(batch.created_at),
         "progress": progress(subs),
         "done": all(s.status == "done" for s in subs),
-        "submissions": [s.summary() for s in subs],
+        "submissions": [{**s.summary(), **(similarity.fields(s.id) if similarity else {})} for s in subs],
     }
 
 
-def to_csv(submissions: list[Submission]) -> str:
-    """One row per submission, the columns of ``grader batch``'s results.csv plus who and which."""
+def to_csv(submissions: list[Submission], similarity: TeamSimilarity | None = None) -> str:
+    """One row per submission, the columns of ``grader batch``'s results.csv plus who and which.
+
+    ``similarity``: the team's analysis of the challenge (:mod:`.similarity`), which fills
+    ``max_similarity`` and ``similar_to`` (a submission id) as ``grader batch`` does.
+    """
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
     writer.writeheader()
@@ -103,5 +111,7 @@ def to_csv(submissions: list[Submission]) -> str:
         }
         if result:
             row.update(result_cells(GradeResult.from_dict(result)))
+        if similarity is not None:
+            row.update(similarity.fields(s.id))
         writer.writerow(safe_row(row))
     return out.getvalue()

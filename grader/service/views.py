@@ -29,15 +29,18 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as BaseResponse
 
-from ..challenges import get_challenge, list_challenges
+from ..challenges import Challenge
 from ..errors import UsageError
 from . import logins, reports
 from .auth import Caller, check_login, current_caller
+from .catalog import private_ids, resolve_challenge, team_challenges
 from .context import db_session, service
-from .forms import ActionForm, LoginForm, UploadForm
+from .forms import ActionForm, ChallengeUploadForm, LoginForm, UploadForm
 from .hooks_api import delivery_log
 from .intake import requeue
 from .models import Batch, BatchMember, Submission, Webhook, owned
+from .private import team_uploads
+from .similarity import team_similarity
 from .source import STYLESHEET, submission_files
 from .statement import render_statement
 
@@ -61,6 +64,23 @@ def _wake() -> None:
     runner = service().runner
     if runner is not None:
         runner.wake()
+
+
+def get_challenge(challenge_id: str) -> Challenge:
+    """The challenge as the caller's team sees it (built-in or its own; see :mod:`.catalog`)."""
+    return resolve_challenge(db_session(), service().data_dir, current_caller().team_id, challenge_id)
+
+
+def list_challenges() -> list[Challenge]:
+    """Every challenge the caller's team may use."""
+    return team_challenges(db_session(), service().data_dir, current_caller().team_id)
+
+
+def _challenge_or_404(challenge_id: str) -> Challenge:
+    try:
+        return get_challenge(challenge_id)
+    except UsageError:
+        abort(404)
 
 
 @views.route("/login", methods=["GET", "POST"])
@@ -150,18 +170,21 @@ def _stats(team_id: int) -> dict[str, dict[str, Any]]:
 @views.get("/challenges")
 @login_required
 def challenges() -> str:
+    team_id = current_caller().team_id
     return render_template(
-        "challenges.html", challenges=list_challenges(), stats=_stats(current_caller().team_id)
+        "challenges.html",
+        challenges=list_challenges(),
+        stats=_stats(team_id),
+        private=private_ids(db_session(), team_id),
+        uploads=team_uploads(db_session(), team_id, limit=20),
+        form=ChallengeUploadForm(),
     )
 
 
 @views.get("/challenges/<challenge_id>")
 @login_required
 def challenge(challenge_id: str) -> str:
-    try:
-        found = get_challenge(challenge_id)
-    except UsageError:
-        abort(404)
+    found = _challenge_or_404(challenge_id)
     team_id = current_caller().team_id
     outdated = db_session().scalars(
         select(Submission).where(
@@ -177,6 +200,7 @@ def challenge(challenge_id: str) -> str:
         statement=render_statement(found.statement.read_text(encoding="utf-8")),
         stats=_stats(team_id).get(found.id, {"count": 0, "pass_rate": None, "outdated": 0}),
         outdated=list(outdated),
+        similarity=team_similarity(db_session(), team_id, found),
     )
 
 
@@ -186,7 +210,7 @@ def regrade_outdated(challenge_id: str) -> BaseResponse:
     """Grade again every done submission graded under an older version of the challenge."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    found = get_challenge(challenge_id)
+    found = _challenge_or_404(challenge_id)
     session = db_session()
     stale = session.scalars(
         select(Submission).where(
@@ -265,7 +289,7 @@ def _owned_batch(batch_id: int) -> Batch:
 def batch(batch_id: int) -> str:
     found = _owned_batch(batch_id)
     subs = reports.members(db_session(), found)
-    challenge = get_challenge(found.challenge_id)
+    challenge = _challenge_or_404(found.challenge_id)
     return render_template(
         "batch.html",
         batch=found,
@@ -274,6 +298,7 @@ def batch(batch_id: int) -> str:
         progress=reports.progress(subs),
         distribution=reports.distribution(subs),
         rates=reports.test_rates(subs),
+        similarity=team_similarity(db_session(), found.team_id, challenge),
     )
 
 
@@ -289,7 +314,8 @@ def batch_progress(batch_id: int) -> Response:
 @login_required
 def batch_csv(batch_id: int) -> Response:
     found = _owned_batch(batch_id)
-    text = reports.to_csv(reports.members(db_session(), found))
+    similarity = team_similarity(db_session(), found.team_id, get_challenge(found.challenge_id))
+    text = reports.to_csv(reports.members(db_session(), found), similarity)
     headers = {"Content-Disposition": f'attachment; filename="batch-{found.id}.csv"'}
     return Response(text, mimetype="text/csv", headers=headers)
 
@@ -298,7 +324,8 @@ def batch_csv(batch_id: int) -> Response:
 @login_required
 def batch_json(batch_id: int) -> Response:
     found = _owned_batch(batch_id)
-    text = json.dumps(reports.summary(db_session(), found), indent=2)
+    similarity = team_similarity(db_session(), found.team_id, get_challenge(found.challenge_id))
+    text = json.dumps(reports.summary(db_session(), found, similarity), indent=2)
     headers = {"Content-Disposition": f'attachment; filename="batch-{found.id}.json"'}
     return Response(text, mimetype="application/json", headers=headers)
 
@@ -314,7 +341,7 @@ def _owned_submission(submission_id: int) -> Submission:
 @login_required
 def submission(submission_id: int) -> str:
     found = _owned_submission(submission_id)
-    challenge = get_challenge(found.challenge_id)
+    challenge = _challenge_or_404(found.challenge_id)
     shown = submission_files(db_session(), service().data_dir, found.stored_path, found.content_hash)
     return render_template(
         "submission.html",
@@ -323,6 +350,7 @@ def submission(submission_id: int) -> str:
         challenge=challenge,
         shown=shown,
         pygments_css=STYLESHEET,
+        similar=team_similarity(db_session(), found.team_id, challenge).best(found.id),
     )
 
 

@@ -4,7 +4,8 @@ Submissions are untrusted folders or archives: they are only ever read
 from their staged copies (:mod:`grader.staging`: links, unsafe archive
 members and oversized content refused), staged once by the caller. Only Python files count; a
 file larger than :data:`MAX_SOURCE_BYTES` is data or generated code, not
-something a candidate wrote, and is skipped.
+something a candidate wrote, and is skipped, as are the largest files beyond
+:data:`MAX_SUBMISSION_LINES` lines in all.
 """
 
 from __future__ import annotations
@@ -20,18 +21,32 @@ from .tokens import normalise, source_lines
 
 SUFFIXES = (".py",)
 MAX_SOURCE_BYTES = 256 * 1024
+#: Lines read from one submission in all (about a second of tokenizing; a Flask app has far fewer).
+MAX_SUBMISSION_LINES = 20_000
 
 
 def read_folder(document_id: str, folder: Path) -> Document:
-    """Every Python file of a (trusted or already staged) folder, in a stable order."""
-    files = []
+    """Every Python file of a (trusted or already staged) folder, in a stable order.
+
+    Files are taken smallest first until :data:`MAX_SUBMISSION_LINES` lines
+    in all: reading costs time per line, and what a candidate writes is small,
+    so the largest files (generated, vendored, or padding) are the ones left out.
+    """
+    texts: list[tuple[int, str, str]] = []
     for path in sorted(folder.rglob("*")):
         if path.suffix not in SUFFIXES or path.is_symlink() or not path.is_file():
             continue
         if path.stat().st_size > MAX_SOURCE_BYTES:
             continue
         text = path.read_bytes().decode("utf-8", errors="replace")
-        files.append(SourceFile(path.relative_to(folder).as_posix(), source_lines(text), normalise(text)))
+        texts.append((text.count("\n") + 1, path.relative_to(folder).as_posix(), text))
+    kept: list[tuple[str, str]] = []
+    budget = MAX_SUBMISSION_LINES
+    for lines, name, text in sorted(texts, key=lambda t: (t[0], t[1])):
+        if lines <= budget:
+            budget -= lines
+            kept.append((name, text))
+    files = [SourceFile(name, source_lines(text), normalise(text)) for name, text in sorted(kept)]
     return Document(document_id, files)
 
 

@@ -1,7 +1,7 @@
 """Invitations: candidate records, invitations (token stored hashed), submissions made through one.
 
 Revision ID: 0005_invitations
-Revises: 0003_web
+Revises: 0004_private
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_invitations"
-down_revision = "0003_web"
+down_revision = "0004_private"
 branch_labels = None
 depends_on = None
 
