@@ -265,6 +265,7 @@ def _submit(invitation: Invitation, form: SolutionForm) -> Submission:
         data_dir = service().data_dir
         outcome = public_run.run_public(
             challenge_of(invitation),
+            data_dir,
             data_dir / submission.stored_path,
             submission.content_hash,
             submission.filename,

@@ -26,12 +26,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from werkzeug.wrappers import Response as BaseResponse
 
-from ..challenges import get_challenge, list_challenges
 from ..errors import UsageError
 from . import invitations
 from .auth import Caller, current_caller
 from .candidate_forms import ExtendForm, InviteForm, ReviewForm
-from .context import db_session
+from .catalog import resolve_challenge, team_challenges
+from .context import db_session, service
 from .forms import ActionForm
 from .invitations import InvitationError
 from .models import CandidateRecord, Invitation, InvitationShows, ReviewStatus, Submission, owned, utcnow
@@ -198,17 +198,20 @@ def _utc(moment: datetime | None) -> datetime | None:
 def invite() -> Page:
     """Invite a candidate; the answer shows the link once (only its token's hash is stored)."""
     form = InviteForm()
-    form.challenge.choices = [(c.id, f"{c.title} ({c.id})") for c in list_challenges()]
+    session = db_session()
+    team_id = current_caller().team_id
+    # the team's private challenges and the built-in ones (see catalog)
+    form.challenge.choices = [
+        (c.id, f"{c.title} ({c.id})") for c in team_challenges(session, service().data_dir, team_id)
+    ]
     if request.method == "GET":
         _prefill(form)
         return render_template("invite.html", form=form)
     if not form.validate_on_submit():
         flash("not invited: " + _first_error(form), "error")
         return render_template("invite.html", form=form), 400
-    session = db_session()
-    team_id = current_caller().team_id
     try:
-        challenge = get_challenge(form.challenge.data or "")
+        challenge = resolve_challenge(session, service().data_dir, team_id, form.challenge.data or "")
         record = invitations.candidate_for(
             session, team_id, form.name.data or "", form.email.data or "", form.external_id.data or None
         )

@@ -26,6 +26,7 @@ from ..grading import grade
 from ..protocol import Suite
 from ..sandbox import make_sandbox
 from ..staging import StagedSubmission
+from .catalog import gradable
 from .datadir import private_file
 
 FILE_NAME = "public-tests.json"
@@ -37,7 +38,7 @@ def outcome_path(data_dir: Path, stored_path: str) -> Path:
 
 
 def run_public(
-    challenge: Challenge, stored: Path, key: str, label: str, sandbox_name: str, scratch: Path
+    challenge: Challenge, data_dir: Path, stored: Path, key: str, label: str, sandbox_name: str, scratch: Path
 ) -> dict[str, Any]:
     """Grade the stored submission against the public suite; the outcome as the receipt shows it.
 
@@ -51,7 +52,9 @@ def run_public(
     target: StagedSubmission | Path = StagedSubmission(stored, key, label) if stored.is_dir() else stored
     sandbox = make_sandbox(sandbox_name)
     try:
-        result = grade(challenge, target, sandbox, suite=Suite.PUBLIC, scratch=scratch)
+        # a private challenge's suite is copied where the sandbox can read it (see catalog.gradable)
+        with gradable(challenge, data_dir, scratch) as runnable:
+            result = grade(runnable, target, sandbox, suite=Suite.PUBLIC, scratch=scratch)
     except UsageError as exc:
         return {"status": "error", "message": exc.format().replace(str(stored), label), "tests": []}
     except InfrastructureError:
