@@ -248,3 +248,37 @@ def test_the_hiring_pages_on_postgres(database_url: str, tmp_path: Path) -> None
     finally:
         pg_app.extensions["grader"].stop()
         pg_app.extensions["grader"].db.dispose()
+
+
+SHARED = (
+    b"from flask import Flask, abort\nfrom markupsafe import escape\n\napp = Flask(__name__)\n\n"
+    + b"".join(
+        f'\n@app.get("/extra{i}/<int:n>")\ndef extra_{i}(n):\n    total = sum(k * {i} for k in range(n))\n'
+        f"    if total % {i + 7} == 3:\n        abort(404)\n    return str(total)\n".encode()
+        for i in range(30)
+    )
+    + b'\n@app.get("/")\ndef index():\n    return "Hello, World!"\n\n\n'
+    + b'@app.get("/hello/<name>")\ndef hello(name):\n    return f"Hello, {escape(name)}!"\n'
+)
+
+
+def test_similar_submissions_of_other_candidates_are_flagged(app: Flask) -> None:
+    from .test_service_candidate_page import start, upload
+
+    alice = login(app, "alice")
+    pairs = []
+    for email in ("sam@example.com", "sue@example.com"):
+        token, number = invite(alice, email, name=email.split("@")[0].title())
+        candidate = app.test_client()
+        start(candidate, token)
+        assert upload(candidate, token, SHARED).status_code == 302
+        pairs.append(number)
+    with app.app_context():
+        db = service().db
+    with db.session() as session:
+        sam = session.get_one(Invitation, pairs[0]).candidate_id
+    page = alice.get(f"/candidates/{sam}").get_data(as_text=True)
+    flagged = re.findall(
+        r'<a class="badge warn" href="/submissions/\d+/similar\?to=\d+">#\d+ ([^<]+) \(', page
+    )
+    assert flagged == ["Sue"], page[page.find('id="submissions"') :][:1500]

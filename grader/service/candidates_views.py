@@ -18,6 +18,7 @@ token (Flask-WTF). The domain rules (deadlines, limits, states) are
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -35,6 +36,7 @@ from .context import db_session, service
 from .forms import ActionForm
 from .invitations import InvitationError
 from .models import CandidateRecord, Invitation, InvitationShows, ReviewStatus, Submission, owned, utcnow
+from .similarity import team_similarity
 
 candidates_views = Blueprint("candidates", __name__, template_folder="templates")
 
@@ -144,6 +146,7 @@ def _detail(candidate: CandidateRecord, review: ReviewForm | None = None, status
         .order_by(Submission.id.desc())
     ).all()
     counted = {row.counted.id for row in map(_row, rows) if row.counted is not None}
+    similar = _similar(subs)
     if review is None:
         review = ReviewForm(review_status=candidate.review_status, notes=candidate.notes)
     return render_template(
@@ -152,9 +155,35 @@ def _detail(candidate: CandidateRecord, review: ReviewForm | None = None, status
         invitations=[_row(i) for i in rows],
         submissions=subs,
         counted=counted,
+        similar=similar,
         review=review,
         extend=ExtendForm(),
     ), status
+
+
+def _similar(subs: Sequence[Submission]) -> dict[int, list[tuple[float, Submission]]]:
+    """Each submission's flagged similar submissions of other candidates (the team's analysis, lazily).
+
+    The analysis is :mod:`.similarity`'s, over every submission of the team
+    to the challenge; the candidate's own other submissions are left out
+    (a second try is expected to resemble the first).
+    """
+    session = db_session()
+    team_id = current_caller().team_id
+    own = {s.id for s in subs}
+    found: dict[int, list[tuple[float, Submission]]] = {}
+    for challenge_id in sorted({s.challenge_id for s in subs if s.content_hash}):
+        try:
+            challenge = resolve_challenge(session, service().data_dir, team_id, challenge_id)
+        except UsageError:  # the challenge was removed: nothing to compare against
+            continue
+        analysis = team_similarity(session, team_id, challenge)
+        for sub in subs:
+            if sub.challenge_id == challenge_id:
+                found[sub.id] = [
+                    (score, other) for score, other in analysis.partners(sub.id) if other.id not in own
+                ]
+    return found
 
 
 @candidates_views.get("/candidates/<int:candidate_id>")
