@@ -57,6 +57,8 @@ from .api import api, problem
 from .auth import login_manager
 from .bodylimit import body_limit
 from .candidate_api import candidate_api, refuse_invitation_tokens
+from .candidate_page import candidate_page
+from .candidates_views import candidates_views
 from .context import Service, db_session, service
 from .db import Database, sqlite_url
 from .delivery import Sender
@@ -209,6 +211,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api)
     app.register_blueprint(candidate_api)
     app.register_blueprint(views)
+    app.register_blueprint(candidate_page)
+    app.register_blueprint(candidates_views)
     app.teardown_appcontext(_close_session)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _http_error)

@@ -39,7 +39,11 @@ from .models import CandidateRecord, Invitation, InvitationShows, Submission, rf
 
 candidate_api = Blueprint("invite", __name__, url_prefix="/i")
 #: Every endpoint an invitation token may reach (the isolation test walks all the others).
-CANDIDATE_ENDPOINTS = frozenset({"invite.kit", "invite.submit", "invite.receipt"})
+CANDIDATE_ENDPOINTS = frozenset(
+    {"invite.kit", "invite.submit", "invite.receipt"}
+    # the candidate's web page (:mod:`.candidate_page`): the page, its start button and upload form
+    | {"candidate_page.page", "candidate_page.start", "candidate_page.upload"}
+)
 #: What ``secrets.token_urlsafe(32)`` gives: 43 URL-safe characters.
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
 DEFAULT_PER_MINUTE = 3
