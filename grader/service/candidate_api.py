@@ -24,6 +24,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
 
 from ..challenges import Challenge
 from ..errors import InvalidSubmission, UnknownChallenge, UsageError
@@ -120,11 +121,11 @@ def kit(token: str) -> Response:
     return Response(build_kit(challenge), mimetype="application/gzip", headers=headers)
 
 
-def _per_minute() -> int:
+def per_minute() -> int:
     return int(current_app.config.get("INVITE_SUBMISSIONS_PER_MINUTE", DEFAULT_PER_MINUTE))
 
 
-def _recent(invitation: Invitation) -> int:
+def recent_submissions(invitation: Invitation) -> int:
     """The invitation's submissions of the last minute."""
     since = utcnow() - timedelta(minutes=1)
     recent = db_session().scalar(
@@ -135,8 +136,8 @@ def _recent(invitation: Invitation) -> int:
     return int(recent or 0)
 
 
-def _too_fast() -> Problem:
-    return Problem(429, "Too Many Requests", f"at most {_per_minute()} submissions a minute: wait a minute")
+def too_fast() -> Problem:
+    return Problem(429, "Too Many Requests", f"at most {per_minute()} submissions a minute: wait a minute")
 
 
 @candidate_api.post("/<token>/submissions")
@@ -151,38 +152,12 @@ def submit(token: str) -> tuple[Response, int]:
             409 if invitation.revoked_at is None and utcnow() < invitations.closes_at(invitation) else 410
         )
         raise Problem(status, "Conflict" if status == 409 else "Gone", why)
-    if _recent(invitation) >= _per_minute():
-        raise _too_fast()
+    if recent_submissions(invitation) >= per_minute():
+        raise too_fast()
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise Problem(400, "Invalid request", "attach the archive as the multipart field `file`", "file")
-    candidate = session.get_one(CandidateRecord, invitation.candidate_id)
-    challenge = challenge_of(invitation)
-    intake = service().intake
-    path, client_name = intake.save_upload(upload)
-    try:
-        submission = intake.add(
-            session, invitation.team_id, challenge, path, client_name,
-            candidate=candidate.name, external_id=candidate.external_id or "", invitation_id=invitation.id,
-        )  # fmt: skip
-    finally:
-        intake.discard(path)
-    # SQLite: another upload of this invitation may have got in while this one was staged
-    if invitations.submissions_used(session, invitation) > invitation.max_submissions:
-        _undo(submission)
-        raise Problem(
-            409, "Conflict", f"all {invitation.max_submissions} submissions of this invitation are used"
-        )
-    if _recent(invitation) > _per_minute():
-        _undo(submission)
-        raise _too_fast()
-    if invitations.start(invitation):  # submitted without downloading the kit: it starts now
-        owe(session, invitation.team_id, Event.INVITATION_STARTED, invitation_id=invitation.id)
-    owe(session, invitation.team_id, Event.SUBMISSION_RECEIVED, submission_id=submission.id)
-    session.commit()
-    if service().runner is not None:
-        service().runner.wake()  # type: ignore[union-attr]
-    _wake_sender()
+    submission = accept_upload(invitation, upload)
     return jsonify(receipt(invitation, submission)), 201
 
 
@@ -193,6 +168,44 @@ def receipt_route(token: str, submission_id: int) -> Response:
     if submission is None or submission.invitation_id != invitation.id:
         raise Problem(404, "Not Found", f"no submission {submission_id} of this invitation")
     return jsonify(receipt(invitation, submission))
+
+
+def accept_upload(invitation: Invitation, upload: FileStorage) -> Submission:
+    """The one way a candidate's upload becomes a submission (the CLI's route and the web page).
+
+    Through the service's intake; then the count and the rate are checked
+    again (SQLite: another upload of this invitation may have got in while
+    this one was staged), a submission made before any start starts the
+    invitation, and the team's webhooks are owed their events.
+    """
+    session = db_session()
+    candidate = session.get_one(CandidateRecord, invitation.candidate_id)
+    intake = service().intake
+    path, client_name = intake.save_upload(upload)
+    try:
+        submission = intake.add(
+            session, invitation.team_id, challenge_of(invitation), path, client_name,
+            candidate=candidate.name, external_id=candidate.external_id or "", invitation_id=invitation.id,
+        )  # fmt: skip
+    finally:
+        intake.discard(path)
+    if invitations.submissions_used(session, invitation) > invitation.max_submissions:
+        _undo(submission)
+        raise Problem(
+            409, "Conflict", f"all {invitation.max_submissions} submissions of this invitation are used"
+        )
+    if recent_submissions(invitation) > per_minute():
+        _undo(submission)
+        raise too_fast()
+    if invitations.start(invitation):  # submitted without downloading the kit: it starts now
+        owe(session, invitation.team_id, Event.INVITATION_STARTED, invitation_id=invitation.id)
+    owe(session, invitation.team_id, Event.SUBMISSION_RECEIVED, submission_id=submission.id)
+    session.commit()
+    runner = service().runner
+    if runner is not None:
+        runner.wake()
+    _wake_sender()
+    return submission
 
 
 def _undo(submission: Submission) -> None:

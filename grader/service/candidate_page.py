@@ -37,7 +37,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from ..errors import UnknownChallenge, UsageError
 from . import invitations, public_run
 from .api import Problem
-from .candidate_api import _per_minute, _recent, _too_fast, _undo, challenge_of, receipt
+from .candidate_api import accept_upload, challenge_of, per_minute, receipt, recent_submissions, too_fast
 from .candidate_forms import SolutionForm
 from .context import db_session, service
 from .events import Event, owe
@@ -203,8 +203,8 @@ def upload(token: str) -> Page:
     if why:
         closed = invitation.revoked_at is not None or utcnow() >= invitations.closes_at(invitation)
         return _render(token, invitation, form, f"Not submitted: {why}.", 410 if closed else 409)
-    if _recent(invitation) >= _per_minute():
-        return _render(token, invitation, form, f"Not submitted: {_too_fast().detail}.", 429)
+    if recent_submissions(invitation) >= per_minute():
+        return _render(token, invitation, form, f"Not submitted: {too_fast().detail}.", 429)
     if not form.validate_on_submit():
         return _render(token, invitation, form, "Not submitted: choose a file to upload first.", 400)
     try:
@@ -227,40 +227,12 @@ def upload(token: str) -> Page:
 
 
 def _submit(invitation: Invitation, form: SolutionForm) -> Submission:
-    """The upload through the service's intake, as the CLI's ``POST /i/<token>/submissions`` does.
+    """The upload through :func:`.candidate_api.accept_upload`, the CLI route's own path.
 
-    The same steps as :func:`.candidate_api.submit` (whose helpers it uses):
-    the count and the rate are checked again once the upload is staged
-    (SQLite: a parallel upload may have got in), and a submission made
-    without the start button starts the invitation.
+    With ``shows = public``, the public suite runs on it here: a candidate
+    without the CLI has no other way to see it.
     """
-    session = db_session()
-    candidate = session.get_one(CandidateRecord, invitation.candidate_id)
-    intake = service().intake
-    path, client_name = intake.save_upload(form.file.data)
-    try:
-        submission = intake.add(
-            session, invitation.team_id, challenge_of(invitation), path, client_name,
-            candidate=candidate.name, external_id=candidate.external_id or "", invitation_id=invitation.id,
-        )  # fmt: skip
-    finally:
-        intake.discard(path)
-    if invitations.submissions_used(session, invitation) > invitation.max_submissions:
-        _undo(submission)
-        raise Problem(
-            409, "Conflict", f"all {invitation.max_submissions} submissions of this invitation are used"
-        )
-    if _recent(invitation) > _per_minute():
-        _undo(submission)
-        raise _too_fast()
-    if invitations.start(invitation):
-        owe(session, invitation.team_id, Event.INVITATION_STARTED, invitation_id=invitation.id)
-    owe(session, invitation.team_id, Event.SUBMISSION_RECEIVED, submission_id=submission.id)
-    session.commit()
-    runner = service().runner
-    if runner is not None:
-        runner.wake()
-    _wake_sender()
+    submission = accept_upload(invitation, form.file.data)
     if invitation.shows == InvitationShows.PUBLIC:
         data_dir = service().data_dir
         outcome = public_run.run_public(

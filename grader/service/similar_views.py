@@ -10,12 +10,11 @@ from __future__ import annotations
 from flask import abort, render_template, request
 from flask_login import login_required
 
-from ..challenges import get_challenge
 from .auth import current_caller
 from .context import db_session
 from .models import MAX_ID, Submission, owned
 from .similarity import team_similarity
-from .views import views
+from .views import team_challenge, views
 
 
 def _other_id() -> int | None:
@@ -35,7 +34,7 @@ def similar(submission_id: int) -> str:
     found = owned(db_session(), Submission, submission_id, current_caller().team_id)
     if found is None:
         abort(404)
-    challenge = get_challenge(found.challenge_id)
+    challenge = team_challenge(found.challenge_id)  # a private one included
     analysis = team_similarity(db_session(), found.team_id, challenge)
     wanted = _other_id()
     other: Submission | None

@@ -66,19 +66,19 @@ def _wake() -> None:
         runner.wake()
 
 
-def get_challenge(challenge_id: str) -> Challenge:
+def team_challenge(challenge_id: str) -> Challenge:
     """The challenge as the caller's team sees it (built-in or its own; see :mod:`.catalog`)."""
     return resolve_challenge(db_session(), service().data_dir, current_caller().team_id, challenge_id)
 
 
-def list_challenges() -> list[Challenge]:
+def team_challenge_list() -> list[Challenge]:
     """Every challenge the caller's team may use."""
     return team_challenges(db_session(), service().data_dir, current_caller().team_id)
 
 
 def _challenge_or_404(challenge_id: str) -> Challenge:
     try:
-        return get_challenge(challenge_id)
+        return team_challenge(challenge_id)
     except UsageError:
         abort(404)
 
@@ -153,7 +153,7 @@ def _stats(team_id: int) -> dict[str, dict[str, Any]]:
             Submission.same_as_id,
         ).where(Submission.team_id == team_id)
     )
-    versions = {c.id: c.version for c in list_challenges()}
+    versions = {c.id: c.version for c in team_challenge_list()}
     for challenge_id, status, version, result, same_as in rows:
         entry = stats.setdefault(challenge_id, {"count": 0, "graded": 0, "passed": 0, "outdated": 0})
         entry["count"] += 1
@@ -173,7 +173,7 @@ def challenges() -> str:
     team_id = current_caller().team_id
     return render_template(
         "challenges.html",
-        challenges=list_challenges(),
+        challenges=team_challenge_list(),
         stats=_stats(team_id),
         private=private_ids(db_session(), team_id),
         uploads=team_uploads(db_session(), team_id, limit=20),
@@ -231,13 +231,13 @@ def regrade_outdated(challenge_id: str) -> BaseResponse:
 @login_required
 def upload() -> str | tuple[str, int] | BaseResponse:
     form = UploadForm()
-    form.challenge.choices = [(c.id, f"{c.title} ({c.id})") for c in list_challenges()]
+    form.challenge.choices = [(c.id, f"{c.title} ({c.id})") for c in team_challenge_list()]
     if form.validate_on_submit():
         intake = service().intake
         session = db_session()
         team_id = current_caller().team_id
         try:
-            challenge = get_challenge(form.challenge.data or "")
+            challenge = team_challenge(form.challenge.data or "")
             path, client_name = intake.save_upload(form.file.data)
             try:
                 if form.kind.data == "batch":
@@ -314,7 +314,7 @@ def batch_progress(batch_id: int) -> Response:
 @login_required
 def batch_csv(batch_id: int) -> Response:
     found = _owned_batch(batch_id)
-    similarity = team_similarity(db_session(), found.team_id, get_challenge(found.challenge_id))
+    similarity = team_similarity(db_session(), found.team_id, team_challenge(found.challenge_id))
     text = reports.to_csv(reports.members(db_session(), found), similarity)
     headers = {"Content-Disposition": f'attachment; filename="batch-{found.id}.csv"'}
     return Response(text, mimetype="text/csv", headers=headers)
@@ -324,7 +324,7 @@ def batch_csv(batch_id: int) -> Response:
 @login_required
 def batch_json(batch_id: int) -> Response:
     found = _owned_batch(batch_id)
-    similarity = team_similarity(db_session(), found.team_id, get_challenge(found.challenge_id))
+    similarity = team_similarity(db_session(), found.team_id, team_challenge(found.challenge_id))
     text = json.dumps(reports.summary(db_session(), found, similarity), indent=2)
     headers = {"Content-Disposition": f'attachment; filename="batch-{found.id}.json"'}
     return Response(text, mimetype="application/json", headers=headers)
