@@ -58,9 +58,13 @@ def grade(
             workers=server.workers if server else 1,
             first_failure=first_failure,
         )
+        staged = time.monotonic()
         outcome = sandbox.run(request)
     result = interpret(challenge, outcome)
-    return replace(result, duration=round(time.monotonic() - started, 3), submission=str(submission))
+    timing = {"stage": round(staged - started, 3), **outcome.timing}
+    return replace(
+        result, duration=round(time.monotonic() - started, 3), submission=str(submission), timing=timing
+    )
 
 
 def grade_safely(

@@ -72,6 +72,8 @@ class GradeResult:
     submission: str = ""
     limits_hit: list[str] = field(default_factory=list)
     grader_version: str = ""
+    #: seconds per phase of the grading (staging, containers, the runner's steps); never compared
+    timing: dict[str, float] = field(default_factory=dict)
 
     @property
     def percent(self) -> float:
@@ -111,6 +113,9 @@ class GradeResult:
         if not isinstance(limits_hit, list) or not all(isinstance(x, str) for x in limits_hit):
             raise ReportError("`limits_hit` is not a list of strings")
         image = data.get("image")
+        timing = data.get("timing", {})
+        if not isinstance(timing, dict) or not all(isinstance(k, str) for k in timing):
+            raise ReportError("`timing` is not an object of numbers")
         return cls(
             challenge=_string(data, "challenge"),
             status=Verdict(_status(data, tuple(Verdict), "result")),
@@ -125,6 +130,7 @@ class GradeResult:
             submission=_string(data, "submission", ""),
             limits_hit=limits_hit,
             grader_version=_string(data, "grader_version", ""),
+            timing={k: _number(v, f"timing {k}") for k, v in timing.items()},
         )
 
 

@@ -33,12 +33,13 @@ import os
 import threading
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import Cancelled, ChallengeError, ImageMissing, InfrastructureError
 from ..protocol import APP_PORT, REPORT_PREFIX, Limit, ProtocolError, RunReport, load
-from .base import APP_ENV_VAR, UPLOAD_ENV, AppExit, RunOutcome, RunRequest, resolve_env
+from .base import APP_ENV_VAR, UPLOAD_ENV, AppExit, RunOutcome, RunRequest, resolve_env, runner_phases
 from .engine import connect
 from .owner import LABEL, LABEL_OWNER, LABEL_RUN, PruneReport, owner, owner_labels, prune
 
@@ -203,6 +204,22 @@ def oom_kills(container_id: str) -> int:
     return 0
 
 
+class _Clock:
+    """Seconds per phase of one run, in the order they happened."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self.mark = time.monotonic()
+
+    def restart(self) -> None:
+        self.mark = time.monotonic()
+
+    def lap(self, phase: str) -> None:
+        now = time.monotonic()
+        self.laps[phase] = round(now - self.mark, 3)
+        self.mark = now
+
+
 class DockerSandbox:
     """Grades in two hardened containers; see the module docstring."""
 
@@ -252,14 +269,24 @@ class DockerSandbox:
         run_id = uuid.uuid4().hex[:12]
         labels = {LABEL: "1", LABEL_RUN: run_id, **owner_labels()}
         containers: list[Any] = []
+        clock = _Clock()
         try:
             app = _create(self.client, app_spec(request, image, run_id, labels))
             containers.append(app)
             tests = _create(self.client, runner_spec(request, image, run_id, labels, app.id))
             containers.append(tests)
+            clock.lap("create")
             app.start()
+            clock.lap("app_start")
+            app_started = time.time()
             self._join(app, tests)
-            return self._watch(app, tests, request.limits.run_timeout, image)
+            clock.lap("runner_start")
+            launched = time.time()
+            outcome = self._watch(app, tests, request.limits.run_timeout, image)
+            clock.laps.update(runner_phases(outcome.report, launched, time.time()))
+            ready = dict(outcome.report.stamps).get("ready") if outcome.report else None
+            if ready is not None:
+                clock.laps["app_ready"] = round(max(ready - app_started, 0.0), 3)  # overlaps the above
         except APIError as exc:
             # not the submission's doing: the engine failed or someone removed our containers
             detail = str(exc.explanation or exc).splitlines()[0][:200]
@@ -268,7 +295,10 @@ class DockerSandbox:
                 hint="check `docker info`; another `grader sandbox prune --all` may have removed it",
             ) from None
         finally:
+            clock.restart()
             self._remove(containers)
+            clock.lap("teardown")
+        return replace(outcome, timing=clock.laps)
 
     def _join(self, app: Any, tests: Any) -> None:
         """Start the runner in the (started) app container's network namespace.
