@@ -14,6 +14,7 @@ from grader.grading import grade
 from grader.sandbox.base import Sandbox
 from grader.sandbox.docker import DockerSandbox
 from grader.sandbox.local import LocalSandbox
+from grader.sandbox.reaper import drain
 
 from .conftest import ROOT, owned_containers
 
@@ -49,6 +50,7 @@ def test_cancel_stops_a_run_under_way_at_once(name: str, request: pytest.Fixture
     assert not worker.is_alive() and raised, "the run ends with Cancelled"
     assert time.monotonic() - cancelled_at < 10, "without waiting out the run deadline"
     if name == "docker":
+        assert drain(), "the cancelled run's containers are handed to the reaper and removed"
         assert not owned_containers(request.getfixturevalue("docker_client"))
     with pytest.raises(Cancelled):
         grade(challenge, challenge.root / "solution", sandbox)  # and refuses new runs

@@ -1,7 +1,8 @@
 """The ``docker`` sandbox: the official way to grade.
 
 Two containers per run, both from the sandbox image, both labelled and both
-removed in a ``finally`` whatever happens. Their specifications are built by
+handed for removal in a ``finally`` whatever happens (:mod:`.reaper` removes
+them off the critical path; the process waits for it when it exits). Their specifications are built by
 pure functions (:func:`app_spec`, :func:`runner_spec`), so the hardening is
 unit-tested without an engine, as docker-py builds its create arguments:
 
@@ -42,6 +43,7 @@ from ..protocol import APP_PORT, REPORT_PREFIX, Limit, ProtocolError, RunReport,
 from .base import APP_ENV_VAR, UPLOAD_ENV, AppExit, RunOutcome, RunRequest, resolve_env, runner_phases
 from .engine import connect
 from .owner import LABEL, LABEL_OWNER, LABEL_RUN, PruneReport, owner, owner_labels, prune
+from .reaper import remove_later
 
 __all__ = [
     "IMAGE",
@@ -381,10 +383,5 @@ class DockerSandbox:
         return None
 
     def _remove(self, containers: list[Any]) -> None:
-        from docker.errors import APIError
-
-        for container in reversed(containers):
-            try:
-                container.remove(force=True, v=True)
-            except APIError:  # NotFound included: already gone is fine
-                continue
+        """Hand the run's containers to the reaper: removed in the background, waited for at exit."""
+        remove_later(list(reversed(containers)))
