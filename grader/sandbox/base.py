@@ -7,6 +7,7 @@ httpx's client does not know which transport carries its requests.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,6 +106,24 @@ def runner_phases(report: RunReport | None, launched: float, ended: float) -> di
             previous = stamps[step]
     phases["exit"] = round(max(ended - previous, 0.0), 3)
     return phases
+
+
+class PhaseClock:
+    """Seconds per phase of one run, in the order they happened (a sandbox's ``RunOutcome.timing``)."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self.mark = time.monotonic()
+
+    def restart(self) -> None:
+        """Start the next phase now (after a gap that belongs to no phase)."""
+        self.mark = time.monotonic()
+
+    def lap(self, phase: str) -> None:
+        """End ``phase`` now: its seconds since the last lap or restart."""
+        now = time.monotonic()
+        self.laps[phase] = round(now - self.mark, 3)
+        self.mark = now
 
 
 class Sandbox(Protocol):

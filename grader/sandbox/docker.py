@@ -40,7 +40,16 @@ from typing import Any
 
 from ..errors import Cancelled, ChallengeError, ImageMissing, InfrastructureError
 from ..protocol import APP_PORT, REPORT_PREFIX, Limit, ProtocolError, RunReport, load
-from .base import APP_ENV_VAR, UPLOAD_ENV, AppExit, RunOutcome, RunRequest, resolve_env, runner_phases
+from .base import (
+    APP_ENV_VAR,
+    UPLOAD_ENV,
+    AppExit,
+    PhaseClock,
+    RunOutcome,
+    RunRequest,
+    resolve_env,
+    runner_phases,
+)
 from .engine import connect
 from .owner import LABEL, LABEL_OWNER, LABEL_RUN, PruneReport, owner, owner_labels, prune
 from .reaper import remove_later
@@ -206,20 +215,17 @@ def oom_kills(container_id: str) -> int:
     return 0
 
 
-class _Clock:
-    """Seconds per phase of one run, in the order they happened."""
+def _await_exit(container: Any, ended: threading.Event, timeout: float) -> None:
+    """Block until the engine says ``container`` stopped (or the wait fails), then set ``ended``."""
+    from docker.errors import APIError
+    from requests.exceptions import RequestException
 
-    def __init__(self) -> None:
-        self.laps: dict[str, float] = {}
-        self.mark = time.monotonic()
-
-    def restart(self) -> None:
-        self.mark = time.monotonic()
-
-    def lap(self, phase: str) -> None:
-        now = time.monotonic()
-        self.laps[phase] = round(now - self.mark, 3)
-        self.mark = now
+    try:
+        container.wait(timeout=timeout)
+    except (APIError, RequestException):  # removed, engine gone, read timeout: the loop polls instead
+        pass
+    finally:
+        ended.set()
 
 
 class DockerSandbox:
@@ -271,7 +277,7 @@ class DockerSandbox:
         run_id = uuid.uuid4().hex[:12]
         labels = {LABEL: "1", LABEL_RUN: run_id, **owner_labels()}
         containers: list[Any] = []
-        clock = _Clock()
+        clock = PhaseClock()
         try:
             app = _create(self.client, app_spec(request, image, run_id, labels))
             containers.append(app)
@@ -320,23 +326,36 @@ class DockerSandbox:
                 raise
 
     def _watch(self, app: Any, tests: Any, run_timeout: float, image: str) -> RunOutcome:
+        """Until the runner ends, the app dies, the deadline or a cancel; the engine says when one ends.
+
+        A blocking ``wait`` per container, not a state query every poll; should one fail, the loop polls.
+        """
         deadline = time.monotonic() + run_timeout
         timed_out = False
+        ended = threading.Event()
+        for container in (tests, app):
+            threading.Thread(
+                target=_await_exit, args=(container, ended, run_timeout + 30), daemon=True
+            ).start()
         while True:
-            tests.reload()
-            if tests.status in ("exited", "dead"):
-                break
-            app.reload()
-            if app.status in ("exited", "dead"):
-                self._stop(tests)
-                break
+            if ended.is_set():  # a container ended (or a wait failed: from then on, every turn looks)
+                tests.reload()
+                if tests.status in ("exited", "dead"):
+                    break
+                app.reload()
+                if app.status in ("exited", "dead"):
+                    self._stop(tests)
+                    break
             if self._cancelled.is_set():
                 raise Cancelled()  # run()'s finally removes both containers
             if time.monotonic() > deadline:
                 timed_out = True
                 self._stop(tests)
                 break
-            time.sleep(POLL_SECONDS)
+            if ended.is_set():
+                time.sleep(POLL_SECONDS)
+            else:
+                ended.wait(POLL_SECONDS)
         app.reload()
         state = app.attrs["State"]
         limits: list[Limit] = [Limit.RUN_TIMEOUT] if timed_out else []
