@@ -36,6 +36,7 @@ if __name__ == "__main__":  # started by path: find the grader package beside th
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 import argparse  # noqa: E402 - after the path set-up above
+import contextlib  # noqa: E402
 import ctypes  # noqa: E402
 import http.server  # noqa: E402
 import json  # noqa: E402
@@ -104,7 +105,8 @@ class Launcher:
             )
         finally:
             if isinstance(instance.message, Facts):
-                os.write(go, b"1")
+                with contextlib.suppress(BrokenPipeError):  # the server ended: wait_main reports it
+                    os.write(go, b"1")
                 instance.server = server
             os.close(go)
             if instance.server is None:

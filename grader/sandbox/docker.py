@@ -2,8 +2,8 @@
 
 Two containers per run, both from the sandbox image, both labelled and both
 handed for removal in a ``finally`` whatever happens (:mod:`.reaper` removes
-them off the critical path; the process waits for it when it exits). Their specifications are built by
-pure functions (:func:`app_spec`, :func:`runner_spec`), so the hardening is
+them off the critical path; the process waits for it when it exits). Their
+specifications are built by pure functions (:func:`app_spec`, :func:`runner_spec`), so the hardening is
 unit-tested without an engine, as docker-py builds its create arguments:
 
 * **app**: the candidate's code. Its first process is the launcher
