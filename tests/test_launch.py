@@ -1,4 +1,4 @@
-"""The launcher starts the server beside the inspector, and releases it only after a good inspection."""
+"""The launcher runs candidate code in its server only after a good inspection, never after a failed one."""
 
 from __future__ import annotations
 

@@ -10,12 +10,8 @@ submission can shadow none of its modules, it runs no candidate code itself:
 3. it runs the inspector (:mod:`grader.appkit.inspection`) under the start
    deadline and publishes its one message, facts or failure, on the control
    port, for the trusted runner in the other container to read;
-4. the server (:mod:`grader.appkit.serve`) is started as a child at the
-   same time as the inspector, so that Python, gunicorn and Flask are
-   imported while the app is inspected, but it waits on a pipe and loads
-   the submission only if the app loaded in the inspector (otherwise it
-   ends without running candidate code); the launcher ends with the
-   server's exit status, which the host reads from
+4. if the app loaded, it starts the server (:mod:`grader.appkit.serve`) as a
+   child and ends with the server's exit status, which the host reads from
    the engine; if it did not, it keeps publishing the failure until the host
    ends the run;
 5. on the runner's request it starts further instances of the app with
@@ -36,7 +32,6 @@ if __name__ == "__main__":  # started by path: find the grader package beside th
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 import argparse  # noqa: E402 - after the path set-up above
-import contextlib  # noqa: E402
 import ctypes  # noqa: E402
 import http.server  # noqa: E402
 import json  # noqa: E402
@@ -90,66 +85,31 @@ class Launcher:
         self.extra: list[Instance] = []
 
     def start(self, instance: Instance) -> None:
-        """Inspect the app while its server process, already started, imports gunicorn and Flask.
-
-        The server waits on a pipe before it touches the submission: it loads
-        the candidate's code only once the inspector has described the app,
-        exactly as when it was started afterwards, and ends without loading
-        anything if the inspection failed.
-        """
         env = {**os.environ, **instance.env}
-        server, go = self._spawn(instance, release=False)
-        try:
-            instance.message = inspect_submission(
-                self.args.directory, self.args.start_timeout, output=2, env=env
-            )
-        finally:
-            if isinstance(instance.message, Facts):
-                with contextlib.suppress(BrokenPipeError):  # the server ended: wait_main reports it
-                    os.write(go, b"1")
-                instance.server = server
-            os.close(go)
-            if instance.server is None:
-                _end(server)
+        instance.message = inspect_submission(self.args.directory, self.args.start_timeout, output=2, env=env)
+        if isinstance(instance.message, Facts):
+            self._serve(instance)
 
     def _serve(self, instance: Instance) -> None:
-        instance.server, go = self._spawn(instance, release=True)
-        os.close(go)
-
-    def _spawn(self, instance: Instance, *, release: bool) -> tuple[subprocess.Popen[bytes], int]:
-        """The server process, waiting for ``b"1"`` on a pipe (written here if ``release``)."""
-        read_end, go = os.pipe()
-        if release:
-            os.write(go, b"1")
-        try:
-            server = subprocess.Popen(
-                launch_command(
-                    SERVE,
-                    self.args.directory,
-                    "--port",
-                    str(instance.port),
-                    "--threads",
-                    str(self.args.threads),
-                    "--timeout",
-                    str(self.args.timeout),
-                    "--workers",
-                    str(self.args.workers),
-                    "--go-fd",
-                    str(read_end),
-                ),
-                pass_fds=(read_end,),
-                stdin=subprocess.DEVNULL,
-                stdout=2,
-                stderr=2,
-                cwd=self.args.directory,
-                env={**os.environ, **instance.env},
-            )
-        except OSError:
-            os.close(go)
-            raise
-        finally:
-            os.close(read_end)
-        return server, go
+        instance.server = subprocess.Popen(
+            launch_command(
+                SERVE,
+                self.args.directory,
+                "--port",
+                str(instance.port),
+                "--threads",
+                str(self.args.threads),
+                "--timeout",
+                str(self.args.timeout),
+                "--workers",
+                str(self.args.workers),
+            ),
+            stdin=subprocess.DEVNULL,
+            stdout=2,
+            stderr=2,
+            cwd=self.args.directory,
+            env={**os.environ, **instance.env},
+        )
 
     def new_instance(self, env: dict[str, str]) -> Instance:
         with self.lock:
@@ -186,15 +146,6 @@ class Launcher:
             with self.lock:
                 if server is self.main.server:
                     return code if code >= 0 else 128 - code
-
-
-def _end(server: subprocess.Popen[bytes]) -> None:
-    """Reap a server that was never released (it exits on its own once the pipe closes)."""
-    try:
-        server.wait(timeout=2)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
 
 
 def _valid_env(raw: object) -> dict[str, str]:

@@ -1,9 +1,7 @@
 """Serve the candidate's app with gunicorn: the process the tests talk to.
 
 Started by the launcher (:mod:`grader.appkit.launch`) by path, with
-``python -I``, at the same time as the inspector; it imports gunicorn and
-Flask, then waits on a pipe (``--go-fd``) and loads the submission only
-once the inspector has loaded the same app. This process is
+``python -I``, once the inspector has loaded the same app. This process is
 the candidate's: it publishes nothing and reports nothing; what it does is
 observed only over HTTP by the trusted runner, and its exit by the engine.
 """
@@ -19,7 +17,6 @@ if __name__ == "__main__":  # started by path: find the grader package beside th
 import argparse  # noqa: E402 - after the path set-up above
 from typing import Any  # noqa: E402
 
-import flask.cli  # noqa: E402,F401 - what the loader imports first anyway, imported while waiting
 import gunicorn.arbiter  # noqa: E402,F401 - imported before the submission joins sys.path
 import gunicorn.workers.gthread  # noqa: E402,F401
 from gunicorn.app.base import BaseApplication  # noqa: E402
@@ -51,18 +48,6 @@ def _serve(app: Any, port: int, threads: int, timeout: int, workers: int) -> Non
     Server().run()
 
 
-def _released(fd: int) -> bool:
-    """Block until the launcher says go (True) or closes the pipe (False); the fd is closed first.
-
-    The server starts while the inspector is still importing the app, so
-    that Python, gunicorn and Flask are imported by the time it may load it.
-    """
-    try:
-        return os.read(fd, 1) == b"1"
-    finally:
-        os.close(fd)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="grader.appkit.serve")
     parser.add_argument("directory")
@@ -70,10 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--timeout", type=int, default=30)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--go-fd", type=int, help="wait for b'1' on this pipe before loading the app")
     args = parser.parse_args(argv)
-    if args.go_fd is not None and not _released(args.go_fd):
-        return 0  # the inspection failed: the launcher reports it, and no candidate code runs here
     directory = os.path.abspath(args.directory)
     os.chdir(directory)
     try:
