@@ -10,7 +10,9 @@ Prints, in one run on one machine:
    on ``--copies`` copies of the hello-world golden submissions;
 3. the floor: the same hidden suite run by bare pytest, in-process with
    Flask's test client (the local runner), one submission after another;
-4. the ratio of batch wall time at ``--jobs 2`` to the floor.
+4. the ratio of batch wall time at ``--jobs 2`` to the floor;
+5. the per-phase split (median seconds per phase, from the results'
+   ``timing``) of the single grades and of the batch at ``--jobs 2``.
 
 Targets (issue 2 and 4, 2-core machine, image built): single grade < 3 s;
 hello-world batch >= 60 submissions/min; batch wall <= 1.5 x floor.
@@ -20,6 +22,7 @@ Nothing here is asserted: it is a measurement, not a test.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -42,10 +45,27 @@ def _run(command: list[str], **kwargs: object) -> float:
     return time.perf_counter() - started
 
 
-def single_grades(count: int) -> list[float]:
+def single_grades(count: int) -> tuple[list[float], list[dict[str, float]]]:
+    """CLI wall times, and each grading's own ``timing`` split."""
     solution = ROOT / "challenges" / "hello-world" / "solution"
-    _run(GRADER + ["grade", "hello-world", str(solution)])  # warm the page cache
-    return [_run(GRADER + ["grade", "hello-world", str(solution)]) for _ in range(count)]
+    command = GRADER + ["grade", "hello-world", str(solution), "--format", "json"]
+    _run(command)  # warm the page cache
+    walls: list[float] = []
+    timings: list[dict[str, float]] = []
+    for _ in range(count):
+        started = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        walls.append(time.perf_counter() - started)
+        timings.append(json.loads(done.stdout).get("timing", {}) if done.stdout.strip() else {})
+    return walls, timings
+
+
+def phase_medians(timings: list[dict[str, float]]) -> str:
+    """``phase median`` pairs, in the order the phases happen (app_ready overlaps the runner's)."""
+    names = list(dict.fromkeys(name for timing in timings for name in timing))
+    return ", ".join(
+        f"{name} {statistics.median(t[name] for t in timings if name in t):.3f}" for name in names
+    )
 
 
 def make_batch(folder: Path, copies: int) -> int:
@@ -56,11 +76,14 @@ def make_batch(folder: Path, copies: int) -> int:
     return len(cases) * copies
 
 
-def batch_seconds(folder: Path, jobs: int) -> float:
+def batch_seconds(folder: Path, jobs: int) -> tuple[float, list[dict[str, float]]]:
     with tempfile.TemporaryDirectory() as out:
-        return _run(
+        seconds = _run(
             GRADER + ["batch", "hello-world", str(folder), "--out", out, "--jobs", str(jobs), "--force"]
         )
+        results = Path(out, "results.json")
+        document = json.loads(results.read_text(encoding="utf-8")) if results.is_file() else []
+        return seconds, [entry.get("timing", {}) for entry in document]
 
 
 def floor_seconds(folder: Path) -> float:
@@ -98,11 +121,12 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
 
-    singles = single_grades(args.singles)
+    singles, timings = single_grades(args.singles)
     print(
         f"single grade (docker, CLI wall): median {statistics.median(singles):.2f} s, "
         f"max {max(singles):.2f} s over {len(singles)} runs   [target < 3 s]"
     )
+    print(f"  phases (median s): {phase_medians(timings)}")
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -113,13 +137,14 @@ def main() -> None:
             f"{60 * count / floor:.0f}/min"
         )
         for jobs in (1, 2):
-            seconds = batch_seconds(folder, jobs)
+            seconds, timings = batch_seconds(folder, jobs)
             ratio = seconds / floor
             print(
                 f"batch --jobs {jobs} (docker, {count} submissions): {seconds:.1f} s, "
                 f"{60 * count / seconds:.0f}/min, {ratio:.2f} x floor"
                 + ("   [targets >= 60/min, <= 1.5 x floor]" if jobs == 2 else "")
             )
+            print(f"  phases (median s): {phase_medians(timings)}")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from grader.output.text import challenge_table, clean
 from grader.protocol import Suite
 from grader.results import GradeResult
 from grader.sandbox import LOCAL_SANDBOX_WARNING, SANDBOXES, make_sandbox
+from grader.sandbox.reaper import drain
 from grader.similarity.cli import batch_similarity
 from grader.workspace import challenge_of, grade_target, start_workspace, started_for
 
@@ -94,8 +95,10 @@ def _handle_errors(func: F) -> F:
     """Turn a :class:`GraderError` into one line on stderr and its exit code.
 
     An interrupt has unwound through the sandboxes' ``finally`` blocks by the
-    time it gets here, so the containers are gone: say so and exit 130, the
-    shell's code for SIGINT, which no verdict uses.
+    time it gets here, which handed the containers to the reaper: wait for
+    it, say so and exit 130, the shell's code for SIGINT, which no verdict
+    uses. Every command ends by waiting for the reaper (bounded), so a
+    command's containers are gone when it returns, in-process too.
     """
 
     @wraps(func)
@@ -103,9 +106,13 @@ def _handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except GraderError as exc:
+            drain()
             _error(exc.format(), exc.exit_code)
         except KeyboardInterrupt:
+            drain()
             _interrupted("nothing of this run is left behind")
+        finally:
+            drain()
 
     return wrapper  # type: ignore[return-value]
 

@@ -68,8 +68,15 @@ def _grade_staged(
         workers=server.workers if server else 1,
         first_failure=first_failure,
     )
-    result = interpret(challenge, sandbox.run(request))
-    return replace(result, duration=round(time.monotonic() - started, 3), submission=staged.label)
+    outcome = sandbox.run(request)
+    result = interpret(challenge, outcome)
+    timing = {
+        "stage": staged.seconds,
+        **outcome.timing,
+    }  # stage: 0 when it was staged long before (the service)
+    return replace(
+        result, duration=round(time.monotonic() - started, 3), submission=staged.label, timing=timing
+    )
 
 
 def grade_safely(

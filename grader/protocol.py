@@ -41,6 +41,7 @@ REPORT_SCHEMA = "flask-grader/report-2"
 MAX_MESSAGE_BYTES = 1024 * 1024
 MAX_TESTS = 1000
 MAX_TEXT = 4000
+MAX_STAMPS = 16
 MAX_JSON_DEPTH = 32
 
 
@@ -229,6 +230,8 @@ class RunReport:
     app_failure: AppFailure | None = None
     duration: float = 0.0
     schema: str = REPORT_SCHEMA
+    #: when the runner reached each step (wall-clock seconds, ``time.time()``), for the timing split only
+    stamps: tuple[tuple[str, float], ...] = ()
 
     type = "report"
 
@@ -241,6 +244,7 @@ class RunReport:
             "interrupted": self.interrupted,
             "app_failure": None if self.app_failure is None else self.app_failure.to_dict(),
             "duration": self.duration,
+            "stamps": dict(self.stamps),
         }
 
     @classmethod
@@ -264,7 +268,16 @@ class RunReport:
             interrupted=None if interrupted is None else _text(interrupted, "interrupted"),
             app_failure=None if failure is None else AppFailure.from_dict(_object(failure, "app_failure")),
             duration=_number(data.get("duration", 0.0), "duration"),
+            stamps=_stamps(data.get("stamps", {})),
         )
+
+
+def _stamps(value: object) -> tuple[tuple[str, float], ...]:
+    """A few named wall-clock times; only ever shown as timings, never part of a verdict."""
+    stamps = _object(value, "stamps")
+    if len(stamps) > MAX_STAMPS:
+        raise ProtocolError("too many stamps")
+    return tuple((_text(name, "stamp name", 40), _number(at, "stamp")) for name, at in stamps.items())
 
 
 Message = AppFailure | Facts | RunReport

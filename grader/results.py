@@ -80,6 +80,8 @@ class GradeResult:
     submission: str = ""
     limits_hit: list[str] = field(default_factory=list)
     grader_version: str = ""
+    #: seconds per phase of the grading (staging, containers, the runner's steps); never compared
+    timing: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.status == Verdict.ERROR:
@@ -135,6 +137,9 @@ class GradeResult:
         image = data.get("image")
         status = Verdict(_status(data, tuple(Verdict), "result"))
         score = data.get("score")
+        timing = data.get("timing", {})
+        if not isinstance(timing, dict) or not all(isinstance(k, str) for k in timing):
+            raise ReportError("`timing` is not an object of numbers")
         return cls(
             challenge=_string(data, "challenge"),
             status=status,
@@ -150,6 +155,7 @@ class GradeResult:
             submission=_string(data, "submission", ""),
             limits_hit=limits_hit,
             grader_version=_string(data, "grader_version", ""),
+            timing={k: _number(v, f"timing {k}") for k, v in timing.items()},
         )
 
 

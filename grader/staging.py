@@ -25,6 +25,7 @@ and never a server path.
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -61,6 +62,8 @@ class StagedSubmission:
     root: Path
     key: str
     label: str
+    #: how long staging took (0.0: staged earlier, elsewhere: the service's stored tree)
+    seconds: float = 0.0
 
 
 def _app_root(folder: Path) -> Path:
@@ -101,6 +104,7 @@ def staged_submission(
             f"{origin} is neither a folder, an archive nor a .py file",
             hint="pass a folder, .zip, .tar.gz or a one-file app.py",
         )
+    started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="grader-sub-", dir=scratch) as scratch_dir:
         target = Path(scratch_dir, "submission")
         target.mkdir()
@@ -110,7 +114,7 @@ def staged_submission(
         Path(scratch_dir).chmod(0o755)
         make_readable(target)
         root = _app_root(target)
-        yield StagedSubmission(root, tree_hash(root), name)
+        yield StagedSubmission(root, tree_hash(root), name, round(time.monotonic() - started, 3))
 
 
 @contextmanager

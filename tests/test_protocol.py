@@ -120,3 +120,14 @@ def test_oversized_messages_and_text_are_capped() -> None:
     report = load(json.dumps(_report(tests=[{**_report()["tests"][0], "message": "x" * 100_000}])))
     assert isinstance(report, RunReport)
     assert len(report.tests[0].message) < 5000
+
+
+def test_the_runners_stamps_round_trip_and_are_checked() -> None:
+    report = load(json.dumps(_report(stamps={"start": 1.5, "done": 2})), RunReport)
+    assert isinstance(report, RunReport)
+    assert report.stamps == (("start", 1.5), ("done", 2.0))
+    assert load(dump(report), RunReport) == report
+    assert load(json.dumps(_report()), RunReport).stamps == (), "a report without stamps still parses"
+    for bad in ({"start": "now"}, [1.0], {f"s{n}": 1.0 for n in range(17)}, {"start": float("inf")}):
+        with pytest.raises(ProtocolError):
+            load(json.dumps(_report(stamps=bad)), RunReport)

@@ -12,7 +12,15 @@ from grader.results import GradeResult, ReportError, TestResult
 
 def test_grade_result_round_trips_through_dict() -> None:
     result = GradeResult(
-        "c", "failed", 1, 3, "m", "docker", 1.5, tests=[TestResult("t", "d", "failed", 0, 2, "why")]
+        "c",
+        "failed",
+        1,
+        3,
+        "m",
+        "docker",
+        1.5,
+        tests=[TestResult("t", "d", "failed", 0, 2, "why")],
+        timing={"create": 0.05, "tests": 0.2},
     )
     again = GradeResult.from_dict(result.to_dict())
     assert again == result
@@ -30,6 +38,8 @@ def test_grade_result_round_trips_through_dict() -> None:
         (lambda d: d["tests"][0].pop("name"), "`name` is missing or not a string"),
         (lambda d: d.update(limits_hit="memory"), "`limits_hit` is not a list of strings"),
         (lambda d: d.update(image=3), "`image` is missing or not a string"),
+        (lambda d: d.update(timing=[1.0]), "`timing` is not an object of numbers"),
+        (lambda d: d.update(timing={"tests": "1"}), "timing tests is not a finite number"),
     ],
 )
 def test_a_damaged_result_is_refused(damage: Any, says: str) -> None:
@@ -40,3 +50,9 @@ def test_a_damaged_result_is_refused(damage: Any, says: str) -> None:
     damage(data)
     with pytest.raises(ReportError, match=re.escape(says)):
         GradeResult.from_dict(data)
+
+
+def test_a_result_saved_before_timings_existed_reads_with_none() -> None:
+    data = GradeResult("c", "passed", 3, 3, "m", "docker", 1.5).to_dict()
+    del data["timing"]
+    assert GradeResult.from_dict(data).timing == {}

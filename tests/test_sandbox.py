@@ -14,6 +14,7 @@ from grader.grading import grade
 from grader.sandbox.base import Sandbox
 from grader.sandbox.docker import DockerSandbox
 from grader.sandbox.local import LocalSandbox
+from grader.sandbox.reaper import drain
 
 from .conftest import ROOT, owned_containers
 
@@ -49,6 +50,7 @@ def test_cancel_stops_a_run_under_way_at_once(name: str, request: pytest.Fixture
     assert not worker.is_alive() and raised, "the run ends with Cancelled"
     assert time.monotonic() - cancelled_at < 10, "without waiting out the run deadline"
     if name == "docker":
+        assert drain(), "the cancelled run's containers are handed to the reaper and removed"
         assert not owned_containers(request.getfixturevalue("docker_client"))
     with pytest.raises(Cancelled):
         grade(challenge, challenge.root / "solution", sandbox)  # and refuses new runs
@@ -128,3 +130,27 @@ def test_first_failure_stops_the_suite_and_reports_the_rest_as_not_run(
     assert all(
         t.message == "not run: the suite stopped at the first failing test" for t in result.tests[first + 1 :]
     )
+
+
+#: The phases each sandbox reports, in the order they happen (``app_ready`` overlaps the runner's).
+PHASES = {
+    "docker": [
+        "stage", "create", "app_start", "runner_start", "runner_import", "app_wait", "collect", "tests",
+        "exit", "app_ready", "teardown",
+    ],
+    "local": ["stage", "runner_import", "app_wait", "collect", "tests", "exit", "teardown"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", [pytest.param("docker", marks=pytest.mark.docker), "local"])
+def test_a_result_splits_its_time_into_phases(name: str, request: pytest.FixtureRequest) -> None:
+    """What issue 21's measurements read: every phase, none negative, together within the duration."""
+    challenge = get_challenge("hello-world")
+    result = grade(challenge, challenge.root / "solution", _sandbox(name, request))
+    assert result.status == "passed"
+    assert list(result.timing) == PHASES[name]
+    assert all(seconds >= 0 for seconds in result.timing.values())
+    sequential = sum(v for k, v in result.timing.items() if k != "app_ready")
+    assert 0 < sequential <= result.duration + 0.05
+    assert result.timing["tests"] > 0 and result.timing["runner_import"] > 0
+    assert drain()

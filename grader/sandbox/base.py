@@ -7,6 +7,7 @@ httpx's client does not know which transport carries its requests.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +75,55 @@ class RunOutcome:
     runner_log: str = ""
     #: why there is no report, when the sandbox knows (e.g. the runner's output was unreadable)
     problem: str = ""
+    #: seconds per phase of this run (see :func:`runner_phases`); shown, never part of a verdict
+    timing: Mapping[str, float] = field(default_factory=dict)
+
+
+#: The runner's steps (its report's stamps) and the phase that ends at each, in order.
+_RUNNER_STEPS = (
+    ("runner_import", "imported"),
+    ("app_wait", "ready"),
+    ("collect", "collected"),
+    ("tests", "done"),
+)
+
+
+def runner_phases(report: RunReport | None, launched: float, ended: float) -> dict[str, float]:
+    """The runner's part of a run, from its stamps, between the host's ``launched`` and ``ended``.
+
+    All three are wall-clock times (``time.time()``) of one kernel, so a
+    container's stamps line up with the host's. ``runner_import`` is Python
+    and pytest starting, ``app_wait`` the runner waiting for the app to be
+    inspected and listening, ``collect`` pytest collecting the suite,
+    ``tests`` the tests, ``exit`` until the host saw the runner end.
+    """
+    stamps = dict(report.stamps) if report is not None else {}
+    phases: dict[str, float] = {}
+    previous = launched
+    for phase, step in _RUNNER_STEPS:
+        if step in stamps:
+            phases[phase] = round(max(stamps[step] - previous, 0.0), 3)
+            previous = stamps[step]
+    phases["exit"] = round(max(ended - previous, 0.0), 3)
+    return phases
+
+
+class PhaseClock:
+    """Seconds per phase of one run, in the order they happened (a sandbox's ``RunOutcome.timing``)."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self.mark = time.monotonic()
+
+    def restart(self) -> None:
+        """Start the next phase now (after a gap that belongs to no phase)."""
+        self.mark = time.monotonic()
+
+    def lap(self, phase: str) -> None:
+        """End ``phase`` now: its seconds since the last lap or restart."""
+        now = time.monotonic()
+        self.laps[phase] = round(now - self.mark, 3)
+        self.mark = now
 
 
 class Sandbox(Protocol):

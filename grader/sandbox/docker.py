@@ -1,8 +1,9 @@
 """The ``docker`` sandbox: the official way to grade.
 
 Two containers per run, both from the sandbox image, both labelled and both
-removed in a ``finally`` whatever happens. Their specifications are built by
-pure functions (:func:`app_spec`, :func:`runner_spec`), so the hardening is
+handed for removal in a ``finally`` whatever happens (:mod:`.reaper` removes
+them off the critical path; the process waits for it when it exits). Their
+specifications are built by pure functions (:func:`app_spec`, :func:`runner_spec`), so the hardening is
 unit-tested without an engine, as docker-py builds its create arguments:
 
 * **app**: the candidate's code. Its first process is the launcher
@@ -33,14 +34,25 @@ import os
 import threading
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import Cancelled, ChallengeError, ImageMissing, InfrastructureError
 from ..protocol import APP_PORT, REPORT_PREFIX, Limit, ProtocolError, RunReport, load
-from .base import APP_ENV_VAR, UPLOAD_ENV, AppExit, RunOutcome, RunRequest, resolve_env
+from .base import (
+    APP_ENV_VAR,
+    UPLOAD_ENV,
+    AppExit,
+    PhaseClock,
+    RunOutcome,
+    RunRequest,
+    resolve_env,
+    runner_phases,
+)
 from .engine import connect
 from .owner import LABEL, LABEL_OWNER, LABEL_RUN, PruneReport, owner, owner_labels, prune
+from .reaper import remove_later
 
 __all__ = [
     "IMAGE",
@@ -203,6 +215,19 @@ def oom_kills(container_id: str) -> int:
     return 0
 
 
+def _await_exit(container: Any, ended: threading.Event, timeout: float) -> None:
+    """Block until the engine says ``container`` stopped (or the wait fails), then set ``ended``."""
+    from docker.errors import APIError
+    from requests.exceptions import RequestException
+
+    try:
+        container.wait(timeout=timeout)
+    except (APIError, RequestException):  # removed, engine gone, read timeout: the loop polls instead
+        pass
+    finally:
+        ended.set()
+
+
 class DockerSandbox:
     """Grades in two hardened containers; see the module docstring."""
 
@@ -252,14 +277,24 @@ class DockerSandbox:
         run_id = uuid.uuid4().hex[:12]
         labels = {LABEL: "1", LABEL_RUN: run_id, **owner_labels()}
         containers: list[Any] = []
+        clock = PhaseClock()
         try:
             app = _create(self.client, app_spec(request, image, run_id, labels))
             containers.append(app)
             tests = _create(self.client, runner_spec(request, image, run_id, labels, app.id))
             containers.append(tests)
+            clock.lap("create")
             app.start()
+            clock.lap("app_start")
+            app_started = time.time()
             self._join(app, tests)
-            return self._watch(app, tests, request.limits.run_timeout, image)
+            clock.lap("runner_start")
+            launched = time.time()
+            outcome = self._watch(app, tests, request.limits.run_timeout, image)
+            clock.laps.update(runner_phases(outcome.report, launched, time.time()))
+            ready = dict(outcome.report.stamps).get("ready") if outcome.report else None
+            if ready is not None:
+                clock.laps["app_ready"] = round(max(ready - app_started, 0.0), 3)  # overlaps the above
         except APIError as exc:
             # not the submission's doing: the engine failed or someone removed our containers
             detail = str(exc.explanation or exc).splitlines()[0][:200]
@@ -268,7 +303,10 @@ class DockerSandbox:
                 hint="check `docker info`; another `grader sandbox prune --all` may have removed it",
             ) from None
         finally:
+            clock.restart()
             self._remove(containers)
+            clock.lap("teardown")
+        return replace(outcome, timing=clock.laps)
 
     def _join(self, app: Any, tests: Any) -> None:
         """Start the runner in the (started) app container's network namespace.
@@ -288,23 +326,36 @@ class DockerSandbox:
                 raise
 
     def _watch(self, app: Any, tests: Any, run_timeout: float, image: str) -> RunOutcome:
+        """Until the runner ends, the app dies, the deadline or a cancel; the engine says when one ends.
+
+        A blocking ``wait`` per container, not a state query every poll; should one fail, the loop polls.
+        """
         deadline = time.monotonic() + run_timeout
         timed_out = False
+        ended = threading.Event()
+        for container in (tests, app):
+            threading.Thread(
+                target=_await_exit, args=(container, ended, run_timeout + 30), daemon=True
+            ).start()
         while True:
-            tests.reload()
-            if tests.status in ("exited", "dead"):
-                break
-            app.reload()
-            if app.status in ("exited", "dead"):
-                self._stop(tests)
-                break
+            if ended.is_set():  # a container ended (or a wait failed: from then on, every turn looks)
+                tests.reload()
+                if tests.status in ("exited", "dead"):
+                    break
+                app.reload()
+                if app.status in ("exited", "dead"):
+                    self._stop(tests)
+                    break
             if self._cancelled.is_set():
                 raise Cancelled()  # run()'s finally removes both containers
             if time.monotonic() > deadline:
                 timed_out = True
                 self._stop(tests)
                 break
-            time.sleep(POLL_SECONDS)
+            if ended.is_set():
+                time.sleep(POLL_SECONDS)
+            else:
+                ended.wait(POLL_SECONDS)
         app.reload()
         state = app.attrs["State"]
         limits: list[Limit] = [Limit.RUN_TIMEOUT] if timed_out else []
@@ -351,10 +402,5 @@ class DockerSandbox:
         return None
 
     def _remove(self, containers: list[Any]) -> None:
-        from docker.errors import APIError
-
-        for container in reversed(containers):
-            try:
-                container.remove(force=True, v=True)
-            except APIError:  # NotFound included: already gone is fine
-                continue
+        """Hand the run's containers to the reaper: removed in the background, waited for at exit."""
+        remove_later(list(reversed(containers)))

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..errors import Cancelled, InfrastructureError
 from ..protocol import Limit, ProtocolError, RunReport, load
-from .base import APP_ENV_VAR, UPLOAD_ENV, AppExit, RunOutcome, RunRequest, resolve_env
+from .base import APP_ENV_VAR, UPLOAD_ENV, AppExit, RunOutcome, RunRequest, resolve_env, runner_phases
 
 POLL_SECONDS = 0.05
 #: All the app gets of the user's environment (plus the challenge's ``[env]``), as in docker, where
@@ -146,6 +146,7 @@ class LocalSandbox:
             ] + (["--serve", "--workers", str(request.workers)] if request.served else [])
             command += ["--exitfirst"] if request.first_failure else []
             tail: deque[bytes] = deque()
+            launched = time.time()
             proc = subprocess.Popen(
                 command,
                 cwd=scratch,
@@ -160,10 +161,14 @@ class LocalSandbox:
             try:
                 timed_out = self._wait(proc, limits.run_timeout)
             finally:
+                ended = time.time()
                 _kill_group(proc, grace=2.0)
                 reader.join(timeout=2.0)
+            teardown = round(time.time() - ended, 3)
             log = b"".join(tail).decode("utf-8", errors="replace")
             report, problem = _read_report(report_path)
+            # the report is the candidate's to disturb here: its stamps are only ever shown
+            timing = {**runner_phases(report, launched, ended), "teardown": teardown}
             app_exit = None
             if report is None and not timed_out and not problem:
                 app_exit = AppExit(exit_code=proc.returncode, log_tail=log[-4000:])
@@ -175,6 +180,7 @@ class LocalSandbox:
                 limits_hit=(Limit.RUN_TIMEOUT,) if timed_out else (),
                 runner_log=log,
                 problem=problem,
+                timing=timing,
             )
 
 

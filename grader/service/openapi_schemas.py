@@ -94,7 +94,8 @@ _GRADE_RESULT = _closed(
         "submission": _STR,
         "limits_hit": {"type": "array", "items": _STR},
         "grader_version": _STR,
-    }
+    },
+    {"timing": {"type": "object", "additionalProperties": _NUM, "description": "seconds per phase"}},
 )
 _PROGRESS_KEYS = ("total", "queued", "running", "done", "passed", "failed", "error")
 _PROGRESS = _closed({key: {"type": "integer", "minimum": 0} for key in _PROGRESS_KEYS})

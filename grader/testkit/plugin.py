@@ -153,6 +153,12 @@ class ResultRecorder:
         self.tests: dict[str, dict[str, Any]] = {}
         self.collect_errors: list[str] = []
         self.started = time.monotonic()
+        #: wall-clock times of the runner's steps, for the grader's per-phase timing
+        self.stamps: dict[str, float] = {}
+
+    def stamp(self, step: str, at: float | None = None) -> None:
+        """Note when ``step`` was reached (the host lines these up with its own clock)."""
+        self.stamps[step] = time.time() if at is None else at
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "points(n): what the test is worth (default 1)")
@@ -161,6 +167,7 @@ class ResultRecorder:
         )
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        self.stamp("collected")
         for item in items:
             self.tests[item.nodeid] = {
                 "nodeid": item.nodeid,
@@ -220,6 +227,7 @@ class ResultRecorder:
             interrupted=interrupted,
             app_failure=app_failure,
             duration=round(time.monotonic() - self.started, 4),
+            stamps=tuple({**self.stamps, "done": time.time()}.items()),
         )
 
 

@@ -258,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serve", action="store_true", help="local mode: serve the app from a process")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--exitfirst", action="store_true", help="stop at the first failing test")
+    started = time.time()
     args = parser.parse_args(argv)
 
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
@@ -268,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     from .plugin import DeadlinePlugin, FixturePlugin, ResultRecorder, Target
 
     recorder = ResultRecorder()
+    recorder.stamp("start", started)
+    recorder.stamp("imported")
 
     def on_term(signum: int, frame: FrameType | None) -> None:
         emitter.emit(recorder.report(interrupted="the whole-run time limit was reached"))
@@ -285,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     except AppStartFailed as exc:
         failure = exc.failure
         target = Target(make_client=_no_client, facts={})
+    recorder.stamp("ready")
 
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)

@@ -1,0 +1,101 @@
+"""Removing a run's containers off the grading's critical path, and still for certain.
+
+Removing a container costs the engine a few hundred milliseconds (stop,
+unmount, delete). A grading only needs its verdict, which is read before
+removal starts, so the removal can go on while the grader renders the result
+or starts the next submission. What stays guaranteed:
+
+* the run's ``finally`` hands every container it created to :func:`remove_later`
+  (or removes it itself when the reaper cannot take it);
+* nothing is ever reused: a handed-over container is only ever removed;
+* at most :data:`MAX_PENDING` containers wait at a time: a burst of gradings
+  waits for the reaper rather than piling up live candidate apps;
+* the process waits for the pending removals when it exits (``atexit``,
+  bounded by :data:`EXIT_WAIT_SECONDS`); a grader killed before that
+  (SIGKILL) leaves containers labelled with its owner, which
+  ``grader sandbox prune`` removes, as for any killed grading.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Any
+
+#: Containers waiting for removal at most; the next run's ``finally`` waits beyond it.
+MAX_PENDING = 4
+#: How long an exiting grader waits for its pending removals.
+EXIT_WAIT_SECONDS = 30.0
+_WORKERS = 2
+
+_lock = threading.Lock()
+_slots = threading.BoundedSemaphore(MAX_PENDING)
+_pending: set[Future[None]] = set()
+_pool: ThreadPoolExecutor | None = None
+
+
+def remove_now(container: Any) -> None:
+    """Remove one container with its anonymous volumes; already gone is fine."""
+    from docker.errors import APIError  # NotFound is one
+
+    try:
+        container.remove(force=True, v=True)
+    except APIError:
+        return
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="grader-reaper")
+            atexit.register(drain)
+        return _pool
+
+
+def _remove_and_release(container: Any) -> None:
+    try:
+        remove_now(container)
+    finally:
+        _slots.release()
+
+
+def remove_later(containers: Sequence[Any]) -> None:
+    """Hand ``containers`` to the reaper; each is removed in the background, in parallel.
+
+    Blocks only while :data:`MAX_PENDING` removals are already waiting. If the
+    reaper is shutting down, removes them here, before returning.
+    """
+    for container in containers:
+        _slots.acquire()
+        try:
+            future = _executor().submit(_remove_and_release, container)
+        except RuntimeError:  # the interpreter is shutting down: no new threads
+            _slots.release()
+            remove_now(container)
+            continue
+        with _lock:
+            _pending.add(future)
+        future.add_done_callback(_forget)
+
+
+def _forget(future: Future[None]) -> None:
+    with _lock:
+        _pending.discard(future)
+
+
+def drain(timeout: float = EXIT_WAIT_SECONDS) -> bool:
+    """Wait for every pending removal (at most ``timeout``); True if none is left."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with _lock:
+            pending = set(_pending)
+        if not pending:
+            return True
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        wait(pending, timeout=left)

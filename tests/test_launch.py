@@ -1,0 +1,82 @@
+"""The launcher runs candidate code in its server only after a good inspection, never after a failed one."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from grader.appkit.inspection import launch_command
+from grader.appkit.ports import free_port
+from grader.testkit.instances import LAUNCHER
+
+#: Each process that imports this submission notes which grader script it runs as.
+NOTE = (
+    "import os, sys\n"
+    "with open(os.environ['IMPORTS_NOTE'], 'a') as note:\n"
+    "    note.write(os.path.basename(sys.argv[0]) + '\\n')\n"
+)
+
+
+def _launch(app_dir: Path, note: Path) -> tuple[subprocess.Popen[bytes], int]:
+    control = free_port()
+    proc = subprocess.Popen(
+        launch_command(
+            LAUNCHER, str(app_dir), "--port", str(free_port()), "--control-port", str(control),
+            "--start-timeout", "20", "--free-ports",
+        ),
+        env={"PATH": "/usr/bin:/bin", "IMPORTS_NOTE": str(note)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    return proc, control
+
+
+def _message(control: int) -> dict[str, object]:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{control}/", timeout=2) as answer:
+                return dict(json.loads(answer.read()))
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.05)
+    raise AssertionError("the launcher published nothing within 30 s")
+
+
+@pytest.mark.parametrize(
+    ("body", "kind", "imports"),
+    [
+        ("from flask import Flask\napp = Flask(__name__)\n", "facts", ["inspector.py", "serve.py"]),
+        ("raise ImportError('no such thing')\n", "app_failure", ["inspector.py"]),
+    ],
+    ids=["loads", "fails"],
+)
+def test_the_server_loads_the_app_only_after_a_good_inspection(
+    tmp_path: Path, body: str, kind: str, imports: list[str]
+) -> None:
+    app_dir, note = tmp_path / "app", tmp_path / "imports.txt"
+    app_dir.mkdir()
+    (app_dir / "app.py").write_text(NOTE + body)
+    proc, control = _launch(app_dir, note)
+    try:
+        assert _message(control)["type"] == kind
+        deadline = time.monotonic() + 20
+        while len(_lines(note)) < len(imports) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # a server released by mistake would import the app by now
+        assert _lines(note) == imports, "candidate code runs in the server only after the inspector"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the launcher's session: its server and gunicorn too
+        proc.wait(10)
+
+
+def _lines(note: Path) -> list[str]:
+    return note.read_text().splitlines() if note.exists() else []

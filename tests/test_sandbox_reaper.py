@@ -1,0 +1,97 @@
+"""The reaper removes a run's containers off the critical path, for certain (grader.sandbox.reaper)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+from typing import Any
+
+import pytest
+
+from grader.sandbox import reaper
+
+from .conftest import ROOT, owned_containers
+
+
+class _Container:
+    """A stand-in with the one method the reaper calls (unit tests only; the docker tests use real ones)."""
+
+    def __init__(self, gate: threading.Event | None = None) -> None:
+        self.gate = gate
+        self.calls: list[dict[str, Any]] = []
+
+    def remove(self, **options: Any) -> None:
+        if self.gate is not None:
+            assert self.gate.wait(10)
+        self.calls.append(options)
+
+
+def test_every_handed_container_is_removed_with_its_volumes_once_drained() -> None:
+    containers = [_Container() for _ in range(3)]
+    reaper.remove_later(containers)
+    assert reaper.drain(10)
+    assert [c.calls for c in containers] == [[{"force": True, "v": True}]] * 3
+
+
+def test_a_burst_waits_for_the_reaper_instead_of_piling_up_live_containers() -> None:
+    gate = threading.Event()
+    stuck = [_Container(gate) for _ in range(reaper.MAX_PENDING)]
+    reaper.remove_later(stuck)
+    handed = threading.Event()
+    extra = _Container()
+    thread = threading.Thread(target=lambda: (reaper.remove_later([extra]), handed.set()))
+    thread.start()
+    try:
+        assert not handed.wait(0.5), "the next hand-over waits while MAX_PENDING removals are pending"
+        assert not reaper.drain(0.2), "drain says so when removals are still pending"
+    finally:
+        gate.set()
+        thread.join(10)
+    assert handed.is_set() and reaper.drain(10)
+    assert extra.calls and all(c.calls for c in stuck)
+
+
+_KILLED_WHILE_PENDING = """
+import sys, time
+sys.path.insert(0, {root!r})
+from grader.challenges import get_challenge
+from grader.grading import grade
+from grader.sandbox import reaper
+from grader.sandbox.docker import DockerSandbox
+
+reaper.remove_now = lambda container: time.sleep(3600)  # removals stay pending until the kill
+result = grade(get_challenge("hello-world"), get_challenge("hello-world").root / "solution", DockerSandbox())
+print(result.status, flush=True)
+time.sleep(3600)
+"""
+
+
+@pytest.mark.docker
+def test_a_grader_killed_with_removals_pending_leaves_nothing_after_prune(docker_client: Any) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_WHILE_PENDING.format(root=str(ROOT))],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "passed", proc.stderr.read() if proc.poll() else ""
+        assert len(owned_containers(docker_client, proc.pid)) == 2, "both containers wait for the reaper"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        proc.kill()
+        proc.wait(10)
+    pruned = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "sandbox", "prune"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert pruned.returncode == 0, pruned.stderr
+    assert not owned_containers(docker_client, proc.pid), "prune removes a killed grader's pending containers"
