@@ -16,6 +16,8 @@ from click.testing import CliRunner
 
 from grader.cli import main
 
+from .ci_guard import pytest_runtest_logreport, pytest_sessionfinish  # noqa: F401 - hooks: CI never skips
+
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"
 
@@ -66,3 +68,42 @@ def owned_containers(client: Any, pid: int | None = None, **filters: str) -> lis
     # sparse: the list answer itself; a full list inspects each container and fails if one is
     # removed meanwhile (another grading finishing)
     return list(client.containers.list(all=True, sparse=True, filters={**label, **filters}))
+
+
+#: The xdist group of the tests that remove other processes' containers or need them kept: a
+#: ``grader sandbox prune``, a Docker-sandbox worker (it prunes on start and every few minutes) and
+#: a test that plants a dead stranger's container and checks that it survives. They run one after
+#: another on one pytest-xdist worker (``--dist loadgroup``), so one's prune never removes
+#: another's plant. Every other Docker test looks only at its own process's containers.
+PRUNE_GROUP = "docker-prune"
+
+
+def _module_fixtures(item: pytest.Item) -> bool:
+    """Whether the test uses a module-scoped fixture of its own module (a server, a mutation run)."""
+    info = getattr(item, "_fixtureinfo", None)
+    path = item.nodeid.split("::")[0]
+    return info is not None and any(
+        defs and defs[-1].scope == "module" and defs[-1].baseid.startswith(path)
+        for defs in info.name2fixturedefs.values()
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Shape the run for pytest-xdist (``scripts/test.sh``): shared fixtures made once, long work first.
+
+    - A module-scoped fixture is made once per worker that runs one of the module's tests, so a
+      module with one (a ``grader serve`` process, a mutation run) becomes one xdist group: all
+      its tests go to one worker. This runs before xdist's own hook, which reads the groups.
+    - Slow tests and groups are sent out first: a long unit started last would be the run's tail.
+
+    Without xdist the groups are inert marks and only the order changes.
+    """
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None and _module_fixtures(item):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+    def light(item: pytest.Item) -> bool:
+        return item.get_closest_marker("slow") is None and item.get_closest_marker("xdist_group") is None
+
+    items.sort(key=light)  # stable: the order inside each part is kept

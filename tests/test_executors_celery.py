@@ -39,7 +39,7 @@ from .broker_support import (
     wait_for,
     wait_for_queue,
 )
-from .conftest import ROOT, owned_containers
+from .conftest import PRUNE_GROUP, ROOT, owned_containers
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
@@ -77,6 +77,8 @@ def test_two_workers_give_the_local_verdicts(cluster: Cluster, tmp_path: Path) -
     assert "[41/41]" in stderr  # the live progress line, fed by arriving results
 
 
+@pytest.mark.docker
+@pytest.mark.xdist_group(PRUNE_GROUP)  # docker workers prune at start
 def test_a_killed_workers_job_is_graded_again_in_docker(
     cluster: Cluster, tmp_path: Path, docker_client: Any
 ) -> None:

@@ -44,6 +44,7 @@ from .broker_support import (
     wait_for,
     wait_for_queue,
 )
+from .conftest import PRUNE_GROUP
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
@@ -81,6 +82,7 @@ def _send(cluster: Cluster, message: object) -> None:
 
 
 @pytest.mark.docker
+@pytest.mark.xdist_group(PRUNE_GROUP)  # a docker worker prunes at start
 def test_a_plain_job_asking_for_local_is_refused_and_never_run(
     cluster: Cluster, tmp_path: Path, docker_client: Any
 ) -> None:
@@ -105,6 +107,7 @@ def test_a_plain_job_asking_for_local_is_refused_and_never_run(
 
 
 @pytest.mark.docker
+@pytest.mark.xdist_group(PRUNE_GROUP)  # a docker worker prunes at start
 def test_a_signed_job_for_another_sandbox_is_refused_and_the_batch_says_why(
     cluster: Cluster, tmp_path: Path, docker_client: Any
 ) -> None:

@@ -2,15 +2,18 @@
 
 Also the proof that the measurement is honest: the same challenge with its
 hidden suite cut down to the happy path scores far below the threshold and
-names its survivors. The CI-wide check runs in the local sandbox; the docker
+names its survivors. The CI-wide check runs in the local sandbox, one
+challenge per test (pytest-xdist spreads them over its workers); the docker
 test grades the first mutant of each operator (kind) of every challenge in
 docker and requires the local run's verdict for each, so the local run stands
-for the real sandbox.
+for the real sandbox. A challenge's two tests share one xdist group, so its
+local run is made once.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -32,27 +35,49 @@ MIN_SCORE = 1.0
 HAPPY_PATH = ("test_data_echoes_object", "test_create_user", "test_get_user")
 
 
+#: Gradings at once in one mutation run: one under pytest-xdist, whose workers already keep the
+#: cores busy (more would only crowd the local sandbox's time limits), two in a plain pytest run.
+JOBS = "1" if os.environ.get("PYTEST_XDIST_WORKER") else "2"
+
+
 def _mutants(cli: Cli, *args: str) -> tuple[int, dict[str, Any]]:
-    result = cli("verify", "--mutants", *args, "--format", "json", "--jobs", "2")
+    result = cli("verify", "--mutants", *args, "--format", "json", "--jobs", JOBS)
     return result.exit_code, json.loads(result.stdout)
 
 
-@pytest.fixture(scope="module")
-def local_run() -> tuple[int, dict[str, Any]]:
-    """Every challenge's mutants graded in the local sandbox, once for the module's tests."""
-    return _mutants(Cli(), "--sandbox", "local", "--min-score", str(MIN_SCORE))
+#: Every shipped challenge: each is its own mutation run, so pytest-xdist spreads them over workers.
+SHIPPED = sorted(p.name for p in (ROOT / "challenges").iterdir() if (p / "challenge.toml").is_file())
+_local_runs: dict[str, tuple[int, dict[str, Any]]] = {}
 
 
-@pytest.mark.slow
-def test_every_challenge_reaches_the_min_score(local_run: tuple[int, dict[str, Any]]) -> None:
-    code, document = local_run
-    shipped = {p.name for p in (ROOT / "challenges").iterdir() if (p / "challenge.toml").is_file()}
-    assert {c["challenge"] for c in document["challenges"]} == shipped
-    for challenge in document["challenges"]:
-        survivors = [m["id"] for m in challenge["mutants"] if m["status"] == "survived"]
-        assert challenge["score"] >= MIN_SCORE, f"{challenge['challenge']}: survivors {survivors}"
-        assert not challenge["problems"], challenge["problems"]
-        for mutant in challenge["mutants"]:
+def _per_challenge() -> list[Any]:
+    """One parameter per challenge, in an xdist group of its own: its two tests share one local run."""
+    return [pytest.param(name, id=name, marks=pytest.mark.xdist_group(f"mutants-{name}")) for name in SHIPPED]
+
+
+def _local_run(challenge: str) -> tuple[int, dict[str, Any]]:
+    """A challenge's mutants graded in the local sandbox, once per pytest process.
+
+    The min-score test and the docker parity test of a challenge both read it; their xdist group
+    keeps them on one worker, so the run is made once.
+    """
+    if challenge not in _local_runs:
+        _local_runs[challenge] = _mutants(
+            Cli(), challenge, "--sandbox", "local", "--min-score", str(MIN_SCORE)
+        )
+    return _local_runs[challenge]
+
+
+@pytest.mark.slow  # a challenge's every mutant, graded locally: 6 to 94 gradings
+@pytest.mark.parametrize("challenge", _per_challenge())
+def test_every_challenge_reaches_the_min_score(challenge: str) -> None:
+    code, document = _local_run(challenge)
+    assert [c["challenge"] for c in document["challenges"]] == [challenge]
+    for report in document["challenges"]:
+        survivors = [m["id"] for m in report["mutants"] if m["status"] == "survived"]
+        assert report["score"] >= MIN_SCORE, f"{challenge}: survivors {survivors}"
+        assert not report["problems"], report["problems"]
+        for mutant in report["mutants"]:
             if mutant["status"] == "equivalent":
                 assert mutant["reason"], mutant["id"]
     assert code == 0 and document["ok"]
@@ -86,37 +111,39 @@ def test_a_happy_path_suite_scores_far_below_and_names_survivors(
         assert survivors[removed]["diff"].count("\n-") >= 1 and survivors[removed]["why"]
 
 
-def _one_per_kind() -> list[tuple[str, Mutant]]:
-    """The first mutant of each kind of every shipped challenge."""
-    picked: dict[tuple[str, str], Mutant] = {}
-    for folder in sorted((ROOT / "challenges").iterdir()):
-        if (folder / "challenge.toml").is_file():
-            for mutant in generate_mutants(get_challenge(folder.name).solution_dir):
-                picked.setdefault((folder.name, mutant.kind), mutant)
-    return [(name, mutant) for (name, _), mutant in picked.items()]
+def _one_per_kind(challenge: str) -> list[Mutant]:
+    """The first mutant of each kind of a shipped challenge."""
+    picked: dict[str, Mutant] = {}
+    for mutant in generate_mutants(get_challenge(challenge).solution_dir):
+        picked.setdefault(mutant.kind, mutant)
+    return list(picked.values())
 
 
-def _verdicts(sandbox: Sandbox, sample: list[tuple[str, Mutant]]) -> dict[tuple[str, str], str]:
-    """(challenge, mutant id) -> status of each sampled mutant graded in ``sandbox``, two at once."""
-    runs = {name: MutationRun(get_challenge(name), sandbox, jobs=1) for name, _ in sample}
+def _verdicts(sandbox: Sandbox, challenge: str, sample: list[Mutant]) -> dict[str, str]:
+    """mutant id -> status of each sampled mutant graded in ``sandbox``, two at once."""
+    run = MutationRun(get_challenge(challenge), sandbox, jobs=1)
     with tempfile.TemporaryDirectory(prefix="grader-mutants-") as scratch, ThreadPoolExecutor(2) as pool:
-        outcomes = list(pool.map(lambda item: runs[item[0]].grade_mutant(item[1], Path(scratch)), sample))
-    return {(name, o.mutant.id): o.status for (name, _), o in zip(sample, outcomes, strict=True)}
+        outcomes = list(pool.map(lambda mutant: run.grade_mutant(mutant, Path(scratch)), sample))
+    return {o.mutant.id: o.status for o in outcomes}
+
+
+def test_the_docker_sample_covers_every_kind_of_operator() -> None:
+    """The parity test's sample (first mutant of each kind, per challenge) reaches the new operators."""
+    assert len(SHIPPED) >= 15
+    kinds = {mutant.kind for name in SHIPPED for mutant in _one_per_kind(name)}
+    assert {"env-constant", "time-frozen", "template-safe-added", "template-block-dropped"} <= kinds, kinds
 
 
 @pytest.mark.docker
-@pytest.mark.slow
-def test_one_mutant_per_operator_of_every_challenge_grades_alike_in_docker(
-    docker_client: object, local_run: tuple[int, dict[str, Any]]
-) -> None:
+@pytest.mark.slow  # about a dozen mutants of the challenge graded in docker, after its local run
+@pytest.mark.parametrize("challenge", _per_challenge())
+def test_one_mutant_per_operator_grades_alike_in_docker(challenge: str, docker_client: object) -> None:
     from grader.sandbox.docker import DockerSandbox
 
-    sample = _one_per_kind()
-    kinds = {mutant.kind for _, mutant in sample}
-    assert {"env-constant", "time-frozen", "template-safe-added", "template-block-dropped"} <= kinds, kinds
-    assert len({name for name, _ in sample}) == 15
-    local = {(c["challenge"], m["id"]): m["status"] for c in local_run[1]["challenges"] for m in c["mutants"]}
-    docker = _verdicts(DockerSandbox(), sample)
+    sample = _one_per_kind(challenge)
+    (report,) = _local_run(challenge)[1]["challenges"]
+    local = {m["id"]: m["status"] for m in report["mutants"]}
+    docker = _verdicts(DockerSandbox(), challenge, sample)
     differ = {key: (status, local[key]) for key, status in docker.items() if status != local[key]}
     assert not differ, f"(docker, local) verdicts differ: {differ}"
     assert sum(status == "killed" for status in docker.values()) >= len(sample) // 2, docker

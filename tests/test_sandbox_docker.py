@@ -16,7 +16,7 @@ from grader.sandbox.docker import IMAGE, LABEL, LABEL_OWNER, DockerSandbox, owne
 from grader.sandbox.owner import LABEL_PIDNS, pid_namespace
 from grader.sandbox.reaper import drain
 
-from .conftest import ROOT, Cli, owned_containers
+from .conftest import PRUNE_GROUP, ROOT, Cli, owned_containers
 
 PROBE = ROOT / "tests" / "fixtures" / "challenges"
 
@@ -44,6 +44,7 @@ def test_local_mode_is_not_a_sandbox(cli: Cli, monkeypatch: pytest.MonkeyPatch) 
 
 
 @pytest.mark.docker
+@pytest.mark.xdist_group(PRUNE_GROUP)  # prunes: never while another test's planted container must stay
 def test_prune_removes_only_what_this_host_provably_owns(cli: Cli, docker_client: Any) -> None:
     """A shared engine: other hosts', other PID namespaces' and live gradings are left alone."""
 

@@ -16,6 +16,7 @@ import pytest
 
 from grader.sandbox.owner import LABEL, LABEL_OWNER, LABEL_PIDNS, pid_namespace
 
+from .conftest import PRUNE_GROUP
 from .service_support import Api, Server, batch_archive, golden_zip, make_team
 
 
@@ -128,6 +129,7 @@ def test_start_removes_the_scratch_of_dead_service_processes_only(tmp_path: Path
 
 @pytest.mark.docker
 @pytest.mark.slow
+@pytest.mark.xdist_group(PRUNE_GROUP)  # its dead stranger's container must survive every prune
 def test_start_prunes_the_containers_of_its_dead_predecessor_only(tmp_path: Path, docker_client: Any) -> None:
     """Finding 15: containers labelled with a dead service of this data folder go; others stay."""
     data = tmp_path / "data"
