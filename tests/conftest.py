@@ -1,4 +1,4 @@
-"""Shared fixtures: the real CLI entry point, and the real Docker engine.
+"""Shared fixtures: the real CLI entry point, the real Docker engine, and a real headless browser.
 
 Docker tests never skip silently: if the engine or the image is missing they
 fail with the reason, because a grader whose sandbox is untested is untested.
@@ -8,6 +8,7 @@ Run ``pytest -m "not docker"`` for the fast local subset.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,18 @@ from .ci_guard import pytest_runtest_logreport, pytest_sessionfinish  # noqa: F4
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"
+#: Debian's chromium, driven by Playwright (never a downloaded browser)
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+#: screenshots of the browser tests, kept for a person to look at
+SHOTS = ROOT / "test-output" / "browser"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -107,3 +120,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return item.get_closest_marker("slow") is None and item.get_closest_marker("xdist_group") is None
 
     items.sort(key=light)  # stable: the order inside each part is kept
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless chromium for one test module (the service's browser tests share this one fixture)."""
+    if not CHROMIUM.exists():
+        pytest.fail("no /usr/bin/chromium: run ./scripts/test.sh once (it installs Debian's chromium)")
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    playwright = sync_playwright().start()
+    try:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
+        try:
+            yield launched
+        finally:
+            launched.close()
+    finally:
+        playwright.stop()

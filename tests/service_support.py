@@ -20,6 +20,8 @@ from typing import Any
 
 import requests
 from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
 
 from grader.cli import main
 
@@ -161,3 +163,39 @@ class Api:
                 return body
             time.sleep(0.25)
         raise AssertionError(f"{path} not done after {timeout} s: {body}")
+
+
+CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf(client: FlaskClient, path: str) -> str:
+    """The CSRF token of the form at ``path`` (Flask's test client)."""
+    page = client.get(path).get_data(as_text=True)
+    found = CSRF_FIELD.search(page)
+    assert found, page[:800]
+    return found.group(1)
+
+
+def login(app: Flask, user: str) -> FlaskClient:
+    """A test client logged in to the dashboard as ``user`` (password ``password-<user>``, see make_team)."""
+    client = app.test_client()
+    answer = client.post(
+        "/login",
+        data={"username": user, "password": f"password-{user}", "csrf_token": csrf(client, "/login")},
+    )
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    return client
+
+
+def login_http(server: Server, user: str) -> requests.Session:
+    """A ``requests`` session logged in to a real ``grader serve`` as ``user``."""
+    http = requests.Session()
+    page = http.get(server.url + "/login", timeout=30).text
+    found = CSRF_FIELD.search(page)
+    assert found, page[:800]
+    login_form = {"username": user, "password": f"password-{user}", "csrf_token": found.group(1)}
+    assert (
+        http.post(server.url + "/login", data=login_form, allow_redirects=False, timeout=30).status_code
+        == 302
+    )
+    return http

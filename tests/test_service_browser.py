@@ -25,21 +25,11 @@ from typing import Any
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, SHOTS
 from .service_support import Api, Server, batch_archive, expected_status, make_team
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SHOTS = ROOT / "test-output" / "browser"
 CASES = {
     "ann": "no-escape", "bob": "methodview", "cat": "no-app", "dan": "no-comma", "eve": "index-201",
     "fay": "post-allowed", "gus": "module-markupsafe", "hal": "path-converter", "ida": "double-escape",
@@ -113,24 +103,6 @@ def server(data_dir: Path, token: str, challenges: Path) -> Iterator[Server]:
         yield running
     finally:
         running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail("no /usr/bin/chromium: run ./scripts/test.sh once (it installs Debian's chromium)")
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    playwright = sync_playwright().start()
-    try:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
-    finally:
-        playwright.stop()
 
 
 @pytest.fixture(scope="module")

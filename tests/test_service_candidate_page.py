@@ -24,7 +24,7 @@ from grader.service.candidate_page import standing
 from grader.service.models import Invitation
 from grader.submission import regular_files
 
-from .service_support import make_team, zip_folder
+from .service_support import csrf, login, make_team, zip_folder
 
 pytestmark = pytest.mark.slow
 
@@ -50,23 +50,6 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     flask_app = create_app({"DATA_DIR": str(data), "SANDBOX": "local", "WORKERS": 1})
     yield flask_app
     flask_app.extensions["grader"].stop()
-
-
-def csrf(client: FlaskClient, path: str) -> str:
-    page = client.get(path).get_data(as_text=True)
-    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
-    assert found, page[:800]
-    return found.group(1)
-
-
-def login(app: Flask, user: str) -> FlaskClient:
-    client = app.test_client()
-    answer = client.post(
-        "/login",
-        data={"username": user, "password": f"password-{user}", "csrf_token": csrf(client, "/login")},
-    )
-    assert answer.status_code == 302, answer.get_data(as_text=True)
-    return client
 
 
 def invite(client: FlaskClient, email: str, **fields: Any) -> tuple[str, int]:

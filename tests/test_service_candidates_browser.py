@@ -23,8 +23,8 @@ import requests
 
 from grader.challenges import get_challenge
 
+from .conftest import SHOTS
 from .service_support import Api, Server, make_team
-from .test_service_browser import CHROMIUM, LAUNCH_ARGS, SHOTS
 from .test_service_candidate_page import hidden_secrets
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -52,24 +52,6 @@ def server(data_dir: Path, token: str) -> Iterator[Server]:
         yield running
     finally:
         running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail("no /usr/bin/chromium: run ./scripts/test.sh once (it installs Debian's chromium)")
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    playwright = sync_playwright().start()
-    try:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
-    finally:
-        playwright.stop()
 
 
 def _team_page(browser: Any, server: Server) -> Any:

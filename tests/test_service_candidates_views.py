@@ -20,8 +20,8 @@ from flask.testing import FlaskClient
 from grader.service.app import create_app, service
 from grader.service.models import CandidateRecord, Invitation
 
-from .service_support import make_team
-from .test_service_candidate_page import csrf, invite, login
+from .service_support import csrf, login, make_team
+from .test_service_candidate_page import invite
 from .test_service_postgres import database_url  # noqa: F401 - the throw-away PostgreSQL server
 
 pytestmark = pytest.mark.slow

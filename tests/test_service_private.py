@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 from grader.cli import main
 
 from .private_support import SOLUTION, app_zip, write_challenge, zipped
-from .service_support import Api, Server, make_team
+from .service_support import Api, Server, login_http, make_team
 
 pytestmark = pytest.mark.slow
 
@@ -156,11 +156,11 @@ def test_another_team_cannot_see_list_or_grade_it_and_may_use_the_same_id(env: d
     assert b.upload(app_zip("pong"), "app.zip", challenge="iso-ping").status_code == 404
     batch = b.post("/batches", data={"challenge": "iso-ping"}, files={"file": ("b.zip", app_zip("pong"))})
     assert batch.status_code == 404
-    bert, url = _login(env["server"], "bert"), env["server"].url
+    bert, url = login_http(env["server"], "bert"), env["server"].url
     assert bert.get(url + "/challenges/iso-ping", timeout=30).status_code == 404
     assert "iso-ping" not in bert.get(url + "/challenges", timeout=30).text
     assert "iso-ping" not in bert.get(url + "/upload", timeout=30).text
-    alice = _login(env["server"], "alice")  # the owner's pages do show it
+    alice = login_http(env["server"], "alice")  # the owner's pages do show it
     assert "iso-ping" in alice.get(url + "/upload", timeout=30).text
     assert alice.get(url + "/challenges/iso-ping", timeout=30).status_code == 200
     # beta's own iso-ping: its own revision 1 and its own suite, alpha's untouched
@@ -194,20 +194,6 @@ def test_api_refuses_an_unsound_challenge_with_the_reasons(env: dict[str, Any]) 
     assert upload(a, b"print(1)", "ping.py").json()["field"] == "file"
 
 
-def _login(server: Server, user: str) -> requests.Session:
-    http = requests.Session()
-    page = http.get(server.url + "/login", timeout=30).text
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
-    assert token
-    answer = http.post(
-        server.url + "/login",
-        data={"username": user, "password": f"password-{user}", "csrf_token": token.group(1)},
-        timeout=30,
-    )
-    assert answer.status_code == 200 and "Challenges" in answer.text
-    return http
-
-
 def test_a_new_version_marks_older_results_outdated(env: dict[str, Any]) -> None:
     a: Api = env["a"]
     root: Path = env["root"]
@@ -217,7 +203,7 @@ def test_a_new_version_marks_older_results_outdated(env: dict[str, Any]) -> None
     second = add_via_api(a, write_challenge(root / "ver-2", "ver-ping", hidden_test="test_second_suite"))
     assert second["revision"] == 2 and second["version"] == "1+r2"
     assert a.get("/challenges/ver-ping").json()["version"] == "1+r2"
-    page = _login(env["server"], "alice").get(env["server"].url + "/challenges/ver-ping", timeout=30).text
+    page = login_http(env["server"], "alice").get(env["server"].url + "/challenges/ver-ping", timeout=30).text
     assert 'id="outdated"' in page and f"#{old['id']}" in page and "graded against version 1+r1" in page
     assert a.post(f"/submissions/{old['id']}/regrade").status_code == 202
     again = a.wait_done(f"/submissions/{old['id']}")
@@ -227,7 +213,7 @@ def test_a_new_version_marks_older_results_outdated(env: dict[str, Any]) -> None
 
 def test_the_dashboard_uploads_a_challenge_and_shows_its_state(env: dict[str, Any]) -> None:
     server: Server = env["server"]
-    http = _login(server, "alice")
+    http = login_http(server, "alice")
     page = http.get(server.url + "/challenges", timeout=30).text
     assert "built-in challenges' hidden suites are public" in page
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)

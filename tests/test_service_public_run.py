@@ -19,8 +19,8 @@ from grader.service.app import create_app, service
 from grader.service.models import Submission
 from grader.service.public_run import FILE_NAME
 
-from .service_support import make_team
-from .test_service_candidate_page import SOLUTION, hidden_secrets, invite, login, start, upload
+from .service_support import login, make_team
+from .test_service_candidate_page import SOLUTION, hidden_secrets, invite, start, upload
 
 pytestmark = pytest.mark.slow
 

@@ -25,7 +25,7 @@ from grader.service.app import create_app, service
 from grader.service.models import SimilarityDocument, Submission, Team
 
 from .conftest import ROOT
-from .service_support import make_team, zip_folder
+from .service_support import csrf, login, make_team, zip_folder
 
 pytestmark = pytest.mark.slow
 
@@ -55,26 +55,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     flask_app.extensions["grader"].stop()
 
 
-def _csrf(client: FlaskClient, path: str) -> str:
-    page = client.get(path).get_data(as_text=True)
-    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
-    assert found, page[:500]
-    return found.group(1)
-
-
-def _login(app: Flask, user: str) -> FlaskClient:
-    client = app.test_client()
-    answer = client.post(
-        "/login",
-        data={"username": user, "password": f"password-{user}", "csrf_token": _csrf(client, "/login")},
-    )
-    assert answer.status_code == 302
-    return client
-
-
 def _upload(client: FlaskClient, data: bytes, name: str, kind: str, **form: str) -> int:
     fields = {"challenge": "json-post", "kind": kind, "file": (io.BytesIO(data), name), **form}
-    fields["csrf_token"] = _csrf(client, "/upload")
+    fields["csrf_token"] = csrf(client, "/upload")
     answer = client.post("/upload", data=fields, content_type="multipart/form-data")
     assert answer.status_code == 302, answer.get_data(as_text=True)[:2000]
     return int(answer.headers["Location"].rsplit("/", 1)[1])
@@ -100,7 +83,7 @@ def uploaded(app: Flask) -> dict[str, Any]:
 
     Beta: the very same code as alice's, twice under two names, and dave.
     """
-    alice, bert = _login(app, "alice"), _login(app, "bert")
+    alice, bert = login(app, "alice"), login(app, "bert")
     first = _upload(
         alice, _archive({"ann": "alice", "cat": "carol"}, {"broken.zip": b"not a zip"}), "one.zip", "batch"
     )
@@ -257,7 +240,7 @@ def test_each_content_is_read_once(
 def test_one_request_reads_a_bounded_number_of_documents(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     """A backlog of unread uploads is read over several requests, and the page says what is left."""
     make_team(Path(app.config["DATA_DIR"]), "gamma", user="gus")
-    gus = _login(app, "gus")
+    gus = login(app, "gus")
     _upload(gus, _archive({"g1": "bob", "g2": "bob-all", "g3": "alice-comments"}), "g.zip", "batch")
     monkeypatch.setattr(service_similarity, "MAX_READS", 1)
     left = []
@@ -270,7 +253,7 @@ def test_one_request_reads_a_bounded_number_of_documents(app: Flask, monkeypatch
 
 def test_candidates_code_on_the_side_by_side_page_is_escaped(app: Flask) -> None:
     make_team(Path(app.config["DATA_DIR"]), "delta", user="dora")
-    dora = _login(app, "dora")
+    dora = login(app, "dora")
     hostile = (
         (CORPUS / "alice" / "app.py")
         .read_text()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 import shutil
 import sqlite3
 import time
@@ -11,11 +10,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import requests
 
 from grader.output.sources import MAX_FILE_LINES, MAX_FILES, MAX_SUBMISSION_LINES
 
-from .service_support import Api, Server, make_team
+from .service_support import Api, Server, login_http, make_team
 
 pytestmark = pytest.mark.slow
 
@@ -32,17 +30,6 @@ def _hostile_zip() -> bytes:
     return buffer.getvalue()
 
 
-def _browser(server: Server, user: str) -> requests.Session:
-    browser = requests.Session()
-    form = browser.get(server.url + "/login", timeout=30).text
-    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
-    login = {"username": user, "password": f"password-{user}", "csrf_token": csrf}
-    assert (
-        browser.post(server.url + "/login", data=login, allow_redirects=False, timeout=30).status_code == 302
-    )
-    return browser
-
-
 def test_source_view_is_capped_rendered_once_and_stored(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
@@ -52,7 +39,7 @@ def test_source_view_is_capped_rendered_once_and_stored(tmp_path: Path) -> None:
         archive = _hostile_zip()
         assert len(archive) < 100_000
         sub = Api(server, token).upload(archive, "lines.zip").json()
-        browser = _browser(server, "alice")
+        browser = login_http(server, "alice")
         started = time.monotonic()
         first = browser.get(f"{server.url}/submissions/{sub['id']}", timeout=60)
         took = time.monotonic() - started

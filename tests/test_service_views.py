@@ -19,7 +19,7 @@ from grader.challenges import get_challenge
 from grader.service.app import create_app, service
 from grader.service.models import Submission, Webhook
 
-from .service_support import batch_archive, golden_zip, make_team
+from .service_support import batch_archive, csrf, golden_zip, login, make_team
 
 pytestmark = pytest.mark.slow
 
@@ -35,26 +35,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     flask_app.extensions["grader"].stop()
 
 
-def _csrf(client: FlaskClient, path: str) -> str:
-    page = client.get(path).get_data(as_text=True)
-    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
-    assert found, page[:500]
-    return found.group(1)
-
-
-def _login(app: Flask, user: str) -> FlaskClient:
-    client = app.test_client()
-    answer = client.post(
-        "/login",
-        data={"username": user, "password": f"password-{user}", "csrf_token": _csrf(client, "/login")},
-    )
-    assert answer.status_code == 302, answer.get_data(as_text=True)
-    return client
-
-
 def _upload(client: FlaskClient, data: bytes, name: str, kind: str = "single", **form: str) -> Any:
     fields = {"challenge": "hello-world", "kind": kind, "file": (io.BytesIO(data), name), **form}
-    fields["csrf_token"] = _csrf(client, "/upload")
+    fields["csrf_token"] = csrf(client, "/upload")
     return client.post("/upload", data=fields, content_type="multipart/form-data")
 
 
@@ -68,7 +51,7 @@ def _wait(app: Flask, client: FlaskClient, batch_id: int) -> None:
 @pytest.fixture(scope="module")
 def graded(app: Flask) -> dict[str, Any]:
     """Team alpha's batch of four, graded."""
-    alice = _login(app, "alice")
+    alice = login(app, "alice")
     archive = batch_archive({"ann": "no-escape", "bob": "methodview", "cat": "no-app", "dan": "no-comma"})
     answer = _upload(alice, archive, "four.tar.gz", kind="batch")
     assert answer.status_code == 302
@@ -98,7 +81,7 @@ def _dashboard_rules(app: Flask) -> list[Any]:
     ]
 
 
-def test_every_page_needs_a_login(app: Flask, graded: dict[str, Any]) -> None:
+def test_every_page_needs_alogin(app: Flask, graded: dict[str, Any]) -> None:
     anonymous = app.test_client()
     for rule in _dashboard_rules(app):
         if rule.endpoint == "views.login":
@@ -112,30 +95,30 @@ def test_every_page_needs_a_login(app: Flask, graded: dict[str, Any]) -> None:
                 assert answer.status_code == 302 and "/login" in answer.headers["Location"], path
 
 
-def test_login_cookies_and_csrf(app: Flask) -> None:
+def test_login_cookies_andcsrf(app: Flask) -> None:
     client = app.test_client()
     assert client.post("/login", data={"username": "alice", "password": "password-alice"}).status_code == 400
     wrong = client.post(
-        "/login", data={"username": "alice", "password": "nope-nope", "csrf_token": _csrf(client, "/login")}
+        "/login", data={"username": "alice", "password": "nope-nope", "csrf_token": csrf(client, "/login")}
     )
     assert wrong.status_code == 200 and "wrong username or password" in wrong.get_data(as_text=True)
     answer = client.post(
         "/login",
-        data={"username": "alice", "password": "password-alice", "csrf_token": _csrf(client, "/login")},
+        data={"username": "alice", "password": "password-alice", "csrf_token": csrf(client, "/login")},
     )
     cookie = next(c for c in answer.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     page = client.get("/challenges")
     assert page.status_code == 200 and "default-src 'self'" in page.headers["Content-Security-Policy"]
     assert client.post("/logout").status_code == 400  # no token: a forged form cannot log anyone out
-    assert client.post("/logout", data={"csrf_token": _csrf(client, "/challenges")}).status_code == 302
+    assert client.post("/logout", data={"csrf_token": csrf(client, "/challenges")}).status_code == 302
     assert client.get("/challenges").status_code == 302
 
 
 def test_team_isolation_on_every_page(app: Flask, graded: dict[str, Any]) -> None:
     """Another team gets 404 for every page and action on alpha's batch and submission."""
-    bert = _login(app, "bert")
-    token = _csrf(bert, "/upload")
+    bert = login(app, "bert")
+    token = csrf(bert, "/upload")
     checked = 0
     for rule in _dashboard_rules(app):
         owned_args = rule.arguments & {"batch_id", "submission_id", "webhook_id"}
@@ -170,14 +153,14 @@ def test_batch_and_submission_pages(app: Flask, graded: dict[str, Any]) -> None:
 
 
 def test_bad_upload_shows_the_cli_reason(app: Flask) -> None:
-    alice = _login(app, "alice")
+    alice = login(app, "alice")
     answer = _upload(alice, b"not a zip", "broken.zip")
     assert answer.status_code == 400
     assert "broken.zip: not a readable archive" in answer.get_data(as_text=True)
 
 
 def test_results_of_an_older_version_are_shown_and_regraded(app: Flask) -> None:
-    alice = _login(app, "alice")
+    alice = login(app, "alice")
     answer = _upload(alice, golden_zip("post-allowed"), "old.zip", candidate="olga")
     sub_id = int(answer.headers["Location"].rsplit("/", 1)[1])
     with app.app_context():
@@ -193,7 +176,7 @@ def test_results_of_an_older_version_are_shown_and_regraded(app: Flask) -> None:
     page = alice.get("/challenges/hello-world").get_data(as_text=True)
     assert 'id="outdated"' in page and f"#{sub_id} olga" in page
     assert "older than the current" in alice.get(f"/submissions/{sub_id}").get_data(as_text=True)
-    token = _csrf(alice, "/challenges/hello-world")
+    token = csrf(alice, "/challenges/hello-world")
     assert alice.post("/challenges/hello-world/regrade", data={"csrf_token": token}).status_code == 302
     while True:
         with db.session() as session:
@@ -210,7 +193,7 @@ def test_challenge_page_renders_the_statement_without_raw_html(app: Flask) -> No
     """The statement is Markdown rendered to HTML; raw HTML in it is shown as text (browser test too)."""
     from grader.service.statement import render_statement
 
-    page = _login(app, "alice").get("/challenges/hello-world").get_data(as_text=True)
+    page = login(app, "alice").get("/challenges/hello-world").get_data(as_text=True)
     assert "<h2>What to build</h2>" in page and '<pre class="statement">' not in page
     assert "<code>/hello/&lt;b&gt;</code>" in page  # a code span's markup is escaped, not run
     hostile = render_statement('<script>x()</script>\n\n<img src="x" onerror="y()">\n\n[l](javascript:z())\n')
@@ -223,7 +206,7 @@ def test_the_pass_rate_divides_by_the_graded_submissions(app: Flask) -> None:
     with app.app_context():
         data = service().data_dir
     make_team(data, "gamma", user="gina")
-    gina = _login(app, "gina")
+    gina = login(app, "gina")
     archive = batch_archive({"ann": "no-escape", "bob": "methodview", "cat": "no-app"})
     answer = _upload(gina, archive, "three.tar.gz", kind="batch")
     assert answer.status_code == 302

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import tarfile
 import time
 import zipfile
@@ -155,7 +154,7 @@ def test_the_service_reads_an_upload_once_and_shows_the_stored_copy(
     from grader.service.app import create_app, service
     from grader.service.models import Submission
 
-    from .service_support import batch_archive, golden_zip, make_team
+    from .service_support import batch_archive, csrf, golden_zip, login, make_team
 
     data = tmp_path / "data"
     data.mkdir()
@@ -163,19 +162,12 @@ def test_the_service_reads_an_upload_once_and_shows_the_stored_copy(
     counter = _Counter(monkeypatch)
     app = create_app({"DATA_DIR": str(data), "SANDBOX": "local", "WORKERS": 1})
     try:
-        client = app.test_client()
-        page = client.get("/login").get_data(as_text=True)
-        csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-        login = {"username": "alice", "password": "password-alice", "csrf_token": csrf}
-        assert client.post("/login", data=login).status_code == 302
+        client = login(app, "alice")
         uploads = [(golden_zip("module-markupsafe"), "one.zip", "single")]
         uploads.append((batch_archive({"ann": "no-escape", "bob": "methodview"}), "two.tar.gz", "batch"))
         for archive, name, kind in uploads:
-            csrf = re.search(  # type: ignore[union-attr]
-                r'name="csrf_token" type="hidden" value="([^"]+)"',
-                client.get("/upload").get_data(as_text=True),
-            ).group(1)
-            fields = {"challenge": "hello-world", "kind": kind, "csrf_token": csrf}
+            token = csrf(client, "/upload")
+            fields = {"challenge": "hello-world", "kind": kind, "csrf_token": token}
             answer = client.post(
                 "/upload",
                 data={**fields, "file": (io.BytesIO(archive), name)},
