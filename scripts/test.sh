@@ -12,4 +12,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 setup_all
 say "running the test suite"
 cd "$ROOT"
-"$VENV/bin/python" -m pytest -n "${GRADER_TEST_WORKERS:-2}" --dist loadgroup "$@"
+# A temporary folder of this run's own, removed with `rm -rf` at the end: a test
+# interrupted in the middle can leave a tree 1,100 folders deep, which pytest's
+# clean-up of old /tmp/pytest-of-* runs (shutil.rmtree, recursive) cannot remove.
+BASETEMP="$(mktemp -d "${TMPDIR:-/tmp}/grader-tests.XXXXXX")"
+trap 'rm -rf "$BASETEMP"' EXIT
+"$VENV/bin/python" -m pytest -n "${GRADER_TEST_WORKERS:-2}" --dist loadgroup --basetemp "$BASETEMP" "$@"

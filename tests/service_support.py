@@ -15,6 +15,8 @@ import sys
 import tarfile
 import time
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -199,3 +201,22 @@ def login_http(server: Server, user: str) -> requests.Session:
         == 302
     )
     return http
+
+
+@contextmanager
+def dashboard_app(data: Path, **config: Any) -> Iterator[Flask]:
+    """The service in this process (Flask's test client): teams alpha (alice) and beta (bert), real grading.
+
+    Grading runs for real in the local sandbox on one worker thread unless
+    ``config`` says otherwise (``START_JOBS=False``: no grading at all).
+    """
+    from grader.service.app import create_app
+
+    data.mkdir(parents=True, exist_ok=True)
+    make_team(data, "alpha", user="alice")
+    make_team(data, "beta", user="bert")
+    flask_app = create_app({"DATA_DIR": str(data), "SANDBOX": "local", "WORKERS": 1, **config})
+    try:
+        yield flask_app
+    finally:
+        flask_app.extensions["grader"].stop()

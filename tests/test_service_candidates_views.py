@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from grader.service.app import create_app, service
 from grader.service.models import CandidateRecord, Invitation
 
-from .service_support import csrf, login, make_team
+from .service_support import csrf, dashboard_app, login
 from .test_service_candidate_page import invite
 from .test_service_postgres import database_url  # noqa: F401 - the throw-away PostgreSQL server
 
@@ -29,13 +29,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    data = tmp_path_factory.mktemp("cands") / "data"
-    data.mkdir()
-    make_team(data, "alpha", user="alice")
-    make_team(data, "beta", user="bert")
-    flask_app = create_app({"DATA_DIR": str(data), "SANDBOX": "local", "WORKERS": 1})
-    yield flask_app
-    flask_app.extensions["grader"].stop()
+    with dashboard_app(tmp_path_factory.mktemp("cands") / "data") as flask_app:
+        yield flask_app
 
 
 @pytest.fixture(scope="module")

@@ -151,7 +151,7 @@ def test_start_prunes_the_containers_of_its_dead_predecessor_only(tmp_path: Path
     try:
         server = Server(data, sandbox="docker", workers=1).start()
         assert server.stop() == 0
-        names = {c.id for c in docker_client.containers.list(all=True, filters={"label": LABEL})}
+        names = {c.id for c in docker_client.containers.list(all=True, sparse=True, filters={"label": LABEL})}
         assert ours.id not in names, "the dead predecessor's container is pruned"
         assert theirs.id in names, "a dead process this data folder does not know of is not ours to prune"
         assert not (data / "tmp" / _scratch_of(predecessor)).exists()

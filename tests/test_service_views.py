@@ -16,23 +16,18 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from grader.challenges import get_challenge
-from grader.service.app import create_app, service
+from grader.service.app import service
 from grader.service.models import Submission, Webhook
 
-from .service_support import batch_archive, csrf, golden_zip, login, make_team
+from .service_support import batch_archive, csrf, dashboard_app, golden_zip, login, make_team
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    data = tmp_path_factory.mktemp("dash") / "data"
-    data.mkdir()
-    make_team(data, "alpha", user="alice")
-    make_team(data, "beta", user="bert")
-    flask_app = create_app({"DATA_DIR": str(data), "SANDBOX": "local", "WORKERS": 1})
-    yield flask_app
-    flask_app.extensions["grader"].stop()
+    with dashboard_app(tmp_path_factory.mktemp("dash") / "data") as flask_app:
+        yield flask_app
 
 
 def _upload(client: FlaskClient, data: bytes, name: str, kind: str = "single", **form: str) -> Any:

@@ -137,14 +137,7 @@ def _owned_invitation(invitation_id: int) -> Invitation:
 
 def _detail(candidate: CandidateRecord, review: ReviewForm | None = None, status: int = 200) -> Page:
     session = db_session()
-    rows = session.scalars(
-        select(Invitation).where(Invitation.candidate_id == candidate.id).order_by(Invitation.id.desc())
-    ).all()
-    subs = session.scalars(
-        select(Submission)
-        .where(Submission.invitation_id.in_([i.id for i in rows]))
-        .order_by(Submission.id.desc())
-    ).all()
+    rows, subs = invitations.of_candidate(session, candidate.id)
     counted = {row.counted.id for row in map(_row, rows) if row.counted is not None}
     similar = _similar(subs)
     if review is None:

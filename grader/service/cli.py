@@ -33,6 +33,18 @@ _data_dir_option = click.option(
 )
 
 
+def _sandbox_option(help_text: str) -> Callable[[Any], Any]:
+    """``--sandbox`` (GRADER_SANDBOX): serving and verifying a team's challenge use the same sandbox."""
+    return click.option(
+        "--sandbox",
+        type=click.Choice(["docker", "local"]),
+        envvar="GRADER_SANDBOX",
+        default="docker",
+        show_default=True,
+        help=help_text,
+    )
+
+
 def _app(data_dir: Path, **config: Any) -> Flask:
     try:
         from .app import create_app
@@ -85,14 +97,7 @@ def _errors(func: Callable[..., None]) -> Callable[..., None]:
 @_data_dir_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
-@click.option(
-    "--sandbox",
-    type=click.Choice(["docker", "local"]),
-    envvar="GRADER_SANDBOX",
-    default="docker",
-    show_default=True,
-    help="Where submissions are graded (local: trusted code only).",
-)
+@_sandbox_option("Where submissions are graded (local: trusted code only).")
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),
@@ -283,14 +288,7 @@ def list_tokens(data_dir: Path) -> None:
 @admin.command("add-challenge", short_help="Add a team's own challenge folder (verified first).")
 @_data_dir_option
 @click.option("--team", "team_name", required=True, help="The team it belongs to (only that team sees it).")
-@click.option(
-    "--sandbox",
-    type=click.Choice(["docker", "local"]),
-    envvar="GRADER_SANDBOX",
-    default="docker",
-    show_default=True,
-    help="Where to verify it: the sandbox `grader serve` grades in.",
-)
+@_sandbox_option("Where to verify it: the sandbox `grader serve` grades in.")
 @click.option(
     "--timeout",
     type=click.FloatRange(1, 3600),

@@ -184,6 +184,23 @@ def start(invitation: Invitation, now: datetime | None = None) -> bool:
     return getattr(result, "rowcount", 0) == 1
 
 
+def of_candidate(session: Session, candidate_id: int) -> tuple[list[Invitation], list[Submission]]:
+    """A candidate's invitations and every submission made through them, newest first (API and dashboard)."""
+    rows = list(
+        session.scalars(
+            select(Invitation).where(Invitation.candidate_id == candidate_id).order_by(Invitation.id.desc())
+        )
+    )
+    subs = list(
+        session.scalars(
+            select(Submission)
+            .where(Submission.invitation_id.in_([i.id for i in rows]))
+            .order_by(Submission.id.desc())
+        )
+    )
+    return rows, subs
+
+
 def closes_at(invitation: Invitation) -> datetime:
     """When submissions stop: the deadline, or the end of the time limit once started, if earlier."""
     deadline = aware(invitation.deadline)

@@ -33,7 +33,6 @@ from .models import (
     InvitationShows,
     InvitationState,
     ReviewStatus,
-    Submission,
     owned,
 )
 
@@ -198,14 +197,7 @@ def extend_invitation(invitation_id: int) -> Response:
 def candidate_detail(candidate: CandidateRecord) -> dict[str, Any]:
     """A candidate with every invitation and every submission made through them (newest first)."""
     session = db_session()
-    rows = session.scalars(
-        select(Invitation).where(Invitation.candidate_id == candidate.id).order_by(Invitation.id.desc())
-    ).all()
-    subs = session.scalars(
-        select(Submission)
-        .where(Submission.invitation_id.in_([i.id for i in rows]))
-        .order_by(Submission.id.desc())
-    ).all()
+    rows, subs = invitations.of_candidate(session, candidate.id)
     return {
         **candidate.summary(),
         "invitations": [invitations.summary(session, i) for i in rows],
