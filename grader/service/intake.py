@@ -345,6 +345,14 @@ class Intake:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def stored_submission(stored: Path, content_key: str, label: str) -> StagedSubmission | Path:
+    """What the intake stored, as grading takes it: the tree staged at upload, graded as it is,
+    or the archive an older version stored (staged when it is graded)."""
+    if stored.is_dir():
+        return StagedSubmission(stored, content_key, label)
+    return stored
+
+
 def active_jobs(session: Session, team_id: int) -> int:
     """The team's jobs queued or running."""
     count = session.scalar(

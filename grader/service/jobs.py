@@ -49,6 +49,7 @@ from ..staging import StagedSubmission
 from . import datadir
 from .catalog import gradable, resolve_challenge
 from .db import Database
+from .intake import stored_submission
 from .models import Delivery, Job, Submission, Team, Webhook, utcnow
 
 log = logging.getLogger(__name__)
@@ -85,10 +86,8 @@ class ClaimedJob:
     team_id: int
 
     def submission(self) -> StagedSubmission | Path:
-        """What to grade: the stored tree as it was staged, or an older version's archive (staged now)."""
-        if self.stored.is_dir():
-            return StagedSubmission(self.stored, self.content_key, self.label)
-        return self.stored
+        """What to grade (:func:`.intake.stored_submission`)."""
+        return stored_submission(self.stored, self.content_key, self.label)
 
 
 class JobStore:

@@ -25,9 +25,9 @@ from ..errors import InfrastructureError, UsageError
 from ..grading import grade
 from ..protocol import Suite
 from ..sandbox import make_sandbox
-from ..staging import StagedSubmission
 from .catalog import gradable
 from .datadir import private_file
+from .intake import stored_submission
 
 FILE_NAME = "public-tests.json"
 
@@ -49,7 +49,7 @@ def run_public(
     an app that does not start) become an ``error`` outcome with its
     one-line message; an engine fault is ``unavailable``, never a verdict.
     """
-    target: StagedSubmission | Path = StagedSubmission(stored, key, label) if stored.is_dir() else stored
+    target = stored_submission(stored, key, label)
     sandbox = make_sandbox(sandbox_name)
     try:
         # a private challenge's suite is copied where the sandbox can read it (see catalog.gradable)
