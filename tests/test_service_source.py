@@ -38,7 +38,9 @@ def test_source_view_is_capped_rendered_once_and_stored(tmp_path: Path) -> None:
     try:
         archive = _hostile_zip()
         assert len(archive) < 100_000
-        sub = Api(server, token).upload(archive, "lines.zip").json()
+        api = Api(server, token)
+        sub = api.upload(archive, "lines.zip").json()
+        api.wait_done(f"/submissions/{sub['id']}")  # both views below then show the same, graded, page
         browser = login_http(server, "alice")
         started = time.monotonic()
         first = browser.get(f"{server.url}/submissions/{sub['id']}", timeout=60)
