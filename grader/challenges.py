@@ -61,6 +61,13 @@ class EquivalentMutant:
     category: str
 
 
+def draw_env(template: dict[str, str]) -> dict[str, str]:
+    """``[env]`` for one run: each ``{secret}`` a fresh random value (a pooled pair draws its own)."""
+    return {
+        name: value.replace(SECRET_PLACEHOLDER, secrets.token_hex(16)) for name, value in template.items()
+    }
+
+
 @dataclass(frozen=True)
 class Challenge:
     """One challenge folder with its validated manifest."""
@@ -82,7 +89,7 @@ class Challenge:
 
     def run_env(self) -> dict[str, str]:
         """The app's environment for one run: each ``{secret}`` a fresh random value."""
-        return {name: value.replace(SECRET_PLACEHOLDER, secrets.token_hex(16)) for name, value in self.env}
+        return draw_env(dict(self.env))
 
     @property
     def statement(self) -> Path:

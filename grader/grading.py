@@ -57,18 +57,7 @@ def _grade_staged(
     challenge: Challenge, staged: StagedSubmission, sandbox: Sandbox, suite: Suite, first_failure: bool
 ) -> GradeResult:
     started = time.monotonic()
-    tests_dir = challenge.hidden_tests if suite == Suite.HIDDEN else challenge.public_tests
-    server = challenge.server
-    request = RunRequest(
-        staged.root,
-        tests_dir,
-        challenge.limits,
-        challenge.run_env(),
-        served=server is not None,
-        workers=server.workers if server else 1,
-        first_failure=first_failure,
-    )
-    outcome = sandbox.run(request)
+    outcome = sandbox.run(run_request(challenge, staged.root, suite=suite, first_failure=first_failure))
     result = interpret(challenge, outcome)
     timing = {
         "stage": staged.seconds,
@@ -76,6 +65,23 @@ def _grade_staged(
     }  # stage: 0 when it was staged long before (the service)
     return replace(
         result, duration=round(time.monotonic() - started, 3), submission=staged.label, timing=timing
+    )
+
+
+def run_request(
+    challenge: Challenge, app_dir: Path, *, suite: Suite = Suite.HIDDEN, first_failure: bool = False
+) -> RunRequest:
+    """What a sandbox is asked to run for one grading (and what ``DockerSandbox.warm`` makes spares for)."""
+    server = challenge.server
+    return RunRequest(
+        app_dir,
+        challenge.hidden_tests if suite == Suite.HIDDEN else challenge.public_tests,
+        challenge.limits,
+        challenge.run_env(),
+        env_template=dict(challenge.env),
+        served=server is not None,
+        workers=server.workers if server else 1,
+        first_failure=first_failure,
     )
 
 

@@ -65,22 +65,53 @@ def cli() -> Cli:
 
 
 @pytest.fixture(scope="session")
-def docker_client() -> Any:
+def docker_client() -> Iterator[Any]:
     from grader.sandbox.docker import DockerSandbox
+    from grader.sandbox.reaper import drain
+    from grader.sandbox.spares import remove_own_spares
 
     sandbox = DockerSandbox()
     sandbox.image_id()  # fails the test with "run grader sandbox build" if missing
-    return sandbox.client
+    yield sandbox.client
+    drain()
+    remove_own_spares(sandbox.client)  # the spares this test process made: the engine is left as found
 
 
-def owned_containers(client: Any, pid: int | None = None, **filters: str) -> list[Any]:
-    """Containers a grader process created (this one by default); other gradings may run too."""
-    from grader.sandbox.docker import LABEL_OWNER, owner
+def pooled_request(challenge_id: str) -> Any:
+    """The run request a grading of ``challenge_id``'s hidden suite makes (for ``DockerSandbox.warm``)."""
+    from grader.challenges import get_challenge
+    from grader.grading import run_request
 
-    label = {"label": f"{LABEL_OWNER}={owner(pid)}"}
+    return run_request(get_challenge(challenge_id), ROOT)
+
+
+def warm_spare(challenge_id: str) -> None:
+    """A spare pair waits for the next docker grading of ``challenge_id`` (fails if none could be made)."""
+    from grader.sandbox.docker import DockerSandbox
+
+    assert DockerSandbox(spares=1).warm(pooled_request(challenge_id)) >= 1, "no spare pair was made"
+
+
+def owned_containers(
+    client: Any, pid: int | None = None, *, spares: bool = False, **filters: str
+) -> list[Any]:
+    """Containers a grader process owns (this one by default); other gradings may run too.
+
+    Owned as ``grader sandbox prune`` counts it: a pair claimed from the pool
+    belongs to its claimer. Spares (made ahead, claimed by nobody yet: they
+    belong to no run) are left out unless ``spares``.
+    """
+    from grader.sandbox.owner import LABEL, LABEL_OWNER, owner, owner_of
+    from grader.sandbox.pool import is_spare
+
     # sparse: the list answer itself; a full list inspects each container and fails if one is
     # removed meanwhile (another grading finishing)
-    return list(client.containers.list(all=True, sparse=True, filters={**label, **filters}))
+    found = client.containers.list(all=True, sparse=True, filters={"label": LABEL, **filters})
+    return [
+        c
+        for c in found
+        if owner_of(c.attrs).get(LABEL_OWNER) == owner(pid) and (spares or not is_spare(c.attrs))
+    ]
 
 
 #: The xdist group of the tests that remove other processes' containers or need them kept: a

@@ -36,7 +36,7 @@ import pytest
 from grader.challenges import get_challenge
 from grader.submission import STAGING_SECONDS
 
-from .conftest import ROOT, Cli, owned_containers
+from .conftest import ROOT, Cli, owned_containers, warm_spare
 
 REDTEAM = ROOT / "tests" / "redteam"
 CASES = sorted(p.parent for p in REDTEAM.glob("*/expected.toml"))
@@ -164,6 +164,7 @@ def test_hostile_submission_gets_a_bounded_honest_result(
         _check_refused(challenge.id, case, submission, docker_client)
         assert _volumes_and_networks(docker_client) - objects_before == set()
         return
+    warm_spare(challenge.id)  # every case runs in a pooled pair: the pool must contain it too
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.monotonic()
     code, result = cli.grade_json(challenge.id, submission, "docker")
@@ -172,6 +173,7 @@ def test_hostile_submission_gets_a_bounded_honest_result(
 
     assert result["status"] == expected["status"], note
     assert code == (0 if expected["status"] == "passed" else 1)
+    assert "claim" in result["timing"] and "create" not in result["timing"], f"not in a spare: {note}"
     assert elapsed < challenge.limits.run_timeout + MARGIN_SECONDS, note
     if result["status"] == "error":  # not graded: no score at all, whatever the bound
         assert (result["score"], result["tests"]) == (None, []), note

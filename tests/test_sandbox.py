@@ -16,7 +16,7 @@ from grader.sandbox.docker import DockerSandbox
 from grader.sandbox.local import LocalSandbox
 from grader.sandbox.reaper import drain
 
-from .conftest import ROOT, owned_containers
+from .conftest import ROOT, owned_containers, pooled_request
 
 #: Every route of this json-post submission hangs: its grading runs into the 60 s run deadline.
 HANGING = ROOT / "tests" / "redteam" / "hang-every-route-run-timeout"
@@ -138,15 +138,37 @@ PHASES = {
         "stage", "create", "app_start", "runner_start", "runner_import", "app_wait", "collect", "tests",
         "exit", "app_ready", "teardown",
     ],
+    # a spare pair: claimed, filled, go (its containers and Pythons started before the submission)
+    "pooled": [
+        "stage", "claim", "runner_import", "app_wait", "collect", "tests", "exit", "app_ready", "teardown",
+    ],
     "local": ["stage", "runner_import", "app_wait", "collect", "tests", "exit", "teardown"],
 }  # fmt: skip
 
 
-@pytest.mark.parametrize("name", [pytest.param("docker", marks=pytest.mark.docker), "local"])
+def _phase_sandbox(name: str, request: pytest.FixtureRequest) -> Sandbox:
+    client = request.getfixturevalue("docker_client") if name != "local" else None
+    if name == "docker":
+        return DockerSandbox(client=client, spares=0)
+    if name == "pooled":
+        sandbox = DockerSandbox(client=client, spares=1)
+        assert sandbox.warm(pooled_request("hello-world")) >= 1
+        return sandbox
+    return LocalSandbox()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param("docker", marks=pytest.mark.docker),
+        pytest.param("pooled", marks=pytest.mark.docker),
+        "local",
+    ],
+)
 def test_a_result_splits_its_time_into_phases(name: str, request: pytest.FixtureRequest) -> None:
     """What issue 21's measurements read: every phase, none negative, together within the duration."""
     challenge = get_challenge("hello-world")
-    result = grade(challenge, challenge.root / "solution", _sandbox(name, request))
+    result = grade(challenge, challenge.root / "solution", _phase_sandbox(name, request))
     assert result.status == "passed"
     assert list(result.timing) == PHASES[name]
     assert all(seconds >= 0 for seconds in result.timing.values())

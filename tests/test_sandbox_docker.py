@@ -16,7 +16,7 @@ from grader.sandbox.docker import IMAGE, LABEL, LABEL_OWNER, DockerSandbox, owne
 from grader.sandbox.owner import LABEL_PIDNS, pid_namespace
 from grader.sandbox.reaper import drain
 
-from .conftest import PRUNE_GROUP, ROOT, Cli, owned_containers
+from .conftest import PRUNE_GROUP, ROOT, Cli, owned_containers, warm_spare
 
 PROBE = ROOT / "tests" / "fixtures" / "challenges"
 
@@ -25,12 +25,17 @@ PROBE = ROOT / "tests" / "fixtures" / "challenges"
 def test_sandbox_properties_hold_inside_the_app_container(
     cli: Cli, docker_client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """In a pair made for the run, and in a spare made before it (the pool keeps every property)."""
     monkeypatch.setenv("GRADER_CHALLENGES", str(PROBE))
-    code, result = cli.grade_json("probe", PROBE / "probe" / "solution", "docker")
-    failed = {t["name"]: t["message"][:200] for t in result["tests"] if t["status"] != "passed"}
-    assert result["status"] == "passed", failed
-    assert code == 0
-    assert not owned_containers(docker_client), "every container is removed after the run"
+    for pooled in (False, True):
+        if pooled:
+            warm_spare("probe")
+        code, result = cli.grade_json("probe", PROBE / "probe" / "solution", "docker")
+        failed = {t["name"]: t["message"][:200] for t in result["tests"] if t["status"] != "passed"}
+        assert result["status"] == "passed", failed
+        assert code == 0
+        assert not owned_containers(docker_client), "every container is removed after the run"
+    assert "claim" in result["timing"] and "create" not in result["timing"], "the second ran in a spare"
 
 
 def test_local_mode_is_not_a_sandbox(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -128,7 +133,7 @@ def test_an_app_gone_before_the_runner_starts_is_the_apps_exit(docker_client: An
         "import os, sys\nfrom flask import Flask\napp = Flask(__name__)\n"
         "if sys.argv[0].endswith('serve.py'):\n    os._exit(3)\n"
     )
-    result = grade(get_challenge("hello-world"), tmp_path, _SlowJoin(client=docker_client))
+    result = grade(get_challenge("hello-world"), tmp_path, _SlowJoin(client=docker_client, spares=0))
     assert result.status == "error"
     assert result.headline == "the app exited with code 3"
     assert drain(), "the run's containers are removed in the background, and waited for"

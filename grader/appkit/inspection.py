@@ -1,9 +1,12 @@
 """The trusted half of inspection: run the inspector, read its one message.
 
 Used by the launcher in the candidate's container (docker mode) and by the
-runner (local mode). The inspector is a process of its own, started by path
-with ``python -I`` so that nothing in the submission can shadow it, and it
-writes exactly one :mod:`grader.protocol` message on a private pipe. This
+runner (local mode). The inspector is a process of its own, and it writes
+exactly one :mod:`grader.protocol` message on a private pipe. It is either
+forked from the caller (``fork=True``: the launcher, which has imported
+Flask and the inspector before any candidate code; see :mod:`.fork`) or
+started by path with ``python -I`` so that nothing in the submission can
+shadow it. This
 side enforces the start deadline on the whole inspection, reads at most
 :data:`~grader.protocol.MAX_MESSAGE_BYTES`, and refuses a channel that
 carries anything but one message.
@@ -18,9 +21,11 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from ..protocol import AppFailure, Facts, FailureKind, ProtocolError, load
+from .fork import ForkedProcess, fork_child
 
 INSPECTOR = Path(__file__).resolve().with_name("inspector.py")
 #: How long the inspector may take to exit once its message is written.
@@ -33,7 +38,12 @@ def launch_command(script: Path, *args: str) -> list[str]:
 
 
 def inspect_submission(
-    directory: str, timeout: float, *, output: int | None = None, env: dict[str, str] | None = None
+    directory: str,
+    timeout: float,
+    *,
+    output: int | None = None,
+    env: dict[str, str] | None = None,
+    fork: bool = False,
 ) -> Facts | AppFailure:
     """Import the app in a separate process and return its facts, or why it failed.
 
@@ -42,16 +52,20 @@ def inspect_submission(
     read_end, write_end = os.pipe()
     deadline = time.monotonic() + timeout
     try:
-        proc = subprocess.Popen(
-            launch_command(INSPECTOR, directory, "--channel", str(write_end)),
-            pass_fds=(write_end,),
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=output,
-            cwd=directory,
-            env=env,
-            start_new_session=True,
-        )
+        proc: subprocess.Popen[bytes] | ForkedProcess
+        if fork:
+            proc = _forked(directory, write_end, output, env)
+        else:
+            proc = subprocess.Popen(
+                launch_command(INSPECTOR, directory, "--channel", str(write_end)),
+                pass_fds=(write_end,),
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=output,
+                cwd=directory,
+                env=env,
+                start_new_session=True,
+            )
     finally:
         os.close(write_end)
     try:
@@ -61,7 +75,37 @@ def inspect_submission(
         _kill_group(proc)
 
 
-def _receive(fd: int, proc: subprocess.Popen[bytes], deadline: float, timeout: float) -> Facts | AppFailure:
+#: The inspection channel's number in a forked inspector.
+_CHANNEL_FD = 3
+
+
+def _forked(directory: str, channel: int, output: int | None, env: dict[str, str] | None) -> ForkedProcess:
+    """The inspector as a child of this process, in a session of its own, with only its fds."""
+    from . import inspector
+
+    out = 1 if output is None else output
+    null = os.open(os.devnull, os.O_RDONLY)
+    try:
+        return fork_child(
+            lambda: as_script(inspector.main, str(INSPECTOR), [directory, "--channel", str(_CHANNEL_FD)]),
+            fds={0: null, 1: out, 2: out if output is not None else 2, _CHANNEL_FD: channel},
+            cwd=directory,
+            env=dict(os.environ if env is None else env),
+            new_session=True,
+        )
+    finally:
+        os.close(null)
+
+
+def as_script(main: Callable[[list[str]], int], script: str, args: list[str]) -> int:
+    """Run ``main`` with ``sys.argv`` as the script started by path would have it (the app may look)."""
+    sys.argv = [script, *args]
+    return main(args)
+
+
+def _receive(
+    fd: int, proc: subprocess.Popen[bytes] | ForkedProcess, deadline: float, timeout: float
+) -> Facts | AppFailure:
     buffer = b""
     while b"\n" not in buffer:
         left = deadline - time.monotonic()
@@ -99,7 +143,7 @@ def _more(fd: int) -> bool:
     return bool(ready) and bool(os.read(fd, 1))
 
 
-def _ended(proc: subprocess.Popen[bytes], left: float) -> AppFailure:
+def _ended(proc: subprocess.Popen[bytes] | ForkedProcess, left: float) -> AppFailure:
     """The channel closed with no message: the app's code ended the process while loading."""
     try:
         code = proc.wait(timeout=min(left, EXIT_GRACE_SECONDS))
@@ -123,7 +167,7 @@ def _signal_name(number: int) -> str:
         return "unknown"
 
 
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+def _kill_group(proc: subprocess.Popen[bytes] | ForkedProcess) -> None:
     """The inspector and anything it spawned are gone once inspection is over."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)

@@ -7,14 +7,20 @@ submission can shadow none of its modules, it runs no candidate code itself:
    cannot open its memory or its file descriptors through ``/proc``;
 2. it binds the control port before any candidate code runs, so nothing
    else can answer there;
-3. it runs the inspector (:mod:`grader.appkit.inspection`) under the start
+3. it imports Flask, gunicorn, the inspector and the server's code, so that
+   both can be forked from it (:mod:`grader.appkit.fork`) rather than
+   started as new Pythons; with ``--wait-for FILE`` (a pooled container,
+   created before its submission exists) it then waits until the host
+   creates ``FILE``, having copied the submission in, and only then runs
+   anything of the submission;
+4. it forks the inspector (:mod:`grader.appkit.inspection`) under the start
    deadline and publishes its one message, facts or failure, on the control
    port, for the trusted runner in the other container to read;
-4. if the app loaded, it starts the server (:mod:`grader.appkit.serve`) as a
+5. if the app loaded, it forks the server (:mod:`grader.appkit.serve`) as a
    child and ends with the server's exit status, which the host reads from
    the engine; if it did not, it keeps publishing the failure until the host
    ends the run;
-5. on the runner's request it starts further instances of the app with
+6. on the runner's request it starts further instances of the app with
    extra environment variables (``app_with_env``), each inspected and served
    the same way on its own port, and restarts an instance's server
    (``restart_app``), keeping the run's writable folder.
@@ -39,15 +45,16 @@ import signal  # noqa: E402
 import subprocess  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
-from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
-from grader.appkit.inspection import inspect_submission, launch_command  # noqa: E402
+from grader.appkit.fork import ForkedProcess, fork_child  # noqa: E402
+from grader.appkit.inspection import as_script, inspect_submission  # noqa: E402
 from grader.appkit.ports import free_port  # noqa: E402
 from grader.protocol import APP_PORT, CONTROL_PORT, AppFailure, Facts, dump  # noqa: E402
 
-SERVE = Path(__file__).resolve().with_name("serve.py")
 _PR_SET_DUMPABLE = 4
+#: How often a pooled launcher looks for its go file.
+WAIT_POLL_SECONDS = 0.005
 
 
 def make_undumpable() -> bool:
@@ -72,7 +79,7 @@ class Instance:
         self.port = port
         self.env = env
         self.message: Facts | AppFailure | None = None
-        self.server: subprocess.Popen[bytes] | None = None
+        self.server: ForkedProcess | None = None
 
 
 class Launcher:
@@ -86,30 +93,37 @@ class Launcher:
 
     def start(self, instance: Instance) -> None:
         env = {**os.environ, **instance.env}
-        instance.message = inspect_submission(self.args.directory, self.args.start_timeout, output=2, env=env)
+        instance.message = inspect_submission(
+            self.args.directory, self.args.start_timeout, output=2, env=env, fork=True
+        )
         if isinstance(instance.message, Facts):
             self._serve(instance)
 
     def _serve(self, instance: Instance) -> None:
-        instance.server = subprocess.Popen(
-            launch_command(
-                SERVE,
-                self.args.directory,
-                "--port",
-                str(instance.port),
-                "--threads",
-                str(self.args.threads),
-                "--timeout",
-                str(self.args.timeout),
-                "--workers",
-                str(self.args.workers),
-            ),
-            stdin=subprocess.DEVNULL,
-            stdout=2,
-            stderr=2,
-            cwd=self.args.directory,
-            env={**os.environ, **instance.env},
-        )
+        from grader.appkit import serve
+
+        argv = [
+            self.args.directory,
+            "--port",
+            str(instance.port),
+            "--threads",
+            str(self.args.threads),
+            "--timeout",
+            str(self.args.timeout),
+            "--workers",
+            str(self.args.workers),
+        ]
+        null = os.open(os.devnull, os.O_RDONLY)
+        try:
+            instance.server = fork_child(
+                lambda: as_script(serve.main, serve.__file__, argv),
+                fds={0: null, 1: 2, 2: 2},
+                cwd=self.args.directory,
+                env={**os.environ, **instance.env},
+                new_session=False,
+            )
+        finally:
+            os.close(null)
 
     def new_instance(self, env: dict[str, str]) -> Instance:
         with self.lock:
@@ -220,6 +234,29 @@ class ControlServer:
         return {"port": instance.port, "message": instance.message.to_dict()}
 
 
+def preload() -> None:
+    """Import what the inspector and the server need, once, before any candidate code (see step 3)."""
+    import flask  # noqa: F401
+    import flask.cli  # noqa: F401
+    import gunicorn.app.base  # noqa: F401
+    import gunicorn.arbiter  # noqa: F401
+    import gunicorn.workers.gthread  # noqa: F401
+
+    import grader.appkit.inspector  # noqa: F401
+    import grader.appkit.introspect  # noqa: F401
+    import grader.appkit.serve  # noqa: F401
+
+
+def wait_for(path: str, idle_timeout: float) -> bool:
+    """Wait until ``path`` exists (the host's go); False if ``idle_timeout`` passed first."""
+    deadline = time.monotonic() + idle_timeout
+    while not os.path.exists(path):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(WAIT_POLL_SECONDS)
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="grader.appkit.launch")
     parser.add_argument("directory")
@@ -234,10 +271,15 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="extra instances on free ports (local mode: a shared loopback)",
     )
+    parser.add_argument("--wait-for", help="a pooled container: start once this file exists")
+    parser.add_argument("--idle-timeout", type=float, default=600.0, help="...and end if it does not")
     args = parser.parse_args(argv)
     make_undumpable()
     launcher = Launcher(args)
     control = ControlServer(args.control_port, launcher)
+    preload()
+    if args.wait_for and not wait_for(args.wait_for, args.idle_timeout):
+        return 0  # never used: the host removes the container
     launcher.start(launcher.main)
     assert launcher.main.message is not None
     control.publish(launcher.main.message)

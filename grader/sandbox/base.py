@@ -38,6 +38,8 @@ class RunRequest:
     limits: Limits
     #: the challenge's ``[env]`` for this run (secrets drawn, ``{data}`` not yet replaced)
     env: Mapping[str, str] = field(default_factory=dict)
+    #: the same ``[env]`` as written (``{secret}`` not drawn): a pooled pair draws its own secrets
+    env_template: Mapping[str, str] | None = None
     #: the app always runs in a server process (local mode too), with this many workers
     served: bool = False
     workers: int = 1

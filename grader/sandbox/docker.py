@@ -29,160 +29,48 @@ memory cgroup), never from anything the app printed.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
-import uuid
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import Cancelled, ChallengeError, ImageMissing, InfrastructureError
-from ..protocol import APP_PORT, REPORT_PREFIX, Limit, ProtocolError, RunReport, load
-from .base import (
-    APP_ENV_VAR,
-    UPLOAD_ENV,
-    AppExit,
-    PhaseClock,
-    RunOutcome,
-    RunRequest,
-    resolve_env,
-    runner_phases,
-)
+from ..protocol import REPORT_PREFIX, Limit, ProtocolError, RunReport, load
+from . import owner as _owner
+from .base import AppExit, PhaseClock, RunOutcome, RunRequest, runner_phases
 from .engine import connect
-from .owner import LABEL, LABEL_OWNER, LABEL_RUN, PruneReport, owner, owner_labels, prune
+from .owner import LABEL, LABEL_OWNER, LABEL_RUN, PruneReport, owner
+from .pool import pool_dir, pool_key, remove_orphan_slots, spares_wanted
 from .reaper import remove_later
+from .spares import Pair, Spares, make_pair
+from .specs import LAUNCHER, SANDBOX_UID, app_spec, runner_spec
 
 __all__ = [
     "IMAGE",
     "LABEL",
     "LABEL_OWNER",
     "LABEL_RUN",
+    "LAUNCHER",
+    "SANDBOX_UID",
     "DockerSandbox",
     "PruneReport",
+    "app_spec",
     "connect",
     "owner",
     "prune",
+    "runner_spec",
 ]
 
 IMAGE = "flask-grader-sandbox:latest"
-SANDBOX_UID = "10001:10001"
 POLL_SECONDS = 0.05
-#: Where the grader's code is mounted in both containers (the folder holding ``grader``).
-GRADER_MOUNT = "/opt/grader"
-LAUNCHER = f"{GRADER_MOUNT}/grader/appkit/launch.py"
-_PACKAGE = Path(__file__).resolve().parents[1]
 #: Where the cgroup of a container records OOM kills, by cgroup layout (v1 cgroupfs, v2 cgroupfs, v2 systemd).
 _OOM_FILES = (
     "/sys/fs/cgroup/memory/docker/{id}/memory.oom_control",
     "/sys/fs/cgroup/docker/{id}/memory.events",
     "/sys/fs/cgroup/system.slice/docker-{id}.scope/memory.events",
 )
-
-
-def hardening(memory_mb: int, cpus: float, pids: int, env: dict[str, str]) -> dict[str, Any]:
-    """What both containers get: the hardening flags, limits and environment."""
-    return {
-        "user": SANDBOX_UID,
-        "read_only": True,
-        "cap_drop": ["ALL"],
-        "security_opt": ["no-new-privileges"],
-        "mem_limit": f"{memory_mb}m",
-        "memswap_limit": f"{memory_mb}m",
-        "nano_cpus": int(cpus * 1e9),
-        "pids_limit": pids,
-        "ulimits": [
-            {"Name": "nofile", "Soft": 256, "Hard": 256},
-            {"Name": "fsize", "Soft": 32 * 2**20, "Hard": 32 * 2**20},
-        ],
-        "log_config": {"Type": "json-file", "Config": {"max-size": "1m", "max-file": "1"}},
-        "environment": {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", "HOME": "/tmp", **env},
-        "detach": True,
-    }
-
-
-def app_spec(request: RunRequest, image: str, run_id: str, labels: dict[str, str]) -> dict[str, Any]:
-    """The candidate's container: launcher by path, no network, only appkit and the protocol beside it."""
-    limits = request.limits
-    grader = _PACKAGE
-    return {
-        "image": image,
-        "command": [
-            "python",
-            "-I",
-            "-B",
-            "-u",
-            LAUNCHER,
-            "/submission",
-            "--start-timeout",
-            f"{limits.start_timeout:g}",
-            "--workers",
-            str(request.workers),
-        ],
-        "name": f"grader-app-{run_id}",
-        "network_mode": "none",
-        "working_dir": "/submission",
-        "labels": labels,
-        "volumes": {
-            str(request.app_dir): {"bind": "/submission", "mode": "ro"},
-            str(grader / "__init__.py"): {"bind": f"{GRADER_MOUNT}/grader/__init__.py", "mode": "ro"},
-            str(grader / "protocol.py"): {"bind": f"{GRADER_MOUNT}/grader/protocol.py", "mode": "ro"},
-            str(grader / "appkit"): {"bind": f"{GRADER_MOUNT}/grader/appkit", "mode": "ro"},
-        },
-        "tmpfs": {
-            "/tmp": "rw,nosuid,nodev,size=64m",
-            "/uploads": "rw,nosuid,nodev,noexec,size=32m,uid=10001,gid=10001",
-        },
-        **hardening(limits.memory_mb, limits.cpus, limits.pids, _app_env(request)),
-    }
-
-
-def runner_spec(
-    request: RunRequest, image: str, run_id: str, labels: dict[str, str], app_id: str
-) -> dict[str, Any]:
-    """The trusted runner's container: the suite, in the app's network namespace and nothing else of it."""
-    limits = request.limits
-    return {
-        "image": image,
-        "command": [
-            "python",
-            "-m",
-            "grader.testkit.runner",
-            "--tests",
-            "/grader/tests",
-            "--app-url",
-            f"127.0.0.1:{APP_PORT}",
-            "--start-timeout",
-            f"{limits.start_timeout:g}",
-            "--test-timeout",
-            f"{limits.test_timeout:g}",
-            *(["--exitfirst"] if request.first_failure else []),
-        ],
-        "name": f"grader-tests-{run_id}",
-        "network_mode": f"container:{app_id}",
-        "labels": labels,
-        "volumes": {
-            str(_PACKAGE): {"bind": f"{GRADER_MOUNT}/grader", "mode": "ro"},
-            str(request.tests_dir): {"bind": "/grader/tests", "mode": "ro"},
-        },
-        "tmpfs": {"/tmp": "rw,nosuid,nodev,size=64m"},
-        **hardening(512, 1.0, 64, {"PYTHONPATH": GRADER_MOUNT, APP_ENV_VAR: json.dumps(_app_env(request))}),
-    }
-
-
-def _app_env(request: RunRequest) -> dict[str, str]:
-    """The candidate's environment: the challenge's ``[env]`` and the writable folder."""
-    return {**resolve_env(request.env, "/uploads"), UPLOAD_ENV: "/uploads"}
-
-
-def _create(client: Any, spec: dict[str, Any]) -> Any:
-    from docker.types import LogConfig, Ulimit
-
-    options = dict(spec)
-    options["ulimits"] = [Ulimit(name=u["Name"], soft=u["Soft"], hard=u["Hard"]) for u in spec["ulimits"]]
-    options["log_config"] = LogConfig(type=spec["log_config"]["Type"], config=spec["log_config"]["Config"])
-    return client.containers.create(options.pop("image"), **options)
 
 
 def _tail(container: Any, stream: str, limit: int = 4000) -> str:
@@ -194,6 +82,14 @@ def _tail(container: Any, stream: str, limit: int = 4000) -> str:
         return ""
     text: str = raw.decode("utf-8", errors="replace")
     return text[-limit:]
+
+
+def prune(client: Any = None, *, everything: bool = False) -> PruneReport:
+    """:func:`grader.sandbox.owner.prune`, then the pool folder's slots whose pair is gone."""
+    client = client or connect()
+    report = _owner.prune(client, everything=everything)
+    remove_orphan_slots(client)
+    return report
 
 
 def oom_kills(container_id: str) -> int:
@@ -233,13 +129,19 @@ class DockerSandbox:
 
     name = "docker"
 
-    def __init__(self, image: str | None = None, client: Any = None) -> None:
+    def __init__(self, image: str | None = None, client: Any = None, spares: int | None = None) -> None:
         self.image_name = image or os.environ.get("GRADER_IMAGE", IMAGE)
         self._client = client
         self._cancelled = threading.Event()
+        #: spare pairs kept per challenge (:mod:`.pool`); ``GRADER_POOL`` by default
+        self.wanted = spares_wanted() if spares is None else spares
+        self._pool: Spares | None = None
+        self._pool_lock = threading.Lock()
 
     def cancel(self) -> None:
         self._cancelled.set()
+        if self._pool is not None:
+            self._pool.stop()
 
     @property
     def client(self) -> Any:
@@ -274,23 +176,11 @@ class DockerSandbox:
         if self._cancelled.is_set():
             raise Cancelled()
         image = self.image_id()
-        run_id = uuid.uuid4().hex[:12]
-        labels = {LABEL: "1", LABEL_RUN: run_id, **owner_labels()}
-        containers: list[Any] = []
         clock = PhaseClock()
+        pair: Pair | None = None
         try:
-            app = _create(self.client, app_spec(request, image, run_id, labels))
-            containers.append(app)
-            tests = _create(self.client, runner_spec(request, image, run_id, labels, app.id))
-            containers.append(tests)
-            clock.lap("create")
-            app.start()
-            clock.lap("app_start")
-            app_started = time.time()
-            self._join(app, tests)
-            clock.lap("runner_start")
-            launched = time.time()
-            outcome = self._watch(app, tests, request.limits.run_timeout, image)
+            pair, app_started, launched = self._pair(request, image, clock)
+            outcome = self._watch(pair.app, pair.tests, request.limits.run_timeout, image)
             clock.laps.update(runner_phases(outcome.report, launched, time.time()))
             ready = dict(outcome.report.stamps).get("ready") if outcome.report else None
             if ready is not None:
@@ -304,9 +194,74 @@ class DockerSandbox:
             ) from None
         finally:
             clock.restart()
-            self._remove(containers)
+            if pair is not None:
+                pair.slot.remove()
+                remove_later(pair.containers())
             clock.lap("teardown")
         return replace(outcome, timing=clock.laps)
+
+    def _pair(self, request: RunRequest, image: str, clock: PhaseClock) -> tuple[Pair, float, float]:
+        """A running pair with the submission in it and its go given; when the app and the runner got it.
+
+        A spare if one fits (then the next spare is made in the background),
+        else a pair made now: created, filled and started, app first.
+        """
+        spares = self._spares()
+        key = listing = None
+        if spares is not None:
+            key = pool_key(request, image, spares.root)
+            pair, listing = spares.claim(key)
+            clock.lap("claim")
+            if pair is not None:
+                spares.refill(request, image, key, listing)
+                pair.slot.fill(request.app_dir)
+                now = time.time()
+                return pair, now, now
+        root = spares.root if spares is not None else pool_dir()
+        pair = make_pair(
+            self.client, request, image, root, before_start=lambda slot: slot.fill(request.app_dir)
+        )
+        if spares is not None and key is not None and listing is not None:
+            spares.refill(request, image, key, listing)
+        clock.lap("create")
+        app_started = time.time()
+        try:
+            pair.app.start()
+            clock.lap("app_start")
+            self._join(pair.app, pair.tests)
+            clock.lap("runner_start")
+        except BaseException:
+            pair.slot.remove()
+            remove_later(pair.containers())
+            raise
+        return pair, app_started, time.time()
+
+    def warm(self, request: RunRequest) -> int:
+        """Make the spares ``request``'s challenge wants now, and wait for them; how many wait now.
+
+        For a caller that knows what comes next (a service starting, a test
+        that must run in a pooled pair); a grading refills on its own.
+        """
+        spares = self._spares()
+        if spares is None:
+            return 0
+        image = self.image_id()
+        key = pool_key(request, image, spares.root)
+        _, listing = spares.claim_none(key)
+        spares.refill(request, image, key, listing)
+        spares.drain()
+        return spares.waiting(key)
+
+    def _spares(self) -> Spares | None:
+        """This sandbox's spares, made on first use; None when there are to be none (``GRADER_POOL=0``)."""
+        if self._pool is None and self.wanted > 0:
+            with self._pool_lock:
+                if self._pool is None:
+                    self._pool = Spares(lambda: self.client, self.wanted, pool_dir())
+                    import atexit
+
+                    atexit.register(self._pool.drain)
+        return self._pool
 
     def _join(self, app: Any, tests: Any) -> None:
         """Start the runner in the (started) app container's network namespace.

@@ -13,6 +13,7 @@ loses another machine's live grading.
 from __future__ import annotations
 
 import os
+import re
 import socket
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,8 @@ LABEL = "org.flask-grader"
 LABEL_RUN = "org.flask-grader.run"
 LABEL_OWNER = "org.flask-grader.owner"
 LABEL_PIDNS = "org.flask-grader.pidns"
+#: A claimed container's name (:mod:`.spares`): role, run id, and the claimer's PID and PID namespace.
+CLAIMED = re.compile(r"^/?grader-(app|tests)-([0-9a-f]{12})-by-(\d+)-(\d+)$")
 
 
 def pid_namespace() -> str:
@@ -40,6 +43,23 @@ def owner(pid: int | None = None) -> str:
 def owner_labels(pid: int | None = None) -> dict[str, str]:
     """Both labels that name a container's owner."""
     return {LABEL_OWNER: owner(pid), LABEL_PIDNS: pid_namespace()}
+
+
+def owner_of(summary: dict[str, Any]) -> dict[str, str]:
+    """The owner labels that count for a container of the engine's list.
+
+    Its labels name the process that made it; a pair claimed from the pool
+    (:mod:`.spares`) is renamed to name the process that claimed it, which
+    owns it from then on. A spare nobody claimed belongs to its maker.
+    """
+    labels = dict(summary.get("Labels") or {})
+    for name in summary.get("Names") or []:
+        found = CLAIMED.match(name)
+        if found:
+            host = labels.get(LABEL_OWNER, "").rpartition(":")[0]
+            labels[LABEL_OWNER] = f"{host}:{found.group(3)}"
+            labels[LABEL_PIDNS] = found.group(4)
+    return labels
 
 
 def provably_dead(labels: dict[str, str]) -> bool:
@@ -94,7 +114,7 @@ def prune(client: Any = None, *, everything: bool = False) -> PruneReport:
     filters = {"label": LABEL}
     # sparse: the list answer itself, no inspect per container that another prune may race to remove
     for container in client.containers.list(all=True, filters=filters, sparse=True):
-        if not everything and not provably_dead(container.attrs.get("Labels") or {}):
+        if not everything and not provably_dead(owner_of(container.attrs)):
             skipped += 1
             continue
         try:
@@ -123,11 +143,11 @@ def prune_owner(client: Any, labels: dict[str, str]) -> int:
 
     if not provably_dead(labels):
         return 0
-    wanted = [LABEL, f"{LABEL_OWNER}={labels[LABEL_OWNER]}", f"{LABEL_PIDNS}={labels[LABEL_PIDNS]}"]
-    filters = {"label": wanted}
+    wanted = {k: labels[k] for k in (LABEL_OWNER, LABEL_PIDNS)}
     removed = 0
-    for container in client.containers.list(all=True, filters=filters, sparse=True):
-        if not provably_dead(container.attrs.get("Labels") or {}):
+    for container in client.containers.list(all=True, filters={"label": LABEL}, sparse=True):
+        theirs = owner_of(container.attrs)
+        if {k: theirs.get(k) for k in wanted} != wanted or not provably_dead(theirs):
             continue
         try:
             container.remove(force=True, v=True)

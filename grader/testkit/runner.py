@@ -100,7 +100,7 @@ def _local_target(app_dir: str, start_timeout: float) -> Any:
     from .plugin import Target
 
     deadline = time.monotonic() + start_timeout
-    message = inspect_submission(os.path.abspath(app_dir), start_timeout)
+    message = inspect_submission(os.path.abspath(app_dir), start_timeout, fork=True)
     if isinstance(message, AppFailure):
         raise AppStartFailed(message)
 
@@ -227,6 +227,16 @@ def _app_env() -> dict[str, str]:
     return {str(k): str(v) for k, v in parsed.items()} if isinstance(parsed, dict) else {}
 
 
+def _wait_for(path: str, idle_timeout: float) -> bool:
+    """Wait until ``path`` exists (the host's go, once the app's container has its submission)."""
+    deadline = time.monotonic() + idle_timeout
+    while not os.path.exists(path):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
 def _pytest_args(tests: str) -> list[str]:
     return [
         tests,
@@ -258,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serve", action="store_true", help="local mode: serve the app from a process")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--exitfirst", action="store_true", help="stop at the first failing test")
+    parser.add_argument("--wait-for", help="a pooled container: run once this file exists")
+    parser.add_argument("--idle-timeout", type=float, default=600.0, help="...and end if it does not")
     started = time.time()
     args = parser.parse_args(argv)
 
@@ -268,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from .plugin import DeadlinePlugin, FixturePlugin, ResultRecorder, Target
 
+    if args.wait_for and not _wait_for(args.wait_for, args.idle_timeout):
+        return 0  # never used: the host removes the container
     recorder = ResultRecorder()
     recorder.stamp("start", started)
     recorder.stamp("imported")

@@ -1,0 +1,209 @@
+"""Spare container pairs, created and started before their submission exists.
+
+Most of a docker grading's start is the same for every submission of a
+challenge: two containers created and started, Python started in each,
+Flask, gunicorn and pytest imported. A *spare* is such a pair, made ahead
+of time and left waiting: its launcher and its runner block on a go file
+(``/grader-go/now``) that only the host can create, in a folder mounted
+read-only into both. A grading that finds a spare for its challenge claims
+it, copies its staged submission into the spare's (so far empty) submission
+folder, creates the go file, and is under way; otherwise it makes a pair
+just for itself, the same way, and goes at once.
+
+What this keeps, exactly as before:
+
+* every candidate's app runs in a container of its own, used for one
+  submission: a claimed pair is removed after its run, never returned;
+* the containers are made by the same pure specs, with the same hardening
+  and limits; nothing of the submission runs before the go, and the hidden
+  tests are only ever in the runner's container;
+* claiming is atomic across processes: a claim is a rename of the app
+  container (``grader-pool-RUN`` to ``grader-app-RUN-by-PID-PIDNS``), which
+  the engine grants to one caller only; the new name says which process
+  owns the pair from then on, so ``grader sandbox prune`` removes a pair
+  whose claimer died, and a spare whose maker died (:mod:`.owner`);
+* a spare is used only for the exact thing it was made for: its label
+  ``org.flask-grader.pool`` is a digest of the image id, the grader code
+  mounted into it, the suite's files, the limits, the ``[env]`` template,
+  the server settings, this host and PID namespace and this pool folder. A
+  rebuilt image, a changed challenge or an upgraded grader never matches;
+* a spare older than :data:`MAX_AGE_SECONDS` is never claimed: it is
+  removed (after a rename of its own, so no claimer can race the removal);
+  its processes end by themselves a minute later, if nobody removed it.
+
+Spares per challenge: :data:`DEFAULT_SPARES` (``GRADER_POOL``; 0 turns them
+off), more for a batch (one per job). The pool folder (``GRADER_POOL_DIR``,
+default ``~/.cache/flask-grader/pool``, 0700) holds one folder per pair,
+named by the pair's generated run id, removed with the pair.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import socket
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from .base import RunRequest
+from .owner import LABEL, LABEL_RUN, pid_namespace
+
+LABEL_POOL = "org.flask-grader.pool"
+LABEL_ROLE = "org.flask-grader.role"
+LABEL_MADE = "org.flask-grader.made"
+#: A spare waiting longer than this is not claimed but replaced (seconds).
+MAX_AGE_SECONDS = 300.0
+#: How long a spare's processes wait for their go before they end by themselves.
+IDLE_SECONDS = MAX_AGE_SECONDS + 60.0
+DEFAULT_SPARES = 1
+#: Inside both containers: the folder holding the go file, and the go file.
+GO_MOUNT = "/grader-go"
+GO_FILE = f"{GO_MOUNT}/now"
+_PACKAGE = Path(__file__).resolve().parents[1]
+_RUN_ID = re.compile(r"^[0-9a-f]{12}$")
+_code_digest: str | None = None
+
+
+def spares_wanted() -> int:
+    """``GRADER_POOL``: spare pairs kept per challenge (default 1; 0: none)."""
+    raw = os.environ.get("GRADER_POOL", "").strip()
+    return max(int(raw), 0) if raw.isdigit() else DEFAULT_SPARES
+
+
+def pool_dir() -> Path:
+    """The pool's folder (``GRADER_POOL_DIR``), created 0700 and checked to be this user's own."""
+    raw = os.environ.get("GRADER_POOL_DIR")
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    root = Path(raw) if raw else cache / "flask-grader" / "pool"
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    info = root.lstat()
+    if not root.is_dir() or root.is_symlink() or info.st_uid != os.getuid():
+        raise PermissionError(f"the pool folder {root} is not a folder of this user's own")
+    os.chmod(root, 0o700)
+    return root
+
+
+def _tree_digest(root: Path, into: Any) -> None:
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            into.update(str(path.relative_to(root)).encode() + b"\0")
+            into.update(path.read_bytes() + b"\0")
+
+
+def code_digest() -> str:
+    """A digest of the grader code mounted into the containers (what a pooled process has imported)."""
+    global _code_digest
+    if _code_digest is None:
+        digest = hashlib.sha256()
+        for part in ("appkit", "testkit"):
+            _tree_digest(_PACKAGE / part, digest)
+        for name in ("__init__.py", "protocol.py"):
+            digest.update((_PACKAGE / name).read_bytes())
+        _code_digest = digest.hexdigest()
+    return _code_digest
+
+
+def pool_key(request: RunRequest, image_id: str, root: Path) -> str:
+    """What a spare must match to serve ``request``: see the module docstring."""
+    suite = hashlib.sha256()
+    _tree_digest(Path(request.tests_dir), suite)
+    material = {
+        "image": image_id,
+        "code": code_digest(),
+        "suite": suite.hexdigest(),
+        "limits": asdict(request.limits),
+        "env": sorted((request.env_template if request.env_template is not None else request.env).items()),
+        "drawn": request.env_template is not None,
+        "workers": request.workers,
+        "first_failure": request.first_failure,
+        "where": [socket.gethostname(), pid_namespace(), str(root)],
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A pair's folder on the host: the submission copied in, and the go folder."""
+
+    run_id: str
+    path: Path
+
+    @property
+    def submission(self) -> Path:
+        return self.path / "submission"
+
+    @property
+    def go(self) -> Path:
+        return self.path / "go"
+
+    @classmethod
+    def make(cls, root: Path, run_id: str) -> Slot:
+        slot = cls(run_id, root / run_id)
+        for folder in (slot.path, slot.submission, slot.go):
+            folder.mkdir(mode=0o755)
+            os.chmod(folder, 0o755)  # the sandbox's user reads both mounts
+        return slot
+
+    def fill(self, staged_root: Path) -> None:
+        """Copy the staged submission in, then say go (the go file is the last thing written)."""
+        shutil.copytree(staged_root, self.submission, dirs_exist_ok=True, symlinks=True)
+        os.close(os.open(self.go / "now", os.O_CREAT | os.O_WRONLY, 0o644))
+
+    def remove(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def slot_of(root: Path, run_id: str) -> Slot | None:
+    """The slot of a run id read back from the engine (a label), only if it is one of ours."""
+    return Slot(run_id, root / run_id) if _RUN_ID.match(run_id) else None
+
+
+def claimed_name(role: str, run_id: str) -> str:
+    return f"grader-{role}-{run_id}-by-{os.getpid()}-{pid_namespace()}"
+
+
+def spare_name(role: str, run_id: str) -> str:
+    return f"grader-pool{'' if role == 'app' else 't'}-{run_id}"
+
+
+def pool_labels(key: str, role: str) -> dict[str, str]:
+    return {LABEL_POOL: key, LABEL_ROLE: role, LABEL_MADE: str(int(time.time()))}
+
+
+def summaries(client: Any) -> list[dict[str, Any]]:
+    """Every pooled container on the engine, as the engine lists them (no inspect per container)."""
+    found = client.api.containers(all=True, filters={"label": [LABEL, LABEL_POOL]})
+    return list(found)
+
+
+def is_spare(summary: dict[str, Any]) -> bool:
+    return any(name.lstrip("/").startswith("grader-pool") for name in summary.get("Names") or [])
+
+
+def age(summary: dict[str, Any]) -> float:
+    made = (summary.get("Labels") or {}).get(LABEL_MADE, "")
+    return time.time() - int(made) if made.isdigit() else float("inf")
+
+
+def run_of(summary: dict[str, Any]) -> str:
+    return str((summary.get("Labels") or {}).get(LABEL_RUN, ""))
+
+
+def remove_orphan_slots(client: Any) -> int:
+    """Remove the slots of this user's pool folder whose pair is gone (a prune, a killed grader)."""
+    root = pool_dir()
+    runs = {
+        str((c.get("Labels") or {}).get(LABEL_RUN, ""))
+        for c in client.api.containers(all=True, filters={"label": LABEL})
+    }
+    removed = 0
+    for path in root.iterdir():
+        if _RUN_ID.match(path.name) and path.name not in runs:
+            shutil.rmtree(path, ignore_errors=True)
+            removed += 1
+    return removed

@@ -1,0 +1,282 @@
+"""Making, claiming and sweeping container pairs (the rules are :mod:`.pool`'s docstring).
+
+A :class:`Pair` is the two containers of one grading and their slot on the
+host. :func:`make_pair` makes one, for a run at once (claimed names) or as a
+spare (pool names and labels). :class:`Spares` claims a spare for a request
+and, off the critical path, makes the next ones and removes spares nobody
+may claim any more.
+
+A claim is an exclusive create of ``claimed`` in the spare's slot (one
+winner per spare on this host, as the filesystem grants ``O_EXCL``), then a
+rename of both containers to names carrying the claimer's PID and PID
+namespace, which is what :func:`grader.sandbox.owner.prune` reads.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from .base import RunRequest
+from .owner import LABEL, LABEL_RUN, owner_labels
+from .pool import (
+    LABEL_POOL,
+    LABEL_ROLE,
+    MAX_AGE_SECONDS,
+    Slot,
+    age,
+    claimed_name,
+    is_spare,
+    pool_dir,
+    pool_labels,
+    run_of,
+    slot_of,
+    spare_name,
+    summaries,
+)
+from .reaper import remove_later, remove_now
+from .specs import app_spec, create, runner_spec
+
+#: A spare this much older than the claim limit is removed even if a claim file names it.
+SWEEP_GRACE_SECONDS = 60.0
+
+
+@dataclass
+class Pair:
+    """One grading's two containers (docker-py objects) and their slot."""
+
+    run_id: str
+    app: Any
+    tests: Any
+    slot: Slot
+
+    def containers(self) -> list[Any]:
+        return [c for c in (self.tests, self.app) if c is not None]
+
+
+def make_pair(
+    client: Any,
+    request: RunRequest,
+    image: str,
+    root: Path,
+    *,
+    key: str | None = None,
+    before_start: Callable[[Slot], None] | None = None,
+) -> Pair:
+    """Create both containers (spares when ``key`` is given); the caller starts them, app first.
+
+    ``before_start`` runs once both exist (a run's own pair fills its slot
+    there, so its processes find the go file at once). Whatever was made is
+    removed if anything fails.
+    """
+    run_id = uuid.uuid4().hex[:12]
+    slot = Slot.make(root, run_id)
+    pair = Pair(run_id, None, None, slot)
+    try:
+
+        def labels(role: str) -> dict[str, str]:
+            base = {LABEL: "1", LABEL_RUN: run_id, **owner_labels()}
+            return {**base, **pool_labels(key, role)} if key else base
+
+        def name(role: str) -> str:
+            return spare_name(role, run_id) if key else claimed_name(role, run_id)
+
+        pair.app = create(client, app_spec(request, image, name("app"), labels("app"), slot))
+        pair.tests = create(
+            client, runner_spec(request, image, name("tests"), labels("tests"), pair.app.id, slot)
+        )
+        if before_start is not None:
+            before_start(slot)
+        return pair
+    except BaseException:
+        discard(pair)
+        raise
+
+
+def discard(pair: Pair) -> None:
+    """Remove a pair that will not run (now, not through the reaper), and its slot."""
+    for container in pair.containers():
+        remove_now(container)
+    pair.slot.remove()
+
+
+class Spares:
+    """The spares of one sandbox: claim one, make the next ones in the background."""
+
+    def __init__(self, client: Callable[[], Any], wanted: int, root: Path) -> None:
+        self._client = client
+        self.wanted = wanted
+        self.root = root
+        self._lock = threading.Lock()
+        self._making: Counter[str] = Counter()
+        self._executor: ThreadPoolExecutor | None = None
+        self._stopped = threading.Event()
+
+    def stop(self) -> None:
+        """Make no more spares (a cancelled batch); those being made are finished and kept."""
+        self._stopped.set()
+
+    def claim(self, key: str) -> tuple[Pair | None, list[dict[str, Any]]]:
+        """A running, fresh spare made for ``key``, now this process's; and the engine's listing."""
+        from docker.errors import APIError
+
+        listing = summaries(self._client())
+        by_run: dict[str, dict[str, dict[str, Any]]] = {}
+        for summary in listing:
+            role = (summary.get("Labels") or {}).get(LABEL_ROLE, "")
+            by_run.setdefault(run_of(summary), {})[role] = summary
+        candidates = sorted(
+            (s for s in listing if _fits(s, key) and (s.get("Labels") or {}).get(LABEL_ROLE) == "app"),
+            key=age,
+            reverse=True,  # the oldest first: the others stay fresh longer
+        )
+        for app in candidates:
+            run_id = run_of(app)
+            tests = by_run.get(run_id, {}).get("tests")
+            slot = slot_of(self.root, run_id)
+            if tests is None or not _fits(tests, key) or slot is None or not _take(slot):
+                continue
+            client = self._client()
+            try:
+                client.api.rename(app["Id"], claimed_name("app", run_id))
+                client.api.rename(tests["Id"], claimed_name("tests", run_id))
+            except APIError:  # removed meanwhile (a prune): nobody else has it, so it is ours to end
+                discard(_pair(client, run_id, app, tests, slot))
+                continue
+            return _pair(client, run_id, app, tests, slot), listing
+        return None, listing
+
+    def claim_none(self, key: str) -> tuple[None, list[dict[str, Any]]]:
+        """The engine's listing, claiming nothing (see :meth:`refill`)."""
+        return None, summaries(self._client())
+
+    def waiting(self, key: str) -> int:
+        """How many spares wait for ``key`` now, unclaimed."""
+        return _waiting(summaries(self._client()), key, self.root)
+
+    def refill(self, request: RunRequest, image: str, key: str, listing: list[dict[str, Any]]) -> None:
+        """In the background: make spares until ``wanted`` wait for ``key``, and sweep the stale ones."""
+        if self.wanted <= 0 or self._stopped.is_set():
+            return
+        waiting = _waiting(listing, key, self.root)
+        with self._lock:
+            missing = self.wanted - waiting - self._making[key]
+            if missing <= 0:
+                return
+            self._making[key] += missing
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grader-spares")
+            executor = self._executor
+        stale = [
+            s
+            for s in listing
+            if is_spare(s)
+            and (age(s) > MAX_AGE_SECONDS + SWEEP_GRACE_SECONDS or s.get("State") in ("exited", "dead"))
+        ]
+        for _ in range(missing):
+            executor.submit(self._make_one, request, image, key)
+        if stale:
+            executor.submit(self._sweep, stale)
+
+    def _make_one(self, request: RunRequest, image: str, key: str) -> None:
+        from docker.errors import APIError
+        from requests.exceptions import RequestException
+
+        from ..challenges import draw_env
+
+        try:
+            if self._stopped.is_set():
+                return
+            env = draw_env(dict(request.env_template)) if request.env_template is not None else request.env
+            pair = make_pair(self._client(), replace(request, env=env), image, self.root, key=key)
+            try:
+                pair.app.start()
+                pair.tests.start()
+            except APIError:
+                discard(pair)
+        except (APIError, RequestException, OSError):
+            return  # a spare is an optimisation: the next grading makes its own pair
+        finally:
+            with self._lock:
+                self._making[key] -= 1
+
+    def _sweep(self, stale: list[dict[str, Any]]) -> None:
+        client = self._client()
+        for summary in stale:
+            container = client.containers.prepare_model(summary)
+            remove_later([container])
+            slot = slot_of(self.root, run_of(summary))
+            if slot is not None:
+                slot.remove()
+
+    def drain(self) -> None:
+        """Wait for the spares being made (the process is about to exit)."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True)
+
+
+def _waiting(listing: list[dict[str, Any]], key: str, root: Path) -> int:
+    return sum(
+        1
+        for s in listing
+        if _fits(s, key)
+        and (s.get("Labels") or {}).get(LABEL_ROLE) == "app"
+        and not Path(root, run_of(s), "claimed").exists()
+    )
+
+
+def remove_own_spares(client: Any) -> int:
+    """Remove the spares this process made and nobody claimed (a test session ending); how many."""
+    from .owner import LABEL_OWNER, owner
+
+    root = pool_dir()
+    runs: dict[str, list[dict[str, Any]]] = {}
+    for summary in summaries(client):
+        if is_spare(summary) and (summary.get("Labels") or {}).get(LABEL_OWNER) == owner():
+            runs.setdefault(run_of(summary), []).append(summary)
+    removed = 0
+    for run_id, pair in runs.items():
+        slot = slot_of(root, run_id)
+        if slot is not None and _take(slot):
+            for summary in pair:
+                remove_now(client.containers.prepare_model(summary))
+            slot.remove()
+            removed += 1
+    return removed
+
+
+def _fits(summary: dict[str, Any], key: str) -> bool:
+    labels = summary.get("Labels") or {}
+    return (
+        labels.get(LABEL_POOL) == key
+        and is_spare(summary)
+        and summary.get("State") == "running"
+        and age(summary) < MAX_AGE_SECONDS
+    )
+
+
+def _take(slot: Slot) -> bool:
+    """Claim the slot: one process on this host wins (``O_EXCL``)."""
+    try:
+        fd = os.open(slot.path / "claimed", os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except OSError:  # taken already, or the slot is gone
+        return False
+    try:
+        os.write(fd, str(os.getpid()).encode())
+    finally:
+        os.close(fd)
+    return True
+
+
+def _pair(client: Any, run_id: str, app: dict[str, Any], tests: dict[str, Any], slot: Slot) -> Pair:
+    model = client.containers.prepare_model
+    return Pair(run_id, model(dict(app)), model(dict(tests)), slot)
