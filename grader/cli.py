@@ -355,8 +355,8 @@ def batch(
 
         key = load_key(broker_key_file)  # exit 2, saying how to give one, before anything is written
     prepare_out(out)
-    runner = make_sandbox(sandbox)
     jobs = jobs or os.cpu_count() or 1
+    runner = make_sandbox(sandbox, at_once=jobs)
     grader_batch = BatchRun(challenge, runner, out)
     if broker:
         from grader.executors.jobspec import redact

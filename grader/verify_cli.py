@@ -95,10 +95,9 @@ def register(main: click.Group, handle_errors: Callable[[Any], Any]) -> None:
                 raise UsageError(
                     "--junit is for the soundness checks", hint="with --mutants use --format json"
                 )
-            runner = make_sandbox(sandbox_names[0] if sandbox_names else "docker")
-            sys.exit(
-                verify_mutants(challenges, runner, min_score, output_format, jobs or os.cpu_count() or 1)
-            )
+            jobs = jobs or os.cpu_count() or 1
+            runner = make_sandbox(sandbox_names[0] if sandbox_names else "docker", at_once=jobs)
+            sys.exit(verify_mutants(challenges, runner, min_score, output_format, jobs))
         if output_format != "text":
             raise UsageError(
                 "--format applies to --mutants and --promises",

@@ -13,12 +13,19 @@ LOCAL_SANDBOX_WARNING = (
 )
 
 
-def make_sandbox(name: str) -> Sandbox:
-    """The sandbox called ``name`` (its modules are imported only when asked for)."""
+def make_sandbox(name: str, *, at_once: int | None = None) -> Sandbox:
+    """The sandbox called ``name`` (its modules are imported only when asked for).
+
+    ``at_once``: how many gradings the caller runs at a time (a batch's
+    jobs); the docker sandbox keeps that many spare pairs per challenge
+    (``GRADER_POOL`` still turns them off with 0).
+    """
     if name == "local":
         from .local import LocalSandbox
 
         return LocalSandbox()
     from .docker import DockerSandbox
+    from .pool import spares_wanted
 
-    return DockerSandbox()
+    wanted = spares_wanted()
+    return DockerSandbox(spares=min(wanted, 1) * (at_once or wanted))

@@ -183,7 +183,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
             deadline=float(app.config["WEBHOOK_DEADLINE_SECONDS"]),
         )
         store = JobStore(db, data_dir, worker_name())
-        sandbox = make_sandbox(str(app.config["SANDBOX"]))
+        sandbox = make_sandbox(str(app.config["SANDBOX"]), at_once=int(app.config["WORKERS"]))
         sweep(data_dir, sandbox)
         runner = ThreadRunner(
             store,

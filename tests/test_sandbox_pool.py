@@ -1,0 +1,194 @@
+"""Spare container pairs (grader/sandbox/pool.py, spares.py): made ahead, claimed once, never stale.
+
+The engine is real; what a spare may be used for is checked as data (the
+pool key), what it does and who owns it against the engine.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grader.challenges import Limits, get_challenge
+from grader.grading import grade, run_request
+from grader.sandbox import pool, spares
+from grader.sandbox.docker import DockerSandbox
+from grader.sandbox.owner import owner
+from grader.sandbox.pool import LABEL_POOL, pool_dir, pool_key
+from grader.sandbox.reaper import drain
+
+from .conftest import PRUNE_GROUP, ROOT, owned_containers, pooled_request
+
+
+def test_a_spare_fits_only_what_it_was_made_for(tmp_path: Path) -> None:
+    """A rebuilt image, a changed suite, other limits or another [env] each make another key."""
+    request = pooled_request("hello-world")
+    root = tmp_path
+    key = pool_key(request, "sha256:a", root)
+    assert key == pool_key(request, "sha256:a", root), "the key is a pure function"
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "test_x.py").write_text("def test_x(): pass\n")
+    changed_suite = replace(request, tests_dir=suite)
+    others = {
+        "image": pool_key(request, "sha256:b", root),
+        "suite": pool_key(changed_suite, "sha256:a", root),
+        "limits": pool_key(replace(request, limits=Limits(memory_mb=64)), "sha256:a", root),
+        "env": pool_key(replace(request, env_template={"X": "1"}), "sha256:a", root),
+        "first failure": pool_key(replace(request, first_failure=True), "sha256:a", root),
+        "pool folder": pool_key(request, "sha256:a", root / "other"),
+    }
+    assert key not in others.values() and len(set(others.values())) == len(others)
+    (suite / "test_x.py").write_text("def test_x(): assert True\n")
+    assert pool_key(changed_suite, "sha256:a", root) != others["suite"], "a suite's content, not its name"
+
+
+def test_drawn_secrets_do_not_change_the_key_and_each_spare_draws_its_own() -> None:
+    request = pooled_request("login-session")
+    assert request.env != run_request(get_challenge("login-session"), ROOT).env, "secrets are drawn per run"
+    image = "sha256:a"
+    assert pool_key(request, image, Path("/p")) == pool_key(
+        run_request(get_challenge("login-session"), ROOT), image, Path("/p")
+    )
+
+
+def _spare_apps(client: Any, key: str) -> list[Any]:
+    found = client.containers.list(all=True, sparse=True, filters={"label": f"{LABEL_POOL}={key}"})
+    return [c for c in found if pool.is_spare(c.attrs) and c.attrs["Labels"].get(pool.LABEL_ROLE) == "app"]
+
+
+@pytest.mark.docker
+def test_a_spare_runs_nothing_of_a_submission_before_its_go(docker_client: Any) -> None:
+    """Only the launcher runs in a waiting spare; its submission folder is empty; its secrets are its own."""
+    sandbox = DockerSandbox(client=docker_client, spares=2)
+    request = pooled_request("login-session")
+    assert sandbox.warm(request) >= 2
+    key = pool_key(request, sandbox.image_id(), pool_dir())
+    apps = _spare_apps(docker_client, key)
+    assert len(apps) >= 2
+    envs = []
+    for summary in apps[:2]:
+        app = docker_client.containers.get(summary.id)
+        processes = app.top()["Processes"]
+        assert len(processes) == 1 and "launch.py" in " ".join(processes[0]), processes
+        run_id = app.labels[pool.LABEL_RUN]
+        assert list((pool_dir() / run_id / "submission").iterdir()) == []
+        envs.append({e for e in app.attrs["Config"]["Env"] if e.startswith("SECRET_KEY=")})
+    assert envs[0] != envs[1], "each spare drew its own secret"
+    spares.remove_own_spares(docker_client)
+
+
+@pytest.mark.docker
+def test_one_spare_is_claimed_once(docker_client: Any) -> None:
+    """Two claims race for one spare: one gets it, the other none; the claimed pair names its claimer."""
+    maker = DockerSandbox(client=docker_client, spares=1)
+    request = pooled_request("json-post")
+    assert maker.warm(request) == 1
+    key = pool_key(request, maker.image_id(), pool_dir())
+    got: list[Any] = []
+    claimers = [spares.Spares(lambda: docker_client, 1, pool_dir()) for _ in range(2)]
+    start = threading.Barrier(2)
+
+    def claim(claimer: spares.Spares) -> None:
+        start.wait()
+        got.append(claimer.claim(key)[0])
+
+    threads = [threading.Thread(target=claim, args=(c,)) for c in claimers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    pairs = [p for p in got if p is not None]
+    assert len(pairs) == 1, got
+    pair = pairs[0]
+    pair.app.reload()
+    assert pair.app.name == f"grader-app-{pair.run_id}-by-{owner().split(':')[1]}-{pool.pid_namespace()}"
+    spares.discard(pair)
+
+
+@pytest.mark.docker
+def test_a_spare_that_waited_too_long_is_not_claimed_but_replaced(
+    docker_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = DockerSandbox(client=docker_client, spares=1)
+    request = pooled_request("hello-world")
+    assert sandbox.warm(request) >= 1
+    monkeypatch.setattr(spares, "MAX_AGE_SECONDS", -1.0)  # every spare is too old now
+    monkeypatch.setattr(spares, "SWEEP_GRACE_SECONDS", 0.0)
+    challenge = get_challenge("hello-world")
+    result = grade(challenge, challenge.root / "solution", sandbox)
+    assert result.status == "passed"
+    assert "create" in result.timing, "graded in a pair made for it, not in the old spare"
+    assert sandbox._pool is not None
+    sandbox._pool.drain()  # the sweep ran in the background: the old spares are gone
+    assert drain()
+    monkeypatch.undo()
+    key = pool_key(request, sandbox.image_id(), pool_dir())
+    for summary in _spare_apps(docker_client, key):
+        assert pool.age(summary.attrs) < 60, "only spares made after the sweep are left"
+    spares.remove_own_spares(docker_client)
+
+
+_KILLED_WHILE_POOLED = """
+import sys, time
+sys.path.insert(0, {root!r})
+from grader.challenges import get_challenge
+from grader.grading import grade, run_request
+from grader.sandbox import reaper
+from grader.sandbox.docker import DockerSandbox
+
+reaper.remove_now = lambda container: time.sleep(3600)  # the claimed pair stays until the kill
+sandbox = DockerSandbox(spares=2)
+challenge = get_challenge("hello-world")
+sandbox.warm(run_request(challenge, challenge.root))
+result = grade(challenge, challenge.root / "solution", sandbox)
+sandbox._pool.drain()
+print(result.status, "claim" in result.timing and "create" not in result.timing, flush=True)
+time.sleep(3600)
+"""
+
+
+@pytest.mark.docker
+@pytest.mark.xdist_group(PRUNE_GROUP)
+def test_a_grader_killed_while_containers_are_pooled_leaves_nothing_after_prune(docker_client: Any) -> None:
+    """SIGKILL with spares waiting and a claimed pair pending: `grader sandbox prune` removes it all."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_WHILE_POOLED.format(root=str(ROOT))],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        assert line == "passed True", proc.stderr.read() if proc.poll() is not None else line
+        everything = owned_containers(docker_client, proc.pid, spares=True)
+        pooled = [c for c in everything if pool.is_spare(c.attrs)]
+        assert len(pooled) >= 4 and len(everything) >= 6, "spares (two pairs) and the claimed pair"
+        runs = {c.attrs["Labels"][pool.LABEL_RUN] for c in everything}
+        assert all((pool_dir() / c.attrs["Labels"][pool.LABEL_RUN]).is_dir() for c in pooled), "spares' slots"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        proc.kill()
+        proc.wait(10)
+    pruned = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "sandbox", "prune"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert pruned.returncode == 0, pruned.stderr
+    left = docker_client.containers.list(all=True, sparse=True, filters={"label": pool.LABEL_RUN})
+    assert not [c for c in left if c.attrs["Labels"].get(pool.LABEL_RUN) in runs], "prune leaves nothing"
+    assert not any((pool_dir() / run).exists() for run in runs), "nor their slots"
+    assert not owned_containers(docker_client, proc.pid, spares=True)
