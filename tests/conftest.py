@@ -7,7 +7,11 @@ Run ``pytest -m "not docker"`` for the fast local subset.
 
 from __future__ import annotations
 
+import atexit
 import json
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +24,10 @@ from grader.cli import main
 from .ci_guard import pytest_runtest_logreport, pytest_sessionfinish  # noqa: F401 - hooks: CI never skips
 
 ROOT = Path(__file__).resolve().parents[1]
+#: Each test process (an xdist worker) its own pool of spare containers, shared with the graders it
+#: starts: a spare one test made for itself is never claimed by another worker's grading.
+os.environ["GRADER_POOL_DIR"] = tempfile.mkdtemp(prefix="grader-pool-")
+atexit.register(shutil.rmtree, os.environ["GRADER_POOL_DIR"], True)
 GOLDEN = ROOT / "tests" / "golden"
 #: Debian's chromium, driven by Playwright (never a downloaded browser)
 CHROMIUM = Path("/usr/bin/chromium")
@@ -67,14 +75,18 @@ def cli() -> Cli:
 @pytest.fixture(scope="session")
 def docker_client() -> Iterator[Any]:
     from grader.sandbox.docker import DockerSandbox
+    from grader.sandbox.pool import pool_dir
     from grader.sandbox.reaper import drain
-    from grader.sandbox.spares import remove_own_spares
+    from grader.sandbox.spares import drain as drain_spares
+    from grader.sandbox.spares import remove_spares
 
     sandbox = DockerSandbox()
     sandbox.image_id()  # fails the test with "run grader sandbox build" if missing
     yield sandbox.client
     drain()
-    remove_own_spares(sandbox.client)  # the spares this test process made: the engine is left as found
+    drain_spares()
+    remove_spares(sandbox.client, pool_dir())  # this process's pool folder: the engine is left as found
+    shutil.rmtree(pool_dir(), ignore_errors=True)
 
 
 def pooled_request(challenge_id: str) -> Any:

@@ -45,6 +45,7 @@ from .owner import LABEL, LABEL_OWNER, LABEL_RUN, PruneReport, owner
 from .pool import pool_dir, pool_key, remove_orphan_slots, spares_wanted
 from .reaper import remove_later
 from .spares import Pair, Spares, make_pair
+from .spares import drain as drain_spares
 from .specs import LAUNCHER, SANDBOX_UID, app_spec, runner_spec
 
 __all__ = [
@@ -249,7 +250,7 @@ class DockerSandbox:
         key = pool_key(request, image, spares.root)
         _, listing = spares.claim_none(key)
         spares.refill(request, image, key, listing)
-        spares.drain()
+        drain_spares()
         return spares.waiting(key)
 
     def _spares(self) -> Spares | None:
@@ -258,9 +259,6 @@ class DockerSandbox:
             with self._pool_lock:
                 if self._pool is None:
                     self._pool = Spares(lambda: self.client, self.wanted, pool_dir())
-                    import atexit
-
-                    atexit.register(self._pool.drain)
         return self._pool
 
     def _join(self, app: Any, tests: Any) -> None:

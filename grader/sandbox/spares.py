@@ -14,6 +14,7 @@ namespace, which is what :func:`grader.sandbox.owner.prune` reads.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import uuid
@@ -34,7 +35,6 @@ from .pool import (
     age,
     claimed_name,
     is_spare,
-    pool_dir,
     pool_labels,
     run_of,
     slot_of,
@@ -46,6 +46,33 @@ from .specs import app_spec, create, runner_spec
 
 #: A spare this much older than the claim limit is removed even if a claim file names it.
 SWEEP_GRACE_SECONDS = 60.0
+
+#: One thread per process makes every sandbox's spares, one pair at a time (their engine calls
+#: would only compete with the gradings'), and the process waits for it at exit (``atexit``).
+_executor_lock = threading.Lock()
+_executor: ThreadPoolExecutor | None = None
+_making: Counter[str] = Counter()
+_at_exit: list[bool] = []
+
+
+def _background() -> ThreadPoolExecutor:
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grader-spares")
+            if not _at_exit:
+                atexit.register(drain)
+                _at_exit.append(True)
+        return _executor
+
+
+def drain() -> None:
+    """Wait for the spares being made (the process is about to exit, or a caller needs them now)."""
+    global _executor
+    with _executor_lock:
+        executor, _executor = _executor, None
+    if executor is not None:
+        executor.shutdown(wait=True)
 
 
 @dataclass
@@ -114,9 +141,6 @@ class Spares:
         self._client = client
         self.wanted = wanted
         self.root = root
-        self._lock = threading.Lock()
-        self._making: Counter[str] = Counter()
-        self._executor: ThreadPoolExecutor | None = None
         self._stopped = threading.Event()
 
     def stop(self) -> None:
@@ -166,14 +190,12 @@ class Spares:
         if self.wanted <= 0 or self._stopped.is_set():
             return
         waiting = _waiting(listing, key, self.root)
-        with self._lock:
-            missing = self.wanted - waiting - self._making[key]
+        with _executor_lock:
+            missing = self.wanted - waiting - _making[key]
             if missing <= 0:
                 return
-            self._making[key] += missing
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grader-spares")
-            executor = self._executor
+            _making[key] += missing
+        executor = _background()
         stale = [
             s
             for s in listing
@@ -204,8 +226,8 @@ class Spares:
         except (APIError, RequestException, OSError):
             return  # a spare is an optimisation: the next grading makes its own pair
         finally:
-            with self._lock:
-                self._making[key] -= 1
+            with _executor_lock:
+                _making[key] -= 1
 
     def _sweep(self, stale: list[dict[str, Any]]) -> None:
         client = self._client()
@@ -215,13 +237,6 @@ class Spares:
             slot = slot_of(self.root, run_of(summary))
             if slot is not None:
                 slot.remove()
-
-    def drain(self) -> None:
-        """Wait for the spares being made (the process is about to exit)."""
-        with self._lock:
-            executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True)
 
 
 def _waiting(listing: list[dict[str, Any]], key: str, root: Path) -> int:
@@ -234,23 +249,20 @@ def _waiting(listing: list[dict[str, Any]], key: str, root: Path) -> int:
     )
 
 
-def remove_own_spares(client: Any) -> int:
-    """Remove the spares this process made and nobody claimed (a test session ending); how many."""
-    from .owner import LABEL_OWNER, owner
-
-    root = pool_dir()
+def remove_spares(client: Any, root: Path) -> int:
+    """Remove the spares of the pool folder ``root`` that nobody claimed (a test session ending); how many."""
     runs: dict[str, list[dict[str, Any]]] = {}
     for summary in summaries(client):
-        if is_spare(summary) and (summary.get("Labels") or {}).get(LABEL_OWNER) == owner():
-            runs.setdefault(run_of(summary), []).append(summary)
+        runs.setdefault(run_of(summary), []).append(summary)
     removed = 0
     for run_id, pair in runs.items():
         slot = slot_of(root, run_id)
-        if slot is not None and _take(slot):
-            for summary in pair:
-                remove_now(client.containers.prepare_model(summary))
-            slot.remove()
-            removed += 1
+        if slot is None or not slot.path.is_dir() or not all(is_spare(s) for s in pair) or not _take(slot):
+            continue
+        for summary in pair:
+            remove_now(client.containers.prepare_model(summary))
+        slot.remove()
+        removed += 1
     return removed
 
 
