@@ -117,6 +117,10 @@ def _handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+#: True when this process is the ``grader`` command itself (:mod:`grader.entry`), not a caller
+#: driving the commands in-process (tests, scripts): the process ends when its command does.
+CONSOLE = False
+
 _sandbox_option = click.option(
     "--sandbox",
     type=click.Choice(SANDBOXES),
@@ -276,6 +280,10 @@ def grade_command(
     """
     challenge, path = grade_target(first, second)
     _warn_if_started_for_another(path, challenge)
+    if CONSOLE:  # one grading, then this process ends: it leaves the next spare to a child of its own
+        from grader.sandbox import spares
+
+        spares.DETACHED = True
     result = grade(challenge, path, make_sandbox(sandbox))
     _emit(render(result, output_format), output)
     _exit_for(result)

@@ -40,8 +40,10 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 
 def main() -> None:
     """Run the ``grader`` command with early interrupts handled."""
+    import grader.cli
     from grader.cli import main as commands
 
+    grader.cli.CONSOLE = True
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _terminate)
     commands()

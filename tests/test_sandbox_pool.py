@@ -6,10 +6,12 @@ pool key), what it does and who owns it against the engine.
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from grader.challenges import Limits, get_challenge
 from grader.grading import grade, run_request
 from grader.sandbox import pool, spares
 from grader.sandbox.docker import DockerSandbox
-from grader.sandbox.owner import owner
+from grader.sandbox.owner import LABEL_OWNER, owner
 from grader.sandbox.pool import LABEL_POOL, pool_dir, pool_key
 from grader.sandbox.reaper import drain
 
@@ -192,3 +194,28 @@ def test_a_grader_killed_while_containers_are_pooled_leaves_nothing_after_prune(
     assert not [c for c in left if c.attrs["Labels"].get(pool.LABEL_RUN) in runs], "prune leaves nothing"
     assert not any((pool_dir() / run).exists() for run in runs), "nor their slots"
     assert not owned_containers(docker_client, proc.pid, spares=True)
+
+
+@pytest.mark.docker
+def test_the_grader_command_leaves_its_next_spare_to_a_detached_child(docker_client: Any) -> None:
+    """`grader grade` from the shell exits once its verdict is out; a child of its own makes the next
+    spare (no import again, no wait at exit), and the next `grader grade` claims it."""
+    command = [sys.executable, str(ROOT / "cli.py"), "grade", "hello-world"]
+    command += [str(ROOT / "challenges/hello-world/solution"), "--format", "json"]
+    results = []
+    for _ in range(2):
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr
+        results.append(json.loads(done.stdout))
+        key = pool_key(
+            pooled_request("hello-world"), DockerSandbox(client=docker_client).image_id(), pool_dir()
+        )
+        deadline = time.monotonic() + 30
+        while not _spare_apps(docker_client, key) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        spare = _spare_apps(docker_client, key)
+        assert spare, "a spare waits after the command exited"
+        maker = spare[0].attrs["Labels"][LABEL_OWNER]
+        assert maker.rpartition(":")[2].isdigit() and maker != owner(), "made by a process of the command's"
+    assert "claim" in results[1]["timing"] and "create" not in results[1]["timing"]
+    spares.remove_spares(docker_client, pool_dir())

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .base import RunRequest
-from .owner import LABEL, LABEL_RUN, owner_labels
+from .owner import LABEL, LABEL_RUN, owner_labels, owner_of, provably_dead
 from .pool import (
     LABEL_POOL,
     LABEL_ROLE,
@@ -53,6 +53,11 @@ _executor_lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
 _making: Counter[str] = Counter()
 _at_exit: list[bool] = []
+#: Set by the console script (:mod:`grader.entry`): a process that exits once its verdict is out
+#: has the next spares made by a detached child of its own (forked, so nothing is imported again)
+#: instead of waiting for them before it exits. In-process callers (a batch, the service, tests
+#: driving the CLI) keep the background thread.
+DETACHED = False
 
 
 def _background() -> ThreadPoolExecutor:
@@ -195,17 +200,42 @@ class Spares:
             if missing <= 0:
                 return
             _making[key] += missing
-        executor = _background()
+        executor = None if DETACHED else _background()
         stale = [
             s
             for s in listing
             if is_spare(s)
-            and (age(s) > MAX_AGE_SECONDS + SWEEP_GRACE_SECONDS or s.get("State") in ("exited", "dead"))
+            and (
+                age(s) > MAX_AGE_SECONDS + SWEEP_GRACE_SECONDS
+                or s.get("State") in ("exited", "dead")
+                or (s.get("State") == "created" and provably_dead(owner_of(s)))  # a killed maker's
+            )
         ]
+        if DETACHED:
+            with _executor_lock:
+                _making[key] -= missing  # the child makes them; this process will not wait
+            _in_detached_child(lambda: self._make_and_sweep(request, image, key, missing, stale))
+            return
+        assert executor is not None
         for _ in range(missing):
             executor.submit(self._make_one, request, image, key)
         if stale:
             executor.submit(self._sweep, stale)
+
+    def _make_and_sweep(
+        self, request: RunRequest, image: str, key: str, count: int, stale: list[dict[str, Any]]
+    ) -> None:
+        """A detached child's work: its own engine connection, then what a background thread does."""
+        from .engine import connect
+
+        client = connect()
+        self._client = lambda: client
+        for _ in range(count):
+            with _executor_lock:
+                _making[key] += 1
+            self._make_one(request, image, key)
+        if stale:
+            self._sweep(stale)
 
     def _make_one(self, request: RunRequest, image: str, key: str) -> None:
         from docker.errors import APIError
@@ -264,6 +294,31 @@ def remove_spares(client: Any, root: Path) -> int:
         slot.remove()
         removed += 1
     return removed
+
+
+def _in_detached_child(work: Callable[[], None]) -> None:
+    """Run ``work`` in a grandchild of its own session, stdio on /dev/null; return at once.
+
+    Forked twice, so the grandchild belongs to init and never becomes this
+    process's zombie; it ends with ``os._exit`` (no atexit hook of the
+    parent's runs twice). Called before any thread of the run is started.
+    """
+    pid = os.fork()
+    if pid:
+        os.waitpid(pid, 0)  # the child only forks again and exits
+        return
+    try:
+        if os.fork():
+            os._exit(0)
+        os.setsid()
+        global _executor_lock
+        _executor_lock = threading.Lock()  # whatever held it was a thread of the parent's
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)  # a caller reading this process's output sees its end when it exits
+        work()
+    finally:
+        os._exit(0)
 
 
 def _fits(summary: dict[str, Any], key: str) -> bool:

@@ -30,6 +30,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -47,6 +48,15 @@ from ..protocol import (
 )
 
 EMPTY_INI = Path(__file__).with_name("pytest.ini")
+
+
+def _pauses(first: float = 0.005, most: float = 0.05) -> Iterator[float]:
+    """Pauses between polls of the control port, then the app's port: 5 ms first (an app ready in a
+    few dozen milliseconds is seen at once), growing to 50 ms (a slow import is not flooded)."""
+    pause = first
+    while True:
+        yield pause
+        pause = min(pause * 1.5, most)
 
 
 class AppStartFailed(Exception):
@@ -171,18 +181,20 @@ def _http_target(
     port = int(port_text)
     deadline = time.monotonic() + start_timeout
     message: Facts | AppFailure | None = None
+    pauses = _pauses()
     while message is None and time.monotonic() < deadline:
         message = _control_message(host, control_port, deadline)
         if message is None:
-            time.sleep(0.02)
+            time.sleep(next(pauses))
     if message is None:
         raise AppStartFailed(_timeout(start_timeout))
     if isinstance(message, AppFailure):
         raise AppStartFailed(message)
+    pauses = _pauses()
     while not _listening(host, port, deadline):
         if time.monotonic() >= deadline:
             raise AppStartFailed(_timeout(start_timeout))
-        time.sleep(0.02)
+        time.sleep(next(pauses))
     return Target(
         make_client=lambda: HttpClient(host, port, request_timeout),
         facts=message.data,
