@@ -216,8 +216,11 @@ def interpret(challenge: Challenge, outcome: RunOutcome) -> GradeResult:
         )
     failure = report.app_failure
     ran = any(entry.outcome is not None for entry in report.tests)
-    if failure is None and not ran and (report.interrupted or outcome.app_exit):
-        # stopped (app died, time limit) while the runner still waited for the app
+    reached = "ready" in dict(report.stamps)  # the runner had the app's facts and it listened
+    if failure is None and not ran and not reached and (report.interrupted or outcome.app_exit):
+        # stopped (app died, time limit) while the runner still waited for the app; once the app
+        # was reached, dying during the first test is the tests' to count (not passed), not a
+        # start failure, however soon the host noticed the exit
         reason = (
             _exit_reason(outcome.app_exit, outcome.limits_hit)
             if outcome.app_exit

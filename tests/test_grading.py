@@ -35,6 +35,7 @@ def _outcome(tests: list[TestEntry], **extra: Any) -> RunOutcome:
         collect_errors=tuple(extra.pop("collect_errors", ())),
         interrupted=extra.pop("interrupted", None),
         app_failure=extra.pop("app_failure", None),
+        stamps=tuple(extra.pop("stamps", ())),
     )
     return RunOutcome(sandbox="docker", report=report, image="sha256:x", **extra)
 
@@ -105,6 +106,26 @@ def test_what_the_app_printed_never_sets_a_limit_or_the_headline() -> None:
     assert result.limits_hit == []
     assert result.headline == "the app exited with code 0"
     assert "(its own text)" in result.message
+
+
+@pytest.mark.parametrize("reached", [False, True])
+def test_an_app_gone_during_its_first_test_is_graded_not_a_start_failure(reached: bool) -> None:
+    """Once the runner reached the app ("ready"), an exit is the tests' to count, however early.
+
+    Whether the first test's outcome was recorded before the host saw the
+    exit and stopped the runner is a race (tests/redteam/escape-kill-master):
+    the verdict must not be.
+    """
+    stamps = [("imported", 1.0)] + ([("ready", 1.1)] if reached else [])
+    outcome = _outcome(
+        [_test("a", None), _test("b", None)], interrupted="stopped", app_exit=AppExit(0), stamps=stamps
+    )
+    result = interpret(CHALLENGE, outcome)
+    if reached:
+        assert (result.status, result.score) == ("failed", 0)
+        assert all(t.status != "passed" for t in result.tests)
+    else:
+        assert result.status == "error" and result.score is None, "still waiting for the app: not started"
 
 
 def test_collect_errors_are_the_challenge_authors_bug() -> None:

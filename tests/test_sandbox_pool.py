@@ -211,8 +211,11 @@ def test_the_grader_command_leaves_its_next_spare_to_a_detached_child(docker_cli
             pooled_request("hello-world"), DockerSandbox(client=docker_client).image_id(), pool_dir()
         )
         deadline = time.monotonic() + 30
-        while not _spare_apps(docker_client, key) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        while (
+            not spares._waiting(pool.summaries(docker_client), key, pool_dir())
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.1)  # both of its containers running: claimable
         spare = _spare_apps(docker_client, key)
         assert spare, "a spare waits after the command exited"
         maker = spare[0].attrs["Labels"][LABEL_OWNER]
