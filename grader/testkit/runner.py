@@ -30,7 +30,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -292,43 +292,79 @@ def main(argv: list[str] | None = None) -> int:
 
     from .plugin import DeadlinePlugin, FixturePlugin, ResultRecorder, Target
 
-    if args.wait_for and not _wait_for(args.wait_for, args.idle_timeout):
-        return 0  # never used: the host removes the container
     recorder = ResultRecorder()
     recorder.stamp("start", started)
-    recorder.stamp("imported")
 
     def on_term(signum: int, frame: FrameType | None) -> None:
         emitter.emit(recorder.report(interrupted="the whole-run time limit was reached"))
         os._exit(0)
 
     signal.signal(signal.SIGTERM, on_term)
-    failure: AppFailure | None = None
-    try:
-        if args.app_dir and args.serve:
-            target = _served_target(args.app_dir, args.start_timeout, args.test_timeout, args.workers)
-        elif args.app_dir:
-            target = _local_target(args.app_dir, args.start_timeout)
-        else:
-            target = _http_target(args.app_url, args.start_timeout, args.test_timeout)
-    except AppStartFailed as exc:
-        failure = exc.failure
-        target = Target(make_client=_no_client, facts={})
-    recorder.stamp("ready")
+    fixtures = FixturePlugin(Target(make_client=_no_client, facts={}))
+    failure: list[AppFailure] = []
 
+    def reach_app() -> None:
+        """The app's facts and a client for it, or why it did not start (then the suite is only collected)."""
+        try:
+            if args.app_dir and args.serve:
+                target = _served_target(args.app_dir, args.start_timeout, args.test_timeout, args.workers)
+            elif args.app_dir:
+                target = _local_target(args.app_dir, args.start_timeout)
+            else:
+                target = _http_target(args.app_url, args.start_timeout, args.test_timeout)
+            fixtures.target = target
+        except AppStartFailed as exc:
+            failure.append(exc.failure)
+        recorder.stamp("ready")
+
+    plugins: list[object] = [recorder, fixtures, DeadlinePlugin(args.test_timeout)]
+    if args.wait_for:  # pooled: the suite is collected now, the app is reached after the go
+        plugins.append(_Go(args.wait_for, args.idle_timeout, recorder, reach_app, failure))
+    else:
+        recorder.stamp("imported")
+        reach_app()
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115 - replaces the process stdout
-    extra = ["--collect-only"] if failure is not None else (["-x"] if args.exitfirst else [])
-    pytest.main(
-        _pytest_args(args.tests) + extra,
-        plugins=[recorder, FixturePlugin(target), DeadlinePlugin(args.test_timeout)],
-    )
+    extra = ["--collect-only"] if failure else (["-x"] if args.exitfirst else [])
+    pytest.main(_pytest_args(args.tests) + extra, plugins=plugins)
     stopped = "not run: the suite stopped at the first failing test" if recorder.stopped_early() else None
-    emitter.emit(recorder.report(interrupted=stopped, app_failure=failure))
-    if target.instances is not None:
-        target.instances.close()
+    emitter.emit(recorder.report(interrupted=stopped, app_failure=failure[0] if failure else None))
+    if fixtures.target.instances is not None:
+        fixtures.target.instances.close()
     return 0
+
+
+class _Go:
+    """A pooled runner's pause between collecting the suite and running it: the host's go.
+
+    Everything before it (Python, pytest, the plugin, the suite's own
+    modules) is the same for every submission; the start deadline and the
+    run begin once the go file exists, and if the app did not start, the
+    suite stays collected only, as an unpooled runner does with
+    ``--collect-only``.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        idle_timeout: float,
+        recorder: Any,
+        reach_app: Callable[[], None],
+        failure: list[AppFailure],
+    ) -> None:
+        self.path, self.idle_timeout, self.recorder = path, idle_timeout, recorder
+        self.reach_app, self.failure = reach_app, failure
+
+    def pytest_collection_finish(self, session: Any) -> None:
+        if not _wait_for(self.path, self.idle_timeout):
+            os._exit(0)  # never used: the host removes the container
+        self.recorder.started = time.monotonic()
+        self.recorder.stamp("imported")
+        self.reach_app()
+        if self.failure:
+            session.config.option.collectonly = True
+        self.recorder.stamp("collected")  # collected long before: nothing of it is this run's
 
 
 def _no_client() -> Any:
