@@ -89,6 +89,21 @@ def docker_client() -> Iterator[Any]:
     shutil.rmtree(pool_dir(), ignore_errors=True)
 
 
+def prune_from_the_shell() -> None:
+    """`grader sandbox prune` as a user types it, in a process of its own; it must succeed."""
+    import subprocess
+    import sys
+
+    pruned = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "sandbox", "prune"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert pruned.returncode == 0, pruned.stderr
+
+
 def pooled_request(challenge_id: str) -> Any:
     """The run request a grading of ``challenge_id``'s hidden suite makes (for ``DockerSandbox.warm``)."""
     from grader.challenges import get_challenge

@@ -26,7 +26,7 @@ from grader.sandbox.owner import LABEL_OWNER, owner
 from grader.sandbox.pool import LABEL_POOL, pool_dir, pool_key
 from grader.sandbox.reaper import drain
 
-from .conftest import PRUNE_GROUP, ROOT, owned_containers, pooled_request
+from .conftest import PRUNE_GROUP, ROOT, owned_containers, pooled_request, prune_from_the_shell
 
 
 def test_a_spare_fits_only_what_it_was_made_for(tmp_path: Path) -> None:
@@ -182,14 +182,7 @@ def test_a_grader_killed_while_containers_are_pooled_leaves_nothing_after_prune(
     finally:
         proc.kill()
         proc.wait(10)
-    pruned = subprocess.run(
-        [sys.executable, str(ROOT / "cli.py"), "sandbox", "prune"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert pruned.returncode == 0, pruned.stderr
+    prune_from_the_shell()
     left = docker_client.containers.list(all=True, sparse=True, filters={"label": pool.LABEL_RUN})
     assert not [c for c in left if c.attrs["Labels"].get(pool.LABEL_RUN) in runs], "prune leaves nothing"
     assert not any((pool_dir() / run).exists() for run in runs), "nor their slots"

@@ -12,7 +12,7 @@ import pytest
 
 from grader.sandbox import reaper
 
-from .conftest import ROOT, owned_containers
+from .conftest import ROOT, owned_containers, prune_from_the_shell
 
 
 class _Container:
@@ -86,12 +86,5 @@ def test_a_grader_killed_with_removals_pending_leaves_nothing_after_prune(docker
     finally:
         proc.kill()
         proc.wait(10)
-    pruned = subprocess.run(
-        [sys.executable, str(ROOT / "cli.py"), "sandbox", "prune"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert pruned.returncode == 0, pruned.stderr
+    prune_from_the_shell()
     assert not owned_containers(docker_client, proc.pid), "prune removes a killed grader's pending containers"
