@@ -348,7 +348,7 @@ def batch(
     """Grade every subfolder or archive of FOLDER; resumable, one bad submission never stops it."""
     from grader.batch import BatchRun, prepare_out, write_outputs
     from grader.candidates import discover
-    from grader.progress import Progress
+    from grader.progress import Progress, StagingProgress
     from grader.staging import staged_candidates
 
     challenge = get_challenge(challenge_id)
@@ -379,7 +379,8 @@ def batch(
         )
     else:
         click.echo(f"grading {len(submissions)} submissions of {challenge.id} with {jobs} job(s)", err=True)
-    with staged_candidates(submissions) as staged:  # read once: graded, compared and shown from here
+    # read once: graded, compared and shown from here
+    with staged_candidates(submissions, on_staged=StagingProgress(len(submissions))) as staged:
         try:
             summary = grader_batch.run(
                 submissions,

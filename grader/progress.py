@@ -66,3 +66,26 @@ class Progress:
             click.echo("\r\033[K" + line, nl=self.done == self.total, err=True)
         else:
             click.echo(line, err=True)
+
+
+class StagingProgress:
+    """``staging 37/1000`` on stderr while a batch reads its submissions, before the first grading.
+
+    On a terminal one live line, at most ten updates a second; elsewhere
+    (a log) one line when staging starts and one when it is done.
+    """
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.live = sys.stderr.isatty()
+        self.shown = 0.0
+
+    def __call__(self, count: int) -> None:
+        now = time.monotonic()
+        done = count == self.total
+        if self.live:
+            if done or now - self.shown >= 0.1:
+                self.shown = now
+                click.echo(f"\r\033[Kstaging {count}/{self.total}", nl=done, err=True)
+        elif count == 0 or done:
+            click.echo(f"staging {count}/{self.total}" + (" done" if done else ""), err=True)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -119,22 +119,30 @@ def staged_submission(
 
 @contextmanager
 def staged_candidates(
-    found: Iterable[Candidate] | Iterable[tuple[str, Path]], *, scratch: Path | None = None
+    found: Iterable[Candidate] | Iterable[tuple[str, Path]],
+    *,
+    scratch: Path | None = None,
+    on_staged: Callable[[int], None] | None = None,
 ) -> Iterator[dict[str, StagedSubmission | UsageError]]:
     """Stage every candidate of a batch once, each copy kept until the batch's outputs are written.
 
     ``found`` holds candidates, or (id, path) pairs. A candidate that
     cannot be staged maps to its refusal (its own error row); the others
-    are not affected.
+    are not affected. ``on_staged`` hears how many are staged so far (a
+    progress line: thousands of archives take a while to read).
     """
     with ExitStack() as stack:
         staged: dict[str, StagedSubmission | UsageError] = {}
         for item in found:
+            if on_staged is not None:
+                on_staged(len(staged))
             key, path = (item.id, item.path) if isinstance(item, Candidate) else item
             try:
                 staged[key] = stack.enter_context(staged_submission(path, scratch=scratch))
             except UsageError as exc:
                 staged[key] = exc
+        if on_staged is not None:
+            on_staged(len(staged))
         yield staged
 
 

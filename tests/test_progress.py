@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import click
 import pytest
 
-from grader.progress import Progress
+from grader.progress import Progress, StagingProgress
 from grader.results import GradeResult
 
 
@@ -40,3 +41,25 @@ def test_reused_results_do_not_make_a_rate(monkeypatch: pytest.MonkeyPatch) -> N
 def test_submission_names_are_cleaned(monkeypatch: pytest.MonkeyPatch) -> None:
     line = Progress(total=1).line(_Sub("evil\x1b]0;title\x07"), _result("error"), False)
     assert "\x1b]" not in click.unstyle(line) and "\x07" not in line
+
+
+def test_staging_says_how_far_it_is_before_the_first_grading(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A batch of thousands reads its archives first: the log says so, and when it is done."""
+    from grader.staging import staged_candidates
+
+    for name in ("a", "b", "c"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "app.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
+    heard: list[int] = []
+    progress = StagingProgress(3)
+
+    def on_staged(count: int) -> None:
+        heard.append(count)
+        progress(count)
+
+    with staged_candidates([(n, tmp_path / n) for n in ("a", "b", "c")], on_staged=on_staged) as staged:
+        assert len(staged) == 3
+    assert heard == [0, 1, 2, 3]
+    assert capsys.readouterr().err.splitlines() == ["staging 0/3", "staging 3/3 done"]
