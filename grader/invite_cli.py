@@ -35,7 +35,7 @@ import click
 
 from .errors import ServiceRefused, ServiceUnreachable, UsageError
 from .staging import staged_submission
-from .submission import regular_files
+from .submission import packed
 from .workspace import KIT_DIR, MARKER_FILE, invitation_of, read_marker
 
 TIMEOUT_SECONDS = 60
@@ -180,13 +180,7 @@ def start_invited(link: str, target: Path | None) -> Path:
 
 def _pack(app_dir: Path) -> bytes:
     """The staged folder as a .tar.gz, without the marker and the kit's copy (they hold the link)."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        for relative, _ in regular_files(app_dir):
-            if relative.parts[0] in (MARKER_FILE, KIT_DIR):
-                continue
-            archive.add(app_dir / relative, arcname=relative.as_posix(), recursive=False)
-    return buffer.getvalue()
+    return packed(app_dir, keep=lambda relative: relative.parts[0] not in (MARKER_FILE, KIT_DIR))
 
 
 def _multipart(name: str, data: bytes) -> tuple[bytes, str]:

@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import os
 import stat
 import tarfile
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO, BinaryIO
 
@@ -248,6 +249,33 @@ def regular_files(source: Path) -> Iterator[tuple[Path, os.stat_result]]:
     for relative, info in _walk(source):
         if stat.S_ISREG(info.st_mode):
             yield relative, info
+
+
+def packed(
+    source: Path,
+    *,
+    keep: Callable[[Path], bool] = lambda relative: True,
+    max_total: int | None = None,
+    label: str = "the submission",
+    compresslevel: int = 9,
+) -> bytes:
+    """A folder's regular files (as :func:`regular_files` reads them) as one .tar.gz, in memory.
+
+    The one packer of a staged folder: a job for ``grader worker``, the
+    upload of ``grader submit``. ``keep`` filters relative paths; past
+    ``max_total`` unpacked bytes, :class:`InvalidSubmission` names ``label``.
+    """
+    buffer = io.BytesIO()
+    total = 0
+    with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=compresslevel) as archive:
+        for relative, info in regular_files(source):
+            if not keep(relative):
+                continue
+            total += info.st_size
+            if max_total is not None and total > max_total:
+                raise InvalidSubmission(f"{label}: unpacked size exceeds {max_total // 2**20} MiB")
+            archive.add(source / relative, arcname=relative.as_posix(), recursive=False)
+    return buffer.getvalue()
 
 
 def tree_hash(source: Path) -> str:

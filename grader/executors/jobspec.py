@@ -17,15 +17,13 @@ and the job's nonce.
 from __future__ import annotations
 
 import base64
-import io
 import re
-import tarfile
 from pathlib import Path
 from typing import Any
 
 from ..challenges import Limits
 from ..errors import InvalidSubmission, UsageError
-from ..submission import MAX_TOTAL_BYTES, is_archive, is_single_file, regular_files
+from ..submission import MAX_TOTAL_BYTES, is_archive, is_single_file, packed
 
 TASK_NAME = "grader.grade"
 QUEUE = "flask-grader"
@@ -99,19 +97,12 @@ def pack(path: Path, label: str) -> tuple[str, bytes]:
             return path.name, path.read_bytes()
         if not path.is_dir():
             raise InvalidSubmission(f"{label} is neither a folder, an archive nor a .py file")
-        buffer = io.BytesIO()
-        total = 0
-        with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=1) as archive:
-            for relative, info in regular_files(path):
-                total += info.st_size
-                if total > MAX_TOTAL_BYTES:
-                    raise InvalidSubmission(f"{label}: unpacked size exceeds {MAX_TOTAL_BYTES // 2**20} MiB")
-                archive.add(path / relative, arcname=relative.as_posix(), recursive=False)
+        data = packed(path, max_total=MAX_TOTAL_BYTES, label=label, compresslevel=1)
     except OSError as exc:
         raise InvalidSubmission(f"{label}: cannot be read ({exc.strerror})") from None
-    if buffer.tell() > MAX_JOB_BYTES:
+    if len(data) > MAX_JOB_BYTES:
         raise InvalidSubmission(f"{label} is {cap} once packed")
-    return f"{path.name}.tar.gz", buffer.getvalue()
+    return f"{path.name}.tar.gz", data
 
 
 def encode(archive: bytes) -> str:
