@@ -1,0 +1,407 @@
+"""A fork server for the local sandbox: one warm Python that forks each run's test runner.
+
+Starting ``python -m grader.testkit.runner`` costs about 0.15 s of interpreter
+start-up and pytest/Flask imports before any test, on every run. The zygote
+(the pattern of multiprocessing's ``forkserver`` and Android's zygote) pays it
+once per grader process: it starts like that runner would (same interpreter,
+same base environment, so the same ``sys.flags``, locale and bytecode
+setting), imports what the runner imports *before* it loads a submission
+(:data:`PRELOAD`), then forks one child per run. The child becomes the runner
+(``runpy``, as ``-m`` does) in its own session, with the run's stdout/stderr,
+working folder, environment and ``sys.argv``, and with no other descriptor of
+the zygote's. Standard library only: this file is also the zygote's program.
+
+What a forked runner shares with its siblings, unlike a fresh one, and why
+no verdict depends on it:
+
+* ``sys.modules`` holds :data:`PRELOAD` already. Every one of them is imported
+  by the runner before the submission's code runs, so when that code first
+  runs it sees the same modules (``tests/test_sandbox_zygote.py`` checks the
+  set); a submission's module can shadow no more and no fewer names.
+* The string hash seed is the zygote's, shared by its children (set order of
+  strings is per zygote, not per run): it is random in both cases.
+* ``random`` reseeds in a forked child (CPython 3.7+), as does ``tempfile``'s
+  name sequence; pids, ``os.getpid()``-keyed state and ``threading`` are reset
+  by the fork; ``time.tzset()`` and ``tempfile.tempdir`` are redone for the
+  run's environment.
+* Resource limits and the umask are the grader's when the zygote started.
+* Pre-imported modules read the zygote's environment (the local sandbox's base
+  environment, without the challenge's ``[env]``) at import time; none of
+  them reads the environment on import.
+
+The zygote lives as long as its grader process: it exits on end-of-file on its
+socket, which comes when the grader closes it (at exit) or dies, SIGKILL
+included, since the kernel closes a dead process's descriptors. (Not
+``PR_SET_PDEATHSIG``: that fires when the *thread* that started it ends, and
+any batch worker thread may be the first to run.) On that end-of-file it
+SIGKILLs the process groups of the runs still under way, whose grader is gone.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import itertools
+import json
+import os
+import runpy
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+#: What the runner imports before it loads the submission (``_local_target`` in local mode).
+PRELOAD = (
+    "argparse",
+    "pytest",
+    "flask.cli",
+    "grader.protocol",
+    "grader.appkit.inspection",
+    "grader.appkit.loader",
+    "grader.testkit.client",
+    "grader.testkit.instances",
+    "grader.testkit.plugin",
+)
+RUNNER_MODULE = "grader.testkit.runner"
+#: One request or answer (a run's argv and environment): far below the socket's buffer.
+MAX_MESSAGE = 1024 * 1024
+START_TIMEOUT = 30.0
+SPAWN_TIMEOUT = 30.0
+
+
+class ZygoteUnavailable(Exception):
+    """The fork server could not be started, or has died: run in a fresh Python instead."""
+
+
+class ZygoteProcess:
+    """A runner forked by the zygote: the part of ``subprocess.Popen`` the local sandbox uses."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+        self._ended = threading.Event()
+
+    def wait(self, timeout: float | None = None) -> int:
+        """The exit code (negative: killed by that signal), as ``Popen.wait``."""
+        if not self._ended.wait(timeout):
+            raise subprocess.TimeoutExpired(RUNNER_MODULE, timeout or 0.0)
+        if self.returncode is None:
+            raise ZygoteUnavailable("the fork server ended during the run")
+        return self.returncode
+
+    def _end(self, code: int | None) -> None:
+        self.returncode = code
+        self._ended.set()
+
+
+class _Pending:
+    """A spawn request waiting for its pid (or the reason there is none)."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.proc: ZygoteProcess | None = None
+        self.error = "the fork server ended"
+
+
+class Zygote:
+    """The grader's side of one fork server; safe to use from many threads at once.
+
+    Requests carry an id and are answered with the id and the child's pid; exit
+    codes come later, by pid. One reader thread delivers both.
+    """
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.owner = os.getpid()
+        self._lock = threading.Lock()
+        self._ids = itertools.count()
+        self._pending: dict[int, _Pending] = {}
+        self._running: dict[int, ZygoteProcess] = {}
+        self._dead = False
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        home = tempfile.mkdtemp(prefix="grader-zygote-")  # empty, as a fresh runner's HOME is
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-c", _BOOT, __file__, str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),),
+                env={**env, "HOME": home},
+                cwd=home,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,  # a terminal's Ctrl-C is the grader's to handle
+            )
+        except OSError as exc:
+            ours.close()
+            shutil.rmtree(home, ignore_errors=True)
+            raise ZygoteUnavailable(f"the fork server did not start: {exc}") from None
+        finally:
+            theirs.close()
+        try:
+            ours.settimeout(START_TIMEOUT)
+            ready = ours.recv(64) == b"ready"
+            ours.settimeout(None)
+        except OSError:
+            ready = False
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
+        if not ready:
+            ours.close()
+            self._proc.kill()
+            self._proc.wait(timeout=5.0)
+            raise ZygoteUnavailable("the fork server did not get ready")
+        self._sock = ours
+        threading.Thread(target=self._read, name="zygote-reader", daemon=True).start()
+
+    @property
+    def alive(self) -> bool:
+        return not self._dead
+
+    def spawn(self, argv: list[str], env: dict[str, str], cwd: str, output: int) -> ZygoteProcess:
+        """Fork a runner for ``argv`` with ``output`` as its stdout and stderr; answers at once."""
+        pending = _Pending()
+        with self._lock:
+            if self._dead:
+                raise ZygoteUnavailable("the fork server has ended")
+            ident = next(self._ids)
+            self._pending[ident] = pending
+            message = json.dumps({"id": ident, "argv": argv, "env": env, "cwd": cwd}).encode()
+            try:
+                socket.send_fds(self._sock, [message], [output], socket.MSG_NOSIGNAL)
+            except OSError as exc:
+                del self._pending[ident]
+                raise ZygoteUnavailable(f"the fork server is unreachable: {exc}") from None
+        if not pending.done.wait(SPAWN_TIMEOUT):
+            with self._lock:
+                self._pending.pop(ident, None)
+            raise ZygoteUnavailable("the fork server did not answer")
+        if pending.proc is None:
+            raise ZygoteUnavailable(pending.error)
+        return pending.proc
+
+    def _read(self) -> None:
+        """Deliver each answer: a pid to its request, an exit code to its process."""
+        try:
+            while message := self._sock.recv(MAX_MESSAGE):
+                answer = json.loads(message)
+                with self._lock:
+                    if "exited" in answer:
+                        ended = self._running.pop(answer["exited"], None)
+                        if ended is not None:
+                            ended._end(answer["code"])
+                        continue
+                    pending = self._pending.pop(answer["id"], None)
+                    proc = None
+                    if "pid" in answer:
+                        proc = self._running[answer["pid"]] = ZygoteProcess(answer["pid"])
+                        if pending is None:  # its requester gave up waiting: nobody will run it
+                            _kill_group(proc.pid)
+                    if pending is not None:
+                        pending.proc, pending.error = proc, answer.get("error", "")
+                        pending.done.set()
+        except (OSError, ValueError, KeyError):
+            pass
+        finally:
+            self._end()
+
+    def _end(self) -> None:
+        """The zygote is gone: fail every request and run waiting on it, reap it."""
+        with self._lock:
+            self._dead = True
+            for pending in self._pending.values():
+                pending.done.set()
+            for proc in self._running.values():
+                proc._end(None)
+            self._pending.clear()
+            self._running.clear()
+            self._sock.close()
+        try:
+            self._proc.wait(timeout=5.0)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait(timeout=5.0)
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
+    def close(self) -> None:
+        """End the zygote (end-of-file on its socket) and reap it."""
+        with self._lock:
+            self._dead = True
+            with contextlib.suppress(OSError):
+                self._sock.shutdown(socket.SHUT_RDWR)
+        try:
+            self._proc.wait(timeout=5.0)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait(timeout=5.0)
+
+
+_Key = tuple[tuple[str, str], ...]
+_zygotes: dict[_Key, Zygote] = {}
+_failed: set[_Key] = set()
+_zygotes_lock = threading.Lock()
+_hooks_installed = False
+
+
+def shared_zygote(env: dict[str, str]) -> Zygote:
+    """This process's zygote for the base environment ``env``: started on first use, again if it died.
+
+    Raises :class:`ZygoteUnavailable` if it cannot start (and then never tries again for ``env``).
+    """
+    global _hooks_installed
+    key = tuple(sorted(env.items()))
+    with _zygotes_lock:
+        zygote = _zygotes.get(key)
+        if zygote is not None and zygote.alive:
+            return zygote
+        if key in _failed:
+            raise ZygoteUnavailable("the fork server could not start earlier")
+        if not _hooks_installed:  # here, not on import: this file is the zygote's program too
+            atexit.register(_close_all)
+            os.register_at_fork(after_in_child=_forget_all)
+            _hooks_installed = True
+        try:
+            _zygotes[key] = zygote = Zygote(env)
+        except ZygoteUnavailable:
+            _failed.add(key)
+            raise
+        return zygote
+
+
+def _close_all() -> None:
+    for zygote in list(_zygotes.values()):
+        zygote.close()
+
+
+def _forget_all() -> None:
+    """In a process forked from the grader: close its copies of the sockets (those zygotes are not its)."""
+    global _zygotes_lock
+    _zygotes_lock = threading.Lock()
+    for zygote in _zygotes.values():
+        zygote._sock.close()
+    _zygotes.clear()
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(OSError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+# --- the zygote's own side ---------------------------------------------------------------------
+
+#: The zygote's program: this file run as ``__main__`` by path, so that nothing but :data:`PRELOAD`
+#: (not even ``grader.sandbox``) is imported in it.
+_BOOT = "import runpy, sys; runpy.run_path(sys.argv.pop(1), run_name='__main__')"
+
+
+def serve(fd: int) -> None:
+    """Preload, say ready, then fork runners until end-of-file, reaping each through its pidfd."""
+    sock = socket.socket(fileno=fd)
+    for name in PRELOAD:
+        __import__(name)
+    sock.send(b"ready")
+    children: dict[int, int] = {}  # pidfd -> pid
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    try:
+        while True:
+            for ready, _ in poller.poll():
+                if ready != sock.fileno():
+                    pid = children.pop(ready)
+                    poller.unregister(ready)
+                    os.close(ready)
+                    _, status = os.waitpid(pid, 0)
+                    sock.send(json.dumps({"exited": pid, "code": os.waitstatus_to_exitcode(status)}).encode())
+                    continue
+                message, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 4)
+                if not message:
+                    return
+                request = json.loads(message)
+                try:
+                    pid = _fork(request, fds[0])
+                    pidfd = os.pidfd_open(pid)
+                except (OSError, IndexError) as exc:
+                    sock.send(json.dumps({"id": request["id"], "error": f"fork failed: {exc}"}).encode())
+                    continue
+                finally:
+                    for received in fds:
+                        os.close(received)
+                children[pidfd] = pid
+                poller.register(pidfd, select.POLLIN)
+                sock.send(json.dumps({"id": request["id"], "pid": pid}).encode())
+    finally:  # the grader is gone (or closed us): nobody waits for these runs
+        for pid in children.values():
+            _kill_group(pid)
+
+
+def _fork(request: dict[str, object], output: int) -> int:
+    """Fork the runner's process: its own session, ``output`` as stdout/stderr, no other fd of ours.
+
+    Signal handlers are left as they are: the zygote installs none, so they are
+    a fresh interpreter's (SIGINT raises KeyboardInterrupt, SIGPIPE ignored),
+    which SIG_DFL everywhere would not be.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 70  # EX_SOFTWARE: the child failed before the runner started
+    try:
+        os.setsid()
+        os.dup2(output, 1)
+        os.dup2(output, 2)
+        os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+        code = _become_runner(request)
+    finally:
+        os._exit(code)
+
+
+def _become_runner(request: dict[str, object]) -> int:
+    """What ``python -m grader.testkit.runner ARGV`` does, interpreter exit included."""
+    cwd, env, argv = request["cwd"], request["env"], request["argv"]
+    assert isinstance(cwd, str) and isinstance(env, dict) and isinstance(argv, list)
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(env)
+    time.tzset()
+    tempfile.tempdir = None
+    sys.path[0] = cwd  # ``-m`` puts the working folder first
+    sys.argv = [RUNNER_MODULE, *argv]
+    try:
+        runpy.run_module(RUNNER_MODULE, run_name="__main__", alter_sys=True)
+        code = 0
+    except SystemExit as exc:
+        code = _exit_code(exc.code)
+    except BaseException:  # noqa: BLE001 - as the interpreter does: print it, exit 1
+        traceback.print_exc()
+        code = 1
+    shutdown = getattr(threading, "_shutdown", None)
+    if shutdown is not None:
+        shutdown()  # an interpreter waits for non-daemon threads at exit: so does this child
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    return code
+
+
+def _exit_code(code: object) -> int:
+    """``SystemExit.code`` as the interpreter turns it into an exit status."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    print(code, file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]))
