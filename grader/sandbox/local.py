@@ -1,11 +1,12 @@
-"""The ``local`` sandbox: the suite and the app in one subprocess, no isolation.
+"""The ``local`` sandbox: the suite and the app in one process of their own, no isolation.
 
 For candidates iterating on their own code: it starts in well under a second
 and needs no Docker. The candidate's code runs with the user's rights and in
 the same process as the tests, so it is *not* for grading strangers' code
-(see SECURITY.md). The subprocess still gets the run's deadline, its own
-process group (so everything it spawned is killed with it), a scratch
-working folder and a fresh ``UPLOAD_FOLDER``.
+(see SECURITY.md). That process (forked by :mod:`.zygote`, or a fresh
+Python) still gets the run's deadline, its own process group (so everything
+it spawned is killed with it), a scratch working folder and a fresh
+``UPLOAD_FOLDER``.
 """
 
 from __future__ import annotations

@@ -69,8 +69,8 @@ PRELOAD = (
     "grader.testkit.plugin",
 )
 RUNNER_MODULE = "grader.testkit.runner"
-#: One request or answer (a run's argv and environment): far below the socket's buffer.
-MAX_MESSAGE = 1024 * 1024
+#: The largest request or answer read (a run's argv and environment are a few KiB).
+MAX_MESSAGE = 256 * 1024
 START_TIMEOUT = 30.0
 SPAWN_TIMEOUT = 30.0
 
@@ -117,7 +117,6 @@ class Zygote:
     """
 
     def __init__(self, env: dict[str, str]) -> None:
-        self.owner = os.getpid()
         self._lock = threading.Lock()
         self._ids = itertools.count()
         self._pending: dict[int, _Pending] = {}
