@@ -11,23 +11,24 @@ setting), imports what the runner imports *before* it loads a submission
 working folder, environment and ``sys.argv``, and with no other descriptor of
 the zygote's. Standard library only: this file is also the zygote's program.
 
-What a forked runner shares with its siblings, unlike a fresh one, and why
-no verdict depends on it:
+Where a forked runner differs from a fresh one, and why no verdict moves:
 
-* ``sys.modules`` holds :data:`PRELOAD` already. Every one of them is imported
-  by the runner before the submission's code runs, so when that code first
-  runs it sees the same modules (``tests/test_sandbox_zygote.py`` checks the
-  set); a submission's module can shadow no more and no fewer names.
-* The string hash seed is the zygote's, shared by its children (set order of
-  strings is per zygote, not per run): it is random in both cases.
-* ``random`` reseeds in a forked child (CPython 3.7+), as does ``tempfile``'s
-  name sequence; pids, ``os.getpid()``-keyed state and ``threading`` are reset
-  by the fork; ``time.tzset()`` and ``tempfile.tempdir`` are redone for the
-  run's environment.
-* Resource limits and the umask are the grader's when the zygote started.
-* Pre-imported modules read the zygote's environment (the local sandbox's base
-  environment, without the challenge's ``[env]``) at import time; none of
-  them reads the environment on import.
+* ``sys.modules`` holds :data:`PRELOAD` already; the runner imports all of it
+  before the submission's code runs, so that code meets the same modules
+  (``tests/test_sandbox_zygote.py`` compares the sets) and can shadow no
+  more and no fewer names. Not preloaded: gunicorn and ``appkit.introspect``,
+  which only the runner's own subprocesses (inspector, launcher) import.
+* The string hash seed is the zygote's, shared by its children: random
+  either way. ``random`` reseeds after a fork (CPython 3.7+), as do
+  ``tempfile``'s names and ``threading``; ``time.tzset()`` and
+  ``tempfile.tempdir`` are redone for the run's environment.
+* Resource limits and umask are the grader's when the zygote started.
+* Preloaded modules saw the zygote's environment (the base one, without the
+  challenge's ``[env]``) on import; only pytest's ``_argcomplete`` reads one
+  then (``_ARGCOMPLETE``).
+* A child ends with ``os._exit`` after what an interpreter's exit does that
+  can be seen (non-daemon threads joined, ``atexit``, output flushed), not
+  the teardown of every module: the report is written before.
 
 The zygote lives as long as its grader process: it exits on end-of-file on its
 socket, which comes when the grader closes it (at exit) or dies, SIGKILL
@@ -152,7 +153,7 @@ class Zygote:
         if not ready:
             ours.close()
             self._proc.kill()
-            self._proc.wait(timeout=5.0)
+            self._reap()
             raise ZygoteUnavailable("the fork server did not get ready")
         self._sock = ours
         threading.Thread(target=self._read, name="zygote-reader", daemon=True).start()
@@ -219,6 +220,9 @@ class Zygote:
             self._pending.clear()
             self._running.clear()
             self._sock.close()
+        self._reap()
+
+    def _reap(self) -> None:
         try:
             self._proc.wait(timeout=5.0)
         except subprocess.TimeoutExpired:
@@ -235,11 +239,7 @@ class Zygote:
             self._dead = True
             with contextlib.suppress(OSError):
                 self._sock.shutdown(socket.SHUT_RDWR)
-        try:
-            self._proc.wait(timeout=5.0)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait(timeout=5.0)
+        self._reap()
 
 
 _Key = tuple[tuple[str, str], ...]
