@@ -146,7 +146,7 @@ def test_the_run_deadline_kills_the_submissions_grandchildren(tmp_path: Path, fo
         "    open(OUT, 'w').write(str(child.pid))\n"
     )
     app = _submission(tmp_path / "app", out, probe=spawn, sleep=300)
-    limits = Limits(start_timeout=10.0, test_timeout=120.0, run_timeout=4.0)
+    limits = Limits(start_timeout=10.0, test_timeout=120.0, run_timeout=6.0)
     started = time.monotonic()
     outcome = LocalSandbox(fork_server=fork_server).run(RunRequest(app, HELLO.hidden_tests, limits))
     assert outcome.timed_out and time.monotonic() - started < 30
@@ -161,12 +161,19 @@ def test_a_run_whose_zygote_dies_is_run_again_in_a_fresh_python_and_the_next_get
     slow = LOOK + "    time.sleep(2)\n"
     app = _submission(tmp_path / "app", out, probe=slow)
     first = _zygote_pid()
-    killer = threading.Timer(1.0, os.kill, (first, signal.SIGKILL))
+
+    def kill_when_the_run_is_under_way() -> None:
+        deadline = time.monotonic() + 30
+        while not out.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.kill(first, signal.SIGKILL)  # the runner has written its facts and sleeps 2 s
+
+    killer = threading.Thread(target=kill_when_the_run_is_under_way)
     killer.start()
     try:
         result = grade(HELLO, app, LocalSandbox())
     finally:
-        killer.cancel()
+        killer.join(timeout=35)
     assert result.status == "passed"
     assert [facts["ppid"] for facts in _lines(out)] == [first, os.getpid()], "then in a fresh Python"
     assert _wait_gone(first)
