@@ -154,6 +154,27 @@ def test_the_run_deadline_kills_the_submissions_grandchildren(tmp_path: Path, fo
     assert _wait_gone(int(out.read_text())), "the submission's child died with the run"
 
 
+@pytest.mark.parametrize("fork_server", [True, False], ids=["forked", "fresh"])
+def test_a_process_that_left_the_runs_group_holding_its_output_does_not_hold_the_run(
+    tmp_path: Path, fork_server: bool
+) -> None:
+    """The output pipe stays open while it lives: the host stops reading after 2 s, and never blocks on it."""
+    out = tmp_path / "pid"
+    escape = (
+        "    sleeper = [sys.executable, '-c', 'import time; time.sleep(40)']\n"
+        "    child = subprocess.Popen(sleeper, start_new_session=True)\n"
+        "    open(OUT, 'w').write(str(child.pid))\n"
+    )
+    app = _submission(tmp_path / "app", out, probe=escape)
+    started = time.monotonic()
+    try:
+        result = grade(HELLO, app, LocalSandbox(fork_server=fork_server))
+        assert result.status == "passed" and time.monotonic() - started < 20
+    finally:
+        if out.exists():
+            os.kill(int(out.read_text()), signal.SIGKILL)
+
+
 def test_a_run_whose_zygote_dies_is_run_again_in_a_fresh_python_and_the_next_gets_a_new_zygote(
     tmp_path: Path,
 ) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import io
 import json
 import os
 import signal
@@ -57,15 +56,19 @@ def require_runtime(modules: tuple[str, ...] = RUNTIME_MODULES) -> None:
             )
 
 
-def _drain(stream: io.BufferedReader, keep: deque[bytes]) -> None:
-    """Read a pipe to its end, keeping only the tail (output floods stay bounded)."""
-    read = stream.read1
+def _drain(fd: int, keep: deque[bytes]) -> None:
+    """Read a pipe to its end, keeping only the tail (output floods stay bounded), then close it.
+
+    Only this thread closes it: a process that left the run's group may hold
+    the pipe open, and closing it under a blocked read would block the closer.
+    """
     size = 0
-    while chunk := read(65536):
-        keep.append(chunk)
-        size += len(chunk)
-        while size > OUTPUT_TAIL_BYTES and len(keep) > 1:
-            size -= len(keep.popleft())
+    with open(fd, "rb") as stream:
+        while chunk := stream.read1(65536):
+            keep.append(chunk)
+            size += len(chunk)
+            while size > OUTPUT_TAIL_BYTES and len(keep) > 1:
+                size -= len(keep.popleft())
 
 
 class _Runner(Protocol):
@@ -203,15 +206,14 @@ class LocalSandbox:
                 raise
             finally:
                 os.close(write_end)
-            with open(read_end, "rb") as output:
-                reader = threading.Thread(target=_drain, args=(output, tail), daemon=True)
-                reader.start()
-                try:
-                    timed_out = self._wait(proc, limits.run_timeout)
-                finally:
-                    ended = time.time()
-                    _kill_group(proc, grace=2.0)
-                    reader.join(timeout=2.0)
+            reader = threading.Thread(target=_drain, args=(read_end, tail), daemon=True)
+            reader.start()
+            try:
+                timed_out = self._wait(proc, limits.run_timeout)
+            finally:
+                ended = time.time()
+                _kill_group(proc, grace=2.0)
+                reader.join(timeout=2.0)
             teardown = round(time.time() - ended, 3)
             log = b"".join(tail).decode("utf-8", errors="replace")
             report, problem = _read_report(report_path)
