@@ -6,14 +6,15 @@ start-up and pytest/Flask imports before any test, on every run. The zygote
 once per grader process: it starts like that runner would (same interpreter,
 same base environment, so the same ``sys.flags``, locale and bytecode
 setting), imports what the runner imports *before* it loads a submission
-(:data:`PRELOAD`), then forks one child per run. The child becomes the runner
-(``runpy``, as ``-m`` does) in its own session, with the run's stdout/stderr,
-working folder, environment and ``sys.argv``, and with no other descriptor of
-the zygote's. Standard library only: this file is also the zygote's program.
+(``zygote_server.PRELOAD``), then forks one child per run. The child becomes
+the runner (``runpy``, as ``-m`` does) in its own session, with the run's
+stdout/stderr, working folder, environment and ``sys.argv``, and with no
+other descriptor of the zygote's. This module is the grader's side; the
+zygote's program is :mod:`.zygote_server`. Standard library only.
 
 Where a forked runner differs from a fresh one, and why no verdict moves:
 
-* ``sys.modules`` holds :data:`PRELOAD` already; the runner imports all of it
+* ``sys.modules`` holds ``PRELOAD`` already; the runner imports all of it
   before the submission's code runs, so that code meets the same modules
   (``tests/test_sandbox_zygote.py`` compares the sets) and can shadow no
   more and no fewer names. Not preloaded: gunicorn and ``appkit.introspect``,
@@ -45,33 +46,19 @@ import contextlib
 import itertools
 import json
 import os
-import runpy
-import select
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import time
-import traceback
 
-#: What the runner imports before it loads the submission (``_local_target`` in local mode).
-PRELOAD = (
-    "argparse",
-    "pytest",
-    "flask.cli",
-    "grader.protocol",
-    "grader.appkit.inspection",
-    "grader.appkit.loader",
-    "grader.testkit.client",
-    "grader.testkit.instances",
-    "grader.testkit.plugin",
-)
-RUNNER_MODULE = "grader.testkit.runner"
-#: The largest request or answer read (a run's argv and environment are a few KiB).
-MAX_MESSAGE = 256 * 1024
+from . import zygote_server
+from .zygote_server import MAX_MESSAGE, RUNNER_MODULE, kill_group
+
+#: How the zygote starts: ``zygote_server.py`` run as ``__main__`` by path, so that nothing but its
+#: ``PRELOAD`` (not even ``grader.sandbox``) is imported in it.
+_BOOT = "import runpy, sys; runpy.run_path(sys.argv.pop(1), run_name='__main__')"
 START_TIMEOUT = 30.0
 SPAWN_TIMEOUT = 30.0
 
@@ -123,11 +110,16 @@ class Zygote:
         self._pending: dict[int, _Pending] = {}
         self._running: dict[int, ZygoteProcess] = {}
         self._dead = False
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        if not hasattr(os, "pidfd_open"):
+            raise ZygoteUnavailable("the fork server needs Linux (pidfd_open)")
+        try:
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        except OSError as exc:
+            raise ZygoteUnavailable(f"no socket for the fork server: {exc}") from None
         home = tempfile.mkdtemp(prefix="grader-zygote-")  # empty, as a fresh runner's HOME is
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-c", _BOOT, __file__, str(theirs.fileno())],
+                [sys.executable, "-c", _BOOT, zygote_server.__file__, str(theirs.fileno())],
                 pass_fds=(theirs.fileno(),),
                 env={**env, "HOME": home},
                 cwd=home,
@@ -200,7 +192,7 @@ class Zygote:
                     if "pid" in answer:
                         proc = self._running[answer["pid"]] = ZygoteProcess(answer["pid"])
                         if pending is None:  # its requester gave up waiting: nobody will run it
-                            _kill_group(proc.pid)
+                            kill_group(proc.pid)
                     if pending is not None:
                         pending.proc, pending.error = proc, answer.get("error", "")
                         pending.done.set()
@@ -246,7 +238,6 @@ _Key = tuple[tuple[str, str], ...]
 _zygotes: dict[_Key, Zygote] = {}
 _failed: set[_Key] = set()
 _zygotes_lock = threading.Lock()
-_hooks_installed = False
 
 
 def shared_zygote(env: dict[str, str]) -> Zygote:
@@ -254,7 +245,6 @@ def shared_zygote(env: dict[str, str]) -> Zygote:
 
     Raises :class:`ZygoteUnavailable` if it cannot start (and then never tries again for ``env``).
     """
-    global _hooks_installed
     key = tuple(sorted(env.items()))
     with _zygotes_lock:
         zygote = _zygotes.get(key)
@@ -262,10 +252,6 @@ def shared_zygote(env: dict[str, str]) -> Zygote:
             return zygote
         if key in _failed:
             raise ZygoteUnavailable("the fork server could not start earlier")
-        if not _hooks_installed:  # here, not on import: this file is the zygote's program too
-            atexit.register(_close_all)
-            os.register_at_fork(after_in_child=_forget_all)
-            _hooks_installed = True
         try:
             _zygotes[key] = zygote = Zygote(env)
         except ZygoteUnavailable:
@@ -288,120 +274,5 @@ def _forget_all() -> None:
     _zygotes.clear()
 
 
-def _kill_group(pid: int) -> None:
-    with contextlib.suppress(OSError):
-        os.killpg(pid, signal.SIGKILL)
-
-
-# --- the zygote's own side ---------------------------------------------------------------------
-
-#: The zygote's program: this file run as ``__main__`` by path, so that nothing but :data:`PRELOAD`
-#: (not even ``grader.sandbox``) is imported in it.
-_BOOT = "import runpy, sys; runpy.run_path(sys.argv.pop(1), run_name='__main__')"
-
-
-def serve(fd: int) -> None:
-    """Preload, say ready, then fork runners until end-of-file, reaping each through its pidfd."""
-    sock = socket.socket(fileno=fd)
-    for name in PRELOAD:
-        __import__(name)
-    sock.send(b"ready")
-    children: dict[int, int] = {}  # pidfd -> pid
-    poller = select.poll()
-    poller.register(sock, select.POLLIN)
-    try:
-        while True:
-            for ready, _ in poller.poll():
-                if ready != sock.fileno():
-                    pid = children.pop(ready)
-                    poller.unregister(ready)
-                    os.close(ready)
-                    _, status = os.waitpid(pid, 0)
-                    sock.send(json.dumps({"exited": pid, "code": os.waitstatus_to_exitcode(status)}).encode())
-                    continue
-                message, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 4)
-                if not message:
-                    return
-                request = json.loads(message)
-                try:
-                    pid = _fork(request, fds[0])
-                    pidfd = os.pidfd_open(pid)
-                except (OSError, IndexError) as exc:
-                    sock.send(json.dumps({"id": request["id"], "error": f"fork failed: {exc}"}).encode())
-                    continue
-                finally:
-                    for received in fds:
-                        os.close(received)
-                children[pidfd] = pid
-                poller.register(pidfd, select.POLLIN)
-                sock.send(json.dumps({"id": request["id"], "pid": pid}).encode())
-    finally:  # the grader is gone (or closed us): nobody waits for these runs
-        for pid in children.values():
-            _kill_group(pid)
-
-
-def _fork(request: dict[str, object], output: int) -> int:
-    """Fork the runner's process: its own session, ``output`` as stdout/stderr, no other fd of ours.
-
-    Signal handlers are left as they are: the zygote installs none, so they are
-    a fresh interpreter's (SIGINT raises KeyboardInterrupt, SIGPIPE ignored),
-    which SIG_DFL everywhere would not be.
-    """
-    sys.stdout.flush()
-    sys.stderr.flush()
-    pid = os.fork()
-    if pid:
-        return pid
-    code = 70  # EX_SOFTWARE: the child failed before the runner started
-    try:
-        os.setsid()
-        os.dup2(output, 1)
-        os.dup2(output, 2)
-        os.closerange(3, os.sysconf("SC_OPEN_MAX"))
-        code = _become_runner(request)
-    finally:
-        os._exit(code)
-
-
-def _become_runner(request: dict[str, object]) -> int:
-    """What ``python -m grader.testkit.runner ARGV`` does, interpreter exit included."""
-    cwd, env, argv = request["cwd"], request["env"], request["argv"]
-    assert isinstance(cwd, str) and isinstance(env, dict) and isinstance(argv, list)
-    os.chdir(cwd)
-    os.environ.clear()
-    os.environ.update(env)
-    time.tzset()
-    tempfile.tempdir = None
-    sys.path[0] = cwd  # ``-m`` puts the working folder first
-    sys.argv = [RUNNER_MODULE, *argv]
-    try:
-        runpy.run_module(RUNNER_MODULE, run_name="__main__", alter_sys=True)
-        code = 0
-    except SystemExit as exc:
-        code = _exit_code(exc.code)
-    except BaseException:  # noqa: BLE001 - as the interpreter does: print it, exit 1
-        traceback.print_exc()
-        code = 1
-    shutdown = getattr(threading, "_shutdown", None)
-    if shutdown is not None:
-        shutdown()  # an interpreter waits for non-daemon threads at exit: so does this child
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):
-            stream.flush()
-    return code
-
-
-def _exit_code(code: object) -> int:
-    """``SystemExit.code`` as the interpreter turns it into an exit status."""
-    if code is None:
-        return 0
-    if isinstance(code, int):
-        return code & 0xFF
-    print(code, file=sys.stderr)
-    return 1
-
-
-if __name__ == "__main__":
-    serve(int(sys.argv[1]))
-    os._exit(0)  # nothing to flush: skip tearing down pytest and Flask (the grader waits for this exit)
+atexit.register(_close_all)
+os.register_at_fork(after_in_child=_forget_all)
