@@ -1,17 +1,18 @@
-"""The ``local`` sandbox: the suite and the app in one subprocess, no isolation.
+"""The ``local`` sandbox: the suite and the app in one process of their own, no isolation.
 
 For candidates iterating on their own code: it starts in well under a second
 and needs no Docker. The candidate's code runs with the user's rights and in
 the same process as the tests, so it is *not* for grading strangers' code
-(see SECURITY.md). The subprocess still gets the run's deadline, its own
-process group (so everything it spawned is killed with it), a scratch
-working folder and a fresh ``UPLOAD_FOLDER``.
+(see SECURITY.md). That process (forked by :mod:`.zygote`, or a fresh
+Python) still gets the run's deadline, its own process group (so everything
+it spawned is killed with it), a scratch working folder and a fresh
+``UPLOAD_FOLDER``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
-import io
 import json
 import os
 import signal
@@ -22,10 +23,12 @@ import threading
 import time
 from collections import deque
 from pathlib import Path
+from typing import Protocol
 
 from ..errors import Cancelled, InfrastructureError
 from ..protocol import Limit, ProtocolError, RunReport, load
 from .base import APP_ENV_VAR, UPLOAD_ENV, AppExit, RunOutcome, RunRequest, resolve_env, runner_phases
+from .zygote import ZygoteUnavailable, shared_zygote
 
 POLL_SECONDS = 0.05
 #: All the app gets of the user's environment (plus the challenge's ``[env]``), as in docker, where
@@ -53,18 +56,31 @@ def require_runtime(modules: tuple[str, ...] = RUNTIME_MODULES) -> None:
             )
 
 
-def _drain(stream: io.BufferedReader, keep: deque[bytes]) -> None:
-    """Read a pipe to its end, keeping only the tail (output floods stay bounded)."""
-    read = stream.read1
+def _drain(fd: int, keep: deque[bytes]) -> None:
+    """Read a pipe to its end, keeping only the tail (output floods stay bounded), then close it.
+
+    Only this thread closes it: a process that left the run's group may hold
+    the pipe open, and closing it under a blocked read would block the closer.
+    """
     size = 0
-    while chunk := read(65536):
-        keep.append(chunk)
-        size += len(chunk)
-        while size > OUTPUT_TAIL_BYTES and len(keep) > 1:
-            size -= len(keep.popleft())
+    with open(fd, "rb") as stream:
+        while chunk := stream.read1(65536):
+            keep.append(chunk)
+            size += len(chunk)
+            while size > OUTPUT_TAIL_BYTES and len(keep) > 1:
+                size -= len(keep.popleft())
 
 
-def _kill_group(proc: subprocess.Popen[bytes], grace: float) -> None:
+class _Runner(Protocol):
+    """The runner's process, forked by the zygote or started by ``subprocess``."""
+
+    pid: int
+    returncode: int | None
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+
+def _kill_group(proc: _Runner, grace: float) -> None:
     """SIGTERM the whole group (the runner then writes a partial report), then SIGKILL."""
     for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
         try:
@@ -80,15 +96,36 @@ def _kill_group(proc: subprocess.Popen[bytes], grace: float) -> None:
             continue
         except ProcessLookupError:
             return
+        except ZygoteUnavailable:  # its exit can no longer be awaited: make sure of it
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            return
+
+
+def _base_env() -> dict[str, str]:
+    """All the runner gets of the user's environment, and how it finds the grader."""
+    env = {k: v for k, v in os.environ.items() if k in _KEPT_ENV or k.startswith("LC_")}
+    env.update({"PYTHONPATH": _GRADER_PARENT, "PYTHONDONTWRITEBYTECODE": "1"})
+    return env
 
 
 class LocalSandbox:
-    """Runs :mod:`grader.testkit.runner` in a subprocess against the app in-process."""
+    """Runs :mod:`grader.testkit.runner` in a process of its own against the app in-process.
+
+    That process is forked by this grader process's zygote (:mod:`.zygote`), a
+    Python that has imported the runner's modules once, rather than started
+    afresh each run. Without it (``fork_server=False``, or when it cannot
+    start) each run starts ``python -m grader.testkit.runner``, as before; a
+    zygote that died is started again by the next run, and a run it carried
+    is run again from the start in a fresh Python. The deadline, the process
+    group kill and the report are the same either way.
+    """
 
     name = "local"
 
-    def __init__(self) -> None:
+    def __init__(self, *, fork_server: bool = True) -> None:
         self._cancelled = threading.Event()
+        self._fork_server = fork_server
 
     def identity(self) -> str:
         return f"local:{sys.version.split()[0]}"
@@ -96,7 +133,7 @@ class LocalSandbox:
     def cancel(self) -> None:
         self._cancelled.set()
 
-    def _wait(self, proc: subprocess.Popen[bytes], run_timeout: float) -> bool:
+    def _wait(self, proc: _Runner, run_timeout: float) -> bool:
         """Wait for the runner; True if the whole-run deadline passed first."""
         deadline = time.monotonic() + run_timeout
         while True:
@@ -113,26 +150,40 @@ class LocalSandbox:
         if self._cancelled.is_set():
             raise Cancelled()
         require_runtime()
+        if self._fork_server:
+            try:
+                return self._run(request, forked=True)
+            except ZygoteUnavailable:
+                pass  # in a fresh Python, from the start
+        return self._run(request, forked=False)
+
+    def _start(self, args: list[str], env: dict[str, str], cwd: str, output: int, forked: bool) -> _Runner:
+        """The runner's process, in a session of its own, writing to ``output``."""
+        if forked:
+            return shared_zygote(_base_env()).spawn(args, env, cwd, output)
+        return subprocess.Popen(
+            [sys.executable, "-m", "grader.testkit.runner", *args],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=output,
+            start_new_session=True,
+        )
+
+    def _run(self, request: RunRequest, *, forked: bool) -> RunOutcome:
         limits = request.limits
         with tempfile.TemporaryDirectory(prefix="grader-local-") as scratch:
             uploads = Path(scratch, "uploads")
             uploads.mkdir()
             report_path = Path(scratch, "report.json")
-            env = {k: v for k, v in os.environ.items() if k in _KEPT_ENV or k.startswith("LC_")}
+            env = _base_env()
             env["HOME"] = scratch
             app_env = {**resolve_env(request.env, str(uploads)), UPLOAD_ENV: str(uploads)}
             env.update(app_env)
-            env.update(
-                {
-                    APP_ENV_VAR: json.dumps(app_env),
-                    "PYTHONPATH": _GRADER_PARENT,
-                    "PYTHONDONTWRITEBYTECODE": "1",
-                }
-            )
-            command = [
-                sys.executable,
-                "-m",
-                "grader.testkit.runner",
+            env[APP_ENV_VAR] = json.dumps(app_env)
+            env.update({"PYTHONPATH": _GRADER_PARENT, "PYTHONDONTWRITEBYTECODE": "1"})  # over the app's [env]
+            args = [
                 "--tests",
                 str(request.tests_dir),
                 "--app-dir",
@@ -144,19 +195,18 @@ class LocalSandbox:
                 "--test-timeout",
                 str(limits.test_timeout),
             ] + (["--serve", "--workers", str(request.workers)] if request.served else [])
-            command += ["--exitfirst"] if request.first_failure else []
+            args += ["--exitfirst"] if request.first_failure else []
             tail: deque[bytes] = deque()
+            read_end, write_end = os.pipe()
             launched = time.time()
-            proc = subprocess.Popen(
-                command,
-                cwd=scratch,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            reader = threading.Thread(target=_drain, args=(proc.stdout, tail), daemon=True)
+            try:
+                proc = self._start(args, env, scratch, write_end, forked)
+            except BaseException:
+                os.close(read_end)
+                raise
+            finally:
+                os.close(write_end)
+            reader = threading.Thread(target=_drain, args=(read_end, tail), daemon=True)
             reader.start()
             try:
                 timed_out = self._wait(proc, limits.run_timeout)
