@@ -34,7 +34,7 @@ def test_there_are_fifteen_shipped_challenges() -> None:
 
 
 @pytest.mark.docker
-@pytest.mark.slow  # eight gradings: solution twice, stub and public suite, in each sandbox
+@pytest.mark.slow(seconds=15)  # eight gradings: solution twice, stub and public suite, in each sandbox
 @pytest.mark.parametrize("challenge", SHIPPED)
 def test_every_shipped_challenge_is_sound_in_both_sandboxes(
     cli: Cli, docker_client: object, challenge: str
