@@ -111,7 +111,7 @@ def _happy_path_copy(tmp_path: Path) -> None:
     hidden.write_text("\n\n\n".join([helpers, *kept]) + "\n", encoding="utf-8")
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=30)  # json-post's 46 mutants graded locally, most surviving the whole cut suite
 def test_a_happy_path_suite_scores_far_below_and_names_survivors(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
