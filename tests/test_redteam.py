@@ -3,10 +3,10 @@
 Each folder of ``tests/redteam/`` is a submission with an ``expected.toml``:
 ``status`` (exact), and optionally ``max_score``, ``message_contains``
 (substrings of the result's or a test's message), ``limits_hit`` (limits
-that must be recorded) and ``limits_hit_exactly`` (the whole list), and ``limits`` (time limits the case's
-challenge is graded with, in a copy of it: a case about the whole-run limit
-needs the limit enforced, not 60 s of waiting for it). Whatever
-a submission does, the run must end within its whole-run limit plus a small
+that must be recorded), ``limits_hit_exactly`` (the whole list) and
+``limits`` (time limits the case's challenge is graded with, in a copy of
+it: a case about the whole-run limit needs the limit enforced, not a minute
+of waiting for it). Whatever a submission does, the run must end within its whole-run limit plus a small
 margin, never pass when it should not, and leave no container, volume or
 network behind.
 
