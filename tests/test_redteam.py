@@ -6,9 +6,9 @@ Each folder of ``tests/redteam/`` is a submission with an ``expected.toml``:
 that must be recorded), ``limits_hit_exactly`` (the whole list) and
 ``limits`` (time limits the case's challenge is graded with, in a copy of
 it: a case about the whole-run limit needs the limit enforced, not a minute
-of waiting for it). Whatever a submission does, the run must end within its whole-run limit plus a small
-margin, never pass when it should not, and leave no container, volume or
-network behind.
+of waiting for it). Whatever a submission does, the run must end within
+its whole-run limit plus a small margin, never pass when it should not, and
+leave no container, volume or network behind.
 
 A case with a ``build.py`` is built at test time (``build(folder)`` returns
 the submission it made there): hostile archives are generated rather than
