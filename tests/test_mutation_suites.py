@@ -61,7 +61,9 @@ def _per_challenge(seconds_per_mutant: float, sample: bool = False) -> list[Any]
     """One parameter per challenge, in an xdist group of its own: its two tests share one local run.
 
     Each is marked slow with an estimate of its time (for the order of the run only, see
-    tests/conftest.py): ``seconds_per_mutant`` times its mutants (or its docker sample's).
+    tests/conftest.py): ``seconds_per_mutant`` times its mutants (or its docker sample's). The
+    CI run of 2026-12-04 took 0.5 to 2.2 s a mutant locally (one at a time) and 3.5 to 8.6 s a
+    sampled mutant in docker.
     """
     params = []
     for name in SHIPPED:
@@ -86,7 +88,7 @@ def _local_run(challenge: str) -> tuple[int, dict[str, Any]]:
 
 
 @pytest.mark.slow  # a challenge's every mutant, graded locally: 6 to 94 gradings, two at once
-@pytest.mark.parametrize("challenge", _per_challenge(seconds_per_mutant=1.0))
+@pytest.mark.parametrize("challenge", _per_challenge(seconds_per_mutant=0.7))
 def test_every_challenge_reaches_the_min_score(challenge: str) -> None:
     code, document = _local_run(challenge)
     assert [c["challenge"] for c in document["challenges"]] == [challenge]
@@ -153,7 +155,7 @@ def test_the_docker_sample_covers_every_kind_of_operator() -> None:
 
 @pytest.mark.docker
 @pytest.mark.slow  # about a dozen mutants of the challenge graded in docker, after its local run
-@pytest.mark.parametrize("challenge", _per_challenge(seconds_per_mutant=2.0, sample=True))
+@pytest.mark.parametrize("challenge", _per_challenge(seconds_per_mutant=4.0, sample=True))
 def test_one_mutant_per_operator_grades_alike_in_docker(challenge: str, docker_client: object) -> None:
     from grader.sandbox.docker import DockerSandbox
 
