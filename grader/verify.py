@@ -4,12 +4,16 @@ A challenge is sound when its manifest is valid, its hidden suite's points
 add up to the manifest's, the reference solution scores full marks in every
 sandbox, the stub does not, every sandbox gives the same per-test verdicts,
 the public tests pass on the solution, and a second run gives the same
-per-test verdicts (no flaky test).
+per-test verdicts (no flaky test). With several sandboxes, each makes its
+gradings in a thread of its own, side by side: a grading mostly waits (on
+its app's start, on a suite's own sleeps), so two sandboxes take about the
+time of one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,6 +87,49 @@ def verify_folder(
     return verify_challenge(challenge, sandboxes, progress)
 
 
+@dataclass
+class _Gradings:
+    """The four gradings ``grader verify`` makes of a challenge in one sandbox."""
+
+    first: GradeResult
+    second: GradeResult
+    stub: GradeResult
+    public: GradeResult
+
+
+def _grade_in(challenge: Challenge, sandbox: Sandbox, progress: Callable[[str], None]) -> _Gradings:
+    """The solution twice, the stub, and the public suite on the solution, one after another."""
+    progress(f"{challenge.id}: reference solution ({sandbox.name})")
+    first = grade(challenge, challenge.solution_dir, sandbox)
+    progress(f"{challenge.id}: second run ({sandbox.name})")
+    second = grade(challenge, challenge.solution_dir, sandbox)
+    progress(f"{challenge.id}: stub ({sandbox.name})")
+    stub = grade(challenge, challenge.stub_dir, sandbox)
+    public = grade(challenge, challenge.solution_dir, sandbox, suite=Suite.PUBLIC)
+    return _Gradings(first, second, stub, public)
+
+
+def _grade_everywhere(
+    challenge: Challenge, sandboxes: list[Sandbox], progress: Callable[[str], None]
+) -> list[_Gradings]:
+    """Each sandbox's gradings, the sandboxes side by side (a grading mostly waits on its app).
+
+    Ctrl-C cancels the runs under way in every sandbox, as in a batch, instead of waiting them out.
+    """
+    if len(sandboxes) == 1:
+        return [_grade_in(challenge, sandboxes[0], progress)]
+    with ThreadPoolExecutor(max_workers=len(sandboxes), thread_name_prefix="verify") as pool:
+        futures = [pool.submit(_grade_in, challenge, sandbox, progress) for sandbox in sandboxes]
+        results: list[_Gradings] = []
+        try:
+            results = [future.result() for future in futures]
+        finally:
+            if len(results) < len(sandboxes):  # a failure or Ctrl-C: the other runs end now, not at a limit
+                for sandbox in sandboxes:
+                    sandbox.cancel()
+        return results
+
+
 def verify_challenge(
     challenge: Challenge,
     sandboxes: list[Sandbox],
@@ -92,9 +139,8 @@ def verify_challenge(
     report = ChallengeReport(challenge.id)
     report.checks.append(Check("manifest is valid", True))
     seen: dict[str, list[tuple[str, str]]] = {}
-    for sandbox in sandboxes:
-        progress(f"{challenge.id}: reference solution ({sandbox.name})")
-        first = grade(challenge, challenge.solution_dir, sandbox)
+    for sandbox, gradings in zip(sandboxes, _grade_everywhere(challenge, sandboxes, progress), strict=True):
+        first, stub, public = gradings.first, gradings.stub, gradings.public
         full = first.status == "passed" and first.score == challenge.points
         report.checks.append(
             Check(
@@ -111,12 +157,8 @@ def verify_challenge(
                 "" if points_ok else f"the suite is worth {first.max_score:g}",
             )
         )
-        progress(f"{challenge.id}: second run ({sandbox.name})")
-        second = grade(challenge, challenge.solution_dir, sandbox)
-        same = _verdicts(first) == _verdicts(second)
+        same = _verdicts(first) == _verdicts(gradings.second)
         report.checks.append(Check(f"same verdicts on a second run ({sandbox.name})", same))
-        progress(f"{challenge.id}: stub ({sandbox.name})")
-        stub = grade(challenge, challenge.stub_dir, sandbox)
         below = stub.status != "passed" and (stub.score is None or stub.score < challenge.points)
         report.checks.append(
             Check(
@@ -137,7 +179,6 @@ def verify_challenge(
                 )
             )
         seen[sandbox.name] = verdicts
-        public = grade(challenge, challenge.solution_dir, sandbox, suite=Suite.PUBLIC)
         report.checks.append(
             Check(
                 f"public tests pass on the solution ({sandbox.name})",

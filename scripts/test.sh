@@ -6,7 +6,9 @@
 # with 4, the red-team cases that exhaust a limit changed verdict under the load the
 # workers made themselves; see README, Development).
 # --dist loadgroup keeps each xdist_group on one worker (tests/conftest.py says which
-# and why). Extra arguments go to pytest; `-n 0` runs everything in one process.
+# and why); --no-loadscope-reorder keeps the conftest's order, longest units first
+# (xdist's own reorder sorts them by their number of tests instead). Extra arguments
+# go to pytest; `-n 0` runs everything in one process.
 # pytest's exit status is the script's: a failed test on any worker fails the run.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 setup_all
@@ -17,4 +19,4 @@ cd "$ROOT"
 # clean-up of old /tmp/pytest-of-* runs (shutil.rmtree, recursive) cannot remove.
 BASETEMP="$(mktemp -d "${TMPDIR:-/tmp}/grader-tests.XXXXXX")"
 trap 'rm -rf "$BASETEMP"' EXIT
-"$VENV/bin/python" -m pytest -n "${GRADER_TEST_WORKERS:-2}" --dist loadgroup --basetemp "$BASETEMP" "$@"
+"$VENV/bin/python" -m pytest -n "${GRADER_TEST_WORKERS:-2}" --dist loadgroup --no-loadscope-reorder --basetemp "$BASETEMP" "$@"

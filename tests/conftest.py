@@ -159,6 +159,30 @@ def _module_fixtures(item: pytest.Item) -> bool:
     )
 
 
+#: What a test is counted as when the run is ordered (seconds, a rough guess, never a limit): a
+#: ``slow`` test without ``seconds=``, a Docker test, and any other test. The long units carry their
+#: own estimate, ``@pytest.mark.slow(seconds=N)`` (measured on the 2-core CI machine).
+SLOW_SECONDS = 2.0
+DOCKER_SECONDS = 1.5
+LIGHT_SECONDS = 0.2
+
+
+def estimated_seconds(item: pytest.Item) -> float:
+    """A test's rough duration, for ordering the run only: the largest ``slow(seconds=N)`` it carries."""
+    marked = [float(m.kwargs.get("seconds", SLOW_SECONDS)) for m in item.iter_markers("slow")]
+    if marked:
+        return max(marked)
+    return DOCKER_SECONDS if item.get_closest_marker("docker") else LIGHT_SECONDS
+
+
+def _unit(item: pytest.Item) -> str:
+    """What pytest-xdist's ``--dist loadgroup`` sends to one worker: the test's group, or the test alone."""
+    group = item.get_closest_marker("xdist_group")
+    if group is None:
+        return item.nodeid
+    return str(group.args[0] if group.args else group.kwargs.get("name", "default"))
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Shape the run for pytest-xdist (``scripts/test.sh``): shared fixtures made once, long work first.
@@ -166,7 +190,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     - A module-scoped fixture is made once per worker that runs one of the module's tests, so a
       module with one (a ``grader serve`` process, a mutation run) becomes one xdist group: all
       its tests go to one worker. This runs before xdist's own hook, which reads the groups.
-    - Slow tests and groups are sent out first: a long unit started last would be the run's tail.
+    - The units of work (a group, or a lone test) are sent out longest first, by the estimate
+      of :func:`estimated_seconds`: a long unit started last would be the run's tail, with the
+      other worker idle. ``scripts/test.sh`` passes ``--no-loadscope-reorder``, so xdist keeps
+      this order (by default it orders the units by their number of tests, which sent the
+      challenges' two-test mutation groups, the longest units, out after every module group).
 
     Without xdist the groups are inert marks and only the order changes.
     """
@@ -174,10 +202,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if item.get_closest_marker("xdist_group") is None and _module_fixtures(item):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
-    def light(item: pytest.Item) -> bool:
-        return item.get_closest_marker("slow") is None and item.get_closest_marker("xdist_group") is None
-
-    items.sort(key=light)  # stable: the order inside each part is kept
+    cost: dict[str, float] = {}
+    for item in items:
+        cost[_unit(item)] = cost.get(_unit(item), 0.0) + estimated_seconds(item)
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        first.setdefault(_unit(item), index)
+    position = {item.nodeid: index for index, item in enumerate(items)}
+    # longest unit first (ties in collected order); a unit's tests together, in their collected order
+    items.sort(key=lambda item: (-cost[_unit(item)], first[_unit(item)], position[item.nodeid]))
 
 
 @pytest.fixture(scope="module")

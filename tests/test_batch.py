@@ -91,7 +91,7 @@ def test_local_batch_resume_and_outputs(cli: Cli, tmp_path: Path) -> None:
 
 
 @pytest.mark.docker
-@pytest.mark.slow
+@pytest.mark.slow(seconds=30)  # the batch graded in full twice (first, --force), resumed twice
 def test_docker_batch_resume_and_outputs(cli: Cli, tmp_path: Path, docker_client: Any) -> None:
     _run_batch(cli, tmp_path, "docker", "2")
 
@@ -159,7 +159,7 @@ def test_content_key_ignores_caches_and_sees_changes(tmp_path: Path) -> None:
 
 
 @pytest.mark.docker
-@pytest.mark.slow
+@pytest.mark.slow(seconds=90)  # a hundred docker gradings, the hanging ones waited out to their limits
 def test_a_hundred_mixed_submissions(cli: Cli, tmp_path: Path, docker_client: Any) -> None:
     """Correct, buggy, broken and hostile hello-world submissions: one right row each, then a no-op resume."""
     sources = [c for c in sorted((GOLDEN / "hello-world").iterdir()) if (c / "expected.toml").is_file()]

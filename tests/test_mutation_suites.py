@@ -12,8 +12,8 @@ local run is made once.
 
 from __future__ import annotations
 
+import functools
 import json
-import os
 import re
 import shutil
 import tempfile
@@ -35,9 +35,10 @@ MIN_SCORE = 1.0
 HAPPY_PATH = ("test_data_echoes_object", "test_create_user", "test_get_user")
 
 
-#: Gradings at once in one mutation run: one under pytest-xdist, whose workers already keep the
-#: cores busy (more would only crowd the local sandbox's time limits), two in a plain pytest run.
-JOBS = "1" if os.environ.get("PYTEST_XDIST_WORKER") else "2"
+#: Gradings at once in one mutation run, under pytest-xdist too: a local grading mostly waits (the
+#: app's start, the suites' own sleeps: todo-api's 94 mutants took 180 s of gradings for 39 s of
+#: CPU, measured), so two at once halve the run's time and leave the cores far from full.
+JOBS = "2"
 
 
 def _mutants(cli: Cli, *args: str) -> tuple[int, dict[str, Any]]:
@@ -50,9 +51,27 @@ SHIPPED = sorted(p.name for p in (ROOT / "challenges").iterdir() if (p / "challe
 _local_runs: dict[str, tuple[int, dict[str, Any]]] = {}
 
 
-def _per_challenge() -> list[Any]:
-    """One parameter per challenge, in an xdist group of its own: its two tests share one local run."""
-    return [pytest.param(name, id=name, marks=pytest.mark.xdist_group(f"mutants-{name}")) for name in SHIPPED]
+@functools.cache
+def _generated(challenge: str) -> tuple[Mutant, ...]:
+    """The mutants of a shipped challenge's solution, generated once per process."""
+    return tuple(generate_mutants(get_challenge(challenge).solution_dir))
+
+
+def _per_challenge(seconds_per_mutant: float, sample: bool = False) -> list[Any]:
+    """One parameter per challenge, in an xdist group of its own: its two tests share one local run.
+
+    Each is marked slow with an estimate of its time (for the order of the run only, see
+    tests/conftest.py): ``seconds_per_mutant`` times its mutants (or its docker sample's). The
+    CI run of 2026-12-04 took 0.5 to 2.2 s a mutant locally (one at a time) and 3.5 to 8.6 s a
+    sampled mutant in docker.
+    """
+    params = []
+    for name in SHIPPED:
+        count = len({m.kind for m in _generated(name)}) if sample else len(_generated(name))
+        estimate = pytest.mark.slow(seconds=seconds_per_mutant * count)
+        marks = [pytest.mark.xdist_group(f"mutants-{name}"), estimate]
+        params.append(pytest.param(name, id=name, marks=marks))
+    return params
 
 
 def _local_run(challenge: str) -> tuple[int, dict[str, Any]]:
@@ -68,8 +87,8 @@ def _local_run(challenge: str) -> tuple[int, dict[str, Any]]:
     return _local_runs[challenge]
 
 
-@pytest.mark.slow  # a challenge's every mutant, graded locally: 6 to 94 gradings
-@pytest.mark.parametrize("challenge", _per_challenge())
+@pytest.mark.slow  # a challenge's every mutant, graded locally: 6 to 94 gradings, two at once
+@pytest.mark.parametrize("challenge", _per_challenge(seconds_per_mutant=0.7))
 def test_every_challenge_reaches_the_min_score(challenge: str) -> None:
     code, document = _local_run(challenge)
     assert [c["challenge"] for c in document["challenges"]] == [challenge]
@@ -94,7 +113,7 @@ def _happy_path_copy(tmp_path: Path) -> None:
     hidden.write_text("\n\n\n".join([helpers, *kept]) + "\n", encoding="utf-8")
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=30)  # json-post's 46 mutants graded locally, most surviving the whole cut suite
 def test_a_happy_path_suite_scores_far_below_and_names_survivors(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -114,7 +133,7 @@ def test_a_happy_path_suite_scores_far_below_and_names_survivors(
 def _one_per_kind(challenge: str) -> list[Mutant]:
     """The first mutant of each kind of a shipped challenge."""
     picked: dict[str, Mutant] = {}
-    for mutant in generate_mutants(get_challenge(challenge).solution_dir):
+    for mutant in _generated(challenge):
         picked.setdefault(mutant.kind, mutant)
     return list(picked.values())
 
@@ -136,7 +155,7 @@ def test_the_docker_sample_covers_every_kind_of_operator() -> None:
 
 @pytest.mark.docker
 @pytest.mark.slow  # about a dozen mutants of the challenge graded in docker, after its local run
-@pytest.mark.parametrize("challenge", _per_challenge())
+@pytest.mark.parametrize("challenge", _per_challenge(seconds_per_mutant=4.0, sample=True))
 def test_one_mutant_per_operator_grades_alike_in_docker(challenge: str, docker_client: object) -> None:
     from grader.sandbox.docker import DockerSandbox
 

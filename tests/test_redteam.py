@@ -3,10 +3,12 @@
 Each folder of ``tests/redteam/`` is a submission with an ``expected.toml``:
 ``status`` (exact), and optionally ``max_score``, ``message_contains``
 (substrings of the result's or a test's message), ``limits_hit`` (limits
-that must be recorded) and ``limits_hit_exactly`` (the whole list). Whatever
-a submission does, the run must end within its whole-run limit plus a small
-margin, never pass when it should not, and leave no container, volume or
-network behind.
+that must be recorded), ``limits_hit_exactly`` (the whole list) and
+``limits`` (time limits the case's challenge is graded with, in a copy of
+it: a case about the whole-run limit needs the limit enforced, not a minute
+of waiting for it). Whatever a submission does, the run must end within
+its whole-run limit plus a small margin, never pass when it should not, and
+leave no container, volume or network behind.
 
 A case with a ``build.py`` is built at test time (``build(folder)`` returns
 the submission it made there): hostile archives are generated rather than
@@ -20,7 +22,9 @@ peak memory (measured on a real subprocess) stays bounded.
 from __future__ import annotations
 
 import importlib.util
+import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -73,6 +77,23 @@ def built_submission(case: Path, folder: Path) -> Path:
     spec.loader.exec_module(module)
     built: Path = module.build(folder)
     return built
+
+
+def with_limits(challenge: str, limits: dict[str, float], folder: Path) -> Path:
+    """A copy of the shipped challenges in ``folder`` whose ``challenge``'s [limits] are ``limits``.
+
+    A case about a time limit (the whole-run one: 60 s) checks that the limit is enforced and
+    reported; the same limit set lower is the same check without the minute of waiting.
+    """
+    root = folder / "challenges-with-limits"
+    shutil.copytree(ROOT / "challenges", root, ignore=shutil.ignore_patterns("__pycache__"))
+    manifest = root / challenge / "challenge.toml"
+    text = manifest.read_text(encoding="utf-8")
+    for name, value in limits.items():
+        text, count = re.subn(rf"(?m)^{name} = .*$", f"{name} = {value}", text)
+        assert count == 1, f"{challenge}'s challenge.toml sets {name} once in [limits]"
+    manifest.write_text(text, encoding="utf-8")
+    return root
 
 
 @pytest.fixture
@@ -150,14 +171,30 @@ def _check_refused(challenge: str, case: Path, submission: Path, docker_client: 
     assert not owned_containers(docker_client, pid), f"{case.name} left containers behind"
 
 
+def _with_estimate(case: Path) -> Any:
+    """The case as a parameter, marked slow with its time limits to wait out (for the run's order only)."""
+    expected = _expected(case)
+    limits = get_challenge(expected.get("challenge", "hello-world")).limits
+    waited = sum(
+        float(expected.get("limits", {}).get(limit, getattr(limits, limit)))
+        for limit in set(expected.get("limits_hit", [])) & {"start_timeout", "test_timeout", "run_timeout"}
+    )
+    return pytest.param(case, id=case.name, marks=pytest.mark.slow(seconds=3 + waited))
+
+
 @pytest.mark.docker
 @pytest.mark.slow
-@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+@pytest.mark.parametrize("case", [_with_estimate(case) for case in CASES])
 def test_hostile_submission_gets_a_bounded_honest_result(
-    cli: Cli, docker_client: Any, case: Path, scratch: Path
+    cli: Cli, docker_client: Any, case: Path, scratch: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     expected = _expected(case)
-    challenge = get_challenge(expected.get("challenge", "hello-world"))
+    name = expected.get("challenge", "hello-world")
+    if "limits" in expected:
+        monkeypatch.setenv("GRADER_CHALLENGES", str(with_limits(name, expected["limits"], scratch)))
+    challenge = get_challenge(name)
+    for limit, value in expected.get("limits", {}).items():
+        assert getattr(challenge.limits, limit) == value, f"graded with {limit} = {value}"
     submission = built_submission(case, scratch)
     objects_before = _volumes_and_networks(docker_client)
     if expected["status"] == "refused":

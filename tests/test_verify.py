@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from grader.verify import soundness_line
+from grader.challenges import get_challenge
+from grader.verify import soundness_line, verify_challenge
 
 from .conftest import ROOT, Cli
 
@@ -34,7 +38,7 @@ def test_there_are_fifteen_shipped_challenges() -> None:
 
 
 @pytest.mark.docker
-@pytest.mark.slow  # eight gradings: solution twice, stub and public suite, in each sandbox
+@pytest.mark.slow(seconds=15)  # eight gradings: solution twice, stub and public suite, in each sandbox
 @pytest.mark.parametrize("challenge", SHIPPED)
 def test_every_shipped_challenge_is_sound_in_both_sandboxes(
     cli: Cli, docker_client: object, challenge: str
@@ -93,3 +97,77 @@ def test_verify_of_every_challenge_reports_a_broken_manifest_as_a_failed_check(
     assert "FAIL broken: manifest is valid" in result.stdout
     assert "ok   hello-world: manifest is valid" in result.stdout
     assert "1 of 2 challenges is sound" in result.stdout
+
+
+class _Watched:
+    """The real local sandbox behind the protocol seam, under another name, counting runs in flight."""
+
+    def __init__(self, name: str, seen: dict[str, Any], fail: bool = False) -> None:
+        from grader.sandbox.local import LocalSandbox
+
+        self.name, self.seen, self.fail = name, seen, fail
+        self.inner = LocalSandbox()
+
+    def identity(self) -> str:
+        return self.inner.identity()
+
+    def cancel(self) -> None:
+        self.seen["cancelled"].append(self.name)
+        self.inner.cancel()
+
+    def run(self, request: Any) -> Any:
+        from grader.errors import InfrastructureError
+
+        with self.seen["lock"]:
+            self.seen["now"] += 1
+            self.seen["most"] = max(self.seen["most"], self.seen["now"])
+        try:
+            if self.fail:
+                time.sleep(0.5)  # the other sandbox's first run is under way by now
+                raise InfrastructureError("the Docker engine failed during the run (runc hiccup)")
+            return self.inner.run(request)
+        finally:
+            with self.seen["lock"]:
+                self.seen["now"] -= 1
+
+
+def _watch() -> dict[str, Any]:
+    return {"lock": threading.Lock(), "now": 0, "most": 0, "cancelled": []}
+
+
+#: The checks of one sandbox, in order (hello-world's 12 points).
+ONE_SANDBOX_CHECKS = [
+    "solution scores full marks",
+    "hidden points add up to 12",
+    "same verdicts on a second run",
+    "stub scores below full marks",
+    "public tests pass on the solution",
+]
+
+
+def test_two_sandboxes_grade_side_by_side_and_report_in_order() -> None:
+    """What halves `grader verify`'s time: each sandbox's four gradings in a thread of its own."""
+    seen = _watch()
+    sandboxes: list[Any] = [_Watched("one", seen), _Watched("two", seen)]
+    report = verify_challenge(get_challenge("hello-world"), sandboxes)
+    assert seen["most"] == 2, "the two sandboxes' gradings overlap"
+    assert report.ok, [(c.name, c.detail) for c in report.checks if not c.ok]
+    assert [c.name for c in report.checks] == [
+        "manifest is valid",
+        *[f"{check} (one)" for check in ONE_SANDBOX_CHECKS],
+        *[f"{check} (two)" for check in ONE_SANDBOX_CHECKS[:4]],
+        "two and one agree on every test",
+        "public tests pass on the solution (two)",
+    ]
+    assert not seen["cancelled"]
+
+
+def test_a_failing_sandbox_cancels_the_other_ones_runs() -> None:
+    """The engine failing in one sandbox ends verify at once: the other's grading is cancelled, not waited."""
+    from grader.errors import InfrastructureError
+
+    seen = _watch()
+    sandboxes: list[Any] = [_Watched("broken", seen, fail=True), _Watched("local", seen)]
+    with pytest.raises(InfrastructureError, match="runc hiccup"):
+        verify_challenge(get_challenge("hello-world"), sandboxes)
+    assert sorted(seen["cancelled"]) == ["broken", "local"]
