@@ -2,14 +2,18 @@
 
 Two containers per run, both from the sandbox image, both labelled and both
 handed for removal in a ``finally`` whatever happens (:mod:`.reaper` removes
-them off the critical path; the process waits for it when it exits). Their
-specifications are built by pure functions (:func:`app_spec`, :func:`runner_spec`), so the hardening is
-unit-tested without an engine, as docker-py builds its create arguments:
+them off the critical path; the process waits for it when it exits). They are
+a spare pair made before the submission arrived, claimed for this run, or a
+pair made for it (:mod:`.pool`, :mod:`.spares`); either way the submission is
+copied into the pair's folder and the run starts at the go file. Their
+specifications are built by pure functions (:mod:`.specs`: :func:`app_spec`,
+:func:`runner_spec`), so the hardening is unit-tested without an engine, as
+docker-py builds its create arguments:
 
 * **app**: the candidate's code. Its first process is the launcher
   (:mod:`grader.appkit.launch`), started by path with ``python -I`` so that
   nothing in the submission can shadow it; it inspects the app in a process
-  of its own and publishes the facts, or why the app failed, on the control
+  forked from it and publishes the facts, or why the app failed, on the control
   port, then serves the app with gunicorn on 127.0.0.1:8000.
   ``network_mode=none`` (loopback only), non-root, read-only root, all
   capabilities dropped, no-new-privileges, memory/CPU/pids limits, small
@@ -18,7 +22,8 @@ unit-tested without an engine, as docker-py builds its create arguments:
   mounted beside it: never the hidden tests.
 * **tests**: the trusted runner and the hidden suite, joined to the app
   container's network namespace only (``network_mode=container:<app>``), so
-  the two share a loopback and nothing else: no files, no processes. Its
+  the two share a loopback and nothing else (no processes; of files, only
+  the go folder, read-only in both, where the host writes an empty file). Its
   single stdout line is the report; the candidate cannot write to it.
 
 The host enforces the whole-run deadline itself and watches the app: if it
