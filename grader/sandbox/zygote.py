@@ -27,9 +27,12 @@ Where a forked runner differs from a fresh one, and why no verdict moves:
 * Preloaded modules saw the zygote's environment (the base one, without the
   challenge's ``[env]``) on import; only pytest's ``_argcomplete`` reads one
   then (``_ARGCOMPLETE``).
-* A child ends with ``os._exit`` after what an interpreter's exit does that
-  can be seen (non-daemon threads joined, ``atexit``, output flushed), not
-  the teardown of every module: the report is written before.
+* A child ends as a fresh runner does: the runner itself ends with
+  ``os._exit`` once its report is out (a submission's threads and ``atexit``
+  hooks never hold a run); should it end otherwise (a usage error), the
+  child does what an interpreter's exit does that can be seen (non-daemon
+  threads joined, ``atexit``, output flushed), not the teardown of every
+  module.
 
 The zygote lives as long as its grader process: it exits on end-of-file on its
 socket, which comes when the grader closes it (at exit) or dies, SIGKILL
