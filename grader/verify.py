@@ -56,6 +56,12 @@ def _failing(result: GradeResult) -> str:
     return f"{result.status}: {summary(result.message)} {names}"
 
 
+def _why(result: GradeResult) -> str:
+    """What a run said about its first test that did not pass (a flaky test's own words), or its message."""
+    failing = next((t for t in result.tests if t.status != "passed"), None)
+    return f"{failing.name}: {failing.message[:200]}" if failing else summary(result.message)
+
+
 def soundness_line(sound: int, total: int) -> str:
     """``3 of 5 challenges are sound``, ``1 of 5 challenges is sound``, ``0 of 1 challenge is sound``.
 
@@ -158,7 +164,12 @@ def verify_challenge(
             )
         )
         same = _verdicts(first) == _verdicts(gradings.second)
-        report.checks.append(Check(f"same verdicts on a second run ({sandbox.name})", same))
+        flaky = (
+            ""
+            if same
+            else _disagreement(_verdicts(first), _verdicts(gradings.second)) + _why(gradings.second)
+        )
+        report.checks.append(Check(f"same verdicts on a second run ({sandbox.name})", same, flaky))
         below = stub.status != "passed" and (stub.score is None or stub.score < challenge.points)
         report.checks.append(
             Check(
