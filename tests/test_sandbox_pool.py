@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,19 @@ from grader.sandbox.pool import LABEL_POOL, pool_dir, pool_key
 from grader.sandbox.reaper import drain
 
 from .conftest import PRUNE_GROUP, ROOT, owned_containers, pooled_request, prune_from_the_shell
+
+
+@pytest.fixture(autouse=True)
+def own_pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Each test its own pool folder (so its own spares): nothing another test made or claims counts."""
+    root = tmp_path / "pool"
+    monkeypatch.setenv("GRADER_POOL_DIR", str(root))
+    yield root
+    if root.is_dir() and any(root.iterdir()):
+        from grader.sandbox.engine import connect
+
+        spares.drain()
+        spares.remove_spares(connect(), root)
 
 
 def test_a_spare_fits_only_what_it_was_made_for(tmp_path: Path) -> None:
@@ -92,7 +106,7 @@ def test_one_spare_is_claimed_once(docker_client: Any) -> None:
     """Two claims race for one spare: one gets it, the other none; the claimed pair names its claimer."""
     maker = DockerSandbox(client=docker_client, spares=1)
     request = pooled_request("json-post")
-    assert maker.warm(request) == 1
+    assert maker.warm(request) == 1, "one spare, in a pool folder of this test's own"
     key = pool_key(request, maker.image_id(), pool_dir())
     got: list[Any] = []
     claimers = [spares.Spares(lambda: docker_client, 1, pool_dir()) for _ in range(2)]

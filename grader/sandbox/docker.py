@@ -44,11 +44,12 @@ from typing import Any
 from ..errors import Cancelled, ChallengeError, ImageMissing, InfrastructureError
 from ..protocol import REPORT_PREFIX, Limit, ProtocolError, RunReport, load
 from . import owner as _owner
+from . import spares as spare_pairs
 from .base import AppExit, PhaseClock, RunOutcome, RunRequest, runner_phases
 from .engine import connect
 from .owner import LABEL, LABEL_OWNER, LABEL_RUN, PruneReport, owner
 from .pool import pool_dir, pool_key, remove_orphan_slots, spares_wanted
-from .reaper import remove_later
+from .reaper import remove_detached, remove_later
 from .spares import Pair, Spares, make_pair
 from .spares import drain as drain_spares
 from .specs import LAUNCHER, SANDBOX_UID, app_spec, runner_spec
@@ -130,6 +131,32 @@ def _await_exit(container: Any, ended: threading.Event, timeout: float) -> None:
         ended.set()
 
 
+def _follow_report(container: Any, ended: threading.Event, found: list[str]) -> None:
+    """Read the runner's stdout as it is written, until its report line (or its end); then set ``ended``.
+
+    The report is the runner's last act: once it is out, the verdict need not
+    wait for the runner's process and container to end. Should the stream
+    fail (a read timeout on a long run, the engine), the loop looks for itself.
+    """
+    from docker.errors import APIError
+    from requests.exceptions import RequestException
+
+    prefix = REPORT_PREFIX.encode()
+    try:
+        pending = b""
+        for chunk in container.logs(stdout=True, stderr=False, stream=True, follow=True):
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            for line in lines:
+                if line.startswith(prefix):
+                    found.append(line.decode("utf-8", errors="replace"))
+                    return
+    except (APIError, RequestException):
+        pass
+    finally:
+        ended.set()
+
+
 class DockerSandbox:
     """Grades in two hardened containers; see the module docstring."""
 
@@ -184,9 +211,11 @@ class DockerSandbox:
         image = self.image_id()
         clock = PhaseClock()
         pair: Pair | None = None
+        read = False  # the verdict's material (report, exit, OOM record) is read: removal may wait
         try:
             pair, app_started, launched = self._pair(request, image, clock)
             outcome = self._watch(pair.app, pair.tests, request.limits.run_timeout, image)
+            read = True
             clock.laps.update(runner_phases(outcome.report, launched, time.time()))
             ready = dict(outcome.report.stamps).get("ready") if outcome.report else None
             if ready is not None:
@@ -202,7 +231,10 @@ class DockerSandbox:
             clock.restart()
             if pair is not None:
                 pair.slot.remove()
-                remove_later(pair.containers())
+                if read and spare_pairs.DETACHED:  # `grader grade` from a shell: its exit need not wait
+                    remove_detached(pair.containers())
+                else:
+                    remove_later(pair.containers())
             clock.lap("teardown")
         return replace(outcome, timing=clock.laps)
 
@@ -284,18 +316,21 @@ class DockerSandbox:
                 raise
 
     def _watch(self, app: Any, tests: Any, run_timeout: float, image: str) -> RunOutcome:
-        """Until the runner ends, the app dies, the deadline or a cancel; the engine says when one ends.
+        """Until the runner's report, its end, the app's death, the deadline or a cancel.
 
-        A blocking ``wait`` per container, not a state query every poll; should one fail, the loop polls.
+        The engine says when: the runner's stdout followed as it is written, a
+        blocking ``wait`` on the app, not a state query every poll; should
+        either fail, the loop polls.
         """
         deadline = time.monotonic() + run_timeout
         timed_out = False
         ended = threading.Event()
-        for container in (tests, app):
-            threading.Thread(
-                target=_await_exit, args=(container, ended, run_timeout + 30), daemon=True
-            ).start()
+        found: list[str] = []
+        threading.Thread(target=_follow_report, args=(tests, ended, found), daemon=True).start()
+        threading.Thread(target=_await_exit, args=(app, ended, run_timeout + 30), daemon=True).start()
         while True:
+            if found:
+                break  # the report is out: the runner has nothing left to say
             if ended.is_set():  # a container ended (or a wait failed: from then on, every turn looks)
                 tests.reload()
                 if tests.status in ("exited", "dead"):
@@ -324,7 +359,7 @@ class DockerSandbox:
             app_exit = AppExit(exit_code=state.get("ExitCode"), log_tail=_tail(app, "stderr"))
         return RunOutcome(
             sandbox=self.name,
-            report=self._report(tests),
+            report=self._report(tests, found),
             app_exit=app_exit,
             timed_out=timed_out,
             image=image,
@@ -341,15 +376,22 @@ class DockerSandbox:
         except APIError:
             return
 
-    def _report(self, tests: Any) -> RunReport | None:
-        """The runner's last report line, validated; the runner is trusted, so a bad one is our bug."""
+    def _report(self, tests: Any, found: list[str]) -> RunReport | None:
+        """The runner's report line (as followed, or read now), validated; a bad one is our bug.
+
+        The runner is trusted and writes one report, once; its stdout holds nothing else.
+        """
         from docker.errors import APIError
 
-        try:
-            raw = tests.logs(stdout=True, stderr=False)
-        except APIError:
-            return None
-        for line in reversed(raw.decode("utf-8", errors="replace").splitlines()):
+        if found:
+            lines = found
+        else:
+            try:
+                raw = tests.logs(stdout=True, stderr=False)
+            except APIError:
+                return None
+            lines = raw.decode("utf-8", errors="replace").splitlines()
+        for line in reversed(lines):
             if line.startswith(REPORT_PREFIX):
                 try:
                     report = load(line[len(REPORT_PREFIX) :], RunReport)

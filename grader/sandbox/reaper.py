@@ -19,9 +19,11 @@ or starts the next submission. What stays guaranteed:
 from __future__ import annotations
 
 import atexit
+import contextlib
+import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
@@ -99,3 +101,47 @@ def drain(timeout: float = EXIT_WAIT_SECONDS) -> bool:
         if left <= 0:
             return False
         wait(pending, timeout=left)
+
+
+def in_detached_child(work: Callable[[], None]) -> None:
+    """Run ``work`` in a grandchild of its own session, stdio on /dev/null; return at once.
+
+    For a ``grader grade`` typed in a shell (:data:`grader.sandbox.spares.DETACHED`):
+    what is left to do once its verdict is out (removing its pair, making
+    the next spare) need not hold up its exit. Forked (nothing is imported
+    again) twice, so the grandchild belongs to init and never becomes this
+    process's zombie; it opens its own engine connection and ends with
+    ``os._exit`` (no atexit hook of the parent's runs twice). Killed, it
+    leaves labelled containers, which ``grader sandbox prune`` removes.
+    """
+    pid = os.fork()
+    if pid:
+        os.waitpid(pid, 0)  # the child only forks again and exits
+        return
+    try:
+        if os.fork():
+            os._exit(0)
+        os.setsid()
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)  # a caller reading this process's output sees its end when it exits
+        work()
+    finally:
+        os._exit(0)
+
+
+def remove_detached(containers: Sequence[Any]) -> None:
+    """Remove ``containers`` from a detached child (see :func:`in_detached_child`); return at once."""
+    ids = [container.id for container in containers]
+
+    def remove() -> None:
+        from docker.errors import APIError
+
+        from .engine import connect
+
+        client = connect()
+        for container_id in ids:
+            with contextlib.suppress(APIError):  # already gone is fine
+                client.api.remove_container(container_id, force=True, v=True)
+
+    in_detached_child(remove)

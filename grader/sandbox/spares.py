@@ -41,7 +41,7 @@ from .pool import (
     spare_name,
     summaries,
 )
-from .reaper import remove_later, remove_now
+from .reaper import in_detached_child, remove_later, remove_now
 from .specs import app_spec, create, runner_spec
 
 #: A spare this much older than the claim limit is removed even if a claim file names it.
@@ -214,7 +214,7 @@ class Spares:
         if DETACHED:
             with _executor_lock:
                 _making[key] -= missing  # the child makes them; this process will not wait
-            _in_detached_child(lambda: self._make_and_sweep(request, image, key, missing, stale))
+            in_detached_child(lambda: self._make_and_sweep(request, image, key, missing, stale))
             return
         assert executor is not None
         for _ in range(missing):
@@ -231,13 +231,19 @@ class Spares:
         client = connect()
         self._client = lambda: client
         for _ in range(count):
-            with _executor_lock:
-                _making[key] += 1
-            self._make_one(request, image, key)
+            self._make_spare(request, image, key)
         if stale:
             self._sweep(stale)
 
     def _make_one(self, request: RunRequest, image: str, key: str) -> None:
+        """A background thread's job: one spare, counted in ``_making`` until it is made."""
+        try:
+            self._make_spare(request, image, key)
+        finally:
+            with _executor_lock:
+                _making[key] -= 1
+
+    def _make_spare(self, request: RunRequest, image: str, key: str) -> None:
         from docker.errors import APIError
         from requests.exceptions import RequestException
 
@@ -255,9 +261,6 @@ class Spares:
                 discard(pair)
         except (APIError, RequestException, OSError):
             return  # a spare is an optimisation: the next grading makes its own pair
-        finally:
-            with _executor_lock:
-                _making[key] -= 1
 
     def _sweep(self, stale: list[dict[str, Any]]) -> None:
         client = self._client()
@@ -294,31 +297,6 @@ def remove_spares(client: Any, root: Path) -> int:
         slot.remove()
         removed += 1
     return removed
-
-
-def _in_detached_child(work: Callable[[], None]) -> None:
-    """Run ``work`` in a grandchild of its own session, stdio on /dev/null; return at once.
-
-    Forked twice, so the grandchild belongs to init and never becomes this
-    process's zombie; it ends with ``os._exit`` (no atexit hook of the
-    parent's runs twice). Called before any thread of the run is started.
-    """
-    pid = os.fork()
-    if pid:
-        os.waitpid(pid, 0)  # the child only forks again and exits
-        return
-    try:
-        if os.fork():
-            os._exit(0)
-        os.setsid()
-        global _executor_lock
-        _executor_lock = threading.Lock()  # whatever held it was a thread of the parent's
-        null = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
-            os.dup2(null, fd)  # a caller reading this process's output sees its end when it exits
-        work()
-    finally:
-        os._exit(0)
 
 
 def _fits(summary: dict[str, Any], key: str) -> bool:
