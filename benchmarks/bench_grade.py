@@ -6,9 +6,10 @@ Prints, in one run on one machine:
 
 1. wall time of a single ``grader grade`` in docker mode (the CLI, as a user
    runs it, including Python start-up), median and max over ``--singles`` runs:
-   as a candidate iterating runs it (each grading finds the spare pair the
-   previous one left, see README "Spare containers"), and cold
-   (``GRADER_POOL=0``: both containers made for the run);
+   as a candidate iterating runs it (each grading finds a spare pair the
+   previous ones left, see README "Spare containers"), two seconds apart and
+   back to back (then each shares the two cores with making the next spare),
+   and cold (``GRADER_POOL=0``: both containers made for the run);
 2. batch throughput (submissions per minute) at ``--jobs 1`` and ``--jobs 2``
    on ``--copies`` copies of the hello-world golden submissions;
 3. the floor: the same hidden suite run by bare pytest, in-process with
@@ -50,8 +51,14 @@ def _run(command: list[str], **kwargs: object) -> float:
     return time.perf_counter() - started
 
 
-def single_grades(count: int, pool: str = "1") -> tuple[list[float], list[dict[str, float]]]:
-    """CLI wall times, and each grading's own ``timing`` split (``pool``: ``GRADER_POOL``)."""
+def single_grades(
+    count: int, pool: str = "2", gap: float = 0.0
+) -> tuple[list[float], list[dict[str, float]]]:
+    """CLI wall times, and each grading's own ``timing`` split (``pool``: ``GRADER_POOL``).
+
+    ``gap``: seconds between two gradings (a candidate edits between them); with none, each
+    grading shares the two cores with the making of the spare the previous one left.
+    """
     solution = ROOT / "challenges" / "hello-world" / "solution"
     command = GRADER + ["grade", "hello-world", str(solution), "--format", "json"]
     env = {**os.environ, "GRADER_POOL": pool}
@@ -59,6 +66,7 @@ def single_grades(count: int, pool: str = "1") -> tuple[list[float], list[dict[s
     walls: list[float] = []
     timings: list[dict[str, float]] = []
     for _ in range(count):
+        time.sleep(gap)
         started = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
         walls.append(time.perf_counter() - started)
@@ -140,13 +148,18 @@ def main() -> None:
             f"floor (bare pytest in-process, {count} submissions): {floor:.1f} s, "
             f"{60 * count / floor:.0f}/min, {per_submission:.3f} s a submission"
         )
-        for pool, what in (("1", "pooled: a spare waits"), ("0", "cold: GRADER_POOL=0")):
-            singles, timings = single_grades(args.singles, pool)
+        runs = (
+            ("2", 2.0, "pooled, 2 s apart"),
+            ("2", 0.0, "pooled, back to back"),
+            ("0", 0.0, "cold: GRADER_POOL=0"),
+        )
+        for pool, gap, what in runs:
+            singles, timings = single_grades(args.singles, pool, gap)
             median = statistics.median(singles)
             print(
                 f"single grade (docker, CLI wall, {what}): median {median:.2f} s "
                 f"({median / per_submission:.2f} x the floor's submission), max {max(singles):.2f} s "
-                f"over {len(singles)} runs" + ("   [target <= 1.5 x]" if pool == "1" else "")
+                f"over {len(singles)} runs" + ("   [target <= 1.5 x]" if gap else "")
             )
             print(f"  phases (median s): {phase_medians(timings)}")
         for jobs in (1, 2):

@@ -60,7 +60,7 @@ LABEL_MADE = "org.flask-grader.made"
 MAX_AGE_SECONDS = 300.0
 #: How long a spare's processes wait for their go before they end by themselves.
 IDLE_SECONDS = MAX_AGE_SECONDS + 60.0
-DEFAULT_SPARES = 1
+DEFAULT_SPARES = 2
 #: Inside both containers: the folder holding the go file, and the go file.
 GO_MOUNT = "/grader-go"
 GO_FILE = f"{GO_MOUNT}/now"
@@ -70,7 +70,7 @@ _code_digest: str | None = None
 
 
 def spares_wanted() -> int:
-    """``GRADER_POOL``: spare pairs kept per challenge (default 1; 0: none)."""
+    """``GRADER_POOL``: spare pairs kept per challenge (default 2; 0: none)."""
     raw = os.environ.get("GRADER_POOL", "").strip()
     return max(int(raw), 0) if raw.isdigit() else DEFAULT_SPARES
 
