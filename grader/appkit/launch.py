@@ -48,13 +48,12 @@ import time  # noqa: E402
 from typing import Any  # noqa: E402
 
 from grader.appkit.fork import ForkedProcess, fork_child  # noqa: E402
+from grader.appkit.gofile import wait_for  # noqa: E402
 from grader.appkit.inspection import as_script, inspect_submission  # noqa: E402
 from grader.appkit.ports import free_port  # noqa: E402
 from grader.protocol import APP_PORT, CONTROL_PORT, AppFailure, Facts, dump  # noqa: E402
 
 _PR_SET_DUMPABLE = 4
-#: How often a pooled launcher looks for its go file.
-WAIT_POLL_SECONDS = 0.005
 
 
 def make_undumpable() -> bool:
@@ -245,16 +244,6 @@ def preload() -> None:
     import grader.appkit.inspector  # noqa: F401
     import grader.appkit.introspect  # noqa: F401
     import grader.appkit.serve  # noqa: F401
-
-
-def wait_for(path: str, idle_timeout: float) -> bool:
-    """Wait until ``path`` exists (the host's go); False if ``idle_timeout`` passed first."""
-    deadline = time.monotonic() + idle_timeout
-    while not os.path.exists(path):
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(WAIT_POLL_SECONDS)
-    return True
 
 
 def main(argv: list[str] | None = None) -> int:
