@@ -22,7 +22,7 @@ import pytest
 from grader.challenges import Limits, get_challenge
 from grader.grading import grade, run_request
 from grader.sandbox import pool, spares
-from grader.sandbox.docker import DockerSandbox
+from grader.sandbox.docker import DockerSandbox, prune
 from grader.sandbox.owner import LABEL_OWNER, owner
 from grader.sandbox.pool import LABEL_POOL, pool_dir, pool_key
 from grader.sandbox.reaper import drain
@@ -219,7 +219,7 @@ def test_the_grader_command_leaves_its_next_spare_to_a_detached_child(docker_cli
         )
         deadline = time.monotonic() + 30
         while (
-            not spares._waiting(pool.summaries(docker_client), key, pool_dir())
+            not spares.Spares(lambda: docker_client, 1, pool_dir()).waiting(key)
             and time.monotonic() < deadline
         ):
             time.sleep(0.1)  # both of its containers running: claimable
@@ -229,3 +229,106 @@ def test_the_grader_command_leaves_its_next_spare_to_a_detached_child(docker_cli
         assert maker.rpartition(":")[2].isdigit() and maker != owner(), "made by a process of the command's"
     assert "claim" in results[1]["timing"] and "create" not in results[1]["timing"]
     spares.remove_spares(docker_client, pool_dir())
+
+
+_WARM_AND_EXIT = """
+import sys
+sys.path.insert(0, {root!r})
+from grader.challenges import get_challenge
+from grader.grading import run_request
+from grader.sandbox.docker import DockerSandbox
+print(DockerSandbox(spares=1).warm(run_request(get_challenge("hello-world"), {root!r})))
+"""
+
+
+def _spare_of_a_dead_maker(docker_client: Any) -> tuple[Any, pool.Slot]:
+    """One spare in this test's pool folder, made by a process that has exited since (prune may remove it)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _WARM_AND_EXIT.format(root=str(ROOT))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.stdout.strip() == "1", done.stderr
+    key = pool_key(pooled_request("hello-world"), DockerSandbox(client=docker_client).image_id(), pool_dir())
+    (app,) = _spare_apps(docker_client, key)
+    slot = pool.slot_in(app.attrs)
+    assert slot is not None and slot.path == pool_dir() / slot.run_id, "its slot, read back from its mounts"
+    return app, slot
+
+
+def _pair_of(docker_client: Any, run_id: str) -> list[Any]:
+    return docker_client.containers.list(
+        all=True, sparse=True, filters={"label": f"{pool.LABEL_RUN}={run_id}"}
+    )
+
+
+@pytest.mark.docker
+@pytest.mark.xdist_group(PRUNE_GROUP)
+def test_prune_leaves_a_spare_being_claimed_until_its_claimer_is_dead(docker_client: Any) -> None:
+    """A claim takes the slot, then renames the pair: a prune between the two must not remove it.
+
+    A spare whose maker exited is prune's to remove, unless a live process
+    has taken its slot; once that process is dead, prune removes pair and slot.
+    """
+    app, slot = _spare_of_a_dead_maker(docker_client)
+    claimer = subprocess.Popen(["sleep", "120"])
+    try:
+        (slot.path / "claimed").write_text(f"{owner(claimer.pid)} {pool.pid_namespace()}")
+        prune(docker_client)
+        assert len(_pair_of(docker_client, slot.run_id)) == 2, "a live claimer's spare is left"
+        assert slot.path.is_dir()
+    finally:
+        claimer.kill()
+        claimer.wait(10)
+    prune(docker_client)
+    assert not _pair_of(docker_client, slot.run_id), "its claimer died: both containers removed"
+    assert not slot.path.exists(), "and its slot"
+    assert not docker_client.containers.list(all=True, filters={"id": app.id})
+
+
+@pytest.mark.docker
+@pytest.mark.xdist_group(PRUNE_GROUP)
+def test_prune_takes_the_slot_of_a_spare_it_removes(docker_client: Any) -> None:
+    """Unclaimed, of a dead maker: prune claims it first (a claimer coming later finds it taken)."""
+    _, slot = _spare_of_a_dead_maker(docker_client)
+    assert pool.may_remove(_pair_of(docker_client, slot.run_id)[0].attrs), "nobody holds it: prune may"
+    assert (slot.path / "claimed").is_file() and not slot.take(), "and holds it now: no claim can follow"
+    assert pool.may_remove(_pair_of(docker_client, slot.run_id)[1].attrs), "its pair's other container too"
+    prune(docker_client)
+    assert not _pair_of(docker_client, slot.run_id) and not slot.path.exists()
+
+
+@pytest.mark.docker
+def test_a_refill_sweeps_only_its_own_pool_folder(docker_client: Any, tmp_path: Path) -> None:
+    """An exited spare of another pool folder (another user's, another test process's) is not this one's."""
+    theirs = DockerSandbox(client=docker_client, spares=1)
+    request = pooled_request("hello-world")
+    assert theirs.warm(request) == 1
+    key = pool_key(request, theirs.image_id(), pool_dir())
+    (app,) = _spare_apps(docker_client, key)
+    docker_client.containers.get(app.id).kill()
+    run_id = app.attrs["Labels"][pool.LABEL_RUN]
+    mine = spares.Spares(lambda: docker_client, 1, tmp_path / "mine")
+    (tmp_path / "mine").mkdir()
+    listing = pool.summaries(docker_client)
+    assert any(s["Id"] == app.id and s["State"] == "exited" for s in listing)
+    mine.refill(request, theirs.image_id(), pool_key(request, theirs.image_id(), tmp_path / "mine"), listing)
+    spares.drain()
+    drain()
+    assert len(_pair_of(docker_client, run_id)) == 2, "another folder's exited spare is left"
+    spares.remove_spares(docker_client, tmp_path / "mine")
+    for container in _pair_of(docker_client, run_id):
+        container.remove(force=True)
+
+
+@pytest.mark.docker
+def test_an_orphan_slot_is_removed_only_once_its_maker_is_dead(tmp_path: Path, docker_client: Any) -> None:
+    """A slot made a moment ago has no containers yet: its maker is still making them."""
+    made = pool.Slot.make(pool_dir(), "0123456789ab")
+    assert pool.remove_orphan_slots(docker_client) == 0 and made.path.is_dir(), "its maker (this test) lives"
+    gone = subprocess.Popen(["true"])
+    gone.wait(10)
+    (made.path / "maker").write_text(f"{owner(gone.pid)} {pool.pid_namespace()}")
+    assert pool.remove_orphan_slots(docker_client) == 1 and not made.path.exists()

@@ -7,8 +7,8 @@ keep every waiting process busy (about 1 % of a core each, many spares
 waiting at once on a grading host); ``inotify`` (Linux, through ``ctypes``:
 this runs in the candidate's container, standard library only) blocks
 until the folder changes, and the file's existence is checked before and
-after every wake-up, so a go written before the watch began is never
-missed. Where ``inotify`` is unavailable (or its per-user limit reached),
+after every wake-up (and every second), so a go written before the watch
+began is never missed. Where ``inotify`` is unavailable (or its per-user limit reached),
 the wait polls, slowly.
 """
 
@@ -24,6 +24,9 @@ _IN_MOVED_TO = 0x00000080
 _IN_CLOEXEC = 0o2000000
 #: How often to look when inotify cannot be used.
 FALLBACK_POLL_SECONDS = 0.05
+#: How often to look anyway while watching: a file system that drops an event (a network or
+#: virtual one under the pool folder) then costs this much latency, not the whole wait.
+RECHECK_SECONDS = 1.0
 
 
 def _watch(folder: str) -> int | None:
@@ -52,7 +55,7 @@ def wait_for(path: str, timeout: float) -> bool:
                 return False
             if fd is None:
                 time.sleep(min(FALLBACK_POLL_SECONDS, left))
-            elif select.select([fd], [], [], left)[0]:
+            elif select.select([fd], [], [], min(left, RECHECK_SECONDS))[0]:
                 os.read(fd, 4096)  # the events themselves say nothing the check above does not
         return True
     finally:

@@ -48,7 +48,7 @@ from . import spares as spare_pairs
 from .base import AppExit, PhaseClock, RunOutcome, RunRequest, runner_phases
 from .engine import connect
 from .owner import LABEL, LABEL_OWNER, LABEL_RUN, PruneReport, owner
-from .pool import pool_dir, pool_key, remove_orphan_slots, spares_wanted
+from .pool import may_remove, pool_dir, pool_key, remove_orphan_slots, spares_wanted, summaries
 from .reaper import remove_detached, remove_later
 from .spares import Pair, Spares, make_pair
 from .spares import drain as drain_spares
@@ -92,9 +92,9 @@ def _tail(container: Any, stream: str, limit: int = 4000) -> str:
 
 
 def prune(client: Any = None, *, everything: bool = False) -> PruneReport:
-    """:func:`grader.sandbox.owner.prune`, then the pool folder's slots whose pair is gone."""
+    """:func:`grader.sandbox.owner.prune` (spares claimed meanwhile left alone), then orphan slots."""
     client = client or connect()
-    report = _owner.prune(client, everything=everything)
+    report = _owner.prune(client, everything=everything, may_remove=may_remove)
     remove_orphan_slots(client)
     return report
 
@@ -285,8 +285,7 @@ class DockerSandbox:
             return 0
         image = self.image_id()
         key = pool_key(request, image, spares.root)
-        _, listing = spares.claim_none(key)
-        spares.refill(request, image, key, listing)
+        spares.refill(request, image, key, summaries(self.client))
         drain_spares()
         return spares.waiting(key)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,10 +103,21 @@ class PruneReport:
         return text
 
 
-def prune(client: Any = None, *, everything: bool = False) -> PruneReport:
+def _anything(summary: dict[str, Any]) -> bool:
+    return True
+
+
+def prune(
+    client: Any = None,
+    *,
+    everything: bool = False,
+    may_remove: Callable[[dict[str, Any]], bool] = _anything,
+) -> PruneReport:
     """Remove what killed gradings of this host left behind.
 
-    With ``everything``, remove every labelled container, live gradings included.
+    With ``everything``, remove every labelled container, live gradings
+    included. ``may_remove`` has the last word on each container (the pool
+    leaves a spare another process is claiming right now: :mod:`.pool`).
     """
     from docker.errors import APIError  # NotFound is one: already gone is fine
 
@@ -114,7 +126,7 @@ def prune(client: Any = None, *, everything: bool = False) -> PruneReport:
     filters = {"label": LABEL}
     # sparse: the list answer itself, no inspect per container that another prune may race to remove
     for container in client.containers.list(all=True, filters=filters, sparse=True):
-        if not everything and not provably_dead(owner_of(container.attrs)):
+        if not everything and not provably_dead(owner_of(container.attrs)) or not may_remove(container.attrs):
             skipped += 1
             continue
         try:
@@ -132,7 +144,9 @@ def prune(client: Any = None, *, everything: bool = False) -> PruneReport:
     return PruneReport(removed, skipped)
 
 
-def prune_owner(client: Any, labels: dict[str, str]) -> int:
+def prune_owner(
+    client: Any, labels: dict[str, str], may_remove: Callable[[dict[str, Any]], bool] = _anything
+) -> int:
     """Remove the containers of exactly one owner (``owner_labels`` of a dead process); how many.
 
     For a caller that knows which process it succeeds (the grading service
@@ -148,6 +162,8 @@ def prune_owner(client: Any, labels: dict[str, str]) -> int:
     for container in client.containers.list(all=True, filters={"label": LABEL}, sparse=True):
         theirs = owner_of(container.attrs)
         if {k: theirs.get(k) for k in wanted} != wanted or not provably_dead(theirs):
+            continue
+        if not may_remove(container.attrs):
             continue
         try:
             container.remove(force=True, v=True)

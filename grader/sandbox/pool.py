@@ -17,19 +17,22 @@ What this keeps, exactly as before:
 * the containers are made by the same pure specs, with the same hardening
   and limits; nothing of the submission runs before the go, and the hidden
   tests are only ever in the runner's container;
-* claiming is atomic across processes: a claim is a rename of the app
-  container (``grader-pool-RUN`` to ``grader-app-RUN-by-PID-PIDNS``), which
-  the engine grants to one caller only; the new name says which process
-  owns the pair from then on, so ``grader sandbox prune`` removes a pair
-  whose claimer died, and a spare whose maker died (:mod:`.owner`);
+* one process on this host gets a spare, whether it claims it or removes
+  it: both first create the spare's ``claimed`` file exclusively
+  (``O_EXCL``, :meth:`Slot.take`). A claimer then renames both containers
+  (``grader-pool-RUN`` to ``grader-app-RUN-by-PID-PIDNS``), and the new
+  name says which process owns the pair from then on, so ``grader sandbox
+  prune`` removes a pair whose claimer died, and a spare whose maker died
+  (:mod:`.owner`), but never a spare another process has just claimed
+  (:func:`may_remove`);
 * a spare is used only for the exact thing it was made for: its label
   ``org.flask-grader.pool`` is a digest of the image id, the grader code
   mounted into it, the suite's files, the limits, the ``[env]`` template,
   the server settings, this host and PID namespace and this pool folder. A
   rebuilt image, a changed challenge or an upgraded grader never matches;
-* a spare older than :data:`MAX_AGE_SECONDS` is never claimed: it is
-  removed (after a rename of its own, so no claimer can race the removal);
-  its processes end by themselves a minute later, if nobody removed it.
+* a spare older than :data:`MAX_AGE_SECONDS` is never claimed: the next
+  refill of its own pool folder takes its slot and removes it; its
+  processes end by themselves a minute later, if nobody removed it.
 
 Spares per challenge: :data:`DEFAULT_SPARES` (``GRADER_POOL``; 0 turns them
 off), more for a batch (one per job). The pool folder (``GRADER_POOL_DIR``,
@@ -51,7 +54,7 @@ from pathlib import Path
 from typing import Any
 
 from .base import RunRequest
-from .owner import LABEL, LABEL_RUN, pid_namespace
+from .owner import LABEL, LABEL_OWNER, LABEL_PIDNS, LABEL_RUN, owner_labels, pid_namespace, provably_dead
 
 LABEL_POOL = "org.flask-grader.pool"
 LABEL_ROLE = "org.flask-grader.role"
@@ -144,10 +147,24 @@ class Slot:
     @classmethod
     def make(cls, root: Path, run_id: str) -> Slot:
         slot = cls(run_id, root / run_id)
+        slot.path.mkdir(mode=0o755)
+        _write_owner(slot.path / "maker")  # before its containers exist: a prune leaves it to its maker
         for folder in (slot.path, slot.submission, slot.go):
-            folder.mkdir(mode=0o755)
+            folder.mkdir(mode=0o755, exist_ok=True)
             os.chmod(folder, 0o755)  # the sandbox's user reads both mounts
         return slot
+
+    def take(self) -> bool:
+        """Create ``claimed`` naming this process; one process on this host wins (``O_EXCL``)."""
+        return _write_owner(self.path / "claimed")
+
+    def holder(self, name: str) -> dict[str, str] | None:
+        """The owner labels written in ``maker`` or ``claimed``; None if there is no such file."""
+        try:
+            host_pid, _, pidns = (self.path / name).read_text(encoding="utf-8").partition(" ")
+        except OSError:
+            return None
+        return {LABEL_OWNER: host_pid, LABEL_PIDNS: pidns.strip()}
 
     def fill(self, staged_root: Path) -> None:
         """Copy the staged submission in, then say go (the go file is the last thing written)."""
@@ -156,6 +173,49 @@ class Slot:
 
     def remove(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _write_owner(path: Path) -> bool:
+    """Create ``path`` exclusively, naming this process; False if it exists (or its folder is gone)."""
+    labels = owner_labels()
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except OSError:
+        return False
+    try:
+        os.write(fd, f"{labels[LABEL_OWNER]} {labels[LABEL_PIDNS]}".encode())
+    finally:
+        os.close(fd)
+    return True
+
+
+def slot_in(summary: dict[str, Any]) -> Slot | None:
+    """The slot a container of the engine's list has mounted (its go folder's parent), if it has one."""
+    run_id = str((summary.get("Labels") or {}).get(LABEL_RUN, ""))
+    for mount in summary.get("Mounts") or []:
+        if mount.get("Destination") == GO_MOUNT and _RUN_ID.match(run_id):
+            path = Path(str(mount.get("Source", ""))).parent
+            if path.name == run_id:
+                return Slot(run_id, path)
+    return None
+
+
+def may_remove(summary: dict[str, Any]) -> bool:
+    """Whether a pruner may remove this container now (its owner being provably dead is checked apart).
+
+    Anything but a spare, yes. A spare only once its slot is this process's:
+    taken now, taken earlier by this process (the pair's other container),
+    or claimed by a process now provably dead; or if it has no slot left
+    (nobody can claim it then). A spare another process has just claimed,
+    and not renamed yet, is left to it.
+    """
+    if not is_spare(summary):
+        return True
+    slot = slot_in(summary)
+    if slot is None or not slot.path.is_dir() or slot.take():
+        return True
+    holder = slot.holder("claimed")
+    return holder is None or holder == owner_labels() or provably_dead(holder)
 
 
 def slot_of(root: Path, run_id: str) -> Slot | None:
@@ -195,7 +255,11 @@ def run_of(summary: dict[str, Any]) -> str:
 
 
 def remove_orphan_slots(client: Any) -> int:
-    """Remove the slots of this user's pool folder whose pair is gone (a prune, a killed grader)."""
+    """Remove the slots of this user's pool folder whose pair is gone and whose processes are dead.
+
+    A slot whose maker or claimer still runs is left: it may be making its
+    containers right now, or removing them.
+    """
     root = pool_dir()
     runs = {
         str((c.get("Labels") or {}).get(LABEL_RUN, ""))
@@ -203,7 +267,11 @@ def remove_orphan_slots(client: Any) -> int:
     }
     removed = 0
     for path in root.iterdir():
-        if _RUN_ID.match(path.name) and path.name not in runs:
+        if not _RUN_ID.match(path.name) or path.name in runs:
+            continue
+        slot = Slot(path.name, path)
+        holders = [h for h in (slot.holder("maker"), slot.holder("claimed")) if h is not None]
+        if all(provably_dead(h) for h in holders):
             shutil.rmtree(path, ignore_errors=True)
             removed += 1
     return removed

@@ -9,13 +9,14 @@ may claim any more.
 A claim is an exclusive create of ``claimed`` in the spare's slot (one
 winner per spare on this host, as the filesystem grants ``O_EXCL``), then a
 rename of both containers to names carrying the claimer's PID and PID
-namespace, which is what :func:`grader.sandbox.owner.prune` reads.
+namespace, which is what :func:`grader.sandbox.owner.prune` reads. Whoever
+removes a spare takes its slot the same way first (:func:`.pool.may_remove`),
+and a refill sweeps only the spares of its own pool folder.
 """
 
 from __future__ import annotations
 
 import atexit
-import os
 import threading
 import uuid
 from collections import Counter
@@ -35,8 +36,10 @@ from .pool import (
     age,
     claimed_name,
     is_spare,
+    may_remove,
     pool_labels,
     run_of,
+    slot_in,
     slot_of,
     spare_name,
     summaries,
@@ -44,7 +47,7 @@ from .pool import (
 from .reaper import in_detached_child, remove_later, remove_now
 from .specs import app_spec, create, runner_spec
 
-#: A spare this much older than the claim limit is removed even if a claim file names it.
+#: A spare this much older than the claim limit is swept by the next refill of its pool folder.
 SWEEP_GRACE_SECONDS = 60.0
 
 #: One thread per process makes every sandbox's spares, one pair at a time (their engine calls
@@ -170,7 +173,7 @@ class Spares:
             run_id = run_of(app)
             tests = by_run.get(run_id, {}).get("tests")
             slot = slot_of(self.root, run_id)
-            if tests is None or not _fits(tests, key) or slot is None or not _take(slot):
+            if tests is None or not _fits(tests, key) or slot is None or not slot.take():
                 continue
             client = self._client()
             try:
@@ -181,10 +184,6 @@ class Spares:
                 continue
             return _pair(client, run_id, app, tests, slot), listing
         return None, listing
-
-    def claim_none(self, key: str) -> tuple[None, list[dict[str, Any]]]:
-        """The engine's listing, claiming nothing (see :meth:`refill`)."""
-        return None, summaries(self._client())
 
     def waiting(self, key: str) -> int:
         """How many spares wait for ``key`` now, unclaimed."""
@@ -205,6 +204,7 @@ class Spares:
             s
             for s in listing
             if is_spare(s)
+            and self._own(s)
             and (
                 age(s) > MAX_AGE_SECONDS + SWEEP_GRACE_SECONDS
                 or s.get("State") in ("exited", "dead")
@@ -262,12 +262,18 @@ class Spares:
         except (APIError, RequestException, OSError):
             return  # a spare is an optimisation: the next grading makes its own pair
 
+    def _own(self, summary: dict[str, Any]) -> bool:
+        """Whether a spare is of this pool folder (another folder's are another grader's to sweep)."""
+        slot = slot_in(summary)
+        return slot is not None and slot.path == self.root / slot.run_id
+
     def _sweep(self, stale: list[dict[str, Any]]) -> None:
         client = self._client()
         for summary in stale:
-            container = client.containers.prepare_model(summary)
-            remove_later([container])
-            slot = slot_of(self.root, run_of(summary))
+            if not may_remove(summary):  # claimed meanwhile
+                continue
+            remove_later([client.containers.prepare_model(summary)])
+            slot = slot_in(summary)
             if slot is not None:
                 slot.remove()
 
@@ -290,7 +296,7 @@ def remove_spares(client: Any, root: Path) -> int:
     removed = 0
     for run_id, pair in runs.items():
         slot = slot_of(root, run_id)
-        if slot is None or not slot.path.is_dir() or not all(is_spare(s) for s in pair) or not _take(slot):
+        if slot is None or not slot.path.is_dir() or not all(is_spare(s) for s in pair) or not slot.take():
             continue
         for summary in pair:
             remove_now(client.containers.prepare_model(summary))
@@ -307,19 +313,6 @@ def _fits(summary: dict[str, Any], key: str) -> bool:
         and summary.get("State") == "running"
         and age(summary) < MAX_AGE_SECONDS
     )
-
-
-def _take(slot: Slot) -> bool:
-    """Claim the slot: one process on this host wins (``O_EXCL``)."""
-    try:
-        fd = os.open(slot.path / "claimed", os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    except OSError:  # taken already, or the slot is gone
-        return False
-    try:
-        os.write(fd, str(os.getpid()).encode())
-    finally:
-        os.close(fd)
-    return True
 
 
 def _pair(client: Any, run_id: str, app: dict[str, Any], tests: dict[str, Any], slot: Slot) -> Pair:

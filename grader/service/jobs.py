@@ -242,9 +242,10 @@ def sweep(data_dir: Path, sandbox: Sandbox) -> None:
             from docker.errors import DockerException
 
             from ..sandbox.owner import prune_owner
+            from ..sandbox.pool import may_remove
 
             try:
-                removed = prune_owner(sandbox.client, labels)  # type: ignore[attr-defined]
+                removed = prune_owner(sandbox.client, labels, may_remove)  # type: ignore[attr-defined]
             except (DockerException, InfrastructureError) as exc:
                 log.warning("leftover containers of %s not pruned: %s", folder.name, str(exc)[:200])
                 continue
