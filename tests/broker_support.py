@@ -25,9 +25,7 @@ from typing import Any
 
 import pytest
 
-from grader.appkit.ports import free_port
-
-from .conftest import GOLDEN
+from .conftest import GOLDEN, free_port
 
 HELLO = GOLDEN / "hello-world"
 GRADER = [sys.executable, "-m", "grader"]

@@ -89,6 +89,16 @@ def docker_client() -> Iterator[Any]:
     shutil.rmtree(pool_dir(), ignore_errors=True)
 
 
+def free_port() -> int:
+    """A free loopback port for a server a test starts that must be told a number (redis-server,
+    PostgreSQL). An app under grading never gets one: it serves a socket bound for it (appkit.ports)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def prune_from_the_shell() -> None:
     """`grader sandbox prune` as a user types it, in a process of its own; it must succeed."""
     import subprocess

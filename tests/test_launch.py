@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from grader.appkit.inspection import launch_command
-from grader.appkit.ports import free_port
+from grader.appkit.ports import bound_socket, port_of
 from grader.testkit.instances import LAUNCHER
 
 #: Each process that imports this submission notes which grader script it runs as.
@@ -26,18 +26,20 @@ NOTE = (
 
 
 def _launch(app_dir: Path, note: Path) -> tuple[subprocess.Popen[bytes], int]:
-    control = free_port()
-    proc = subprocess.Popen(
-        launch_command(
-            LAUNCHER, str(app_dir), "--port", str(free_port()), "--control-port", str(control),
-            "--start-timeout", "20", "--free-ports",
-        ),
-        env={"PATH": "/usr/bin:/bin", "IMPORTS_NOTE": str(note)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
-    return proc, control
+    app, control = bound_socket(), bound_socket()
+    with app, control:
+        proc = subprocess.Popen(
+            launch_command(
+                LAUNCHER, str(app_dir), "--port-fd", str(app.fileno()), "--control-fd", str(control.fileno()),
+                "--start-timeout", "20",
+            ),
+            env={"PATH": "/usr/bin:/bin", "IMPORTS_NOTE": str(note)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            pass_fds=(app.fileno(), control.fileno()),
+        )  # fmt: skip
+        return proc, port_of(control)
 
 
 def _message(control: int) -> dict[str, object]:

@@ -25,8 +25,7 @@ from typing import Any
 
 import pytest
 
-from grader.appkit.launch import free_port
-
+from .conftest import free_port
 from .service_support import golden_zip
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]

@@ -5,8 +5,10 @@ submission can shadow none of its modules, it runs no candidate code itself:
 
 1. it makes itself non-dumpable, so the candidate's processes (same user)
    cannot open its memory or its file descriptors through ``/proc``;
-2. it binds the control port before any candidate code runs, so nothing
-   else can answer there;
+2. it binds the control port and the app's port before any candidate code
+   runs (or, in local mode, inherits both bound by its parent:
+   :mod:`grader.appkit.ports`), so nothing else can answer there, and keeps
+   the app's socket for the whole run: each server it starts serves it;
 3. it imports Flask, gunicorn, the inspector and the server's code, so that
    both can be forked from it (:mod:`grader.appkit.fork`) rather than
    started as new Pythons; with ``--wait-for FILE`` (a pooled container,
@@ -22,8 +24,9 @@ submission can shadow none of its modules, it runs no candidate code itself:
    ends the run;
 6. on the runner's request it starts further instances of the app with
    extra environment variables (``app_with_env``), each inspected and served
-   the same way on its own port, and restarts an instance's server
-   (``restart_app``), keeping the run's writable folder.
+   the same way on a port of its own (any free one, named in the answer),
+   and restarts an instance's server (``restart_app``) on the same socket,
+   keeping the run's writable folder.
 
 Everything the candidate's processes print goes to the container's stderr;
 the host shows it as the app's log, and never parses it.
@@ -42,6 +45,7 @@ import ctypes  # noqa: E402
 import http.server  # noqa: E402
 import json  # noqa: E402
 import signal  # noqa: E402
+import socket  # noqa: E402
 import subprocess  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
@@ -50,7 +54,7 @@ from typing import Any  # noqa: E402
 from grader.appkit.fork import ForkedProcess, fork_child  # noqa: E402
 from grader.appkit.gofile import wait_for  # noqa: E402
 from grader.appkit.inspection import as_script, inspect_submission  # noqa: E402
-from grader.appkit.ports import free_port  # noqa: E402
+from grader.appkit.ports import bound_socket, port_of  # noqa: E402
 from grader.protocol import APP_PORT, CONTROL_PORT, AppFailure, Facts, dump  # noqa: E402
 
 _PR_SET_DUMPABLE = 4
@@ -65,17 +69,23 @@ def make_undumpable() -> bool:
         return False
 
 
-#: Extra app instances (``app_with_env``) listen from this port up.
-FIRST_INSTANCE_PORT = 8010
 MAX_INSTANCES = 4
+#: The descriptor a server finds its instance's socket on.
+_SERVER_FD = 3
 _RESERVED_ENV = ("GRADER_", "PYTHON")
 
 
 class Instance:
-    """One app instance: its port, its extra environment, its message and its server process."""
+    """One app instance: its socket, its extra environment, its message and its server process.
 
-    def __init__(self, port: int, env: dict[str, str]) -> None:
-        self.port = port
+    The launcher binds the socket (or inherits it, bound) and keeps it for
+    the whole run; each server it starts serves that socket (``fd://``), so
+    a restart never gives the port up and nothing else can take it.
+    """
+
+    def __init__(self, sock: socket.socket, env: dict[str, str]) -> None:
+        self.sock = sock
+        self.port = port_of(sock)
         self.env = env
         self.message: Facts | AppFailure | None = None
         self.server: ForkedProcess | None = None
@@ -87,7 +97,8 @@ class Launcher:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.lock = threading.Lock()
-        self.main = Instance(args.port, {})
+        main = socket.socket(fileno=args.port_fd) if args.port_fd is not None else bound_socket(args.port)
+        self.main = Instance(main, {})
         self.extra: list[Instance] = []
 
     def start(self, instance: Instance) -> None:
@@ -103,8 +114,8 @@ class Launcher:
 
         argv = [
             self.args.directory,
-            "--port",
-            str(instance.port),
+            "--fd",
+            str(_SERVER_FD),
             "--threads",
             str(self.args.threads),
             "--timeout",
@@ -116,7 +127,7 @@ class Launcher:
         try:
             instance.server = fork_child(
                 lambda: as_script(serve.main, serve.__file__, argv),
-                fds={0: null, 1: 2, 2: 2},
+                fds={0: null, 1: 2, 2: 2, _SERVER_FD: instance.sock.fileno()},
                 cwd=self.args.directory,
                 env={**os.environ, **instance.env},
                 new_session=False,
@@ -128,8 +139,7 @@ class Launcher:
         with self.lock:
             if len(self.extra) >= MAX_INSTANCES:
                 raise ValueError(f"at most {MAX_INSTANCES} extra instances per run")
-            port = free_port() if self.args.free_ports else FIRST_INSTANCE_PORT + len(self.extra)
-            instance = Instance(port, env)
+            instance = Instance(bound_socket(), env)  # any free port: the answer names it
             self.extra.append(instance)
         self.start(instance)
         return instance
@@ -181,7 +191,7 @@ class ControlServer:
     instances of itself, within the container's limits.
     """
 
-    def __init__(self, port: int, launcher: Launcher) -> None:
+    def __init__(self, sock: socket.socket, launcher: Launcher) -> None:
         owner = self
         self.launcher = launcher
         self.body: bytes | None = None
@@ -210,7 +220,10 @@ class ControlServer:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 return
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.server = http.server.ThreadingHTTPServer(sock.getsockname(), Handler, bind_and_activate=False)
+        self.server.socket.close()
+        self.server.socket = sock  # bound already (here or by the parent): it starts listening now
+        self.server.server_activate()
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -255,17 +268,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--timeout", type=int, default=30)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument(
-        "--free-ports",
-        action="store_true",
-        help="extra instances on free ports (local mode: a shared loopback)",
-    )
+    parser.add_argument("--port-fd", type=int, help="local mode: the app's socket, bound by the parent")
+    parser.add_argument("--control-fd", type=int, help="local mode: the control socket, bound by the parent")
     parser.add_argument("--wait-for", help="a pooled container: start once this file exists")
     parser.add_argument("--idle-timeout", type=float, default=600.0, help="...and end if it does not")
     args = parser.parse_args(argv)
     make_undumpable()
     launcher = Launcher(args)
-    control = ControlServer(args.control_port, launcher)
+    control_sock = (
+        socket.socket(fileno=args.control_fd)
+        if args.control_fd is not None
+        else bound_socket(args.control_port)
+    )
+    control = ControlServer(control_sock, launcher)
     preload()
     if args.wait_for and not wait_for(args.wait_for, args.idle_timeout):
         return 0  # never used: the host removes the container

@@ -22,14 +22,13 @@ import gunicorn.workers.gthread  # noqa: E402,F401
 from gunicorn.app.base import BaseApplication  # noqa: E402
 
 from grader.appkit.loader import AppLoadError, load_app  # noqa: E402
-from grader.protocol import APP_PORT  # noqa: E402
 
 
-def _serve(app: Any, port: int, threads: int, timeout: int, workers: int) -> None:
+def _serve(app: Any, fd: int, threads: int, timeout: int, workers: int) -> None:
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             settings = {
-                "bind": f"127.0.0.1:{port}",
+                "bind": f"fd://{fd}",  # the launcher's socket, bound for the whole run (appkit.ports)
                 "workers": workers,
                 "worker_class": "gthread",
                 "threads": threads,
@@ -51,7 +50,7 @@ def _serve(app: Any, port: int, threads: int, timeout: int, workers: int) -> Non
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="grader.appkit.serve")
     parser.add_argument("directory")
-    parser.add_argument("--port", type=int, default=APP_PORT)
+    parser.add_argument("--fd", type=int, required=True, help="the bound socket to serve")
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--timeout", type=int, default=30)
     parser.add_argument("--workers", type=int, default=1)
@@ -63,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     except AppLoadError as exc:  # it loaded in the inspector: the app is not deterministic
         print(f"the app failed to load a second time: {exc.failure.message}", file=sys.stderr, flush=True)
         return 1
-    _serve(loaded.app, args.port, args.threads, args.timeout, args.workers)
+    _serve(loaded.app, args.fd, args.threads, args.timeout, args.workers)
     return 0
 
 

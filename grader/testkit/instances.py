@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..appkit.ports import free_port
+from ..appkit.ports import bound_socket, port_of
 from ..protocol import AppFailure, Facts, ProtocolError, load
 from .client import Client, ClientError, HttpClient
 
@@ -109,23 +109,26 @@ class Instances:
         from ..appkit.inspection import launch_command
 
         assert self.app_dir is not None
-        port, control = free_port(), free_port()
-        child = subprocess.Popen(
-            launch_command(
-                LAUNCHER,
-                self.app_dir,
-                "--port",
-                str(port),
-                "--control-port",
-                str(control),
-                "--start-timeout",
-                f"{self.start_timeout:g}",
-            ),
-            env={**os.environ, **env},
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        app, control_sock = bound_socket(), bound_socket()  # held from here on: appkit.ports says why
+        with app, control_sock:
+            child = subprocess.Popen(
+                launch_command(
+                    LAUNCHER,
+                    self.app_dir,
+                    "--port-fd",
+                    str(app.fileno()),
+                    "--control-fd",
+                    str(control_sock.fileno()),
+                    "--start-timeout",
+                    f"{self.start_timeout:g}",
+                ),
+                env={**os.environ, **env},
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                pass_fds=(app.fileno(), control_sock.fileno()),
+            )
+            port, control = port_of(app), port_of(control_sock)
         self.children.append(child)
         deadline = time.monotonic() + self.start_timeout + 2
         while time.monotonic() < deadline:

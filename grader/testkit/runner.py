@@ -206,28 +206,30 @@ def _http_target(
 def _served_target(app_dir: str, start_timeout: float, request_timeout: float, workers: int) -> Any:
     """Local mode for a challenge with ``[server]``: the launcher in a subprocess, no sandbox, then HTTP."""
     from grader.appkit.inspection import launch_command
-    from grader.appkit.ports import free_port
+    from grader.appkit.ports import bound_socket, port_of
 
     from .instances import LAUNCHER
 
-    port, control = free_port(), free_port()
-    subprocess.Popen(  # in this process group: the local sandbox ends it with the run
-        launch_command(
-            LAUNCHER,
-            os.path.abspath(app_dir),
-            "--port",
-            str(port),
-            "--control-port",
-            str(control),
-            "--start-timeout",
-            f"{start_timeout:g}",
-            "--workers",
-            str(workers),
-            "--free-ports",
-        ),
-        stdin=subprocess.DEVNULL,
-    )
-    return _http_target(f"127.0.0.1:{port}", start_timeout, request_timeout, control)
+    app, control = bound_socket(), bound_socket()  # held from here on: appkit.ports says why
+    with app, control:
+        subprocess.Popen(  # in this process group: the local sandbox ends it with the run
+            launch_command(
+                LAUNCHER,
+                os.path.abspath(app_dir),
+                "--port-fd",
+                str(app.fileno()),
+                "--control-fd",
+                str(control.fileno()),
+                "--start-timeout",
+                f"{start_timeout:g}",
+                "--workers",
+                str(workers),
+            ),
+            stdin=subprocess.DEVNULL,
+            pass_fds=(app.fileno(), control.fileno()),
+        )
+        port, control_port = port_of(app), port_of(control)
+    return _http_target(f"127.0.0.1:{port}", start_timeout, request_timeout, control_port)
 
 
 def _app_env() -> dict[str, str]:
