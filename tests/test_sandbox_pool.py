@@ -204,6 +204,7 @@ def test_a_grader_killed_while_containers_are_pooled_leaves_nothing_after_prune(
 
 
 @pytest.mark.docker
+@pytest.mark.xdist_group(PRUNE_GROUP)  # its spares' maker exits: a prune elsewhere may remove them
 def test_the_grader_command_leaves_its_next_spare_to_a_detached_child(docker_client: Any) -> None:
     """`grader grade` from the shell exits once its verdict is out; a child of its own makes the next
     spare (no import again, no wait at exit), and the next `grader grade` claims it."""
