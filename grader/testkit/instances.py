@@ -106,29 +106,10 @@ class Instances:
 
     def _local_launcher(self, env: dict[str, str]) -> tuple[int, Facts | AppFailure]:
         """Local in-process mode: a launcher subprocess serving one instance with ``env``."""
-        from ..appkit.inspection import launch_command
-
         assert self.app_dir is not None
-        app, control_sock = bound_socket(), bound_socket()  # held from here on: appkit.ports says why
-        with app, control_sock:
-            child = subprocess.Popen(
-                launch_command(
-                    LAUNCHER,
-                    self.app_dir,
-                    "--port-fd",
-                    str(app.fileno()),
-                    "--control-fd",
-                    str(control_sock.fileno()),
-                    "--start-timeout",
-                    f"{self.start_timeout:g}",
-                ),
-                env={**os.environ, **env},
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                pass_fds=(app.fileno(), control_sock.fileno()),
-            )
-            port, control = port_of(app), port_of(control_sock)
+        child, port, control = start_launcher(
+            self.app_dir, self.start_timeout, env={**os.environ, **env}, output=subprocess.DEVNULL
+        )
         self.children.append(child)
         deadline = time.monotonic() + self.start_timeout + 2
         while time.monotonic() < deadline:
@@ -146,3 +127,40 @@ class Instances:
         for child in self.children:
             child.kill()
             child.wait()
+
+
+def start_launcher(
+    app_dir: str,
+    start_timeout: float,
+    *args: str,
+    env: dict[str, str] | None = None,
+    output: int | None = None,
+) -> tuple[subprocess.Popen[bytes], int, int]:
+    """Local mode: the launcher in a subprocess serving ``app_dir``; it, its app port, its control port.
+
+    Both sockets are bound here and handed over (:mod:`grader.appkit.ports`
+    says why a port is never looked up and bound later).
+    """
+    from ..appkit.inspection import launch_command
+
+    app, control = bound_socket(), bound_socket()
+    with app, control:
+        child = subprocess.Popen(
+            launch_command(
+                LAUNCHER,
+                app_dir,
+                "--port-fd",
+                str(app.fileno()),
+                "--control-fd",
+                str(control.fileno()),
+                "--start-timeout",
+                f"{start_timeout:g}",
+                *args,
+            ),
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=output,
+            pass_fds=(app.fileno(), control.fileno()),
+        )
+        return child, port_of(app), port_of(control)

@@ -27,7 +27,6 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -205,30 +204,10 @@ def _http_target(
 
 def _served_target(app_dir: str, start_timeout: float, request_timeout: float, workers: int) -> Any:
     """Local mode for a challenge with ``[server]``: the launcher in a subprocess, no sandbox, then HTTP."""
-    from grader.appkit.inspection import launch_command
-    from grader.appkit.ports import bound_socket, port_of
+    from .instances import start_launcher
 
-    from .instances import LAUNCHER
-
-    app, control = bound_socket(), bound_socket()  # held from here on: appkit.ports says why
-    with app, control:
-        subprocess.Popen(  # in this process group: the local sandbox ends it with the run
-            launch_command(
-                LAUNCHER,
-                os.path.abspath(app_dir),
-                "--port-fd",
-                str(app.fileno()),
-                "--control-fd",
-                str(control.fileno()),
-                "--start-timeout",
-                f"{start_timeout:g}",
-                "--workers",
-                str(workers),
-            ),
-            stdin=subprocess.DEVNULL,
-            pass_fds=(app.fileno(), control.fileno()),
-        )
-        port, control_port = port_of(app), port_of(control)
+    # in this process group: the local sandbox ends it with the run
+    _, port, control_port = start_launcher(os.path.abspath(app_dir), start_timeout, "--workers", str(workers))
     return _http_target(f"127.0.0.1:{port}", start_timeout, request_timeout, control_port)
 
 
