@@ -29,7 +29,6 @@ from grader.protocol import Suite
 from grader.results import GradeResult
 from grader.sandbox import LOCAL_SANDBOX_WARNING, SANDBOXES, make_sandbox
 from grader.sandbox.reaper import drain
-from grader.similarity.cli import batch_similarity
 from grader.workspace import challenge_of, grade_target, start_workspace, started_for
 
 EXIT_CODES = """\b
@@ -57,7 +56,20 @@ def _interrupted(message: str) -> NoReturn:
 
 
 class _Grader(click.Group):
-    """The command group, with click's usage errors in the grader's one-line style."""
+    """The command group, with click's usage errors in the grader's one-line style.
+
+    The commands of modules of their own are registered when one of them is
+    asked for (click's lazy subcommands): a candidate's `grader grade` does not
+    import the service's, the invitations' or similarity's code to start.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in _LAZY and cmd_name not in self.commands:
+            _register(_LAZY[cmd_name])
+        return super().get_command(ctx, cmd_name)
 
     def main(  # type: ignore[override]
         self,
@@ -392,6 +404,8 @@ def batch(
             )
         except KeyboardInterrupt:
             _interrupted("finished results are kept; run the same command to continue")
+        from grader.similarity.cli import batch_similarity
+
         similarity = None if no_similarity else batch_similarity(challenge, staged)
         write_outputs(out, challenge, summary, {s.id: s.path for s in submissions}, similarity, staged)
     click.echo(
@@ -406,18 +420,42 @@ def _finishing(running: int) -> None:
         click.echo(f"\ninterrupted: stopping the {running} grading(s) under way...", err=True, nl=False)
 
 
-from grader.host_cli import register as _register_host  # noqa: E402 - `sandbox`, `worker`
-from grader.invite_cli import register as _register_invite  # noqa: E402 - `submit`
-from grader.service.cli import register as _register_service  # noqa: E402 - `serve`, `admin`
-from grader.similarity.cli import register as _register_similar  # noqa: E402 - `similar`
-from grader.verify_cli import register as _register_verify  # noqa: E402 - `verify`
+#: Command name -> the module part that registers it (see :class:`_Grader`).
+_LAZY = {
+    "sandbox": "host",
+    "worker": "host",
+    "verify": "verify",
+    "submit": "invite",
+    "receipt": "invite",
+    "serve": "service",
+    "admin": "service",
+    "similar": "similar",
+}
 
-_register_host(main, _handle_errors, _broker_option, _broker_key_option, _sandbox_option)
-_register_verify(main, _handle_errors)
-_register_invite(main, _handle_errors)
 
-_register_service(main)
-_register_similar(main, _handle_errors)
+def _register(part: str) -> None:
+    """Import one module of commands and add its commands to :data:`main`."""
+    if part == "host":
+        from grader.host_cli import register as host
+
+        host(main, _handle_errors, _broker_option, _broker_key_option, _sandbox_option)
+    elif part == "verify":
+        from grader.verify_cli import register as verify
+
+        verify(main, _handle_errors)
+    elif part == "invite":
+        from grader.invite_cli import register as invite
+
+        invite(main, _handle_errors)
+    elif part == "service":
+        from grader.service.cli import register as service
+
+        service(main)
+    else:
+        from grader.similarity.cli import register as similar
+
+        similar(main, _handle_errors)
+
 
 if __name__ == "__main__":  # ``python -m grader.cli``; the console script goes through grader.entry
     main()

@@ -237,6 +237,21 @@ def test_help_has_a_whole_summary_for_every_command_and_the_exit_codes(cli: Cli)
         assert re.search(rf"^\s+{code}\s+\w", codes, re.M), f"exit code {code} is not explained"
 
 
+def test_each_command_module_registers_exactly_the_commands_named_for_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The lazily registered commands (grader.cli._LAZY): a name missing there would vanish from `grader`."""
+    import click
+
+    from grader import cli as cli_module
+
+    for part in sorted(set(cli_module._LAZY.values())):
+        group = click.Group()
+        monkeypatch.setattr(cli_module, "main", group)
+        cli_module._register(part)
+        assert set(group.commands) == {n for n, p in cli_module._LAZY.items() if p == part}, part
+
+
 @pytest.mark.parametrize(
     ("args", "says"),
     [
