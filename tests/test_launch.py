@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 import urllib.error
@@ -15,7 +16,7 @@ import pytest
 
 from grader.appkit.inspection import launch_command
 from grader.appkit.ports import bound_socket, port_of
-from grader.testkit.instances import LAUNCHER
+from grader.testkit.instances import LAUNCHER, start_launcher
 
 #: Each process that imports this submission notes which grader script it runs as.
 NOTE = (
@@ -82,3 +83,26 @@ def test_the_server_loads_the_app_only_after_a_good_inspection(
 
 def _lines(note: Path) -> list[str]:
     return note.read_text().splitlines() if note.exists() else []
+
+
+def test_a_local_gradings_ports_are_its_own_from_the_start(tmp_path: Path) -> None:
+    """Local mode shares the host's loopback: both ports are held before the app even listens, so no
+    other process (another local grading's app) can take them and answer the tests (appkit/ports.py)."""
+    app_dir = tmp_path / "app"
+    app_dir.mkdir()
+    (app_dir / "app.py").write_text(
+        "import time\ntime.sleep(3)\nfrom flask import Flask\napp = Flask(__name__)\n"
+    )
+    child, port, control = start_launcher(
+        str(app_dir), 20.0, env={"PATH": "/usr/bin:/bin"}, output=subprocess.DEVNULL, new_session=True
+    )
+    try:
+        for held in (port, control):
+            with socket.socket() as other, pytest.raises(OSError):
+                other.bind(("127.0.0.1", held))
+        assert _message(control)["type"] == "facts"
+        with socket.socket() as other, pytest.raises(OSError):
+            other.bind(("127.0.0.1", port))
+    finally:
+        os.killpg(child.pid, signal.SIGKILL)  # the launcher's session: its server too
+        child.wait(10)

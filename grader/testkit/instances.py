@@ -135,6 +135,7 @@ def start_launcher(
     *args: str,
     env: dict[str, str] | None = None,
     output: int | None = None,
+    new_session: bool = False,
 ) -> tuple[subprocess.Popen[bytes], int, int]:
     """Local mode: the launcher in a subprocess serving ``app_dir``; it, its app port, its control port.
 
@@ -162,5 +163,6 @@ def start_launcher(
             stdout=output,
             stderr=output,
             pass_fds=(app.fileno(), control.fileno()),
+            start_new_session=new_session,
         )
         return child, port_of(app), port_of(control)
