@@ -19,4 +19,14 @@ cd "$ROOT"
 # clean-up of old /tmp/pytest-of-* runs (shutil.rmtree, recursive) cannot remove.
 BASETEMP="$(mktemp -d "${TMPDIR:-/tmp}/grader-tests.XXXXXX")"
 trap 'rm -rf "$BASETEMP"' EXIT
-"$VENV/bin/python" -m pytest -n "${GRADER_TEST_WORKERS:-2}" --dist loadgroup --no-loadscope-reorder --basetemp "$BASETEMP" "$@"
+# One line about the machine at the end (where CI shows its output's tail): a run
+# much slower than the README's suite time can then be told apart from a slow machine.
+machine() {
+  echo "cores $(nproc), load $(cut -d' ' -f1-3 /proc/loadavg), checkout on $(df -PT "$ROOT" | awk 'NR==2 {print $2}'), temp on $(df -PT "${TMPDIR:-/tmp}" | awk 'NR==2 {print $2}'), docker $(docker info --format '{{.Driver}}' 2>/dev/null || echo '?')"
+}
+BEFORE="$(machine)"
+STARTED=$SECONDS
+status=0
+"$VENV/bin/python" -m pytest -n "${GRADER_TEST_WORKERS:-2}" --dist loadgroup --no-loadscope-reorder --basetemp "$BASETEMP" "$@" || status=$?
+echo "the suite took $((SECONDS - STARTED)) s; before: $BEFORE; after: $(machine)"
+exit "$status"
