@@ -22,7 +22,7 @@ trap 'rm -rf "$BASETEMP"' EXIT
 # One line about the machine at the end (where CI shows its output's tail): a run
 # much slower than the README's suite time can then be told apart from a slow machine.
 machine() {
-  echo "cores $(nproc), load $(cut -d' ' -f1-3 /proc/loadavg), checkout on $(df -PT "$ROOT" | awk 'NR==2 {print $2}'), temp on $(df -PT "${TMPDIR:-/tmp}" | awk 'NR==2 {print $2}'), docker $(docker info --format '{{.Driver}}' 2>/dev/null || echo '?')"
+  echo "cores $(nproc), load $(cut -d' ' -f1-3 /proc/loadavg), checkout on $(df -PT "$ROOT" | awk 'NR==2 {print $2}'), temp on $(df -PT "${TMPDIR:-/tmp}" | awk 'NR==2 {print $2}'), docker $(docker info --format '{{.Driver}}' 2>/dev/null || echo '?'), a fixed Python loop in $("$VENV/bin/python" -c 'import time; t = time.perf_counter(); sum(range(10**7)); print(f"{time.perf_counter() - t:.2f}")') s"
 }
 BEFORE="$(machine)"
 STARTED=$SECONDS
