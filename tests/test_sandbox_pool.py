@@ -136,16 +136,16 @@ def test_a_spare_that_waited_too_long_is_not_claimed_but_replaced(
     sandbox = DockerSandbox(client=docker_client, spares=1)
     request = pooled_request("hello-world")
     assert sandbox.warm(request) >= 1
-    monkeypatch.setattr(spares, "MAX_AGE_SECONDS", -1.0)  # every spare is too old now
-    monkeypatch.setattr(spares, "SWEEP_GRACE_SECONDS", 0.0)
-    challenge = get_challenge("hello-world")
-    result = grade(challenge, challenge.root / "solution", sandbox)
-    assert result.status == "passed"
-    assert "create" in result.timing, "graded in a pair made for it, not in the old spare"
-    spares.drain()  # the sweep ran in the background: the old spares are gone
-    assert drain()
-    monkeypatch.undo()
     key = pool_key(request, sandbox.image_id(), pool_dir())
+    with monkeypatch.context() as too_old:  # (not monkeypatch.undo(): that would undo own_pool's folder too)
+        too_old.setattr(spares, "MAX_AGE_SECONDS", -1.0)  # every spare is too old now
+        too_old.setattr(spares, "SWEEP_GRACE_SECONDS", 0.0)
+        challenge = get_challenge("hello-world")
+        result = grade(challenge, challenge.root / "solution", sandbox)
+        assert result.status == "passed"
+        assert "create" in result.timing, "graded in a pair made for it, not in the old spare"
+        spares.drain()  # the sweep ran in the background: the old spares are gone
+        assert drain()
     for summary in _spare_apps(docker_client, key):
         assert pool.age(summary.attrs) < 60, "only spares made after the sweep are left"
     spares.remove_spares(docker_client, pool_dir())

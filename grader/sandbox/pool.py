@@ -257,8 +257,9 @@ def run_of(summary: dict[str, Any]) -> str:
 def remove_orphan_slots(client: Any) -> int:
     """Remove the slots of this user's pool folder whose pair is gone and whose processes are dead.
 
-    A slot whose maker or claimer still runs is left: it may be making its
-    containers right now, or removing them.
+    A slot whose maker still runs is left (it may be making its containers
+    right now), and so is one claimed by another live process (it may be
+    removing them).
     """
     root = pool_dir()
     runs = {
@@ -270,8 +271,10 @@ def remove_orphan_slots(client: Any) -> int:
         if not _RUN_ID.match(path.name) or path.name in runs:
             continue
         slot = Slot(path.name, path)
-        holders = [h for h in (slot.holder("maker"), slot.holder("claimed")) if h is not None]
-        if all(provably_dead(h) for h in holders):
+        maker, claimer = slot.holder("maker"), slot.holder("claimed")
+        if (maker is None or provably_dead(maker)) and (
+            claimer is None or claimer == owner_labels() or provably_dead(claimer)  # (this prune took it)
+        ):
             shutil.rmtree(path, ignore_errors=True)
             removed += 1
     return removed
