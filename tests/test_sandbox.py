@@ -174,5 +174,7 @@ def test_a_result_splits_its_time_into_phases(name: str, request: pytest.Fixture
     assert all(seconds >= 0 for seconds in result.timing.values())
     sequential = sum(v for k, v in result.timing.items() if k != "app_ready")
     assert 0 < sequential <= result.duration + 0.05
-    assert result.timing["tests"] > 0 and result.timing["runner_import"] > 0
+    assert result.timing["tests"] > 0
+    # a spare's runner imported before its go: what is left is waking up, which can take under 0.5 ms
+    assert result.timing["runner_import"] > 0 or name == "pooled"
     assert drain()

@@ -294,9 +294,9 @@ def test_prune_leaves_a_spare_being_claimed_until_its_claimer_is_dead(docker_cli
 def test_prune_takes_the_slot_of_a_spare_it_removes(docker_client: Any) -> None:
     """Unclaimed, of a dead maker: prune claims it first (a claimer coming later finds it taken)."""
     _, slot = _spare_of_a_dead_maker(docker_client)
-    assert pool.may_remove(_pair_of(docker_client, slot.run_id)[0].attrs), "nobody holds it: prune may"
+    assert pool.may_remove(_pair_of(docker_client, slot.run_id)[0].attrs, pool_dir()), "nobody holds it"
     assert (slot.path / "claimed").is_file() and not slot.take(), "and holds it now: no claim can follow"
-    assert pool.may_remove(_pair_of(docker_client, slot.run_id)[1].attrs), "its pair's other container too"
+    assert pool.may_remove(_pair_of(docker_client, slot.run_id)[1].attrs, pool_dir()), "and its other one"
     prune(docker_client)
     assert not _pair_of(docker_client, slot.run_id) and not slot.path.exists()
 
@@ -333,3 +333,23 @@ def test_an_orphan_slot_is_removed_only_once_its_maker_is_dead(tmp_path: Path, d
     gone.wait(10)
     (made.path / "maker").write_text(f"{owner(gone.pid)} {pool.pid_namespace()}")
     assert pool.remove_orphan_slots(docker_client) == 1 and not made.path.exists()
+
+
+@pytest.mark.docker
+@pytest.mark.xdist_group(PRUNE_GROUP)
+def test_a_prune_leaves_the_spares_of_another_pool_folder(
+    docker_client: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another user's, host's or test process's pool folder is its own graders' to prune: a prune of
+    this folder neither removes its spares nor writes in it (a claim there may be under way)."""
+    _, slot = _spare_of_a_dead_maker(docker_client)
+    theirs = pool_dir()
+    monkeypatch.setenv("GRADER_POOL_DIR", str(tmp_path / "another"))
+    prune(docker_client)
+    assert len(_pair_of(docker_client, slot.run_id)) == 2, "another folder's spare is left"
+    assert not (slot.path / "claimed").exists(), "and nothing written in that folder"
+    monkeypatch.setenv("GRADER_POOL_DIR", str(theirs))
+    prune(docker_client)
+    assert not _pair_of(docker_client, slot.run_id) and not slot.path.exists(), (
+        "its own folder's prune removes it"
+    )

@@ -94,7 +94,8 @@ def _tail(container: Any, stream: str, limit: int = 4000) -> str:
 def prune(client: Any = None, *, everything: bool = False) -> PruneReport:
     """:func:`grader.sandbox.owner.prune` (spares claimed meanwhile left alone), then orphan slots."""
     client = client or connect()
-    report = _owner.prune(client, everything=everything, may_remove=may_remove)
+    root = pool_dir()
+    report = _owner.prune(client, everything=everything, may_remove=lambda summary: may_remove(summary, root))
     remove_orphan_slots(client)
     return report
 

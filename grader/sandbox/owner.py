@@ -116,8 +116,9 @@ def prune(
     """Remove what killed gradings of this host left behind.
 
     With ``everything``, remove every labelled container, live gradings
-    included. ``may_remove`` has the last word on each container (the pool
-    leaves a spare another process is claiming right now: :mod:`.pool`).
+    included. Otherwise ``may_remove`` has the last word on a container of
+    a dead owner (the pool leaves a spare another process is claiming right
+    now, or one of another pool folder: :mod:`.pool`).
     """
     from docker.errors import APIError  # NotFound is one: already gone is fine
 
@@ -126,7 +127,7 @@ def prune(
     filters = {"label": LABEL}
     # sparse: the list answer itself, no inspect per container that another prune may race to remove
     for container in client.containers.list(all=True, filters=filters, sparse=True):
-        if not everything and not provably_dead(owner_of(container.attrs)) or not may_remove(container.attrs):
+        if not everything and not (provably_dead(owner_of(container.attrs)) and may_remove(container.attrs)):
             skipped += 1
             continue
         try:

@@ -200,19 +200,27 @@ def slot_in(summary: dict[str, Any]) -> Slot | None:
     return None
 
 
-def may_remove(summary: dict[str, Any]) -> bool:
-    """Whether a pruner may remove this container now (its owner being provably dead is checked apart).
+def may_remove(summary: dict[str, Any], root: Path) -> bool:
+    """Whether a pruner whose pool folder is ``root`` may remove this container now.
 
-    Anything but a spare, yes. A spare only once its slot is this process's:
-    taken now, taken earlier by this process (the pair's other container),
-    or claimed by a process now provably dead; or if it has no slot left
-    (nobody can claim it then). A spare another process has just claimed,
-    and not renamed yet, is left to it.
+    (Its owner being provably dead is checked apart.) Anything but a spare,
+    yes. A spare whose slot is gone, yes: nobody can claim it. A spare of
+    another pool folder (another user's, another grading host's, a test
+    process's), no: its own graders prune it, and this process neither
+    writes there nor races their claims. A spare of ``root``, only once its
+    slot is this process's: taken now, taken earlier by this process (the
+    pair's other container), or claimed by a process now provably dead. A
+    spare another process has just claimed, and not renamed yet, is left
+    to it.
     """
     if not is_spare(summary):
         return True
     slot = slot_in(summary)
-    if slot is None or not slot.path.is_dir() or slot.take():
+    if slot is None or not slot.path.is_dir():
+        return True
+    if slot.path != root / slot.run_id:
+        return False
+    if slot.take():
         return True
     holder = slot.holder("claimed")
     return holder is None or holder == owner_labels() or provably_dead(holder)

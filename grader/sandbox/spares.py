@@ -270,7 +270,7 @@ class Spares:
     def _sweep(self, stale: list[dict[str, Any]]) -> None:
         client = self._client()
         for summary in stale:
-            if not may_remove(summary):  # claimed meanwhile
+            if not may_remove(summary, self.root):  # claimed meanwhile
                 continue
             remove_later([client.containers.prepare_model(summary)])
             slot = slot_in(summary)

@@ -26,6 +26,7 @@ distributed executor (Celery) implements the same three methods and calls
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -242,10 +243,11 @@ def sweep(data_dir: Path, sandbox: Sandbox) -> None:
             from docker.errors import DockerException
 
             from ..sandbox.owner import prune_owner
-            from ..sandbox.pool import may_remove
+            from ..sandbox.pool import may_remove, pool_dir
 
+            allowed = functools.partial(may_remove, root=pool_dir())
             try:
-                removed = prune_owner(sandbox.client, labels, may_remove)  # type: ignore[attr-defined]
+                removed = prune_owner(sandbox.client, labels, allowed)  # type: ignore[attr-defined]
             except (DockerException, InfrastructureError) as exc:
                 log.warning("leftover containers of %s not pruned: %s", folder.name, str(exc)[:200])
                 continue
