@@ -12,7 +12,7 @@ import pytest
 
 from grader.sandbox import reaper
 
-from .conftest import ROOT, owned_containers, prune_from_the_shell
+from .conftest import PRUNE_GROUP, ROOT, owned_containers, prune_from_the_shell
 
 
 class _Container:
@@ -69,6 +69,7 @@ time.sleep(3600)
 
 
 @pytest.mark.docker
+@pytest.mark.xdist_group(PRUNE_GROUP)  # it prunes: never while another test's planted container must stay
 def test_a_grader_killed_with_removals_pending_leaves_nothing_after_prune(docker_client: Any) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-c", _KILLED_WHILE_PENDING.format(root=str(ROOT))],

@@ -7,8 +7,13 @@ submission can shadow none of its modules, it runs no candidate code itself:
    cannot open its memory or its file descriptors through ``/proc``;
 2. it binds the control port and the app's port before any candidate code
    runs (or, in local mode, inherits both bound by its parent:
-   :mod:`grader.appkit.ports`), so nothing else can answer there, and keeps
-   the app's socket for the whole run: each server it starts serves it;
+   :mod:`grader.appkit.ports`), so nothing else can answer there; each
+   server it starts serves the app's socket it is handed. In local mode
+   (a loopback shared with the whole host) the launcher keeps that socket
+   for the whole run, so a restart never gives the port up; in a container
+   (a network namespace of the run's own) the server is its only holder,
+   so the port refuses connections the moment the server is gone, as
+   before there was a launcher;
 3. it imports Flask, gunicorn, the inspector and the server's code, so that
    both can be forked from it (:mod:`grader.appkit.fork`) rather than
    started as new Pythons; with ``--wait-for FILE`` (a pooled container,
@@ -25,7 +30,7 @@ submission can shadow none of its modules, it runs no candidate code itself:
 6. on the runner's request it starts further instances of the app with
    extra environment variables (``app_with_env``), each inspected and served
    the same way on a port of its own (any free one, named in the answer),
-   and restarts an instance's server (``restart_app``) on the same socket,
+   and restarts an instance's server (``restart_app``) on the same port,
    keeping the run's writable folder.
 
 Everything the candidate's processes print goes to the container's stderr;
@@ -76,15 +81,15 @@ _RESERVED_ENV = ("GRADER_", "PYTHON")
 
 
 class Instance:
-    """One app instance: its socket, its extra environment, its message and its server process.
+    """One app instance: its port and socket, its extra environment, its message and its server process.
 
-    The launcher binds the socket (or inherits it, bound) and keeps it for
-    the whole run; each server it starts serves that socket (``fd://``), so
-    a restart never gives the port up and nothing else can take it.
+    Each server the launcher starts serves the bound socket it is handed
+    (``fd://``); ``sock`` is None while the server is its only holder (see
+    step 2 of the module's docstring).
     """
 
     def __init__(self, sock: socket.socket, env: dict[str, str]) -> None:
-        self.sock = sock
+        self.sock: socket.socket | None = sock
         self.port = port_of(sock)
         self.env = env
         self.message: Facts | AppFailure | None = None
@@ -99,6 +104,8 @@ class Launcher:
         self.lock = threading.Lock()
         main = socket.socket(fileno=args.port_fd) if args.port_fd is not None else bound_socket(args.port)
         self.main = Instance(main, {})
+        #: local mode (sockets handed over by the parent): keep every instance's socket for the run
+        self.hold = args.port_fd is not None
         self.extra: list[Instance] = []
 
     def start(self, instance: Instance) -> None:
@@ -111,6 +118,10 @@ class Launcher:
 
     def _serve(self, instance: Instance) -> None:
         from grader.appkit import serve
+
+        if instance.sock is None:  # a restart in a container: the old server took the socket with it
+            instance.sock = bound_socket(instance.port)
+        sock = instance.sock
 
         argv = [
             self.args.directory,
@@ -127,13 +138,16 @@ class Launcher:
         try:
             instance.server = fork_child(
                 lambda: as_script(serve.main, serve.__file__, argv),
-                fds={0: null, 1: 2, 2: 2, _SERVER_FD: instance.sock.fileno()},
+                fds={0: null, 1: 2, 2: 2, _SERVER_FD: sock.fileno()},
                 cwd=self.args.directory,
                 env={**os.environ, **instance.env},
                 new_session=False,
             )
         finally:
             os.close(null)
+            if not self.hold:
+                sock.close()
+                instance.sock = None
 
     def new_instance(self, env: dict[str, str]) -> Instance:
         with self.lock:
