@@ -5,15 +5,15 @@ submission can shadow none of its modules, it runs no candidate code itself:
 
 1. it makes itself non-dumpable, so the candidate's processes (same user)
    cannot open its memory or its file descriptors through ``/proc``;
-2. it binds the control port and the app's port before any candidate code
-   runs (or, in local mode, inherits both bound by its parent:
-   :mod:`grader.appkit.ports`), so nothing else can answer there; each
-   server it starts serves the app's socket it is handed. In local mode
-   (a loopback shared with the whole host) the launcher keeps that socket
-   for the whole run, so a restart never gives the port up; in a container
-   (a network namespace of the run's own) the server is its only holder,
-   so the port refuses connections the moment the server is gone, as
-   before there was a launcher;
+2. it binds the control port before any candidate code runs (or, in local
+   mode, inherits it bound by its parent), so nothing else can answer
+   there. In local mode (a loopback shared with the whole host) it also
+   inherits the app's socket, bound by its parent, and keeps it for the
+   whole run: each server serves it, a restart never gives the port up
+   (:mod:`grader.appkit.ports`). In a container (a network namespace of
+   the run's own) the server binds its port itself once the app is
+   imported, so nothing the import started holds the port, and it refuses
+   connections the moment the server is gone;
 3. it imports Flask, gunicorn, the inspector and the server's code, so that
    both can be forked from it (:mod:`grader.appkit.fork`) rather than
    started as new Pythons; with ``--wait-for FILE`` (a pooled container,
@@ -29,9 +29,9 @@ submission can shadow none of its modules, it runs no candidate code itself:
    ends the run;
 6. on the runner's request it starts further instances of the app with
    extra environment variables (``app_with_env``), each inspected and served
-   the same way on a port of its own (any free one, named in the answer),
-   and restarts an instance's server (``restart_app``) on the same port,
-   keeping the run's writable folder.
+   the same way on a port of its own (named in the answer), and restarts an
+   instance's server (``restart_app``) on the same port, keeping the run's
+   writable folder.
 
 Everything the candidate's processes print goes to the container's stderr;
 the host shows it as the app's log, and never parses it.
@@ -75,23 +75,27 @@ def make_undumpable() -> bool:
 
 
 MAX_INSTANCES = 4
-#: The descriptor a server finds its instance's socket on.
+#: In a container, extra app instances (``app_with_env``) listen from this port up.
+FIRST_INSTANCE_PORT = 8010
+#: The descriptor a local server finds its instance's socket on.
 _SERVER_FD = 3
 _RESERVED_ENV = ("GRADER_", "PYTHON")
 
 
 class Instance:
-    """One app instance: its port and socket, its extra environment, its message and its server process.
+    """One app instance: its port, its extra environment, its message and its server process.
 
-    Each server the launcher starts serves the bound socket it is handed
-    (``fd://``); ``sock`` is None while the server is its only holder (see
-    step 2 of the module's docstring).
+    ``sock`` (local mode only) is the instance's socket, bound before any
+    candidate code and held for the whole run; each server serves it
+    (``fd://``). In a container the server binds its port itself, after the
+    app's import, so no process the import started holds the port open once
+    the server is gone (see step 2 of the module's docstring).
     """
 
-    def __init__(self, sock: socket.socket, env: dict[str, str]) -> None:
-        self.sock: socket.socket | None = sock
-        self.port = port_of(sock)
+    def __init__(self, port: int, env: dict[str, str], sock: socket.socket | None = None) -> None:
+        self.port = port
         self.env = env
+        self.sock = sock
         self.message: Facts | AppFailure | None = None
         self.server: ForkedProcess | None = None
 
@@ -102,10 +106,11 @@ class Launcher:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.lock = threading.Lock()
-        main = socket.socket(fileno=args.port_fd) if args.port_fd is not None else bound_socket(args.port)
-        self.main = Instance(main, {})
-        #: local mode (sockets handed over by the parent): keep every instance's socket for the run
-        self.hold = args.port_fd is not None
+        if args.port_fd is not None:  # local mode: the parent bound it (appkit.ports)
+            held = socket.socket(fileno=args.port_fd)
+            self.main = Instance(port_of(held), {}, held)
+        else:
+            self.main = Instance(args.port, {})
         self.extra: list[Instance] = []
 
     def start(self, instance: Instance) -> None:
@@ -119,14 +124,10 @@ class Launcher:
     def _serve(self, instance: Instance) -> None:
         from grader.appkit import serve
 
-        if instance.sock is None:  # a restart in a container: the old server took the socket with it
-            instance.sock = bound_socket(instance.port)
-        sock = instance.sock
-
+        where = ["--fd", str(_SERVER_FD)] if instance.sock is not None else ["--port", str(instance.port)]
         argv = [
             self.args.directory,
-            "--fd",
-            str(_SERVER_FD),
+            *where,
             "--threads",
             str(self.args.threads),
             "--timeout",
@@ -135,25 +136,29 @@ class Launcher:
             str(self.args.workers),
         ]
         null = os.open(os.devnull, os.O_RDONLY)
+        fds = {0: null, 1: 2, 2: 2}
+        if instance.sock is not None:
+            fds[_SERVER_FD] = instance.sock.fileno()
         try:
             instance.server = fork_child(
                 lambda: as_script(serve.main, serve.__file__, argv),
-                fds={0: null, 1: 2, 2: 2, _SERVER_FD: sock.fileno()},
+                fds=fds,
                 cwd=self.args.directory,
                 env={**os.environ, **instance.env},
                 new_session=False,
             )
         finally:
             os.close(null)
-            if not self.hold:
-                sock.close()
-                instance.sock = None
 
     def new_instance(self, env: dict[str, str]) -> Instance:
         with self.lock:
             if len(self.extra) >= MAX_INSTANCES:
                 raise ValueError(f"at most {MAX_INSTANCES} extra instances per run")
-            instance = Instance(bound_socket(), env)  # any free port: the answer names it
+            if self.main.sock is not None:  # local mode: any free port, held (the answer names it)
+                held = bound_socket()
+                instance = Instance(port_of(held), env, held)
+            else:
+                instance = Instance(FIRST_INSTANCE_PORT + len(self.extra), env)
             self.extra.append(instance)
         self.start(instance)
         return instance

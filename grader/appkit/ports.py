@@ -21,8 +21,6 @@ import socket
 def bound_socket(port: int = 0) -> socket.socket:
     """A TCP socket bound to ``127.0.0.1:port`` (0: any free port), not listening yet."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    if port:  # a container's own port, bound again after a restart: its closed connections may linger
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind(("127.0.0.1", port))
     except OSError:

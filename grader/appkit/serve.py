@@ -24,11 +24,11 @@ from gunicorn.app.base import BaseApplication  # noqa: E402
 from grader.appkit.loader import AppLoadError, load_app  # noqa: E402
 
 
-def _serve(app: Any, fd: int, threads: int, timeout: int, workers: int) -> None:
+def _serve(app: Any, bind: str, threads: int, timeout: int, workers: int) -> None:
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             settings = {
-                "bind": f"fd://{fd}",  # the launcher's socket, bound for the whole run (appkit.ports)
+                "bind": bind,
                 "workers": workers,
                 "worker_class": "gthread",
                 "threads": threads,
@@ -50,7 +50,9 @@ def _serve(app: Any, fd: int, threads: int, timeout: int, workers: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="grader.appkit.serve")
     parser.add_argument("directory")
-    parser.add_argument("--fd", type=int, required=True, help="the bound socket to serve")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--port", type=int, help="bind 127.0.0.1:PORT once the app is loaded (a container)")
+    where.add_argument("--fd", type=int, help="serve this bound socket (local mode: appkit.ports)")
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--timeout", type=int, default=30)
     parser.add_argument("--workers", type=int, default=1)
@@ -62,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     except AppLoadError as exc:  # it loaded in the inspector: the app is not deterministic
         print(f"the app failed to load a second time: {exc.failure.message}", file=sys.stderr, flush=True)
         return 1
-    _serve(loaded.app, args.fd, args.threads, args.timeout, args.workers)
+    bind = f"fd://{args.fd}" if args.fd is not None else f"127.0.0.1:{args.port}"
+    _serve(loaded.app, bind, args.threads, args.timeout, args.workers)
     return 0
 
 
