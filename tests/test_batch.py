@@ -167,8 +167,8 @@ def test_a_hundred_mixed_submissions(cli: Cli, tmp_path: Path, docker_client: An
         c
         for c in sorted((GOLDEN.parent / "redteam").iterdir())
         if (c / "expected.toml").is_file()
-        and not {"challenge", "cpu_bound"} & tomllib.loads((c / "expected.toml").read_text()).keys()
-    ]  # a cpu_bound case's verdict needs its CPU share free: tests/test_redteam.py grades it alone
+        and not {"challenge", "alone"} & tomllib.loads((c / "expected.toml").read_text()).keys()
+    ]  # an `alone` case's verdict needs the machine to itself: tests/test_redteam.py grades it so
     folder = tmp_path / "subs"
     expected: dict[str, str] = {}
     refused = 0  # refused while staging: an error row, read again (never cached) on every run

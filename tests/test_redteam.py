@@ -6,10 +6,11 @@ Each folder of ``tests/redteam/`` is a submission with an ``expected.toml``:
 that must be recorded), ``limits_hit_exactly`` (the whole list) and
 ``limits`` (time limits the case's challenge is graded with, in a copy of
 it: a case about the whole-run limit needs the limit enforced, not a minute
-of waiting for it) and ``cpu_bound`` (the app keeps its CPU share busy on
-purpose, so its verdict holds only with that share free: other tests that
-grade many cases at once, such as the hundred-submission batch, leave it
-out and it is graded here, one at a time). Whatever a submission does, the run must end within
+of waiting for it) and ``alone`` (why the case's verdict holds only when it
+is graded with the machine's share to itself: an app that keeps its CPU
+share busy on purpose, or a race its load decides; other tests that grade
+many cases at once, such as the hundred-submission batch, leave it out and
+it is graded here, one at a time). Whatever a submission does, the run must end within
 its whole-run limit plus a small margin, never pass when it should not, and
 leave no container, volume or network behind.
 
