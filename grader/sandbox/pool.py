@@ -158,6 +158,10 @@ class Slot:
         """Create ``claimed`` naming this process; one process on this host wins (``O_EXCL``)."""
         return _write_owner(self.path / "claimed")
 
+    def is_in(self, root: Path) -> bool:
+        """Whether this slot is one of the pool folder ``root``'s."""
+        return self.path == root / self.run_id
+
     def holder(self, name: str) -> dict[str, str] | None:
         """The owner labels written in ``maker`` or ``claimed``; None if there is no such file."""
         try:
@@ -218,11 +222,13 @@ def may_remove(summary: dict[str, Any], root: Path) -> bool:
     slot = slot_in(summary)
     if slot is None or not slot.path.is_dir():
         return True
-    if slot.path != root / slot.run_id:
+    if not slot.is_in(root):
         return False
-    if slot.take():
-        return True
-    holder = slot.holder("claimed")
+    return slot.take() or _mine_or_dead(slot.holder("claimed"))
+
+
+def _mine_or_dead(holder: dict[str, str] | None) -> bool:
+    """Whether a ``claimed`` file leaves its slot to this process: none, this process's, or a dead one's."""
     return holder is None or holder == owner_labels() or provably_dead(holder)
 
 
@@ -279,10 +285,8 @@ def remove_orphan_slots(client: Any) -> int:
         if not _RUN_ID.match(path.name) or path.name in runs:
             continue
         slot = Slot(path.name, path)
-        maker, claimer = slot.holder("maker"), slot.holder("claimed")
-        if (maker is None or provably_dead(maker)) and (
-            claimer is None or claimer == owner_labels() or provably_dead(claimer)  # (this prune took it)
-        ):
+        maker = slot.holder("maker")
+        if (maker is None or provably_dead(maker)) and _mine_or_dead(slot.holder("claimed")):
             shutil.rmtree(path, ignore_errors=True)
             removed += 1
     return removed

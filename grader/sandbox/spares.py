@@ -265,7 +265,7 @@ class Spares:
     def _own(self, summary: dict[str, Any]) -> bool:
         """Whether a spare is of this pool folder (another folder's are another grader's to sweep)."""
         slot = slot_in(summary)
-        return slot is not None and slot.path == self.root / slot.run_id
+        return slot is not None and slot.is_in(self.root)
 
     def _sweep(self, stale: list[dict[str, Any]]) -> None:
         client = self._client()
