@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import signal
@@ -139,7 +140,11 @@ def test_submission_without_an_app_is_an_error_result(cli: Cli, tmp_path: Path) 
 
 
 def _grader(*args: str) -> subprocess.Popen[str]:
-    """``grader`` as its own process, so that it can be sent real signals."""
+    """``grader`` as its own process, so that it can be sent real signals.
+
+    With Python's fault handler on: :func:`_communicate` can make a stuck one
+    print where each of its threads is.
+    """
     return subprocess.Popen(
         [sys.executable, str(ROOT / "cli.py"), *args],
         stdout=subprocess.PIPE,
@@ -147,7 +152,18 @@ def _grader(*args: str) -> subprocess.Popen[str]:
         text=True,
         cwd=ROOT,
         start_new_session=True,
+        env={**os.environ, "PYTHONFAULTHANDLER": "1"},
     )
+
+
+def _communicate(proc: subprocess.Popen[str], timeout: float) -> tuple[str, str]:
+    """``proc``'s output once it ends; past ``timeout``, fail with its threads' stacks (SIGABRT)."""
+    try:
+        return proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)  # the fault handler prints every thread's stack
+        _, stderr = proc.communicate(timeout=30)
+        pytest.fail(f"grader did not end within {timeout:g} s; its stderr:\n{stderr[-12000:]}")
 
 
 @pytest.mark.docker
@@ -163,7 +179,7 @@ def test_an_interrupted_grading_exits_130_and_leaves_nothing(docker_client: Any,
             time.sleep(0.1)
         time.sleep(0.5)  # into the hanging test
         proc.send_signal(signum)
-        _, stderr = proc.communicate(timeout=30)
+        _, stderr = _communicate(proc, 30)
     finally:
         proc.kill()
     assert proc.returncode == 130, stderr
@@ -189,7 +205,7 @@ def test_an_interrupted_batch_stops_at_once_keeps_results_and_continues(
             time.sleep(0.05)
         proc.send_signal(signal.SIGINT)
         interrupted_at = time.monotonic()
-        _, stderr = proc.communicate(timeout=60)
+        _, stderr = _communicate(proc, 60)
     finally:
         proc.kill()
     assert proc.returncode == 130, stderr
@@ -201,7 +217,7 @@ def test_an_interrupted_batch_stops_at_once_keeps_results_and_continues(
     assert 1 <= kept < 7, "stopped part-way, with what finished on disk; nothing of the cancelled ones"
     shutil.rmtree(submissions / "a-hangs")
     again = _grader("batch", "json-post", str(submissions), "--out", str(out), "--jobs", "2")
-    stdout, stderr = again.communicate(timeout=300)
+    stdout, stderr = _communicate(again, 300)
     assert again.returncode == 0, stderr
     assert f"({7 - kept} graded, {kept} reused)" in stdout
 

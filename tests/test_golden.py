@@ -100,9 +100,14 @@ def _check_snapshot(case: Path, result: dict[str, Any], update: bool) -> None:
         path.write_text(f'{head}, "tests": {body}}}\n', encoding="utf-8")
         return
     assert path.is_file(), f"{_case_id(case)} has no snapshot.json: run pytest with --update-snapshots"
-    assert actual == json.loads(path.read_text(encoding="utf-8")), (
-        f"{_case_id(case)} differs from its snapshot"
-    )
+    expected = json.loads(path.read_text(encoding="utf-8"))
+    pinned = {row[0]: row[1] for row in expected["tests"]}
+    why = [
+        f"{t['name']}: {t['status']} (snapshot: {pinned.get(t['name'])}): {t['message'][:500]}"
+        for t in result["tests"]
+        if pinned.get(t["name"]) != t["status"]
+    ]
+    assert actual == expected, f"{_case_id(case)} differs from its snapshot; " + "; ".join(why)
 
 
 def _params(sandbox: str) -> list[Any]:
