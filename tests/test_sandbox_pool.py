@@ -7,6 +7,7 @@ pool key), what it does and who owns it against the engine.
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -64,6 +65,11 @@ def test_a_spare_fits_only_what_it_was_made_for(tmp_path: Path) -> None:
     assert key not in others.values() and len(set(others.values())) == len(others)
     (suite / "test_x.py").write_text("def test_x(): assert True\n")
     assert pool_key(changed_suite, "sha256:a", root) != others["suite"], "a suite's content, not its name"
+    twin = tmp_path / "twin"
+    shutil.copytree(suite, twin)
+    assert pool_key(replace(request, tests_dir=twin), "sha256:a", root) != pool_key(
+        changed_suite, "sha256:a", root
+    ), "the same suite in another folder: the runner of a spare mounts the folder it was made with"
 
 
 def test_drawn_secrets_do_not_change_the_key_and_each_spare_draws_its_own() -> None:

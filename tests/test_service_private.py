@@ -140,7 +140,7 @@ def test_api_upload_is_verified_then_graded_with_its_own_hidden_suite(env: dict[
     assert [t["name"] for t in passed["result"]["tests"]] == ["test_alpha_secret_ping"]
     assert passed["challenge_version"] == "1+r1"
     failed = graded_tests(a, "api-ping", "pang")
-    assert failed["result"]["status"] == "failed"
+    assert failed["result"]["status"] == "failed", failed["result"]["message"]
     assert a.get("/challenges/api-ping").json()["private"] is True
 
 
@@ -262,7 +262,7 @@ def test_verified_and_graded_in_the_docker_sandbox(tmp_path: Path, docker_client
     assert added["version"] == "1+r1"
     assert passed["result"]["status"] == "passed" and passed["result"]["sandbox"] == "docker"
     assert [t["name"] for t in passed["result"]["tests"]] == ["test_docker_secret"]
-    assert failed["result"]["status"] == "failed"
+    assert failed["result"]["status"] == "failed", failed["result"]["message"]
     assert stat.S_IMODE((data / "private" / "1").stat().st_mode) == 0o700
 
 
@@ -349,3 +349,26 @@ def test_stopping_the_service_cancels_a_verification_and_keeps_it_for_the_next_s
     app = create_app({"DATA_DIR": str(data), "START_JOBS": False})
     with app.extensions["grader"].db.session() as session:
         assert session.scalars(select(PrivateChallenge.status)).all() == ["verifying"]
+
+
+def test_a_private_suite_copy_outlives_its_grading_for_the_next_ones_spares(tmp_path: Path) -> None:
+    """The readable copy is named by its content and kept: a spare made during one grading mounts it."""
+    from grader.challenges import load_challenge
+    from grader.service.catalog import PRIVATE, gradable
+
+    data = tmp_path / "data"
+    stored = write_challenge(data / PRIVATE / "1" / "f", "keep-ping")
+    challenge = load_challenge(stored, named_by_folder=False)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir(mode=0o700)
+    with gradable(challenge, data, scratch) as first:
+        pass
+    with gradable(challenge, data, scratch) as second:
+        assert second.root == first.root, "one copy per content"
+    assert (first.hidden_tests / "test_hidden.py").is_file(), "kept after the grading"
+    assert stat.S_IMODE(first.hidden_tests.stat().st_mode) == 0o755
+    assert stat.S_IMODE((first.hidden_tests / "test_hidden.py").stat().st_mode) == 0o644
+    assert "keep-ping" not in str(first.root.relative_to(scratch)), "no name on disk from the upload"
+    (stored / "tests" / "hidden" / "test_hidden.py").write_text("def test_new(client): pass\n")
+    with gradable(load_challenge(stored, named_by_folder=False), data, scratch) as changed:
+        assert changed.root != first.root, "a new revision's content is a copy of its own"

@@ -27,7 +27,8 @@ What this keeps, exactly as before:
   (:func:`may_remove`);
 * a spare is used only for the exact thing it was made for: its label
   ``org.flask-grader.pool`` is a digest of the image id, the grader code
-  mounted into it, the suite's files, the limits, the ``[env]`` template,
+  mounted into it, the suite's folder (the runner mounts that path) and
+  its files, the limits, the ``[env]`` template,
   the server settings, this host and PID namespace and this pool folder. A
   rebuilt image, a changed challenge or an upgraded grader never matches;
 * a spare older than :data:`MAX_AGE_SECONDS` is never claimed: the next
@@ -119,6 +120,9 @@ def pool_key(request: RunRequest, image_id: str, root: Path) -> str:
         "image": image_id,
         "code": code_digest(),
         "suite": suite.hexdigest(),
+        # the runner mounts this folder: a spare made for another copy of the same suite would run
+        # whatever that path holds by then (nothing, once its copy is removed)
+        "suite_folder": str(Path(request.tests_dir).resolve()),
         "limits": asdict(request.limits),
         "env": sorted((request.env_template if request.env_template is not None else request.env).items()),
         "drawn": request.env_template is not None,

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from ..challenges import DIFFICULTIES, Challenge, get_challenge, list_challenges, load_challenge
 from ..errors import ChallengeError
+from ..submission import tree_hash
 from .models import PrivateChallenge
 
 #: Where private challenges live in the data folder: ``private/<team id>/<generated folder>``.
@@ -91,6 +92,10 @@ def team_challenges(session: Session, data_dir: Path, team_id: int) -> list[Chal
     return sorted(found.values(), key=lambda c: (DIFFICULTIES.index(c.difficulty), c.id))
 
 
+#: Readable copies of private challenges in a process's scratch folder, one per content (see gradable).
+COPIES = "challenges"
+
+
 @contextmanager
 def gradable(challenge: Challenge, data_dir: Path, scratch: Path) -> Iterator[Challenge]:
     """The challenge as a sandbox can read it, for one grading or verification.
@@ -98,21 +103,46 @@ def gradable(challenge: Challenge, data_dir: Path, scratch: Path) -> Iterator[Ch
     A built-in challenge is yielded as it is. A private one is stored
     ``0700``/``0600`` for the service's user only, but the Docker sandbox's
     test runner (another user) mounts its suite: it gets a copy in this
-    process's scratch folder, readable (never writable) by others, removed
-    afterwards.
+    process's scratch folder, readable (never writable) by others.
+
+    The copy is named by its content and kept for the process's life (the
+    scratch folder goes with it): the spare containers made during one
+    grading mount the suite's folder for the next one, so a copy removed
+    after each grading would leave the next grading's runner an empty
+    suite (an ``error`` verdict whenever the spare had not read it yet).
     """
     stored = data_dir.resolve() / PRIVATE
     if not challenge.root.is_relative_to(stored):
         yield challenge
         return
-    with tempfile.TemporaryDirectory(prefix="grader-challenge-", dir=scratch) as folder:
-        copy = Path(folder, "challenge")
-        shutil.copytree(challenge.root, copy, symlinks=False)
-        Path(folder).chmod(0o755)
-        for where, _dirs, files in os.walk(copy):
-            Path(where).chmod(0o755)
+    yield replace(challenge, root=readable_copy(challenge.root, scratch / COPIES))
+
+
+def readable_copy(source: Path, where: Path) -> Path:
+    """``source`` copied once into ``where``, under its content's digest, readable by others.
+
+    Made beside its final name and renamed into place, so a copy under
+    that name is always whole; two gradings making it at once keep one.
+    """
+    where.mkdir(mode=0o700, exist_ok=True)
+    target = where / tree_hash(source)[:32]
+    if target.is_dir():
+        return target.resolve()
+    folder = Path(tempfile.mkdtemp(prefix="copy-", dir=where))
+    try:
+        copy = folder / "challenge"
+        shutil.copytree(source, copy, symlinks=False)
+        for here, _dirs, files in os.walk(copy):
+            Path(here).chmod(0o755)
             for name in files:
-                path = Path(where, name)
+                path = Path(here, name)
                 if stat.S_ISREG(path.lstat().st_mode):
                     path.chmod(0o644)
-        yield replace(challenge, root=copy.resolve())
+        try:
+            copy.rename(target)
+        except OSError:  # made meanwhile by another grading: theirs is the same
+            if not target.is_dir():
+                raise
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return target.resolve()
