@@ -24,9 +24,20 @@ trap 'rm -rf "$BASETEMP"' EXIT
 machine() {
   echo "cores $(nproc), load $(cut -d' ' -f1-3 /proc/loadavg), checkout on $(df -PT "$ROOT" | awk 'NR==2 {print $2}'), temp on $(df -PT "${TMPDIR:-/tmp}" | awk 'NR==2 {print $2}'), docker $(docker info --format '{{.Driver}}' 2>/dev/null || echo '?'), a fixed Python loop in $("$VENV/bin/python" -c 'import time; t = time.perf_counter(); sum(range(10**7)); print(f"{time.perf_counter() - t:.2f}")') s"
 }
+# Where the CPU went (the suite is bound by it): the machine's busy time, and the part of
+# it spent inside sandbox containers (their cgroup's counter keeps removed containers' time).
+busy() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
+in_containers() {  # nanoseconds (cgroup v1, or v2 with the cgroupfs driver; else 0)
+  if [ -r /sys/fs/cgroup/cpuacct/docker/cpuacct.usage ]; then cat /sys/fs/cgroup/cpuacct/docker/cpuacct.usage
+  elif [ -r /sys/fs/cgroup/docker/cpu.stat ]; then awk '/^usage_usec/ {print $2 "000"}' /sys/fs/cgroup/docker/cpu.stat
+  else echo 0; fi
+}
 BEFORE="$(machine)"
+BUSY=$(busy)
+CONTAINERS=$(in_containers)
 STARTED=$SECONDS
 status=0
 "$VENV/bin/python" -m pytest -n "${GRADER_TEST_WORKERS:-2}" --dist loadgroup --no-loadscope-reorder --basetemp "$BASETEMP" "$@" || status=$?
-echo "the suite took $((SECONDS - STARTED)) s; before: $BEFORE; after: $(machine)"
+CPU="$(( ($(busy) - BUSY) / $(getconf CLK_TCK) )) CPU-s busy, $(( ($(in_containers) - CONTAINERS) / 1000000000 )) of them in sandbox containers"
+echo "the suite took $((SECONDS - STARTED)) s ($CPU); before: $BEFORE; after: $(machine)"
 exit "$status"
