@@ -9,6 +9,7 @@ import socket
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,20 @@ def _dead_pid() -> int:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
     return child.pid
+
+
+def _events(client: Any, container_id: str, since: float) -> list[str]:
+    """What the engine's recent-events buffer still holds about one container (a failure's evidence)."""
+    found = client.events(
+        since=int(since), until=int(time.time()) + 1, filters={"container": container_id}, decode=True
+    )
+    return [f"{e.get('status') or e.get('Action')} at {e.get('time')}" for e in found]
+
+
+def _graders_running() -> list[str]:
+    """The command lines of the grader processes alive now (who else may have pruned)."""
+    listed = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True, check=False).stdout
+    return [line.strip()[:200] for line in listed.splitlines() if "cli.py" in line or "bin/grader" in line]
 
 
 def _scratch_of(pid: int, host: str | None = None, pidns: str | None = None) -> str:
@@ -148,12 +163,18 @@ def test_start_prunes_the_containers_of_its_dead_predecessor_only(tmp_path: Path
         return docker_client.containers.create("flask-grader-sandbox:latest", ["true"], labels=labels)
 
     ours, theirs = leftover(predecessor), leftover(stranger)
+    since = time.time() - 5
     try:
         server = Server(data, sandbox="docker", workers=1).start()
         assert server.stop() == 0
         names = {c.id for c in docker_client.containers.list(all=True, sparse=True, filters={"label": LABEL})}
         assert ours.id not in names, "the dead predecessor's container is pruned"
-        assert theirs.id in names, "a dead process this data folder does not know of is not ours to prune"
+        assert theirs.id in names, (
+            "a dead process this data folder does not know of is not ours to prune; "
+            f"the service's log: {server.log.read_text(errors='replace')[-3000:]}; "
+            f"the engine's events for it: {_events(docker_client, theirs.id, since)}; "
+            f"graders running now: {_graders_running()}"
+        )
         assert not (data / "tmp" / _scratch_of(predecessor)).exists()
     finally:
         from docker.errors import NotFound
