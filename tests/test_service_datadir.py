@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import stat
@@ -46,18 +47,30 @@ def _dead_pid() -> int:
     return child.pid
 
 
-def _events(client: Any, container_id: str, since: float) -> list[str]:
-    """What the engine's recent-events buffer still holds about one container (a failure's evidence)."""
+def _events(client: Any, since: float) -> list[str]:
+    """Every container the engine destroyed since ``since`` (its recent-events buffer): when, which
+    owner, so a failure shows whether one prune removed many owners' containers at once."""
     found = client.events(
-        since=int(since), until=int(time.time()) + 1, filters={"container": container_id}, decode=True
+        since=int(since),
+        until=int(time.time()) + 1,
+        filters={"type": "container", "event": "destroy"},
+        decode=True,
     )
-    return [f"{e.get('status') or e.get('Action')} at {e.get('time')}" for e in found]
+    shown = []
+    for event in found:
+        attributes = (event.get("Actor") or {}).get("Attributes") or {}
+        when = time.strftime("%H:%M:%S", time.gmtime(event.get("time", 0)))
+        millis = event.get("timeNano", 0) % 10**9 // 10**6
+        shown.append(f"{when}.{millis:03d} {attributes.get('name')} {attributes.get(LABEL_OWNER)}")
+    return shown
 
 
 def _graders_running() -> list[str]:
     """The command lines of the grader processes alive now (who else may have pruned)."""
     listed = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True, check=False).stdout
-    return [line.strip()[:200] for line in listed.splitlines() if "cli.py" in line or "bin/grader" in line]
+    return [
+        line.strip()[:200] for line in listed.splitlines() if re.search(r"cli\.py|bin/grader|-m grader", line)
+    ]
 
 
 def _scratch_of(pid: int, host: str | None = None, pidns: str | None = None) -> str:
@@ -172,7 +185,8 @@ def test_start_prunes_the_containers_of_its_dead_predecessor_only(tmp_path: Path
         assert theirs.id in names, (
             "a dead process this data folder does not know of is not ours to prune; "
             f"the service's log: {server.log.read_text(errors='replace')[-3000:]}; "
-            f"the engine's events for it: {_events(docker_client, theirs.id, since)}; "
+            f"it was {theirs.id[:12]}, owner {socket.gethostname()}:{stranger}; "
+            f"containers the engine destroyed since: {_events(docker_client, since)}; "
             f"graders running now: {_graders_running()}"
         )
         assert not (data / "tmp" / _scratch_of(predecessor)).exists()
