@@ -65,14 +65,6 @@ def _events(client: Any, since: float) -> list[str]:
     return shown
 
 
-def _graders_running() -> list[str]:
-    """The command lines of the grader processes alive now (who else may have pruned)."""
-    listed = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True, check=False).stdout
-    return [
-        line.strip()[:200] for line in listed.splitlines() if re.search(r"cli\.py|bin/grader|-m grader", line)
-    ]
-
-
 def _scratch_of(pid: int, host: str | None = None, pidns: str | None = None) -> str:
     return f"proc-{pidns or pid_namespace()}-{pid}-{host or socket.gethostname()}"
 
@@ -159,7 +151,10 @@ def test_start_removes_the_scratch_of_dead_service_processes_only(tmp_path: Path
 @pytest.mark.slow
 @pytest.mark.xdist_group(PRUNE_GROUP)  # its dead stranger's container must survive every prune
 def test_start_prunes_the_containers_of_its_dead_predecessor_only(tmp_path: Path, docker_client: Any) -> None:
-    """Finding 15: containers labelled with a dead service of this data folder go; others stay."""
+    """Finding 15: containers labelled with a dead service of this data folder go; others stay.
+
+    In PRUNE_GROUP so that this suite's own prunes leave the stranger alone; the claim is read from
+    the service's count of what it removed, which no other process can change."""
     data = tmp_path / "data"
     data.mkdir()
     make_team(data, "alpha")
@@ -182,12 +177,15 @@ def test_start_prunes_the_containers_of_its_dead_predecessor_only(tmp_path: Path
         assert server.stop() == 0
         names = {c.id for c in docker_client.containers.list(all=True, sparse=True, filters={"label": LABEL})}
         assert ours.id not in names, "the dead predecessor's container is pruned"
-        assert theirs.id in names, (
-            "a dead process this data folder does not know of is not ours to prune; "
-            f"the service's log: {server.log.read_text(errors='replace')[-3000:]}; "
-            f"it was {theirs.id[:12]}, owner {socket.gethostname()}:{stranger}; "
-            f"containers the engine destroyed since: {_events(docker_client, since)}; "
-            f"graders running now: {_graders_running()}"
+        # The stranger is the bait: a service that pruned more than its predecessor's containers
+        # would remove it too and count it. Whether it is still there is not the claim: any
+        # `grader sandbox prune` or docker worker elsewhere on this engine may remove a dead
+        # process's container at any moment (seen in CI), so the service's own count is read.
+        log = server.log.read_text(errors="replace")
+        swept = re.findall(r"removed (\d+) container\(s\) left by (\S+)", log)
+        assert swept == [("1", _scratch_of(predecessor))], (
+            f"the service removes its dead predecessor's one container and nothing else: {log[-2000:]}; "
+            f"containers the engine destroyed meanwhile: {_events(docker_client, since)}"
         )
         assert not (data / "tmp" / _scratch_of(predecessor)).exists()
     finally:
