@@ -14,9 +14,7 @@ outdated as a built-in challenge's do.
 
 from __future__ import annotations
 
-import os
 import shutil
-import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from ..challenges import DIFFICULTIES, Challenge, get_challenge, list_challenges, load_challenge
 from ..errors import ChallengeError
-from ..submission import tree_hash
+from ..submission import make_readable, tree_hash
 from .models import PrivateChallenge
 
 #: Where private challenges live in the data folder: ``private/<team id>/<generated folder>``.
@@ -132,12 +130,7 @@ def readable_copy(source: Path, where: Path) -> Path:
     try:
         copy = folder / "challenge"
         shutil.copytree(source, copy, symlinks=False)
-        for here, _dirs, files in os.walk(copy):
-            Path(here).chmod(0o755)
-            for name in files:
-                path = Path(here, name)
-                if stat.S_ISREG(path.lstat().st_mode):
-                    path.chmod(0o644)
+        make_readable(copy)
         try:
             copy.rename(target)
         except OSError:  # made meanwhile by another grading: theirs is the same
