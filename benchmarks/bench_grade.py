@@ -11,7 +11,9 @@ Prints, in one run on one machine:
    back to back (then each shares the two cores with making the next spare),
    and cold (``GRADER_POOL=0``: both containers made for the run);
 2. batch throughput (submissions per minute) at ``--jobs 1`` and ``--jobs 2``
-   on ``--copies`` copies of the hello-world golden submissions;
+   on ``--copies`` copies of the hello-world golden submissions (a batch keeps
+   runner containers, two per job, see README "Spare containers"; its first
+   gradings make their pairs while the runners start);
 3. the floor: the same hidden suite run by bare pytest, in-process with
    Flask's test client (the local runner), one submission after another;
 4. the ratio of batch wall time at ``--jobs 2`` to the floor;

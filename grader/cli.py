@@ -296,7 +296,7 @@ def grade_command(
         from grader.sandbox import spares
 
         spares.DETACHED = True
-    result = grade(challenge, path, make_sandbox(sandbox))
+    result = grade(challenge, path, make_sandbox(sandbox, one_shot=CONSOLE))
     _emit(render(result, output_format), output)
     _exit_for(result)
 

@@ -11,8 +11,12 @@ import atexit
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +103,35 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@contextmanager
+def grader_to_kill(script: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """A grader process running ``script`` (``{root}`` filled in) and the first line it printed.
+
+    The test checks what the grader left while it runs, then lets the block
+    end: the process is killed with SIGKILL there, and on any failure.
+    """
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script.format(root=str(ROOT))],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert proc.stdout is not None
+        yield proc, proc.stdout.readline().strip()
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        proc.kill()
+        proc.wait(10)
+
+
+def stderr_if_ended(proc: subprocess.Popen[str]) -> str:
+    """What a grader process that ended wrote to stderr (for a failure message); empty while it runs."""
+    return proc.stderr.read() if proc.poll() is not None and proc.stderr is not None else ""
+
+
 def prune_from_the_shell() -> None:
     """`grader sandbox prune` as a user types it, in a process of its own; it must succeed."""
     import subprocess
@@ -136,18 +169,24 @@ def owned_containers(
 
     Owned as ``grader sandbox prune`` counts it: a pair claimed from the pool
     belongs to its claimer. Spares (made ahead, claimed by nobody yet: they
-    belong to no run) are left out unless ``spares``.
+    belong to no run), and this process's kept runners waiting with their
+    next app (once the runners released by the last gradings are back:
+    :mod:`grader.sandbox.kept`) are left out unless ``spares``.
     """
+    from grader.sandbox.kept import runners
     from grader.sandbox.owner import LABEL, LABEL_OWNER, owner, owner_of
     from grader.sandbox.pool import is_spare
 
+    waiting = set() if spares or pid not in (None, os.getpid()) else runners().waiting_ids()
     # sparse: the list answer itself; a full list inspects each container and fails if one is
     # removed meanwhile (another grading finishing)
     found = client.containers.list(all=True, sparse=True, filters={"label": LABEL, **filters})
     return [
         c
         for c in found
-        if owner_of(c.attrs).get(LABEL_OWNER) == owner(pid) and (spares or not is_spare(c.attrs))
+        if owner_of(c.attrs).get(LABEL_OWNER) == owner(pid)
+        and (spares or not is_spare(c.attrs))
+        and c.id not in waiting
     ]
 
 

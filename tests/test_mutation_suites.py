@@ -157,12 +157,12 @@ def test_the_docker_sample_covers_every_kind_of_operator() -> None:
 @pytest.mark.slow  # about a dozen mutants of the challenge graded in docker, after its local run
 @pytest.mark.parametrize("challenge", _per_challenge(seconds_per_mutant=4.0, sample=True))
 def test_one_mutant_per_operator_grades_alike_in_docker(challenge: str, docker_client: object) -> None:
-    from grader.sandbox.docker import DockerSandbox
+    from grader.sandbox import make_sandbox
 
     sample = _one_per_kind(challenge)
     (report,) = _local_run(challenge)[1]["challenges"]
     local = {m["id"]: m["status"] for m in report["mutants"]}
-    docker = _verdicts(DockerSandbox(), challenge, sample)
+    docker = _verdicts(make_sandbox("docker", at_once=2), challenge, sample)  # as `grader verify --mutants`
     differ = {key: (status, local[key]) for key, status in docker.items() if status != local[key]}
     assert not differ, f"(docker, local) verdicts differ: {differ}"
     assert sum(status == "killed" for status in docker.values()) >= len(sample) // 2, docker

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -28,7 +27,15 @@ from grader.sandbox.owner import LABEL_OWNER, owner
 from grader.sandbox.pool import LABEL_POOL, pool_dir, pool_key
 from grader.sandbox.reaper import drain
 
-from .conftest import PRUNE_GROUP, ROOT, owned_containers, pooled_request, prune_from_the_shell
+from .conftest import (
+    PRUNE_GROUP,
+    ROOT,
+    grader_to_kill,
+    owned_containers,
+    pooled_request,
+    prune_from_the_shell,
+    stderr_if_ended,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -181,27 +188,13 @@ time.sleep(3600)
 @pytest.mark.xdist_group(PRUNE_GROUP)
 def test_a_grader_killed_while_containers_are_pooled_leaves_nothing_after_prune(docker_client: Any) -> None:
     """SIGKILL with spares waiting and a claimed pair pending: `grader sandbox prune` removes it all."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _KILLED_WHILE_POOLED.format(root=str(ROOT))],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline().strip()
-        assert line == "passed True", proc.stderr.read() if proc.poll() is not None else line
+    with grader_to_kill(_KILLED_WHILE_POOLED) as (proc, line):
+        assert line == "passed True", stderr_if_ended(proc) or line
         everything = owned_containers(docker_client, proc.pid, spares=True)
         pooled = [c for c in everything if pool.is_spare(c.attrs)]
         assert len(pooled) >= 4 and len(everything) >= 6, "spares (two pairs) and the claimed pair"
         runs = {c.attrs["Labels"][pool.LABEL_RUN] for c in everything}
         assert all((pool_dir() / c.attrs["Labels"][pool.LABEL_RUN]).is_dir() for c in pooled), "spares' slots"
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
-    finally:
-        proc.kill()
-        proc.wait(10)
     prune_from_the_shell()
     left = docker_client.containers.list(all=True, sparse=True, filters={"label": pool.LABEL_RUN})
     assert not [c for c in left if c.attrs["Labels"].get(pool.LABEL_RUN) in runs], "prune leaves nothing"

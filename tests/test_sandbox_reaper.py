@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 import threading
 from typing import Any
 
@@ -12,7 +9,13 @@ import pytest
 
 from grader.sandbox import reaper
 
-from .conftest import PRUNE_GROUP, ROOT, owned_containers, prune_from_the_shell
+from .conftest import (
+    PRUNE_GROUP,
+    grader_to_kill,
+    owned_containers,
+    prune_from_the_shell,
+    stderr_if_ended,
+)
 
 
 class _Container:
@@ -71,21 +74,8 @@ time.sleep(3600)
 @pytest.mark.docker
 @pytest.mark.xdist_group(PRUNE_GROUP)  # it prunes: never while another test's planted container must stay
 def test_a_grader_killed_with_removals_pending_leaves_nothing_after_prune(docker_client: Any) -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _KILLED_WHILE_PENDING.format(root=str(ROOT))],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "passed", proc.stderr.read() if proc.poll() else ""
+    with grader_to_kill(_KILLED_WHILE_PENDING) as (proc, line):
+        assert line == "passed", stderr_if_ended(proc)
         assert len(owned_containers(docker_client, proc.pid)) == 2, "both containers wait for the reaper"
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
-    finally:
-        proc.kill()
-        proc.wait(10)
     prune_from_the_shell()
     assert not owned_containers(docker_client, proc.pid), "prune removes a killed grader's pending containers"

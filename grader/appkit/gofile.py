@@ -18,6 +18,7 @@ import ctypes
 import os
 import select
 import time
+from collections.abc import Callable
 
 _IN_CREATE = 0x00000100
 _IN_MOVED_TO = 0x00000080
@@ -46,17 +47,26 @@ def _watch(folder: str) -> int | None:
 
 def wait_for(path: str, timeout: float) -> bool:
     """Wait until ``path`` exists; False if ``timeout`` seconds passed first."""
+    return wait_until(os.path.dirname(path) or ".", lambda: os.path.exists(path), timeout)
+
+
+def wait_until(folder: str, ready: Callable[[], bool], timeout: float) -> bool:
+    """Wait until ``ready()`` (looking into ``folder``) is true; False if ``timeout`` seconds pass first.
+
+    ``ready`` is asked before the watch's first wake-up, after each one and
+    every :data:`RECHECK_SECONDS`, so nothing written before the watch began is missed.
+    """
     deadline = time.monotonic() + timeout
-    fd = _watch(os.path.dirname(path) or ".")
+    fd = _watch(folder)
     try:
-        while not os.path.exists(path):
+        while not ready():
             left = deadline - time.monotonic()
             if left <= 0:
                 return False
             if fd is None:
                 time.sleep(min(FALLBACK_POLL_SECONDS, left))
             elif select.select([fd], [], [], min(left, RECHECK_SECONDS))[0]:
-                os.read(fd, 4096)  # the events themselves say nothing the check above does not
+                os.read(fd, 4096)  # the events themselves say nothing ``ready`` does not
         return True
     finally:
         if fd is not None:

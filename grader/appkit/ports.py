@@ -19,9 +19,20 @@ import socket
 
 
 def bound_socket(port: int = 0) -> socket.socket:
-    """A TCP socket bound to ``127.0.0.1:port`` (0: any free port), not listening yet."""
+    """A TCP socket bound to ``127.0.0.1:port`` (0: any free port), not listening yet.
+
+    A fixed port (the control port, in a container's loopback of its own)
+    is bound with ``SO_REUSEADDR``, as servers bind theirs (gunicorn does):
+    the connections of the previous app that joined the same kept runner's
+    loopback (:mod:`grader.sandbox.kept`) may linger in ``TIME_WAIT``, which
+    would refuse the bind, while a port another socket still listens on is
+    refused all the same. Port 0 (local mode) goes without: there, two
+    sockets that both asked for it could be given one port.
+    """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
+        if port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", port))
     except OSError:
         sock.close()

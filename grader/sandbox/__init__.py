@@ -13,12 +13,19 @@ LOCAL_SANDBOX_WARNING = (
 )
 
 
-def make_sandbox(name: str, *, at_once: int | None = None) -> Sandbox:
+def make_sandbox(name: str, *, at_once: int | None = None, one_shot: bool = False) -> Sandbox:
     """The sandbox called ``name`` (its modules are imported only when asked for).
 
-    ``at_once``: how many gradings the caller runs at a time (a batch's
-    jobs); the docker sandbox keeps that many spare pairs per challenge
-    (``GRADER_POOL`` still turns them off with 0).
+    The docker sandbox keeps containers ready for the next grading of a
+    challenge. A process that grades once and exits (``one_shot``: ``grader
+    grade`` typed in a shell) keeps spare pairs, which outlive it for the
+    next such command (:mod:`.pool`). Any other keeps runners of its own
+    (:mod:`.kept`): two per grading it runs at a time (``at_once``: a
+    batch's jobs, the service's grading threads; while one runner's next
+    app starts, the other's waits), made at its first grading of a
+    challenge; or, without ``at_once``, two, made at its second (a
+    challenge graded once gets none). It also claims spare pairs
+    others left, but makes none. ``GRADER_POOL=0`` turns both off.
     """
     if name == "local":
         from .local import LocalSandbox
@@ -28,4 +35,7 @@ def make_sandbox(name: str, *, at_once: int | None = None) -> Sandbox:
     from .pool import spares_wanted
 
     wanted = spares_wanted()
-    return DockerSandbox(spares=min(wanted, 1) * (at_once or wanted))
+    if one_shot:
+        return DockerSandbox(spares=wanted)
+    kept = min(wanted, 1) * 2 * (at_once or 1)
+    return DockerSandbox(spares=wanted, kept=kept, kept_after=1 if at_once else 2)

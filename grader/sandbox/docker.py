@@ -5,7 +5,10 @@ handed for removal in a ``finally`` whatever happens (:mod:`.reaper` removes
 them off the critical path; the process waits for it when it exits). They are
 a spare pair made before the submission arrived, claimed for this run, or a
 pair made for it (:mod:`.pool`, :mod:`.spares`); either way the submission is
-copied into the pair's folder and the run starts at the go file. Their
+copied into the pair's folder and the run starts at the go file. A process
+that grades many keeps runners instead (:mod:`.kept`): the app's container is
+still made for this submission alone and removed after it; the runner's is
+the one kept, this run's tests run by a child forked for it. Their
 specifications are built by pure functions (:mod:`.specs`: :func:`app_spec`,
 :func:`runner_spec`), so the hardening is unit-tested without an engine, as
 docker-py builds its create arguments:
@@ -42,17 +45,19 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Cancelled, ChallengeError, ImageMissing, InfrastructureError
-from ..protocol import REPORT_PREFIX, Limit, ProtocolError, RunReport, load
+from ..protocol import Limit, ProtocolError, RunReport, load
 from . import owner as _owner
 from . import spares as spare_pairs
 from .base import AppExit, PhaseClock, RunOutcome, RunRequest, runner_phases
 from .engine import connect
+from .kept import Kept, runners
 from .owner import LABEL, LABEL_OWNER, LABEL_RUN, PruneReport, owner
 from .pool import may_remove, pool_dir, pool_key, remove_orphan_slots, spares_wanted, summaries
 from .reaper import remove_detached, remove_later
 from .spares import Pair, Spares, make_pair
 from .spares import drain as drain_spares
 from .specs import LAUNCHER, SANDBOX_UID, app_spec, runner_spec
+from .watch import Lines, await_exit, follow_report, oom_kills, report_in, tail
 
 __all__ = [
     "IMAGE",
@@ -72,23 +77,6 @@ __all__ = [
 
 IMAGE = "flask-grader-sandbox:latest"
 POLL_SECONDS = 0.05
-#: Where the cgroup of a container records OOM kills, by cgroup layout (v1 cgroupfs, v2 cgroupfs, v2 systemd).
-_OOM_FILES = (
-    "/sys/fs/cgroup/memory/docker/{id}/memory.oom_control",
-    "/sys/fs/cgroup/docker/{id}/memory.events",
-    "/sys/fs/cgroup/system.slice/docker-{id}.scope/memory.events",
-)
-
-
-def _tail(container: Any, stream: str, limit: int = 4000) -> str:
-    from docker.errors import APIError
-
-    try:
-        raw = container.logs(stdout=stream == "stdout", stderr=stream == "stderr", tail=200)
-    except APIError:
-        return ""
-    text: str = raw.decode("utf-8", errors="replace")
-    return text[-limit:]
 
 
 def prune(client: Any = None, *, everything: bool = False) -> PruneReport:
@@ -100,75 +88,27 @@ def prune(client: Any = None, *, everything: bool = False) -> PruneReport:
     return report
 
 
-def oom_kills(container_id: str) -> int:
-    """How many processes the kernel's OOM killer ended in the container's memory cgroup.
-
-    Docker's ``OOMKilled`` flag can miss a killed process that is not the
-    container's first one (a gunicorn worker, the inspector); the cgroup's
-    own counter does not. Must be read before the container is removed.
-    """
-    for pattern in _OOM_FILES:
-        try:
-            text = Path(pattern.format(id=container_id)).read_text(encoding="ascii")
-        except OSError:
-            continue
-        for line in text.splitlines():
-            key, _, value = line.partition(" ")
-            if key == "oom_kill" and value.strip().isdigit():
-                return int(value)
-    return 0
-
-
-def _await_exit(container: Any, ended: threading.Event, timeout: float) -> None:
-    """Block until the engine says ``container`` stopped (or the wait fails), then set ``ended``."""
-    from docker.errors import APIError
-    from requests.exceptions import RequestException
-
-    try:
-        container.wait(timeout=timeout)
-    except (APIError, RequestException):  # removed, engine gone, read timeout: the loop polls instead
-        pass
-    finally:
-        ended.set()
-
-
-def _follow_report(container: Any, ended: threading.Event, found: list[str]) -> None:
-    """Read the runner's stdout as it is written, until its report line (or its end); then set ``ended``.
-
-    The report is the runner's last act: once it is out, the verdict need not
-    wait for the runner's process and container to end. Should the stream
-    fail (a read timeout on a long run, the engine), the loop looks for itself.
-    """
-    from docker.errors import APIError
-    from requests.exceptions import RequestException
-
-    prefix = REPORT_PREFIX.encode()
-    try:
-        pending = b""
-        for chunk in container.logs(stdout=True, stderr=False, stream=True, follow=True):
-            pending += chunk
-            *lines, pending = pending.split(b"\n")
-            for line in lines:
-                if line.startswith(prefix):
-                    found.append(line.decode("utf-8", errors="replace"))
-                    return
-    except (APIError, RequestException):
-        pass
-    finally:
-        ended.set()
-
-
 class DockerSandbox:
     """Grades in two hardened containers; see the module docstring."""
 
     name = "docker"
 
-    def __init__(self, image: str | None = None, client: Any = None, spares: int | None = None) -> None:
+    def __init__(
+        self,
+        image: str | None = None,
+        client: Any = None,
+        spares: int | None = None,
+        kept: int = 0,
+        kept_after: int = 1,
+    ) -> None:
         self.image_name = image or os.environ.get("GRADER_IMAGE", IMAGE)
         self._client = client
         self._cancelled = threading.Event()
         #: spare pairs kept per challenge (:mod:`.pool`); ``GRADER_POOL`` by default
         self.wanted = spares_wanted() if spares is None else spares
+        #: runners kept per challenge (:mod:`.kept`), for a caller that grades many; made once
+        #: this many gradings of the challenge were asked for (2: not for a challenge graded once)
+        self.kept, self.kept_after = kept, kept_after
         self._pool: Spares | None = None
         self._pool_lock = threading.Lock()
 
@@ -212,10 +152,22 @@ class DockerSandbox:
         image = self.image_id()
         clock = PhaseClock()
         pair: Pair | None = None
+        kept: Kept | None = None
+        outcome: RunOutcome | None = None
         read = False  # the verdict's material (report, exit, OOM record) is read: removal may wait
         try:
-            pair, app_started, launched = self._pair(request, image, clock)
-            outcome = self._watch(pair.app, pair.tests, request.limits.run_timeout, image)
+            kept = self._claim_kept(request, image, clock)
+            if kept is not None:
+                assert kept.app_slot is not None  # a claimed runner is a ready one
+                pair = Pair(kept.run_id, kept.app, kept.runner, kept.app_slot)
+                pair.slot.fill(request.app_dir)
+                app_started = launched = time.time()
+                kept.go()
+                lines = Lines.kept(kept.run_id, launched)
+            else:
+                pair, app_started, launched = self._pair(request, image, clock)
+                lines = Lines()
+            outcome = self._watch(pair.app, pair.tests, request.limits.run_timeout, image, lines)
             read = True
             clock.laps.update(runner_phases(outcome.report, launched, time.time()))
             ready = dict(outcome.report.stamps).get("ready") if outcome.report else None
@@ -230,7 +182,12 @@ class DockerSandbox:
             ) from None
         finally:
             clock.restart()
-            if pair is not None:
+            if kept is not None:
+                # used again only after a run that ended as runs should: its report out, its app alive
+                normal = outcome is not None and outcome.report is not None and not outcome.timed_out
+                reusable = normal and outcome is not None and outcome.app_exit is None
+                runners().release(kept, reusable, request, image, self._root())
+            elif pair is not None:
                 pair.slot.remove()
                 if read and spare_pairs.DETACHED:  # `grader grade` from a shell: its exit need not wait
                     remove_detached(pair.containers())
@@ -238,6 +195,33 @@ class DockerSandbox:
                     remove_later(pair.containers())
             clock.lap("teardown")
         return replace(outcome, timing=clock.laps)
+
+    def _root(self) -> Path:
+        spares = self._spares()
+        return spares.root if spares is not None else pool_dir()
+
+    def _claim_kept(self, request: RunRequest, image: str, clock: PhaseClock) -> Kept | None:
+        """A kept runner of this challenge with its app waiting (:mod:`.kept`), if this sandbox keeps them.
+
+        Either way, more are made in the background until :attr:`kept` exist.
+        """
+        if self.kept <= 0:
+            return None
+        root = self._root()
+        key = pool_key(request, image, root)
+        pool = runners()
+        kept = pool.claim(key)
+        while kept is not None and not self._alive(kept):
+            pool.release(kept, False, request, image, root)
+            kept = pool.claim(key)
+        pool.refill(lambda: self.client, request, image, key, root, self.kept, self.kept_after)
+        clock.lap("claim")
+        return kept
+
+    def _alive(self, kept: Kept) -> bool:
+        """Whether both containers of a kept runner still run (a prune or the engine may have ended them)."""
+        running = self.client.api.containers(filters={"id": [kept.app.id, kept.runner.id]})
+        return len(running) == 2
 
     def _pair(self, request: RunRequest, image: str, clock: PhaseClock) -> tuple[Pair, float, float]:
         """A running pair with the submission in it and its go given; when the app and the runner got it.
@@ -252,15 +236,16 @@ class DockerSandbox:
             pair, listing = spares.claim(key)
             clock.lap("claim")
             if pair is not None:
-                spares.refill(request, image, key, listing)
+                if self.kept <= 0:  # a process keeping runners makes no pairs (it claims others')
+                    spares.refill(request, image, key, listing)
                 pair.slot.fill(request.app_dir)
                 now = time.time()
                 return pair, now, now
-        root = spares.root if spares is not None else pool_dir()
+        root = self._root()
         pair = make_pair(
             self.client, request, image, root, before_start=lambda slot: slot.fill(request.app_dir)
         )
-        if spares is not None and key is not None and listing is not None:
+        if spares is not None and key is not None and listing is not None and self.kept <= 0:
             spares.refill(request, image, key, listing)
         clock.lap("create")
         app_started = time.time()
@@ -276,11 +261,17 @@ class DockerSandbox:
         return pair, app_started, time.time()
 
     def warm(self, request: RunRequest) -> int:
-        """Make the spares ``request``'s challenge wants now, and wait for them; how many wait now.
+        """Make the spares (or kept runners) ``request``'s challenge wants now, and wait; how many wait now.
 
         For a caller that knows what comes next (a service starting, a test
         that must run in a pooled pair); a grading refills on its own.
         """
+        if self.kept > 0:
+            image = self.image_id()
+            key = pool_key(request, image, self._root())
+            runners().refill(lambda: self.client, request, image, key, self._root(), self.kept, after=0)
+            runners().settle()
+            return runners().ready(key)
         spares = self._spares()
         if spares is None:
             return 0
@@ -315,7 +306,7 @@ class DockerSandbox:
             if app.status not in ("exited", "dead"):
                 raise
 
-    def _watch(self, app: Any, tests: Any, run_timeout: float, image: str) -> RunOutcome:
+    def _watch(self, app: Any, tests: Any, run_timeout: float, image: str, lines: Lines) -> RunOutcome:
         """Until the runner's report, its end, the app's death, the deadline or a cancel.
 
         The engine says when: the runner's stdout followed as it is written, a
@@ -326,12 +317,14 @@ class DockerSandbox:
         timed_out = False
         ended = threading.Event()
         found: list[str] = []
-        threading.Thread(target=_follow_report, args=(tests, ended, found), daemon=True).start()
-        threading.Thread(target=_await_exit, args=(app, ended, run_timeout + 30), daemon=True).start()
+        threading.Thread(target=follow_report, args=(tests, lines, ended, found), daemon=True).start()
+        threading.Thread(target=await_exit, args=(app, ended, run_timeout + 30), daemon=True).start()
         while True:
             if found:
-                break  # the report is out: the runner has nothing left to say
+                break  # the report is out (or a kept runner's run ended without one): nothing left to say
             if ended.is_set():  # a container ended (or a wait failed: from then on, every turn looks)
+                if lines.ended is not None and self._look(tests, lines, found):
+                    break  # a kept runner outlives its runs: its log says whether this one is over
                 tests.reload()
                 if tests.status in ("exited", "dead"):
                     break
@@ -356,16 +349,28 @@ class DockerSandbox:
             limits.append(Limit.MEMORY)
         app_exit = None
         if app.status in ("exited", "dead"):
-            app_exit = AppExit(exit_code=state.get("ExitCode"), log_tail=_tail(app, "stderr"))
+            app_exit = AppExit(exit_code=state.get("ExitCode"), log_tail=tail(app, "stderr"))
         return RunOutcome(
             sandbox=self.name,
-            report=self._report(tests, found),
+            report=self._report(tests, found, lines),
             app_exit=app_exit,
             timed_out=timed_out,
             image=image,
             limits_hit=tuple(limits),
-            runner_log=_tail(tests, "stderr"),
+            runner_log=tail(tests, "stderr", lines),
         )
+
+    def _look(self, tests: Any, lines: Lines, found: list[str]) -> bool:
+        """Whether the run's report or end is in the runner's log (read now, since the run's go)."""
+        from docker.errors import APIError
+
+        try:
+            text = lines.logs(tests, stdout=True, stderr=False).decode("utf-8", errors="replace")
+        except APIError:
+            return False
+        mine = [line for line in text.splitlines() if line.startswith((lines.report, str(lines.ended)))]
+        found.extend(mine)
+        return bool(mine)
 
     def _stop(self, tests: Any) -> None:
         """SIGTERM first: the runner then reports the tests that did finish."""
@@ -376,31 +381,28 @@ class DockerSandbox:
         except APIError:
             return
 
-    def _report(self, tests: Any, found: list[str]) -> RunReport | None:
-        """The runner's report line (as followed, or read now), validated; a bad one is our bug.
+    def _report(self, tests: Any, found: list[str], lines: Lines) -> RunReport | None:
+        """The run's report line (as followed, or read now), validated; a bad one is our bug.
 
-        The runner is trusted and writes one report, once; its stdout holds nothing else.
+        The runner is trusted and writes one report per run, once; its stdout holds nothing else.
         """
         from docker.errors import APIError
 
-        if found:
-            lines = found
-        else:
+        if not found:
             try:
-                raw = tests.logs(stdout=True, stderr=False)
+                found = (
+                    lines.logs(tests, stdout=True, stderr=False)
+                    .decode("utf-8", errors="replace")
+                    .splitlines()
+                )
             except APIError:
                 return None
-            lines = raw.decode("utf-8", errors="replace").splitlines()
-        for line in reversed(lines):
-            if line.startswith(REPORT_PREFIX):
-                try:
-                    report = load(line[len(REPORT_PREFIX) :], RunReport)
-                except ProtocolError as exc:
-                    raise ChallengeError(f"the test runner returned an invalid report: {exc}") from None
-                assert isinstance(report, RunReport)
-                return report
-        return None
-
-    def _remove(self, containers: list[Any]) -> None:
-        """Hand the run's containers to the reaper: removed in the background, waited for at exit."""
-        remove_later(list(reversed(containers)))
+        payload = report_in(found, lines)
+        if payload is None:
+            return None
+        try:
+            report = load(payload, RunReport)
+        except ProtocolError as exc:
+            raise ChallengeError(f"the test runner returned an invalid report: {exc}") from None
+        assert isinstance(report, RunReport)
+        return report

@@ -36,7 +36,7 @@ What this keeps, exactly as before:
   processes end by themselves a minute later, if nobody removed it.
 
 Spares per challenge: :data:`DEFAULT_SPARES` (``GRADER_POOL``; 0 turns them
-off), more for a batch (one per job). The pool folder (``GRADER_POOL_DIR``,
+off); a process that grades many keeps runners instead (:mod:`.kept`). The pool folder (``GRADER_POOL_DIR``,
 default ``~/.cache/flask-grader/pool``, 0700) holds one folder per pair,
 named by the pair's generated run id, removed with the pair.
 """
@@ -283,6 +283,8 @@ def remove_orphan_slots(client: Any) -> int:
     runs = {
         str((c.get("Labels") or {}).get(LABEL_RUN, ""))
         for c in client.api.containers(all=True, filters={"label": LABEL})
+        # one being removed (by a process killed meanwhile, say) needs its slot no more
+        if c.get("State") != "removing"
     }
     removed = 0
     for path in root.iterdir():

@@ -16,6 +16,8 @@ from .base import APP_ENV_VAR, UPLOAD_ENV, RunRequest, resolve_env
 from .pool import GO_FILE, GO_MOUNT, IDLE_SECONDS, Slot
 
 SANDBOX_UID = "10001:10001"
+#: A kept runner's log at most (a report is a few kilobytes, tens for the largest suites).
+KEPT_LOG_SIZE = "32m"
 #: Where the grader's code is mounted in both containers (the folder holding ``grader``).
 GRADER_MOUNT = "/opt/grader"
 LAUNCHER = f"{GRADER_MOUNT}/grader/appkit/launch.py"
@@ -44,12 +46,20 @@ def hardening(memory_mb: int, cpus: float, pids: int, env: dict[str, str]) -> di
 
 
 def app_spec(
-    request: RunRequest, image: str, name: str, labels: dict[str, str], slot: Slot
+    request: RunRequest,
+    image: str,
+    name: str,
+    labels: dict[str, str],
+    slot: Slot,
+    network: str = "none",
 ) -> dict[str, Any]:
     """The candidate's container: launcher by path, no network, only appkit and the protocol beside it.
 
     Its submission folder is the slot's, empty until the host fills it and
     creates the go file, which the launcher waits for (:mod:`.pool`).
+    ``network``: ``none`` (a loopback of its own, which its pair's runner
+    joins), or ``container:<id>`` of a kept runner, whose loopback it joins
+    (:mod:`.kept`; the runner has none other either).
     """
     limits = request.limits
     grader = _PACKAGE
@@ -72,7 +82,7 @@ def app_spec(
             f"{IDLE_SECONDS:g}",
         ],
         "name": name,
-        "network_mode": "none",
+        "network_mode": network,
         "working_dir": "/submission",
         "labels": labels,
         "volumes": {
@@ -86,7 +96,7 @@ def app_spec(
             "/tmp": "rw,nosuid,nodev,size=64m",
             "/uploads": "rw,nosuid,nodev,noexec,size=32m,uid=10001,gid=10001",
         },
-        **hardening(limits.memory_mb, limits.cpus, limits.pids, _app_env(request)),
+        **hardening(limits.memory_mb, limits.cpus, limits.pids, app_env(request)),
     }
 
 
@@ -124,12 +134,31 @@ def runner_spec(
             str(slot.go): {"bind": GO_MOUNT, "mode": "ro"},
         },
         "tmpfs": {"/tmp": "rw,nosuid,nodev,size=64m"},
-        **hardening(512, 1.0, 64, {"PYTHONPATH": GRADER_MOUNT, APP_ENV_VAR: json.dumps(_app_env(request))}),
+        **hardening(512, 1.0, 64, {"PYTHONPATH": GRADER_MOUNT, APP_ENV_VAR: json.dumps(app_env(request))}),
     }
 
 
-def _app_env(request: RunRequest) -> dict[str, str]:
-    """The candidate's environment: the challenge's ``[env]`` and the writable folder."""
+def kept_runner_spec(
+    request: RunRequest, image: str, name: str, labels: dict[str, str], slot: Slot
+) -> dict[str, Any]:
+    """A kept runner's container (:mod:`.kept`): the pair's runner, owning a loopback its apps join.
+
+    The same command, mounts and hardening as :func:`runner_spec`, but
+    ``network_mode=none`` (the apps join it, one at a time), the go folder
+    holds one go file per run, and the app's environment comes in each go
+    file (each app draws its own secrets), not in this container's.
+    """
+    spec = runner_spec(request, image, name, labels, "", slot)
+    spec["command"] = [GO_MOUNT if part == GO_FILE else part for part in spec["command"]] + ["--kept"]
+    spec["network_mode"] = "none"
+    spec["environment"] = {k: v for k, v in spec["environment"].items() if k != APP_ENV_VAR}
+    # room for every report of its runs (:data:`.kept.RUNS`): its log is never rotated under a reader
+    spec["log_config"] = {"Type": "json-file", "Config": {"max-size": KEPT_LOG_SIZE, "max-file": "1"}}
+    return spec
+
+
+def app_env(request: RunRequest) -> dict[str, str]:
+    """The candidate's environment: the challenge's ``[env]`` and the writable folder (the runner gets it)."""
     return {**resolve_env(request.env, "/uploads"), UPLOAD_ENV: "/uploads"}
 
 

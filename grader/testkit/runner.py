@@ -78,6 +78,8 @@ class _Emitter:
         self.report_path = report_path
         self.fd = os.dup(1)
         self.done = False
+        #: what starts the report line on stdout (a kept runner's child names its run: see .kept)
+        self.prefix = REPORT_PREFIX
 
     def emit(self, report: RunReport) -> None:
         if self.done:
@@ -90,7 +92,7 @@ class _Emitter:
                 handle.write(payload)
             os.replace(tmp, self.report_path)
         else:
-            os.write(self.fd, (REPORT_PREFIX + payload + "\n").encode())
+            os.write(self.fd, (self.prefix + payload + "\n").encode())
 
 
 def _timeout(start_timeout: float) -> AppFailure:
@@ -253,6 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--exitfirst", action="store_true", help="stop at the first failing test")
     parser.add_argument("--wait-for", help="a pooled container: run once this file exists")
     parser.add_argument("--idle-timeout", type=float, default=600.0, help="...and end if it does not")
+    parser.add_argument("--kept", action="store_true", help="--wait-for: a folder, a go file per run")
     started = time.time()
     args = parser.parse_args(argv)
 
@@ -289,7 +292,13 @@ def main(argv: list[str] | None = None) -> int:
         recorder.stamp("ready")
 
     plugins: list[object] = [recorder, fixtures, DeadlinePlugin(args.test_timeout)]
-    if args.wait_for:  # pooled: the suite is collected now, the app is reached after the go
+    if args.wait_for and args.kept:  # kept: collected now, then a forked child per go (see .kept)
+        from .kept import KeptRuns
+
+        plugins.append(
+            KeptRuns(args.wait_for, args.idle_timeout, recorder, reach_app, failure, emitter, on_term)
+        )
+    elif args.wait_for:  # pooled: the suite is collected now, the app is reached after the go
         plugins.append(_Go(args.wait_for, args.idle_timeout, recorder, reach_app, failure))
     else:
         recorder.stamp("imported")
