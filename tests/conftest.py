@@ -132,6 +132,23 @@ def stderr_if_ended(proc: subprocess.Popen[str]) -> str:
     return proc.stderr.read() if proc.poll() is not None and proc.stderr is not None else ""
 
 
+@pytest.fixture
+def own_pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Each test its own pool folder, so its own spares and its own pool key for kept runners.
+
+    Nothing another test made or claims counts; its unclaimed spares are removed at the end.
+    """
+    root = tmp_path / "pool"
+    monkeypatch.setenv("GRADER_POOL_DIR", str(root))
+    yield root
+    if root.is_dir() and any(root.iterdir()):
+        from grader.sandbox import spares
+        from grader.sandbox.engine import connect
+
+        spares.drain()
+        spares.remove_spares(connect(), root)
+
+
 def prune_from_the_shell() -> None:
     """`grader sandbox prune` as a user types it, in a process of its own; it must succeed."""
     import subprocess

@@ -6,7 +6,6 @@ submissions and ownership against the real engine.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +28,7 @@ from .conftest import (
     stderr_if_ended,
 )
 
-
-@pytest.fixture(autouse=True)
-def own_pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Each test its own pool folder, so its own pool key: no runner another test kept is claimed."""
-    root = tmp_path / "pool"
-    monkeypatch.setenv("GRADER_POOL_DIR", str(root))
-    yield root
+pytestmark = pytest.mark.usefixtures("own_pool")  # each test its own pool key: no runner of another test
 
 
 def _waiting(client: Any) -> dict[str, str]:

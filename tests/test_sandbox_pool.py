@@ -12,7 +12,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -37,18 +36,7 @@ from .conftest import (
     stderr_if_ended,
 )
 
-
-@pytest.fixture(autouse=True)
-def own_pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Each test its own pool folder (so its own spares): nothing another test made or claims counts."""
-    root = tmp_path / "pool"
-    monkeypatch.setenv("GRADER_POOL_DIR", str(root))
-    yield root
-    if root.is_dir() and any(root.iterdir()):
-        from grader.sandbox.engine import connect
-
-        spares.drain()
-        spares.remove_spares(connect(), root)
+pytestmark = pytest.mark.usefixtures("own_pool")  # each test its own pool folder (conftest)
 
 
 def test_a_spare_fits_only_what_it_was_made_for(tmp_path: Path) -> None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
-from ..challenges import Limits
+from ..challenges import Limits, draw_env
 from ..protocol import Limit, RunReport
 
 #: Where the app may write uploads; the grader sets ``UPLOAD_FOLDER`` to it.
@@ -45,6 +45,12 @@ class RunRequest:
     workers: int = 1
     #: stop the suite at its first failing test (the rest are reported as not run)
     first_failure: bool = False
+
+    def with_drawn_env(self) -> RunRequest:
+        """This request with ``{secret}`` values of its own (a container made ahead draws its own)."""
+        if self.env_template is None:
+            return self
+        return replace(self, env=draw_env(dict(self.env_template)))
 
 
 @dataclass(frozen=True)

@@ -156,7 +156,9 @@ class DockerSandbox:
         outcome: RunOutcome | None = None
         read = False  # the verdict's material (report, exit, OOM record) is read: removal may wait
         try:
-            kept = self._claim_kept(request, image, clock)
+            # what a spare pair or a kept runner must have been made for (digests the suite: once)
+            key = pool_key(request, image, self._root()) if self.kept > 0 or self.wanted > 0 else None
+            kept = self._claim_kept(request, image, key, clock)
             if kept is not None:
                 assert kept.app_slot is not None  # a claimed runner is a ready one
                 pair = Pair(kept.run_id, kept.app, kept.runner, kept.app_slot)
@@ -165,7 +167,7 @@ class DockerSandbox:
                 kept.go()
                 lines = Lines.kept(kept.run_id, launched)
             else:
-                pair, app_started, launched = self._pair(request, image, clock)
+                pair, app_started, launched = self._pair(request, image, key, clock)
                 lines = Lines()
             outcome = self._watch(pair.app, pair.tests, request.limits.run_timeout, image, lines)
             read = True
@@ -184,8 +186,12 @@ class DockerSandbox:
             clock.restart()
             if kept is not None:
                 # used again only after a run that ended as runs should: its report out, its app alive
-                normal = outcome is not None and outcome.report is not None and not outcome.timed_out
-                reusable = normal and outcome is not None and outcome.app_exit is None
+                reusable = (
+                    outcome is not None
+                    and outcome.report is not None
+                    and not outcome.timed_out
+                    and outcome.app_exit is None
+                )
                 runners().release(kept, reusable, request, image, self._root())
             elif pair is not None:
                 pair.slot.remove()
@@ -200,15 +206,14 @@ class DockerSandbox:
         spares = self._spares()
         return spares.root if spares is not None else pool_dir()
 
-    def _claim_kept(self, request: RunRequest, image: str, clock: PhaseClock) -> Kept | None:
+    def _claim_kept(self, request: RunRequest, image: str, key: str | None, clock: PhaseClock) -> Kept | None:
         """A kept runner of this challenge with its app waiting (:mod:`.kept`), if this sandbox keeps them.
 
         Either way, more are made in the background until :attr:`kept` exist.
         """
-        if self.kept <= 0:
+        if self.kept <= 0 or key is None:
             return None
         root = self._root()
-        key = pool_key(request, image, root)
         pool = runners()
         kept = pool.claim(key)
         while kept is not None and not self._alive(kept):
@@ -223,16 +228,17 @@ class DockerSandbox:
         running = self.client.api.containers(filters={"id": [kept.app.id, kept.runner.id]})
         return len(running) == 2
 
-    def _pair(self, request: RunRequest, image: str, clock: PhaseClock) -> tuple[Pair, float, float]:
+    def _pair(
+        self, request: RunRequest, image: str, key: str | None, clock: PhaseClock
+    ) -> tuple[Pair, float, float]:
         """A running pair with the submission in it and its go given; when the app and the runner got it.
 
         A spare if one fits (then the next spare is made in the background),
         else a pair made now: created, filled and started, app first.
         """
         spares = self._spares()
-        key = listing = None
-        if spares is not None:
-            key = pool_key(request, image, spares.root)
+        listing = None
+        if spares is not None and key is not None:
             pair, listing = spares.claim(key)
             clock.lap("claim")
             if pair is not None:
@@ -362,15 +368,8 @@ class DockerSandbox:
 
     def _look(self, tests: Any, lines: Lines, found: list[str]) -> bool:
         """Whether the run's report or end is in the runner's log (read now, since the run's go)."""
-        from docker.errors import APIError
-
-        try:
-            text = lines.logs(tests, stdout=True, stderr=False).decode("utf-8", errors="replace")
-        except APIError:
-            return False
-        mine = [line for line in text.splitlines() if line.startswith((lines.report, str(lines.ended)))]
-        found.extend(mine)
-        return bool(mine)
+        found.extend(lines.read(tests))
+        return bool(found)
 
     def _stop(self, tests: Any) -> None:
         """SIGTERM first: the runner then reports the tests that did finish."""
@@ -386,18 +385,7 @@ class DockerSandbox:
 
         The runner is trusted and writes one report per run, once; its stdout holds nothing else.
         """
-        from docker.errors import APIError
-
-        if not found:
-            try:
-                found = (
-                    lines.logs(tests, stdout=True, stderr=False)
-                    .decode("utf-8", errors="replace")
-                    .splitlines()
-                )
-            except APIError:
-                return None
-        payload = report_in(found, lines)
+        payload = report_in(found or lines.read(tests), lines)
         if payload is None:
             return None
         try:

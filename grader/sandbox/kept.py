@@ -43,12 +43,12 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .base import RunRequest
-from .owner import LABEL, LABEL_RUN, owner_labels
+from .owner import run_labels
 from .pool import MAX_AGE_SECONDS, Slot, claimed_name
 from .reaper import remove_now
 from .specs import app_env, app_spec, create, kept_runner_spec
@@ -239,9 +239,10 @@ class KeptRunners:
         run_id = uuid.uuid4().hex[:12]
         kept = Kept(key, None, Slot.make(root, run_id))
         try:
-            labels = {LABEL: "1", LABEL_RUN: run_id, **owner_labels()}
-            spec = kept_runner_spec(request, image, claimed_name("tests", run_id), labels, kept.slot)
-            kept.runner = create(client(), spec)
+            name = claimed_name("tests", run_id)
+            kept.runner = create(
+                client(), kept_runner_spec(request, image, name, run_labels(run_id), kept.slot)
+            )
             kept.runner.start()
             self._attach(client(), kept, request, image, root)
         except (APIError, RequestException, OSError):
@@ -252,17 +253,11 @@ class KeptRunners:
 
     def _attach(self, client: Any, kept: Kept, request: RunRequest, image: str, root: Path) -> None:
         """Make the runner's next app, joined to its namespace and waiting for its go; then it is ready."""
-        from ..challenges import draw_env
-
-        env = draw_env(dict(request.env_template)) if request.env_template is not None else request.env
-        request = replace(request, env=env)
+        request = request.with_drawn_env()
         run_id = uuid.uuid4().hex[:12]
         kept.app_slot = Slot.make(root, run_id)
-        labels = {LABEL: "1", LABEL_RUN: run_id, **owner_labels()}
-        network = f"container:{kept.runner.id}"
-        kept.app = create(
-            client, app_spec(request, image, claimed_name("app", run_id), labels, kept.app_slot, network)
-        )
+        name, network = claimed_name("app", run_id), f"container:{kept.runner.id}"
+        kept.app = create(client, app_spec(request, image, name, run_labels(run_id), kept.app_slot, network))
         kept.env = app_env(request)
         kept.app.start()
         kept.ready_at = time.time()

@@ -46,6 +46,11 @@ def owner_labels(pid: int | None = None) -> dict[str, str]:
     return {LABEL_OWNER: owner(pid), LABEL_PIDNS: pid_namespace()}
 
 
+def run_labels(run_id: str) -> dict[str, str]:
+    """What every container this process makes carries: the grader's label, its run id, its owner."""
+    return {LABEL: "1", LABEL_RUN: run_id, **owner_labels()}
+
+
 def owner_of(summary: dict[str, Any]) -> dict[str, str]:
     """The owner labels that count for a container of the engine's list.
 

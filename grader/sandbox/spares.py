@@ -22,12 +22,12 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .base import RunRequest
-from .owner import LABEL, LABEL_RUN, owner_labels, owner_of, provably_dead
+from .owner import owner_of, provably_dead, run_labels
 from .pool import (
     LABEL_POOL,
     LABEL_ROLE,
@@ -117,7 +117,7 @@ def make_pair(
     try:
 
         def labels(role: str) -> dict[str, str]:
-            base = {LABEL: "1", LABEL_RUN: run_id, **owner_labels()}
+            base = run_labels(run_id)
             return {**base, **pool_labels(key, role)} if key else base
 
         def name(role: str) -> str:
@@ -247,13 +247,10 @@ class Spares:
         from docker.errors import APIError
         from requests.exceptions import RequestException
 
-        from ..challenges import draw_env
-
         try:
             if self._stopped.is_set():
                 return
-            env = draw_env(dict(request.env_template)) if request.env_template is not None else request.env
-            pair = make_pair(self._client(), replace(request, env=env), image, self.root, key=key)
+            pair = make_pair(self._client(), request.with_drawn_env(), image, self.root, key=key)
             try:
                 pair.app.start()
                 pair.tests.start()

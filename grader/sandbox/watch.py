@@ -38,10 +38,25 @@ class Lines:
     def kept(cls, run_id: str, since: float) -> Lines:
         return cls(report_prefix(run_id), ended_line(run_id), int(since) - 1)
 
+    @property
+    def marks(self) -> tuple[str, ...]:
+        """How this run's lines start: its report, and (a kept runner's) its end."""
+        return tuple(mark for mark in (self.report, self.ended) if mark)
+
     def logs(self, container: Any, **options: Any) -> Any:
         if self.since is not None:
             options["since"] = self.since
         return container.logs(**options)
+
+    def read(self, container: Any) -> list[str]:
+        """This run's report and end lines in the runner's stdout, read now (none if the engine fails)."""
+        from docker.errors import APIError
+
+        try:
+            text = self.logs(container, stdout=True, stderr=False).decode("utf-8", errors="replace")
+        except APIError:
+            return []
+        return [line for line in text.splitlines() if line.startswith(self.marks)]
 
 
 def tail(container: Any, stream: str, lines: Lines | None = None, limit: int = 4000) -> str:
@@ -83,7 +98,7 @@ def follow_report(container: Any, lines: Lines, ended: threading.Event, found: l
     from docker.errors import APIError
     from requests.exceptions import RequestException
 
-    marks = tuple(mark.encode() for mark in (lines.report, lines.ended) if mark)
+    marks = tuple(mark.encode() for mark in lines.marks)
     try:
         pending = b""
         for chunk in lines.logs(container, stdout=True, stderr=False, stream=True, follow=True):
