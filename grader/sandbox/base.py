@@ -80,7 +80,6 @@ class RunOutcome:
     timed_out: bool = False
     image: str | None = None
     limits_hit: tuple[Limit, ...] = ()
-    runner_log: str = ""
     #: why there is no report, when the sandbox knows (e.g. the runner's output was unreadable)
     problem: str = ""
     #: seconds per phase of this run (see :func:`runner_phases`); shown, never part of a verdict

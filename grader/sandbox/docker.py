@@ -363,7 +363,6 @@ class DockerSandbox:
             timed_out=timed_out,
             image=image,
             limits_hit=tuple(limits),
-            runner_log=tail(tests, "stderr", lines),
         )
 
     def _look(self, tests: Any, lines: Lines, found: list[str]) -> bool:

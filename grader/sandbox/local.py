@@ -228,7 +228,6 @@ class LocalSandbox:
                 app_exit=app_exit,
                 timed_out=timed_out,
                 limits_hit=(Limit.RUN_TIMEOUT,) if timed_out else (),
-                runner_log=log,
                 problem=problem,
                 timing=timing,
             )

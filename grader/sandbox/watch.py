@@ -59,14 +59,12 @@ class Lines:
         return [line for line in text.splitlines() if line.startswith(self.marks)]
 
 
-def tail(container: Any, stream: str, lines: Lines | None = None, limit: int = 4000) -> str:
-    """The last of a container's stdout or stderr (a kept runner's: since its run's go)."""
+def tail(container: Any, stream: str, limit: int = 4000) -> str:
+    """The last of a container's stdout or stderr (the app's, for the message of its exit)."""
     from docker.errors import APIError
 
     try:
-        raw = (lines or Lines()).logs(
-            container, stdout=stream == "stdout", stderr=stream == "stderr", tail=200
-        )
+        raw = container.logs(stdout=stream == "stdout", stderr=stream == "stderr", tail=200)
     except APIError:
         return ""
     text: str = raw.decode("utf-8", errors="replace")
