@@ -33,6 +33,13 @@ ROOT = Path(__file__).resolve().parents[1]
 os.environ["GRADER_POOL_DIR"] = tempfile.mkdtemp(prefix="grader-pool-")
 atexit.register(shutil.rmtree, os.environ["GRADER_POOL_DIR"], True)
 GOLDEN = ROOT / "tests" / "golden"
+#: Challenges whose hidden suite sleeps (seconds of idle cores per grading): tests that grade many
+#: submissions of one grade more of them at once. Read from the suites: a new sleeping one joins.
+SLEEPING = frozenset(
+    challenge.name
+    for challenge in (ROOT / "challenges").iterdir()
+    if any("time.sleep(" in suite.read_text() for suite in challenge.glob("tests/hidden/*.py"))
+)
 #: Debian's chromium, driven by Playwright (never a downloaded browser)
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
