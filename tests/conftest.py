@@ -286,6 +286,33 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: (-cost[_unit(item)], first[_unit(item)], position[item.nodeid]))
 
 
+def _group_end(item: pytest.Item) -> str:
+    """How pytest-xdist ends a grouped test's node id on a worker: ``@`` and its groups' names."""
+    marks = item.iter_markers("xdist_group")
+    names = {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in marks}
+    return "@" + "_".join(sorted(names)) if names else ""
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """On a ``--dist loadgroup`` worker: fail the run if a grouped test lost its group.
+
+    pytest-xdist tells the controller a test's group by the ``@group`` end of its node id,
+    which it writes on the worker; with a pytest it cannot write that on (pytest-xdist#1386:
+    pytest 9.2), every group is spread over the workers without a word. Two processes would
+    then prune each other's plants and make module servers and mutation runs twice.
+    """
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    lost = [item.nodeid for item in session.items if not item.nodeid.endswith(_group_end(item))]
+    if lost:
+        message = (
+            f"pytest-xdist dropped the xdist_group of {len(lost)} tests (e.g. {lost[0]}): this pytest "
+            f"({pytest.__version__}) and pytest-xdist do not group; install what pyproject.toml allows"
+        )
+        sys.__stderr__.write(f"error: {message}\n")  # a worker's exception reaches the controller as a crash
+        raise pytest.UsageError(message)
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """A headless chromium for one test module (the service's browser tests share this one fixture)."""
