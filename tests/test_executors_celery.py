@@ -97,7 +97,11 @@ def test_a_killed_workers_job_is_graded_again_in_docker(
     doomed = cluster.worker("w1")
     cluster.worker("w2")
     batch = cluster.batch("hello-world", subs, tmp_path / "out")
-    wait_for(lambda: owned_containers(docker_client, doomed.pid), 120, "a grading on w1")
+
+    def kept_by_w1() -> list[Any]:  # a worker grades in runners it keeps (two per job), as a batch does
+        return [c for c in owned_containers(docker_client, doomed.pid) if "--kept" in c.attrs["Command"]]
+
+    wait_for(kept_by_w1, 120, "a runner kept by w1")
     doomed.send_signal(signal.SIGKILL)
     killed_at = time.monotonic()
     doomed.wait()  # reaped, as its supervisor would: a zombie's pid still looks alive to prune

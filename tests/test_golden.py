@@ -105,13 +105,20 @@ def _check_snapshot(case: Path, result: dict[str, Any], update: bool) -> None:
 
 
 def _params(sandbox: str) -> list[Any]:
-    """Each case; a sleeping challenge's in one xdist group per sandbox (they share one grading pass)."""
+    """Each case; a sleeping challenge's in one xdist group per sandbox (they share one grading pass).
+
+    In docker, every challenge's cases are one group: graded one after another in one
+    process, they share the runners it keeps for the challenge (made once, at its second
+    case) instead of each worker making its own for the cases it happened to get.
+    """
     params = []
     for case in CASES:
         marks = []
         if case.parent.name in SLEEPING:
             group = pytest.mark.xdist_group(f"golden-{sandbox}-{case.parent.name}")
             marks = [group, pytest.mark.slow(seconds=SLEEPING_CASE_SECONDS)]  # its suite sleeps seconds
+        elif sandbox == "docker":
+            marks = [pytest.mark.xdist_group(f"golden-docker-{case.parent.name}")]
         params.append(pytest.param(case, id=_case_id(case), marks=marks))
     return params
 

@@ -60,6 +60,8 @@ class Runtime:
     key: bytes
     sandbox_name: str = "docker"
     docker: Any = None
+    #: jobs graded at once (the Celery pool's threads)
+    at_once: int = 1
     replays: signing.ReplayGuard = field(default_factory=signing.ReplayGuard)
     running: dict[int, _Running] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -68,14 +70,15 @@ class Runtime:
         threading.Thread(target=self._maintain, name="grader-maintenance", daemon=True).start()
 
     def sandbox(self) -> Sandbox:
-        """A fresh sandbox of the kind the operator chose (never one a job names)."""
-        if self.sandbox_name == "local":
-            from ..sandbox.local import LocalSandbox
+        """A fresh sandbox of the kind the operator chose (never one a job names).
 
-            return LocalSandbox()
-        from ..sandbox.docker import DockerSandbox
+        Fresh, so that cancelling one job's grading cancels no other; in docker it
+        grades in the runners this process keeps (:mod:`grader.sandbox.kept`), two
+        per job it runs at a time, as a batch does.
+        """
+        from ..sandbox import make_sandbox
 
-        return DockerSandbox(client=self.docker)
+        return make_sandbox(self.sandbox_name, at_once=self.at_once, client=self.docker)
 
     def identity(self) -> str:
         """What this worker's verdicts depend on besides the submission (its image id)."""
@@ -313,6 +316,7 @@ def start_worker(broker_url: str, hostname: str, concurrency: int, runtime: Runt
     """Run a Celery worker (thread pool) on the grading queue until it is stopped."""
     app = make_app(broker_url)
     app.task(name=spec.TASK_NAME, bind=True, acks_late=True, reject_on_worker_lost=True)(grade_task)
+    runtime.at_once = concurrency
     install(runtime)
     if runtime.docker is not None:
         runtime.prune()

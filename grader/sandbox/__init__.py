@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .base import Sandbox
 
 #: The sandboxes, by the name the CLI and the service use.
@@ -13,7 +15,9 @@ LOCAL_SANDBOX_WARNING = (
 )
 
 
-def make_sandbox(name: str, *, at_once: int | None = None, one_shot: bool = False) -> Sandbox:
+def make_sandbox(
+    name: str, *, at_once: int | None = None, one_shot: bool = False, client: Any = None
+) -> Sandbox:
     """The sandbox called ``name`` (its modules are imported only when asked for).
 
     The docker sandbox keeps containers ready for the next grading of a
@@ -26,6 +30,7 @@ def make_sandbox(name: str, *, at_once: int | None = None, one_shot: bool = Fals
     challenge; or, without ``at_once``, two, made at its second (a
     challenge graded once gets none). It also claims spare pairs
     others left, but makes none. ``GRADER_POOL=0`` turns both off.
+    ``client``: a Docker client to share (a worker's), else one is made on use.
     """
     if name == "local":
         from .local import LocalSandbox
@@ -36,6 +41,6 @@ def make_sandbox(name: str, *, at_once: int | None = None, one_shot: bool = Fals
 
     wanted = spares_wanted()
     if one_shot:
-        return DockerSandbox(spares=wanted)
+        return DockerSandbox(client=client, spares=wanted)
     kept = min(wanted, 1) * 2 * (at_once or 1)
-    return DockerSandbox(spares=wanted, kept=kept, kept_after=1 if at_once else 2)
+    return DockerSandbox(client=client, spares=wanted, kept=kept, kept_after=1 if at_once else 2)
