@@ -38,6 +38,45 @@ def test_every_handed_container_is_removed_with_its_volumes_once_drained() -> No
     assert [c.calls for c in containers] == [[{"force": True, "v": True}]] * 3
 
 
+class _Refusing(_Container):
+    """Refused by the engine ``refusals`` times first, as a removal that met the container's own exit."""
+
+    def __init__(self, refusals: int) -> None:
+        super().__init__()
+        self.refusals = refusals
+
+    def remove(self, **options: Any) -> None:
+        from docker.errors import APIError
+
+        self.calls.append(options)
+        if len(self.calls) <= self.refusals:
+            raise APIError("409 Conflict: Could not kill running container x, cannot remove - is not running")
+
+
+@pytest.mark.parametrize(("refusals", "attempts"), [(0, 1), (1, 2), (2, 3), (5, 3)])
+def test_a_refused_removal_is_tried_again_twice_at_most(
+    refusals: int, attempts: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moby#37698: the first forced removal can leave the container "Removal In Progress"."""
+    monkeypatch.setattr(reaper, "RETRY_SECONDS", (0.0, 0.0))
+    container = _Refusing(refusals)
+    reaper.remove_now(container)
+    assert len(container.calls) == attempts
+
+
+def test_a_container_already_gone_is_not_tried_again() -> None:
+    from docker.errors import NotFound
+
+    class Gone(_Container):
+        def remove(self, **options: Any) -> None:
+            self.calls.append(options)
+            raise NotFound("No such container")
+
+    container = Gone()
+    reaper.remove_now(container)
+    assert len(container.calls) == 1
+
+
 def test_a_burst_waits_for_the_reaper_instead_of_piling_up_live_containers() -> None:
     gate = threading.Event()
     stuck = [_Container(gate) for _ in range(reaper.MAX_PENDING)]

@@ -19,7 +19,6 @@ or starts the next submission. What stays guaranteed:
 from __future__ import annotations
 
 import atexit
-import contextlib
 import os
 import threading
 import time
@@ -39,14 +38,30 @@ _pending: set[Future[None]] = set()
 _pool: ThreadPoolExecutor | None = None
 
 
-def remove_now(container: Any) -> None:
-    """Remove one container with its anonymous volumes; already gone is fine."""
-    from docker.errors import APIError  # NotFound is one
+#: Seconds before each further attempt at a removal the engine refused (then it is left to prune).
+RETRY_SECONDS = (0.2, 1.0)
 
-    try:
-        container.remove(force=True, v=True)
-    except APIError:
-        return
+
+def remove_now(container: Any) -> None:
+    """Remove one container with its anonymous volumes; already gone is fine.
+
+    A forced removal that meets the container's own exit can fail with
+    "Could not kill running container ... is not running" and leave it
+    "Removal In Progress" until someone removes it again (moby#37698, seen
+    on Docker 20.10 here): the removal is tried again, twice at most.
+    """
+    from docker.errors import APIError, NotFound
+
+    for pause in (*RETRY_SECONDS, None):
+        try:
+            container.remove(force=True, v=True)
+            return
+        except NotFound:
+            return
+        except APIError:
+            if pause is None:
+                return  # still there: it is labelled with its owner, `grader sandbox prune` removes it
+            time.sleep(pause)
 
 
 def _executor() -> ThreadPoolExecutor:
@@ -135,13 +150,10 @@ def remove_detached(containers: Sequence[Any]) -> None:
     ids = [container.id for container in containers]
 
     def remove() -> None:
-        from docker.errors import APIError
-
         from .engine import connect
 
         client = connect()
         for container_id in ids:
-            with contextlib.suppress(APIError):  # already gone is fine
-                client.api.remove_container(container_id, force=True, v=True)
+            remove_now(client.containers.prepare_model({"Id": container_id}))
 
     in_detached_child(remove)
