@@ -156,11 +156,16 @@ def own_pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         spares.remove_spares(connect(), root)
 
 
+def containers_of_runs(client: Any, runs: set[str]) -> list[Any]:
+    """The containers, of any owner, that carry one of these run ids (what a prune must have removed)."""
+    from grader.sandbox.owner import LABEL_RUN
+
+    found = client.containers.list(all=True, sparse=True, filters={"label": LABEL_RUN})
+    return [c for c in found if c.attrs["Labels"].get(LABEL_RUN) in runs]
+
+
 def prune_from_the_shell() -> None:
     """`grader sandbox prune` as a user types it, in a process of its own; it must succeed."""
-    import subprocess
-    import sys
-
     pruned = subprocess.run(
         [sys.executable, str(ROOT / "cli.py"), "sandbox", "prune"],
         capture_output=True,
@@ -248,12 +253,15 @@ def estimated_seconds(item: pytest.Item) -> float:
     return DOCKER_SECONDS if item.get_closest_marker("docker") else LIGHT_SECONDS
 
 
+def _group_name(mark: pytest.Mark) -> str:
+    """An ``xdist_group`` mark's name, read as pytest-xdist reads it."""
+    return str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+
+
 def _unit(item: pytest.Item) -> str:
     """What pytest-xdist's ``--dist loadgroup`` sends to one worker: the test's group, or the test alone."""
     group = item.get_closest_marker("xdist_group")
-    if group is None:
-        return item.nodeid
-    return str(group.args[0] if group.args else group.kwargs.get("name", "default"))
+    return item.nodeid if group is None else _group_name(group)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -288,8 +296,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def _group_end(item: pytest.Item) -> str:
     """How pytest-xdist ends a grouped test's node id on a worker: ``@`` and its groups' names."""
-    marks = item.iter_markers("xdist_group")
-    names = {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in marks}
+    names = {_group_name(mark) for mark in item.iter_markers("xdist_group")}
     return "@" + "_".join(sorted(names)) if names else ""
 
 
@@ -309,7 +316,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             f"pytest-xdist dropped the xdist_group of {len(lost)} tests (e.g. {lost[0]}): this pytest "
             f"({pytest.__version__}) and pytest-xdist do not group; install what pyproject.toml allows"
         )
-        sys.__stderr__.write(f"error: {message}\n")  # a worker's exception reaches the controller as a crash
+        os.write(2, f"error: {message}\n".encode())  # a worker's exception reaches the controller as a crash
         raise pytest.UsageError(message)
 
 

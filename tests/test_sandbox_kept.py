@@ -22,6 +22,7 @@ from grader.sandbox.specs import APP_ENV_VAR, app_spec, kept_runner_spec, runner
 from .conftest import (
     PRUNE_GROUP,
     ROOT,
+    containers_of_runs,
     grader_to_kill,
     owned_containers,
     prune_from_the_shell,
@@ -141,8 +142,7 @@ def test_a_grader_killed_while_runners_are_kept_leaves_nothing_after_prune(docke
         assert len(everything) >= 3, "kept runners (two) and their apps, one of them being replaced"
         runs = {c.attrs["Labels"][pool.LABEL_RUN] for c in everything}
     prune_from_the_shell()
-    left = docker_client.containers.list(all=True, sparse=True, filters={"label": pool.LABEL_RUN})
-    assert not [c for c in left if c.attrs["Labels"].get(pool.LABEL_RUN) in runs], "prune leaves nothing"
+    assert not containers_of_runs(docker_client, runs), "prune leaves nothing"
     kept_folders = [
         f"{run}: {sorted(f.name for f in (pool.pool_dir() / run).iterdir())}"
         for run in runs
