@@ -150,3 +150,38 @@ def test_a_grader_killed_while_runners_are_kept_leaves_nothing_after_prune(docke
     ]
     assert not kept_folders, f"nor their folders: {kept_folders}"
     assert not owned_containers(docker_client, proc.pid)
+
+
+class _Container:
+    """A stand-in container (this unit test only): refused by the engine on every removal, or removed."""
+
+    client = None  # what the next app would be made with (not made here)
+
+    def __init__(self, refused: bool) -> None:
+        self.refused, self.removals = refused, 0
+
+    def remove(self, **options: Any) -> None:
+        from docker.errors import APIError
+
+        self.removals += 1
+        if self.refused:
+            raise APIError("409 Conflict: Could not kill running container x, cannot remove - is not running")
+
+
+@pytest.mark.parametrize("app_removed", [True, False])
+def test_a_runner_whose_last_app_is_not_surely_gone_gets_no_next_app(
+    app_removed: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two apps never share a loopback: an app the engine would not remove ends its runner too."""
+    from grader.sandbox import reaper
+    from grader.sandbox.kept import Kept, KeptRunners
+
+    monkeypatch.setattr(reaper, "RETRY_SECONDS", (0.0, 0.0))
+    attached: list[Kept] = []
+    monkeypatch.setattr(KeptRunners, "_attach", lambda self, client, kept, *rest: attached.append(kept))
+    app, runner = _Container(refused=not app_removed), _Container(refused=False)
+    kept = Kept("key", runner, Slot.make(tmp_path, "a" * 12), app=app, app_slot=Slot.make(tmp_path, "b" * 12))
+    request = run_request(get_challenge("hello-world"), ROOT / "challenges" / "hello-world")
+    KeptRunners()._recycle(kept, True, request, "image", tmp_path)
+    assert attached == ([kept] if app_removed else [])
+    assert runner.removals == (0 if app_removed else 1)

@@ -270,12 +270,13 @@ class KeptRunners:
         from docker.errors import APIError
         from requests.exceptions import RequestException
 
-        remove_now(kept.app)  # gone, not handed over: only then may another app join this namespace
+        # gone, not handed over: only then may another app join this namespace
+        gone = remove_now(kept.app)
         if kept.app_slot is not None:
             kept.app_slot.remove()
         kept.app, kept.app_slot = None, None
         kept.runs += 1
-        if not reusable or self._closed or kept.runs >= RUNS:
+        if not gone or not reusable or self._closed or kept.runs >= RUNS:
             self._discard(kept)
             return
         try:

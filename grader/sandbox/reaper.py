@@ -42,8 +42,8 @@ _pool: ThreadPoolExecutor | None = None
 RETRY_SECONDS = (0.2, 1.0)
 
 
-def remove_now(container: Any) -> None:
-    """Remove one container with its anonymous volumes; already gone is fine.
+def remove_now(container: Any) -> bool:
+    """Remove one container with its anonymous volumes; whether it is gone (already gone is fine).
 
     A forced removal that meets the container's own exit can fail with
     "Could not kill running container ... is not running" and leave it
@@ -52,16 +52,16 @@ def remove_now(container: Any) -> None:
     """
     from docker.errors import APIError, NotFound
 
-    for pause in (*RETRY_SECONDS, None):
+    for pause in (0.0, *RETRY_SECONDS):
+        time.sleep(pause)
         try:
             container.remove(force=True, v=True)
-            return
+            return True
         except NotFound:
-            return
+            return True
         except APIError:
-            if pause is None:
-                return  # still there: it is labelled with its owner, `grader sandbox prune` removes it
-            time.sleep(pause)
+            continue
+    return False  # still there: it is labelled with its owner, `grader sandbox prune` removes it
 
 
 def _executor() -> ThreadPoolExecutor:
