@@ -151,8 +151,7 @@ def _one_per_kind(challenge: str) -> list[Mutant]:
 def _verdicts(sandbox: Sandbox, challenge: str, sample: list[Mutant]) -> dict[str, str]:
     """mutant id -> status of each sampled mutant graded in ``sandbox``, two at once."""
     run = MutationRun(get_challenge(challenge), sandbox, jobs=1)
-    scratch_folder = tempfile.TemporaryDirectory(prefix="grader-mutants-")
-    with scratch_folder as scratch, ThreadPoolExecutor(JOBS) as pool:
+    with tempfile.TemporaryDirectory(prefix="grader-mutants-") as scratch, ThreadPoolExecutor(JOBS) as pool:
         outcomes = list(pool.map(lambda mutant: run.grade_mutant(mutant, Path(scratch)), sample))
     return {o.mutant.id: o.status for o in outcomes}
 
