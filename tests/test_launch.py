@@ -16,7 +16,7 @@ import pytest
 
 from grader.appkit.inspection import launch_command
 from grader.appkit.ports import bound_socket, port_of
-from grader.testkit.instances import LAUNCHER, start_launcher
+from grader.testkit.instances import LAUNCHER, start_launcher, wait_listening
 
 #: Each process that imports this submission notes which grader script it runs as.
 NOTE = (
@@ -106,3 +106,67 @@ def test_a_local_gradings_ports_are_its_own_from_the_start(tmp_path: Path) -> No
     finally:
         os.killpg(child.pid, signal.SIGKILL)  # the launcher's session: its server too
         child.wait(10)
+
+
+#: An app whose request forks a process that keeps the server's listening socket for 3 s (a fork
+#: inherits every descriptor), as a worker the old gunicorn master SIGKILLed does while it dies.
+LINGERING = """
+import os, time
+from flask import Flask
+app = Flask(__name__)
+
+@app.get("/")
+def index():
+    return "up"
+
+@app.post("/linger")
+def linger():
+    if os.fork() == 0:
+        time.sleep(3)
+        os._exit(0)
+    return "forked"
+"""
+
+
+def test_a_restarted_server_is_announced_only_once_its_port_is_free(tmp_path: Path) -> None:
+    """A container's server binds its port itself: a restart that answered while some process of the
+    old server still held the port let the runner's next requests queue there and be reset with it."""
+    from .conftest import free_port
+
+    app_dir = tmp_path / "app"
+    app_dir.mkdir()
+    (app_dir / "app.py").write_text(LINGERING)
+    port, control = free_port(), free_port()
+    proc = subprocess.Popen(
+        launch_command(LAUNCHER, str(app_dir), "--port", str(port), "--control-port", str(control)),
+        env={"PATH": "/usr/bin:/bin"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        assert _message(control)["type"] == "facts"
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while True:  # the server binds once it has loaded the app
+            try:
+                with urllib.request.urlopen(base + "/", timeout=2) as answer:
+                    assert answer.read() == b"up"
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert time.monotonic() < deadline, "the app never listened"
+                time.sleep(0.05)
+        linger = urllib.request.Request(base + "/linger", method="POST")
+        with urllib.request.urlopen(linger, timeout=5) as answer:
+            assert answer.read() == b"forked"
+        restart = urllib.request.Request(
+            f"http://127.0.0.1:{control}/restart", data=json.dumps({"port": port}).encode(), method="POST"
+        )
+        with urllib.request.urlopen(restart, timeout=30) as answer:
+            assert json.loads(answer.read())["port"] == port
+        wait_listening("127.0.0.1", port, 10)  # what the runner does next
+        with urllib.request.urlopen(base + "/", timeout=10) as answer:
+            assert answer.read() == b"up"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the launcher's session: its server, the lingering fork too
+        proc.wait(10)

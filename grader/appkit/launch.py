@@ -59,7 +59,7 @@ from typing import Any  # noqa: E402
 from grader.appkit.fork import ForkedProcess, fork_child  # noqa: E402
 from grader.appkit.gofile import wait_for  # noqa: E402
 from grader.appkit.inspection import as_script, inspect_submission  # noqa: E402
-from grader.appkit.ports import bound_socket, port_of  # noqa: E402
+from grader.appkit.ports import bound_socket, port_of, wait_free  # noqa: E402
 from grader.protocol import APP_PORT, CONTROL_PORT, AppFailure, Facts, dump  # noqa: E402
 
 _PR_SET_DUMPABLE = 4
@@ -164,7 +164,16 @@ class Launcher:
         return instance
 
     def restart(self, port: int) -> Instance:
-        """Stop the instance's server and start it again: same code, same environment, same data."""
+        """Stop the instance's server and start it again: same code, same environment, same data.
+
+        In a container the new server binds the port itself, so it starts
+        only once nothing listens there any more (or the start deadline has
+        passed: then its own bind fails as the app's fault). Otherwise a
+        worker the old master SIGKILLed on its way out, still dying, held
+        the port when the runner was told the restart was done, and the
+        runner's first requests were queued on that socket and reset with it
+        (seen under load as "Remote end closed connection without response").
+        """
         instance = next((i for i in [self.main, *self.extra] if i.port == port), None)
         if instance is None or instance.server is None:
             raise ValueError(f"no running instance on port {port}")
@@ -176,6 +185,8 @@ class Launcher:
             except subprocess.TimeoutExpired:
                 old.kill()
                 old.wait()
+            if instance.sock is None:
+                wait_free(instance.port, self.args.start_timeout)
             self._serve(instance)
         return instance
 

@@ -16,6 +16,10 @@ keeps the port this run's.
 from __future__ import annotations
 
 import socket
+import time
+
+#: How often :func:`wait_free` tries the port.
+FREE_POLL_SECONDS = 0.02
 
 
 def bound_socket(port: int = 0) -> socket.socket:
@@ -42,3 +46,24 @@ def bound_socket(port: int = 0) -> socket.socket:
 
 def port_of(sock: socket.socket) -> int:
     return int(sock.getsockname()[1])
+
+
+def wait_free(port: int, timeout: float) -> bool:
+    """Wait until no socket listens on ``127.0.0.1:port`` (a bind succeeds); False if none did in time.
+
+    A server that ended may leave processes that still hold its listening
+    socket: gunicorn's master SIGKILLs workers that outlive its graceful
+    timeout and exits without waiting for them, and a process the app
+    forked inherits the socket too. While one holds it, connections are
+    queued there and reset when it goes, so a server started in its place
+    (a restart) must not be announced before the port is free.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            bound_socket(port).close()
+            return True
+        except OSError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(FREE_POLL_SECONDS)

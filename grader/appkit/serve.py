@@ -33,7 +33,10 @@ def _serve(app: Any, bind: str, threads: int, timeout: int, workers: int) -> Non
                 "worker_class": "gthread",
                 "threads": threads,
                 "timeout": timeout,
-                "graceful_timeout": 1,
+                # A gthread worker notices SIGTERM only when its 1 s poll ends; with 1 s here
+                # the master SIGKILLed it at about the moment it would have left by itself
+                # (exit handlers run or not, by luck), and exited without waiting for it.
+                "graceful_timeout": 3,
                 "keepalive": 0,
                 "loglevel": "warning",
                 "worker_tmp_dir": "/tmp",
