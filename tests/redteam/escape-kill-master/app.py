@@ -1,7 +1,8 @@
 """Correct, except that GET / asks PID 1 (gunicorn's master) to shut down, then stalls.
 
-The stall outlasts gunicorn's graceful timeout, so the outcome does not depend
-on timing: GET / is never answered and nothing is served afterwards.
+The stall outlasts gunicorn's graceful timeout (3 s) and the test's own limit
+(5 s), so the outcome does not depend on timing: GET / is never answered and
+nothing is served afterwards.
 """
 
 import os
@@ -18,7 +19,7 @@ app = Flask(__name__)
 def index() -> str:
     os.kill(1, signal.SIGTERM)
     os.kill(os.getppid(), signal.SIGINT)
-    time.sleep(3)
+    time.sleep(6)
     return "Hello, World!"
 
 
