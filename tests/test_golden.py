@@ -5,14 +5,16 @@ Every folder ``tests/golden/<challenge>/<case>/`` is a submission with an
 decided) and a ``snapshot.json`` (the whole expected result: status, score,
 and every test's status and score, as Exercism's test runner keeps them).
 Each is graded through the real ``grader grade`` entry point in local mode
-and in the Docker sandbox; both must match the snapshot exactly, so the two
-modes agree on every test of every case.
+and in the Docker sandbox (a sleeping suite's, through ``grader batch``);
+both must match the snapshot exactly, so the two modes agree on every test
+of every case.
 
 The cases of a challenge whose hidden suite sleeps (todo-api, rate-limit,
 conditional-get: a grading of theirs waits seconds with the cores idle) are
-graded a few at a time, each by the real ``grader grade`` console script in
-a process of its own, once per pytest process (their tests of one sandbox
-are one xdist group); every test still checks its own case's result.
+graded several at a time by one real ``grader batch`` (the console script)
+per challenge and sandbox, once per pytest process (their tests of one
+sandbox are one xdist group); every test still checks its own case's
+result, all but the exit code, which a batch has only for the whole batch.
 
 Refresh snapshots on purpose, after a deliberate change to a suite, with
 ``pytest tests/test_golden.py -m "not docker" --update-snapshots`` and
@@ -22,10 +24,11 @@ review the diff: a snapshot that changes by itself is a verdict that moved.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +43,7 @@ CASES = sorted(p.parent for p in GOLDEN.glob("*/*/expected.toml"))
 JOBS = {"local": 8, "docker": 5}
 #: Rough seconds per case of a sleeping challenge, graded that way (ordering the run only).
 SLEEPING_CASE_SECONDS = 1.0
-_graded: dict[tuple[str, str], dict[Path, tuple[int, str, str]]] = {}
+_graded: dict[tuple[str, str], dict[Path, dict[str, Any] | str]] = {}
 
 
 def _case_id(case: Path) -> str:
@@ -51,14 +54,15 @@ def _expected(case: Path) -> dict[str, Any]:
     return tomllib.loads((case / "expected.toml").read_text(encoding="utf-8"))
 
 
-def _check(case: Path, exit_code: int, result: dict[str, Any]) -> None:
+def _check(case: Path, exit_code: int | None, result: dict[str, Any]) -> None:
     expected = _expected(case)
     assert result["status"] == expected["status"], (
         f"{_case_id(case)} ({expected.get('note', '')}): got {result['status']} "
         f"{result['score']}/{result['max_score']}: {result['message'][:300]} "
         f"{[(t['name'], t['message'][:120]) for t in result['tests'] if t['status'] != 'passed']}"
     )
-    assert exit_code == (0 if expected["status"] == "passed" else 1)
+    if exit_code is not None:  # graded alone (a batch's exit code is the whole batch's)
+        assert exit_code == (0 if expected["status"] == "passed" else 1)
     if expected["status"] == "passed":
         assert result["score"] == result["max_score"] > 0
     elif expected["status"] == "error":  # not graded: no score, no per-test list, only its cause
@@ -123,17 +127,39 @@ def _params(sandbox: str) -> list[Any]:
     return params
 
 
-def _grade_in_subprocess(case: Path, sandbox: str, timeout: float) -> tuple[int, str, str]:
-    """The real ``grader grade`` console script on one case: exit code, stdout, stderr."""
-    command = [str(Path(sys.executable).with_name("grader")), "grade", case.parent.name, str(case)]
-    done = subprocess.run(
-        [*command, "--sandbox", sandbox, "--format", "json"], capture_output=True, text=True, timeout=timeout
-    )
-    return done.returncode, done.stdout, done.stderr
+def _batch_pass(challenge: str, sandbox: str, cases: list[Path]) -> dict[Path, dict[str, Any] | str]:
+    """Each case's result from one real ``grader batch`` of them (or why there is none)."""
+    from grader.challenges import get_challenge
+
+    limits = get_challenge(challenge).limits
+    rounds = -(-len(cases) // JOBS[sandbox])
+    timeout = (limits.start_timeout + limits.run_timeout) * rounds + 120
+    with tempfile.TemporaryDirectory(prefix="golden-") as scratch:
+        folder, out = Path(scratch, "subs"), Path(scratch, "out")
+        for case in cases:
+            shutil.copytree(case, folder / case.name)
+        command = [str(Path(sys.executable).with_name("grader")), "batch", challenge, str(folder)]
+        options = ["--out", str(out), "--sandbox", sandbox, "--jobs", str(JOBS[sandbox])]
+        done = subprocess.run([*command, *options], capture_output=True, text=True, timeout=timeout)
+        found: dict[Path, dict[str, Any] | str] = {}
+        for case in cases:
+            saved = out / "results" / f"{case.name}.json"
+            if saved.is_file():
+                found[case] = json.loads(saved.read_text(encoding="utf-8"))["result"]
+            else:
+                found[case] = (
+                    f"batch exit {done.returncode}, no result for {case.name}: {done.stderr.strip()[-2000:]}"
+                )
+        return found
 
 
-def _grade(cli: Cli, case: Path, sandbox: str, request: pytest.FixtureRequest) -> tuple[int, dict[str, Any]]:
-    """The case's result: graded now, or (a sleeping challenge) in its challenge's pass of selected cases."""
+def _grade(
+    cli: Cli, case: Path, sandbox: str, request: pytest.FixtureRequest
+) -> tuple[int | None, dict[str, Any]]:
+    """The case's result and exit code: graded now, or (a sleeping challenge) in its challenge's batch.
+
+    A batch has one exit code for all its submissions: a batch-graded case has none of its own.
+    """
     challenge = case.parent.name
     if challenge not in SLEEPING:
         return cli.grade_json(challenge, case, sandbox)
@@ -145,17 +171,11 @@ def _grade(cli: Cli, case: Path, sandbox: str, request: pytest.FixtureRequest) -
             for other in [item.callspec.params["case"]]
             if isinstance(other, Path) and other.parent.name == challenge
         ]
-        from grader.challenges import get_challenge
-
-        limits = get_challenge(challenge).limits
-        timeout = limits.start_timeout + limits.run_timeout + 60
-        with ThreadPoolExecutor(JOBS[sandbox]) as pool:
-            results = pool.map(lambda c: _grade_in_subprocess(c, sandbox, timeout), selected)
-            _graded[(challenge, sandbox)] = dict(zip(selected, results, strict=True))
-    code, stdout, stderr = _graded[(challenge, sandbox)][case]
-    if not stdout.strip():
-        pytest.fail(f"grade printed no result (exit {code}): {stderr.strip()}")
-    return code, json.loads(stdout)
+        _graded[(challenge, sandbox)] = _batch_pass(challenge, sandbox, selected)
+    result = _graded[(challenge, sandbox)][case]
+    if isinstance(result, str):
+        pytest.fail(result)
+    return None, result
 
 
 def test_there_are_golden_submissions_for_every_challenge() -> None:
