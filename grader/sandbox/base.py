@@ -7,6 +7,7 @@ httpx's client does not know which transport carries its requests.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -20,6 +21,9 @@ from ..protocol import Limit, RunReport
 UPLOAD_ENV = "UPLOAD_FOLDER"
 #: The app's environment as JSON, for the suite's ``app_env`` fixture (the test side only).
 APP_ENV_VAR = "GRADER_APP_ENV"
+#: Local mode: where the runner keeps the suite's compiled, assert-rewritten modules
+#: (:mod:`grader.testkit.bytecode`); the runner reads it by this name and removes it.
+SUITE_CACHE_ENV = "GRADER_SUITE_CACHE"
 
 
 def resolve_env(env: Mapping[str, str], data_dir: str) -> dict[str, str]:
@@ -153,3 +157,20 @@ class Sandbox(Protocol):
         batch calls this on Ctrl-C so it need not wait out hanging gradings.
         """
         ...
+
+
+def own_cache_dir(name: str, override: str | None = None) -> Path:
+    """``~/.cache/flask-grader/NAME`` (or ``override``), created 0700 and checked to be this user's own.
+
+    What is kept there steers later gradings (a pair to claim, a suite's
+    compiled code), so a folder someone else owns, or a symlink to one, is
+    refused rather than used.
+    """
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    root = Path(override) if override else cache / "flask-grader" / name
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    info = root.lstat()
+    if not root.is_dir() or root.is_symlink() or info.st_uid != os.getuid():
+        raise PermissionError(f"the {name} folder {root} is not a folder of this user's own")
+    os.chmod(root, 0o700)
+    return root

@@ -27,7 +27,17 @@ from typing import Protocol
 
 from ..errors import Cancelled, InfrastructureError
 from ..protocol import Limit, ProtocolError, RunReport, load
-from .base import APP_ENV_VAR, UPLOAD_ENV, AppExit, RunOutcome, RunRequest, resolve_env, runner_phases
+from .base import (
+    APP_ENV_VAR,
+    SUITE_CACHE_ENV,
+    UPLOAD_ENV,
+    AppExit,
+    RunOutcome,
+    RunRequest,
+    own_cache_dir,
+    resolve_env,
+    runner_phases,
+)
 from .zygote import ZygoteUnavailable, shared_zygote
 
 POLL_SECONDS = 0.05
@@ -183,6 +193,7 @@ class LocalSandbox:
             env.update(app_env)
             env[APP_ENV_VAR] = json.dumps(app_env)
             env.update({"PYTHONPATH": _GRADER_PARENT, "PYTHONDONTWRITEBYTECODE": "1"})  # over the app's [env]
+            env[SUITE_CACHE_ENV] = str(own_cache_dir("bytecode"))
             args = [
                 "--tests",
                 str(request.tests_dir),

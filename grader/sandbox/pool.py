@@ -54,7 +54,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .base import RunRequest
+from .base import RunRequest, own_cache_dir
 from .owner import LABEL, LABEL_OWNER, LABEL_PIDNS, LABEL_RUN, owner_labels, pid_namespace, provably_dead
 
 LABEL_POOL = "org.flask-grader.pool"
@@ -81,15 +81,7 @@ def spares_wanted() -> int:
 
 def pool_dir() -> Path:
     """The pool's folder (``GRADER_POOL_DIR``), created 0700 and checked to be this user's own."""
-    raw = os.environ.get("GRADER_POOL_DIR")
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    root = Path(raw) if raw else cache / "flask-grader" / "pool"
-    root.mkdir(parents=True, exist_ok=True, mode=0o700)
-    info = root.lstat()
-    if not root.is_dir() or root.is_symlink() or info.st_uid != os.getuid():
-        raise PermissionError(f"the pool folder {root} is not a folder of this user's own")
-    os.chmod(root, 0o700)
-    return root
+    return own_cache_dir("pool", os.environ.get("GRADER_POOL_DIR"))
 
 
 def _tree_digest(root: Path, into: Any) -> None:

@@ -292,6 +292,11 @@ def main(argv: list[str] | None = None) -> int:
         recorder.stamp("ready")
 
     plugins: list[object] = [recorder, fixtures, DeadlinePlugin(args.test_timeout)]
+    cache = os.environ.pop("GRADER_SUITE_CACHE", "")  # local mode (sandbox.base): not the app's
+    if cache:
+        from .bytecode import SuiteBytecode
+
+        plugins.append(SuiteBytecode(cache))
     if args.wait_for and args.kept:  # kept: collected now, then a forked child per go (see .kept)
         from .kept import KeptRuns
 
