@@ -17,7 +17,6 @@ import json
 import re
 import shutil
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +34,15 @@ MIN_SCORE = 1.0
 HAPPY_PATH = ("test_data_echoes_object", "test_create_user", "test_get_user")
 
 
-#: Gradings at once in one mutation run, under pytest-xdist too: a local grading mostly waits (the
-#: app's start, the suites' own sleeps: todo-api's 94 mutants took 180 s of gradings for 39 s of
-#: CPU, measured), so two at once halve the run's time and leave the cores far from full. A
+#: Gradings at once in one local mutation run, under pytest-xdist too: a local grading mostly waits
+#: (the app's start, the suites' own sleeps: todo-api's 94 mutants took 180 s of gradings for 39 s
+#: of CPU, measured), so two at once halve the run's time and leave the cores far from full. A
 #: challenge whose suite sleeps (seconds a grading with the cores idle) grades six at once
 #: locally: todo-api's local run took 40.5 s at two, 28 s at six (alone on the 2-core machine,
-#: 2026-12-05). Its docker sample stays at two: 11.5 s at two, 11.9 s at six, which made three
-#: times the kept runners (two per grading at once) for a dozen mutants.
+#: 2026-12-05). The docker sample grades one at a time, as `--jobs 1` does: that keeps two
+#: runners (one serves while the other's next app starts), where two at once kept four, and a
+#: kept runner costs about 0.7 CPU-s to make, more than a grading in one (0.5), for the dozen
+#: mutants of a sample (2026-12-05).
 JOBS = 2
 SLEEPING_JOBS = 6
 
@@ -149,10 +150,10 @@ def _one_per_kind(challenge: str) -> list[Mutant]:
 
 
 def _verdicts(sandbox: Sandbox, challenge: str, sample: list[Mutant]) -> dict[str, str]:
-    """mutant id -> status of each sampled mutant graded in ``sandbox``, two at once."""
+    """mutant id -> status of each sampled mutant graded in ``sandbox``, one after another."""
     run = MutationRun(get_challenge(challenge), sandbox, jobs=1)
-    with tempfile.TemporaryDirectory(prefix="grader-mutants-") as scratch, ThreadPoolExecutor(JOBS) as pool:
-        outcomes = list(pool.map(lambda mutant: run.grade_mutant(mutant, Path(scratch)), sample))
+    with tempfile.TemporaryDirectory(prefix="grader-mutants-") as scratch:
+        outcomes = [run.grade_mutant(mutant, Path(scratch)) for mutant in sample]
     return {o.mutant.id: o.status for o in outcomes}
 
 
@@ -172,7 +173,7 @@ def test_one_mutant_per_operator_grades_alike_in_docker(challenge: str, docker_c
     sample = _one_per_kind(challenge)
     (report,) = _local_run(challenge)[1]["challenges"]
     local = {m["id"]: m["status"] for m in report["mutants"]}
-    sandbox = make_sandbox("docker", at_once=JOBS)  # as `grader verify --mutants --jobs 2` makes it
+    sandbox = make_sandbox("docker", at_once=1)  # as `grader verify --mutants --jobs 1` makes it
     docker = _verdicts(sandbox, challenge, sample)
     differ = {key: (status, local[key]) for key, status in docker.items() if status != local[key]}
     assert not differ, f"(docker, local) verdicts differ: {differ}"
