@@ -3,7 +3,8 @@
 pytest rewrites a test module's asserts on every import unless it may keep
 the result (grader/testkit/bytecode.py): the runner lets it, only while the
 suite is collected and only under the grader's own cache folder, so a
-submission's folder and the challenge's folder stay as they were.
+submission's folder and the challenge's folder stay as they were. A home
+that cannot hold that folder costs the rewrite, never the grading.
 """
 
 from __future__ import annotations
@@ -71,3 +72,14 @@ def test_the_suites_rewritten_bytecode_is_cached_for_the_next_grading_and_nothin
     suite.write_text(suite.read_text() + "\n\ndef test_added_later():\n    assert False\n")
     third = grade(challenge, submission, make_sandbox("local"))
     assert "test_added_later" in [t.name for t in third.tests], "a changed suite is rewritten, never stale"
+
+
+def test_a_home_that_cannot_hold_the_cache_only_costs_the_rewrite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the cache folder would be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    challenge = get_challenge("hello-world")
+    result = grade(challenge, challenge.solution_dir, make_sandbox("local"))
+    assert result.status == "passed", result.message

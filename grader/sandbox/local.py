@@ -119,6 +119,18 @@ def _base_env() -> dict[str, str]:
     return env
 
 
+def _suite_cache() -> str | None:
+    """The folder the runner keeps the suite's bytecode in; None if this user has none to give.
+
+    The cache only saves pytest a rewrite: a home that cannot hold it (read-only,
+    or the folder someone else's) costs that, not the grading.
+    """
+    try:
+        return str(own_cache_dir("bytecode"))
+    except OSError:
+        return None
+
+
 class LocalSandbox:
     """Runs :mod:`grader.testkit.runner` in a process of its own against the app in-process.
 
@@ -193,7 +205,9 @@ class LocalSandbox:
             env.update(app_env)
             env[APP_ENV_VAR] = json.dumps(app_env)
             env.update({"PYTHONPATH": _GRADER_PARENT, "PYTHONDONTWRITEBYTECODE": "1"})  # over the app's [env]
-            env[SUITE_CACHE_ENV] = str(own_cache_dir("bytecode"))
+            cache = _suite_cache()
+            if cache is not None:
+                env[SUITE_CACHE_ENV] = cache
             args = [
                 "--tests",
                 str(request.tests_dir),
