@@ -37,9 +37,10 @@ import pytest
 from .conftest import GOLDEN, SLEEPING, Cli
 
 CASES = sorted(p.parent for p in GOLDEN.glob("*/*/expected.toml"))
-#: Gradings at once of a sleeping challenge's cases: fewer in docker, whose container starts cost
-#: the engine's CPU (the other worker may be running the red-team's limit cases). The 90 sleeping
-#: cases took 136 s at 3 and 2, 83 s at 8 and 5, 81 s at 16 and 8 (alone, 2-core machine, 2026-12-05).
+#: Jobs of a sleeping challenge's batch: fewer in docker, whose container starts cost the engine's
+#: CPU (the other worker may be running the red-team's limit cases), and where each job keeps two
+#: runners. Chosen when each case was a grader grade process of its own: the 90 sleeping cases took
+#: 136 s at 3 and 2, 83 s at 8 and 5, 81 s at 16 and 8 (alone, 2-core machine, 2026-12-05).
 JOBS = {"local": 8, "docker": 5}
 #: Rough seconds per case of a sleeping challenge, graded that way (ordering the run only).
 SLEEPING_CASE_SECONDS = 1.0

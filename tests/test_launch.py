@@ -147,15 +147,9 @@ def test_a_restarted_server_is_announced_only_once_its_port_is_free(tmp_path: Pa
     try:
         assert _message(control)["type"] == "facts"
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 20
-        while True:  # the server binds once it has loaded the app
-            try:
-                with urllib.request.urlopen(base + "/", timeout=2) as answer:
-                    assert answer.read() == b"up"
-                break
-            except (urllib.error.URLError, ConnectionError):
-                assert time.monotonic() < deadline, "the app never listened"
-                time.sleep(0.05)
+        wait_listening("127.0.0.1", port, 20)  # the server binds once it has loaded the app
+        with urllib.request.urlopen(base + "/", timeout=5) as answer:
+            assert answer.read() == b"up"
         linger = urllib.request.Request(base + "/linger", method="POST")
         with urllib.request.urlopen(linger, timeout=5) as answer:
             assert answer.read() == b"forked"
